@@ -1,0 +1,41 @@
+# kam_xl — the two commands of the README are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+DEMO_DIR ?= kam-demo
+DEMO_STORES ?= 120
+
+.PHONY: demo test venv lint templates bench clean
+
+$(BIN)/kam: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/kam
+
+venv: $(BIN)/kam
+
+## make demo: the whole loop on the built-in demo account (writes ./kam-demo)
+demo: venv
+	$(BIN)/kam demo --out $(DEMO_DIR) --stores $(DEMO_STORES)
+
+## make test: lint and the whole test suite (LibreOffice tests skip only when soffice is missing outside CI)
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 -q
+
+lint: venv
+	$(BIN)/ruff check .
+
+## make templates: rebuild the committed empty templates in workbooks/
+templates: venv
+	rm -f workbooks/kam-template-en.xlsx workbooks/kam-template-zh.xlsx
+	$(BIN)/kam init workbooks/kam-template-en.xlsx --lang en
+	$(BIN)/kam init workbooks/kam-template-zh.xlsx --lang zh
+
+## make bench: the benchmark table of the README
+bench: venv
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache

@@ -1,0 +1,131 @@
+"""The `kam` command line: one thin command per workflow step."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .demo import DEFAULT_SEED, DEFAULT_STORES
+from .errors import KamError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kam", description="Key retail account management in Excel.")
+    parser.add_argument("--version", action="version", version=f"kam_xl {__version__}")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON (for scripts)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="new HQ workbook from the template (optionally a demo account)")
+    init.add_argument("book", type=Path)
+    init.add_argument("--lang", choices=("en", "zh"), default="en")
+    init.add_argument("--demo", action="store_true", help="fill a realistic demo account")
+    init.add_argument("--stores", type=int, default=DEFAULT_STORES)
+    init.add_argument("--seed", type=int, default=DEFAULT_SEED)
+
+    validate = commands.add_parser("validate", help="check the plan; exit 1 if it has errors")
+    validate.add_argument("book", type=Path)
+
+    demo = commands.add_parser("demo", help="the whole loop on a demo account")
+    demo.add_argument("--out", type=Path, default=Path("kam-demo"))
+    demo.add_argument("--stores", type=int, default=DEFAULT_STORES)
+    demo.add_argument("--lang", choices=("en", "zh"), default="en")
+    demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    return parser
+
+
+class Output:
+    """Where commands print: rich text for people, JSON for scripts, nothing when quiet."""
+
+    def __init__(self, quiet: bool, as_json: bool):
+        from rich.console import Console
+
+        self.quiet, self.as_json = quiet, as_json
+        self.console = Console(highlight=False, soft_wrap=True)
+        self.errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def say(self, text: str) -> None:
+        if not self.quiet and not self.as_json:
+            self.console.print(text)
+
+    def data(self, payload) -> None:
+        if self.as_json:
+            print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+    def progress(self):
+        from .progress import RichProgress, silent
+
+        return silent if self.quiet or self.as_json else RichProgress()
+
+
+def cmd_init(args, out: Output) -> int:
+    from .hq_workbook import init_workbook
+
+    plan = init_workbook(args.book, lang=args.lang, demo=args.demo, stores=args.stores, seed=args.seed)
+    stores = len(plan.stores) if plan else 0
+    out.say(f"Wrote {args.book} ({'demo account, ' + str(stores) + ' stores' if plan else 'empty template'}, {args.lang})")
+    out.data({"book": str(args.book), "lang": args.lang, "stores": stores})
+    return 0
+
+
+def cmd_validate(args, out: Output) -> int:
+    from .hq_workbook import validate_workbook
+
+    problems = validate_workbook(args.book)
+    errors = [p for p in problems if p.is_error]
+    warnings = [p for p in problems if not p.is_error]
+    for problem in errors + warnings:
+        out.say(("[red]" if problem.is_error else "[yellow]") + _escape(str(problem)) + "[/]")
+    out.say(f"{args.book}: {len(errors)} error(s), {len(warnings)} warning(s)")
+    out.data({"book": str(args.book), "errors": [p.as_dict() for p in errors],
+              "warnings": [p.as_dict() for p in warnings]})
+    return 1 if errors else 0
+
+
+def cmd_demo(args, out: Output) -> int:
+    from .demo_run import run_demo
+
+    progress = out.progress()
+    try:
+        result = run_demo(args.out, stores=args.stores, lang=args.lang, seed=args.seed, progress=progress)
+    finally:
+        getattr(progress, "close", lambda: None)()
+    out.say(f"[bold]kam_xl demo in {result.folder}[/]")
+    for what, path in result.made:
+        out.say(f"  {what}: {path}")
+    for name, value in result.facts:
+        out.say(f"  {name}: {value}")
+    out.data({"folder": str(result.folder), "made": {w: str(p) for w, p in result.made},
+              "facts": dict(result.facts)})
+    return 0
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+COMMANDS = {"init": cmd_init, "validate": cmd_validate, "demo": cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out = Output(args.quiet, args.json)
+    try:
+        return COMMANDS[args.command](args, out)
+    except KamError as exc:
+        out.errors.print(f"[red]error:[/] {_escape(str(exc))}")
+        if args.json:
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        return 2
+    except KeyboardInterrupt:
+        out.errors.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

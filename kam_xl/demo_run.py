@@ -1,0 +1,41 @@
+"""`kam demo`: every stage that exists, run on a demo account, with a list of what it made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .demo import DEFAULT_SEED, DEFAULT_STORES
+from .hq_workbook import init_workbook, validate_workbook
+from .progress import Progress
+
+
+@dataclass
+class DemoResult:
+    """What the demo made: (description, path) pairs and headline facts."""
+
+    folder: Path
+    made: list[tuple[str, Path]] = field(default_factory=list)
+    facts: list[tuple[str, object]] = field(default_factory=list)
+
+
+def run_demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: str = "en",
+             seed: int = DEFAULT_SEED, progress: Progress | None = None) -> DemoResult:
+    """Build the demo account in `out` and run the workflow on it."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    result = DemoResult(folder)
+    book = folder / ("account.xlsx" if lang == "en" else "客户计划.xlsx")
+    plan = init_workbook(book, lang=lang, demo=True, stores=stores, seed=seed)
+    result.made.append(("HQ workbook (account plan)", book))
+    problems = validate_workbook(book)
+    errors = [p for p in problems if p.is_error]
+    result.facts += [
+        ("account", plan.account.name),
+        ("stores", len(plan.stores)),
+        ("active stores", len(plan.active_stores)),
+        ("sales reps", len({s.sr_id for s in plan.stores})),
+        ("weeks", len(plan.weeks)),
+        ("plan check", "no errors" if not errors else f"{len(errors)} error(s)"),
+    ]
+    return result

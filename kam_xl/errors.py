@@ -1,0 +1,71 @@
+"""The one exception base of kam_xl and the Problem record every check reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a workbook: where it is, what is wrong, what was found."""
+
+    sheet: str
+    cell: str
+    message: str
+    value: object = None
+    severity: str = "error"  # "error" or "warning"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        found = "" if self.value in (None, "") else f" ({self.value!r})"
+        tag = "" if self.is_error else "warning: "
+        return f"{where}: {tag}{self.message}{found}"
+
+    def as_dict(self) -> dict:
+        return {
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "message": self.message,
+            "value": None if self.value is None else str(self.value),
+            "severity": self.severity,
+        }
+
+
+class KamError(Exception):
+    """Base of every error kam_xl raises on purpose; the message says what to do."""
+
+
+class WorkbookError(KamError):
+    """A file is not a workbook kam_xl can use (missing, not xlsx, encrypted, too large...)."""
+
+
+class PlanError(KamError):
+    """The plan in the HQ workbook has errors; `problems` lists every one."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.is_error]
+        head = f"{len(errors)} error(s) in the plan"
+        lines = "\n".join(str(p) for p in errors[:50])
+        more = f"\n... and {len(errors) - 50} more" if len(errors) > 50 else ""
+        super().__init__(f"{head}:\n{lines}{more}")
+
+
+class AllocationError(KamError):
+    """Targets cannot be allocated as the plan asks (for example infeasible growth caps)."""
+
+
+class LayoutError(KamError):
+    """A store tab cannot be laid out or recognised."""
+
+
+class CollectError(KamError):
+    """An SR file cannot be merged as a whole."""
+
+
+class SendError(KamError):
+    """E-mail could not be delivered."""

@@ -1,0 +1,34 @@
+"""The plan stage: a new HQ workbook (empty or demo) and checking the plan in one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .demo import DEFAULT_SEED, DEFAULT_STORES, demo_plan
+from .errors import Problem
+from .i18n import check_language
+from .plan import Plan
+from .plan_reader import read_plan
+from .template import plan_sheets
+from .xlsx.package import Package
+from .xlsx.render import render_workbook
+
+
+def init_workbook(path: str | Path, lang: str = "en", demo: bool = False, stores: int = DEFAULT_STORES,
+                  seed: int = DEFAULT_SEED) -> Plan | None:
+    """Write a new HQ workbook at `path` (a backup is kept if it existed); returns the demo plan."""
+    check_language(lang)
+    plan = demo_plan(stores, lang, seed) if demo else None
+    write_plan_workbook(path, plan, lang)
+    return plan
+
+
+def write_plan_workbook(path: str | Path, plan: Plan | None, lang: str) -> None:
+    data = render_workbook(plan_sheets(plan, lang))
+    Package.open(data).save(Path(path))
+
+
+def validate_workbook(path: str | Path) -> list[Problem]:
+    """Every problem of the plan in the workbook (errors and warnings)."""
+    _, problems, _ = read_plan(path)
+    return problems

@@ -1,0 +1,210 @@
+"""The account plan as plain data: what the HQ workbook's plan sheets say, in typed form."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from functools import cached_property
+
+import pandas as pd
+
+TIERS = ("A", "B", "C")
+RELATIONSHIP_LADDER = ("supplier", "problem_solver", "resource", "partner")
+SUM_MEASURES = ("units", "value")
+RATE_MEASURES = ("share", "display", "promoter", "programs", "actions")
+EXECUTION_MEASURES = ("display", "promoter", "programs", "actions")
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    supplier: str
+    period_start: date
+    period_end: date
+    currency: str
+    kam_name: str
+    kam_email: str
+    management_emails: tuple[str, ...]
+    margin_per_unit: float
+    retailer_margin: float
+    relationship_now: str
+    relationship_target: str
+    tier_factors: tuple[tuple[str, float], ...] = (("A", 1.2), ("B", 1.0), ("C", 0.8))
+    execution_threshold: float = 0.8
+    score_green: float = 1.0
+    score_amber: float = 0.9
+    strategy: str = ""
+    value_proposition: str = ""
+
+    def tier_factor(self, tier: str) -> float:
+        return dict(self.tier_factors)[tier]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    level: str
+    evidence: str
+    met: bool
+
+
+@dataclass(frozen=True)
+class Need:
+    id: str
+    need: str
+    category: str
+    priority: str
+    answer: tuple[str, ...]
+    value: str
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    name: str
+    unit: str
+    type: str  # "sum" or "rate"
+    measure: str  # a key of SUM_MEASURES or RATE_MEASURES
+    direction: str  # "higher" or "lower"
+    hq_target: float | None
+    tier_targets: tuple[tuple[str, float], ...]
+    basis: str | None
+    min_growth: float | None
+    max_growth: float | None
+    weight: float
+    cap: float
+    green: float
+    amber: float
+    group: str  # "result" or "execution"
+
+    @property
+    def is_sum(self) -> bool:
+        return self.type == "sum"
+
+    def tier_target(self, tier: str) -> float | None:
+        return dict(self.tier_targets).get(tier)
+
+
+@dataclass(frozen=True)
+class Program:
+    id: str
+    name: str
+    type: str
+    start: date
+    end: date
+    tiers: tuple[str, ...]  # empty means all
+    regions: tuple[str, ...]
+    formats: tuple[str, ...]
+    cost_per_store: float
+    uplift: float
+    benefit: str
+    kpi: str
+    need: str
+
+    def applies_to(self, store: Store, period_start: date, period_end: date) -> bool:
+        """Whether this program runs in the store: tier, region and format match and the
+        program's dates overlap the plan period."""
+        return (
+            (not self.tiers or store.store_tier in self.tiers)
+            and (not self.regions or store.region in self.regions)
+            and (not self.formats or store.format in self.formats)
+            and self.start <= period_end
+            and self.end >= period_start
+        )
+
+
+@dataclass(frozen=True)
+class Competitor:
+    name: str
+    share: float | None
+    strategy: str
+    response: str
+    kpi: str
+    main: bool
+
+
+@dataclass(frozen=True)
+class Store:
+    store_id: str
+    name: str
+    city: str
+    region: str
+    city_tier: str
+    store_tier: str
+    format: str
+    sr_id: str
+    sr_name: str
+    sr_email: str
+    manager: str
+    manager_email: str
+    base_units: float
+    base_value: float
+    category_units: float
+    weight_override: float | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class Week:
+    id: str
+    start: date
+    end: date
+    month: str
+    season_weight: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    language: str
+    account: Account
+    evidence: tuple[Evidence, ...]
+    needs: tuple[Need, ...]
+    kpis: tuple[Kpi, ...]
+    programs: tuple[Program, ...]
+    competitors: tuple[Competitor, ...]
+    stores: tuple[Store, ...]
+    weeks: tuple[Week, ...]
+    extras: tuple = field(default=(), compare=False)
+
+    @cached_property
+    def active_stores(self) -> tuple[Store, ...]:
+        return tuple(s for s in self.stores if s.active)
+
+    def store_frame(self, active_only: bool = True) -> pd.DataFrame:
+        """The stores as a DataFrame indexed by store id."""
+        rows = self.active_stores if active_only else self.stores
+        names = [f.name for f in fields(Store)]
+        frame = pd.DataFrame([[getattr(s, n) for n in names] for s in rows], columns=names)
+        return frame.set_index("store_id", drop=False)
+
+    def kpi(self, kpi_id: str) -> Kpi:
+        return next(k for k in self.kpis if k.id == kpi_id)
+
+    def kpi_for(self, measure: str) -> Kpi | None:
+        return next((k for k in self.kpis if k.measure == measure), None)
+
+    @property
+    def main_competitor(self) -> Competitor | None:
+        return next((c for c in self.competitors if c.main), None)
+
+    def programs_for(self, store: Store) -> tuple[Program, ...]:
+        acc = self.account
+        return tuple(p for p in self.programs if p.applies_to(store, acc.period_start, acc.period_end))
+
+    def regions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.region for s in self.stores))
+
+    def fingerprint(self) -> str:
+        """A short hash of everything the store tabs are built from."""
+        payload = {
+            "account": asdict(self.account),
+            "kpis": [asdict(k) for k in self.kpis],
+            "programs": [asdict(p) for p in self.programs],
+            "stores": [asdict(s) for s in self.stores],
+            "weeks": [asdict(w) for w in self.weeks],
+            "language": self.language,
+        }
+        text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

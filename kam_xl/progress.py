@@ -1,0 +1,52 @@
+"""Progress reporting for long work: a plain callback for the library, rich bars for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+
+class Progress(Protocol):
+    def __call__(self, stage: str, done: int, total: int) -> None: ...
+
+
+def silent(stage: str, done: int, total: int) -> None:
+    """A Progress that shows nothing."""
+
+
+class RichProgress:
+    """Shows one rich progress bar per stage on stderr; call close() when done."""
+
+    def __init__(self):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bars
+
+        self._bars = Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self._tasks: dict[str, int] = {}
+        self._started = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self._started:
+            self._bars.start()
+            self._started = True
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bars.add_task(stage, total=total)
+        self._bars.update(self._tasks[stage], completed=done, total=total)
+
+    def close(self) -> None:
+        if self._started:
+            self._bars.stop()
+
+
+def every(progress: Progress | None, stage: str, total: int, step: int | None = None) -> Callable[[int], None]:
+    """A tick(done) function that reports at most ~100 times for `total` items."""
+    report = progress or silent
+    step = step or max(1, total // 100)
+
+    def tick(done: int) -> None:
+        if done == total or done % step == 0:
+            report(stage, done, total)
+
+    return tick

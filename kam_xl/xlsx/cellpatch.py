@@ -1,0 +1,452 @@
+"""Cell-level edits of parsed sheet XML: write values in place, inline strings, drop caches."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import numbers
+import re
+from bisect import bisect_left
+from decimal import Decimal
+from functools import lru_cache
+from types import NoneType
+
+from lxml import etree
+from openpyxl.formula.translate import Translator
+from openpyxl.utils.datetime import to_excel
+
+from kam_xl.errors import WorkbookError
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+ROW, C, V, F, IS, T, R = (f"{{{MAIN_NS}}}{tag}" for tag in ("row", "c", "v", "f", "is", "t", "r"))
+SHEET_DATA, DIMENSION, COLS, COL = (
+    f"{{{MAIN_NS}}}{tag}" for tag in ("sheetData", "dimension", "cols", "col")
+)
+SHEET_VIEW = f"{{{MAIN_NS}}}sheetView"
+
+MAX_TEXT = 32_767
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
+_NEEDS_ESCAPE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)"
+)
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_INLINE_TEMPLATE = etree.Element(IS)
+etree.SubElement(_INLINE_TEMPLATE, T)
+_SCALARS = (type(None), bool, numbers.Real, Decimal, str, dt.date, dt.time, dt.timedelta)
+
+
+@lru_cache(maxsize=20_000)
+def column_number(letters: str) -> int:
+    """'A' -> 1, 'XFD' -> 16384."""
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+@lru_cache(maxsize=20_000)
+def column_letters(number: int) -> str:
+    """1 -> 'A', 16384 -> 'XFD'."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@lru_cache(maxsize=100_000)
+def split_ref(ref: str) -> tuple[str, int, int]:
+    """'d$20' -> ('D20', 20, 4); WorkbookError for anything that is not one A1 cell in range."""
+    match = _REF.match(ref) if isinstance(ref, str) else None
+    if not match or column_number(match.group(1)) > 16_384 or int(match.group(2)) > 1_048_576:
+        raise WorkbookError(f"{ref!r} is not a cell reference like 'D20'")
+    letters, row = match.group(1).upper(), int(match.group(2))
+    return f"{letters}{row}", row, column_number(letters)
+
+
+def excel_escape(text: str) -> str:
+    """Escape characters XML cannot hold the way Excel does (_xHHHH_)."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
+    return _NEEDS_ESCAPE.sub(
+        lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text
+    )
+
+
+def excel_unescape(text: str) -> str:
+    """Undo Excel's _xHHHH_ escapes."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def rich_text(element: etree._Element) -> str:
+    """Plain text of an <si> or <is>: its <t> and run texts, without phonetic runs."""
+    parts = []
+    for child in element:
+        if child.tag == T:
+            parts.append(child.text or "")
+        elif child.tag == R:
+            parts.extend(t.text or "" for t in child.iter(T))
+    return excel_unescape("".join(parts))
+
+
+def read_value(cell: etree._Element, strings: list[str]) -> object:
+    """A cell's current value: float, str, bool or None (formulas give their cached value)."""
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        inline = cell.find(IS)
+        return None if inline is None else rich_text(inline)
+    value = cell.find(V)
+    if value is None or value.text is None:
+        return None
+    text = value.text
+    if kind == "s":
+        return strings[int(text)]
+    if kind == "b":
+        return text.strip() in ("1", "true")
+    if kind in ("str", "e", "d"):
+        return excel_unescape(text) if kind == "str" else text
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def check_value(ref: str, value: object) -> None:
+    """Refuse values set_cells cannot write, before anything is changed."""
+    kind = type(value)
+    if kind is int or kind is NoneType or (kind is str and len(value) <= MAX_TEXT):
+        return
+    if kind is float and math.isfinite(value):
+        return
+    if not isinstance(value, _SCALARS):
+        raise WorkbookError(f"{ref}: cannot write a {type(value).__name__} value ({value!r})")
+    if _is_fractional(value) and not math.isfinite(value):
+        raise WorkbookError(f"{ref}: {value!r} is not a number Excel can store")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise WorkbookError(
+            f"{ref}: text of {len(value)} characters is longer than Excel's {MAX_TEXT}"
+        )
+    if isinstance(value, (dt.datetime, dt.time)) and value.tzinfo is not None:
+        raise WorkbookError(f"{ref}: Excel has no time zones — pass a naive date/time ({value!r})")
+
+
+def _is_fractional(value: object) -> bool:
+    return isinstance(value, (numbers.Real, Decimal)) and not isinstance(value, numbers.Integral)
+
+
+def encode_value(cell: etree._Element, value: object, epoch: dt.datetime) -> None:
+    """Put `value` into an emptied cell: number, bool, date serial or inline text."""
+    kind = type(value)
+    if kind is float or kind is int:
+        _put_v(cell, repr(value) if kind is float else str(value))
+    elif kind is str:
+        _put_inline(cell, value)
+    elif value is None:
+        return
+    elif isinstance(value, bool):
+        cell.set("t", "b")
+        _put_v(cell, "1" if value else "0")
+    elif isinstance(value, numbers.Integral):
+        _put_v(cell, str(int(value)))
+    elif isinstance(value, (numbers.Real, Decimal)):
+        _put_v(cell, repr(float(value)))
+    elif isinstance(value, str):
+        _put_inline(cell, value)
+    else:
+        _put_v(cell, repr(float(to_excel(value, epoch))))
+
+
+def _put_v(cell: etree._Element, text: str) -> None:
+    if len(cell):
+        element = cell.makeelement(V)
+        cell.insert(0, element)
+    else:
+        element = etree.SubElement(cell, V)
+    element.text = text
+
+
+def _put_inline(cell: etree._Element, text: str) -> None:
+    cell.set("t", "inlineStr")
+    inline = _INLINE_TEMPLATE.__deepcopy__(None)
+    set_text(inline[0], text)
+    cell.insert(0, inline)
+
+
+def set_text(node: etree._Element, text: str) -> None:
+    """Set a <t>'s text, escaped, preserving leading/trailing spaces."""
+    node.text = excel_escape(text)
+    if text[:1].isspace() or text[-1:].isspace():
+        node.set(XML_SPACE, "preserve")
+    else:
+        node.attrib.pop(XML_SPACE, None)
+
+
+def strip_tab_selected(root: etree._Element) -> bool:
+    """Remove tabSelected from every sheet view; True if there was one."""
+    found = False
+    for view in root.iter(SHEET_VIEW):
+        if view.attrib.pop("tabSelected", None) is not None:
+            found = True
+    return found
+
+
+def inline_shared_strings(root: etree._Element, items: list[etree._Element]) -> None:
+    """Turn every t="s" cell into an inline string copied from the <si> items."""
+    for cell in root.iter(C):
+        if cell.get("t") != "s":
+            continue
+        value = cell.find(V)
+        if value is not None:
+            cell.remove(value)
+        inline = cell.makeelement(IS)
+        inline.extend(copy.deepcopy(child) for child in _shared_item(items, value))
+        cell.insert(0, inline)
+        cell.set("t", "inlineStr")
+
+
+def _shared_item(items: list[etree._Element], value: etree._Element | None) -> etree._Element:
+    text = "" if value is None else (value.text or "").strip()
+    if not text.isdigit() or int(text) >= len(items):
+        raise WorkbookError(f"a cell refers to shared string {text!r}, which does not exist")
+    return items[int(text)]
+
+
+def drop_formula_values(root: etree._Element) -> None:
+    """Remove the cached result of every formula cell (the app recomputes on load)."""
+    for formula in root.iter(F):
+        cell = formula.getparent()
+        for value in cell.findall(V):
+            cell.remove(value)
+        cell.attrib.pop("t", None)
+
+
+_NO_SHORTCUT = object()
+
+
+def _swap_in_place(cell: etree._Element, child: etree._Element, value, strings) -> object:
+    """Overwrite a lone <v> or plain <is> with a number or text, reusing the elements."""
+    kind = type(value)
+    if (
+        (kind is float or kind is int)
+        and child.tag == V
+        and child.text
+        and cell.get("t", "n") == "n"
+    ):
+        old = child.text
+        child.text = repr(value) if kind is float else str(value)
+        try:
+            return float(old)
+        except ValueError:
+            return old
+    if kind is str and child.tag == IS and len(child) == 1 and child[0].tag == T:
+        old = excel_unescape(child[0].text or "")
+        set_text(child[0], value)
+        return old
+    if kind is str and child.tag == V:
+        old = read_value(cell, strings)
+        child.tag, child.text = IS, None
+        node = etree.SubElement(child, T)
+        node.text = excel_escape(value)
+        if value[:1].isspace() or value[-1:].isspace():
+            node.set(XML_SPACE, "preserve")
+        cell.set("t", "inlineStr")
+        return old
+    return _NO_SHORTCUT
+
+
+class SheetCells:
+    """One parsed sheet with its rows and cells indexed by position, edited in place."""
+
+    def __init__(self, root: etree._Element, where: str):
+        self.root = root
+        self.where = where
+        self.data = self._sheet_data()
+        self.rows: dict[int, etree._Element] = {}
+        self.row_numbers: list[int] = []
+        self.cells: dict[str, etree._Element] = {}  # "D20" -> <c>, filled row by row
+        self.indexed_rows: set[int] = set()
+        self.column_styles = self._column_styles()
+        self.formulas_removed = False
+        self._index_rows()
+
+    def _sheet_data(self) -> etree._Element:
+        data = self.root.find(SHEET_DATA)
+        if data is None:
+            raise WorkbookError(f"{self.where} has no cell data (is it a chart sheet?)")
+        return data
+
+    def _index_rows(self) -> None:
+        previous = 0
+        for row in self.data.iterchildren(ROW):
+            text = row.get("r")
+            number = int(text) if text else previous + 1
+            if not text:
+                row.set("r", str(number))
+            previous = number
+            self.rows[number] = row
+        self.row_numbers = sorted(self.rows)
+
+    def _index_row(self, row: etree._Element, number: int) -> None:
+        """Index a row's cells by reference (the common case: every cell has an upper-case r)."""
+        self.indexed_rows.add(number)
+        cells = list(row.iterchildren(C))
+        refs = [cell.get("r") for cell in cells]
+        if None in refs or not "".join(refs).isupper():
+            refs = self._normalised_refs(cells, refs, number)
+        self.cells.update(zip(refs, cells))
+
+    @staticmethod
+    def _normalised_refs(cells: list, refs: list, number: int) -> list[str]:
+        """Upper-case refs, giving cells without one their implicit position."""
+        normalised, previous = [], 0
+        for cell, ref in zip(cells, refs, strict=True):
+            col = split_ref(ref)[2] if ref else previous + 1
+            canonical = f"{column_letters(col)}{number}"
+            if ref != canonical:
+                cell.set("r", canonical)
+            normalised.append(canonical)
+            previous = col
+        return normalised
+
+    def _column_styles(self) -> list[tuple[int, int, str]]:
+        cols = self.root.find(COLS)
+        if cols is None:
+            return []
+        return [
+            (int(col.get("min")), int(col.get("max")), col.get("style"))
+            for col in cols.iterchildren(COL)
+            if col.get("style") and col.get("min") and col.get("max")
+        ]
+
+    def write_many(self, values: dict[str, object], strings: list[str], epoch) -> dict[str, object]:
+        """Write every value (validated first, so nothing changes on error); return old ones."""
+        positions = []
+        for ref, value in values.items():
+            positions.append(split_ref(ref))
+            check_value(f"{self.where}!{ref}", value)
+        old = {}
+        for (ref, value), position in zip(values.items(), positions, strict=True):
+            old[ref] = self._swap(self.cell(*position), value, strings, epoch)
+        self._grow_dimension(positions)
+        return old
+
+    def _swap(self, cell: etree._Element, value: object, strings: list[str], epoch) -> object:
+        """Replace a cell's value, returning the old one; common cases take a short path."""
+        count = len(cell)
+        if count == 1:
+            previous = _swap_in_place(cell, cell[0], value, strings)
+            if previous is not _NO_SHORTCUT:
+                return previous
+        elif count == 0:
+            cell.attrib.pop("t", None)
+            encode_value(cell, value, epoch)
+            return None
+        previous = read_value(cell, strings)
+        self._clear(cell)
+        encode_value(cell, value, epoch)
+        return previous
+
+    def cell(self, ref: str, row_number: int, col: int) -> etree._Element:
+        """The <c> at a position, created (with the row or column style) if missing."""
+        cell = self.cells.get(ref)
+        if cell is not None:
+            return cell
+        row = self.rows.get(row_number)
+        if row is None:
+            row = self._new_row(row_number)
+        elif row_number not in self.indexed_rows:
+            self._index_row(row, row_number)
+            cell = self.cells.get(ref)
+            if cell is not None:
+                return cell
+        style = self._default_style(row, col)
+        attributes = {"r": ref} if style is None else {"r": ref, "s": style}
+        cell = self.cells[ref] = self._insert_cell(row, col, attributes)
+        row.attrib.pop("spans", None)
+        return cell
+
+    def _new_row(self, number: int) -> etree._Element:
+        row = self.data.makeelement(ROW, r=str(number))
+        position = bisect_left(self.row_numbers, number)
+        if position < len(self.row_numbers):
+            self.rows[self.row_numbers[position]].addprevious(row)
+        else:
+            self.data.append(row)
+        self.row_numbers.insert(position, number)
+        self.rows[number] = row
+        self.indexed_rows.add(number)
+        return row
+
+    @staticmethod
+    def _insert_cell(row: etree._Element, col: int, attributes: dict) -> etree._Element:
+        """A new <c> among its row's cells in column order (usually simply the last)."""
+        if not len(row) or (row[-1].tag == C and split_ref(row[-1].get("r"))[2] < col):
+            return etree.SubElement(row, C, attributes)
+        cell = row.makeelement(C, attributes)
+        last = None
+        for existing in row.iterchildren(C):
+            if split_ref(existing.get("r"))[2] > col:
+                existing.addprevious(cell)
+                return cell
+            last = existing
+        if last is not None:
+            last.addnext(cell)
+        else:
+            row.insert(0, cell)
+        return cell
+
+    def _default_style(self, row: etree._Element, col: int) -> str | None:
+        if row.get("customFormat") in ("1", "true") and row.get("s"):
+            return row.get("s")
+        for low, high, style in self.column_styles:
+            if low <= col <= high:
+                return style
+        return None
+
+    def _clear(self, cell: etree._Element) -> None:
+        """Empty a cell's value and formula, keeping its style."""
+        for child in list(cell):
+            if child.tag == F:
+                self._release_shared_formula(cell, child)
+                self.formulas_removed = True
+            if child.tag in (F, V, IS):
+                cell.remove(child)
+        cell.attrib.pop("t", None)
+
+    def _release_shared_formula(self, cell: etree._Element, formula: etree._Element) -> None:
+        """Hand a shared formula's master text to the next cell that shares it."""
+        if formula.get("t") != "shared" or not formula.text or not formula.get("ref"):
+            return
+        group = formula.get("si")
+        for other in self._shared_group(group, cell):
+            follower = other.find(F)
+            translated = Translator(f"={formula.text}", origin=cell.get("r")).translate_formula(
+                other.get("r")
+            )
+            follower.text = translated[1:]
+            follower.set("ref", formula.get("ref"))
+            return
+
+    def _shared_group(self, group: str, master: etree._Element):
+        for other in self.data.iter(C):
+            follower = other.find(F)
+            if other is master or follower is None or follower.text:
+                continue
+            if follower.get("si") == group and follower.get("t") == "shared":
+                yield other
+
+    def _grow_dimension(self, positions) -> None:
+        dimension = self.root.find(DIMENSION)
+        if dimension is None or not positions:
+            return
+        try:
+            bounds = [split_ref(ref) for ref in dimension.get("ref", "A1").split(":")]
+        except WorkbookError:
+            return
+        rows = [row for _, row, _ in [*positions, *bounds]]
+        cols = [col for _, _, col in [*positions, *bounds]]
+        top_left = f"{column_letters(min(cols))}{min(rows)}"
+        bottom_right = f"{column_letters(max(cols))}{max(rows)}"
+        dimension.set("ref", top_left if top_left == bottom_right else f"{top_left}:{bottom_right}")

@@ -1,0 +1,355 @@
+"""An .xlsx package held as its parts and edited at the part level (sheets, rels, names)."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from lxml import etree
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
+from kam_xl.errors import WorkbookError
+from kam_xl.xlsx.book import (
+    DOC_REL,
+    R_ID,
+    WORKBOOK_ORDER,
+    SheetEntry,
+    WorkbookParts,
+    insert_in_order,
+    main_tag,
+    referenced_sheets,
+)
+from kam_xl.xlsx.cellpatch import (
+    SheetCells,
+    drop_formula_values,
+    inline_shared_strings,
+    strip_tab_selected,
+)
+from kam_xl.xlsx.parts import PartCopier
+from kam_xl.xlsx.safezip import atomic_write, parse_xml, read_source, to_xml, unzip_parts, zip_parts
+from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
+
+__all__ = ["Package", "seed_workbook"]
+
+STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_END = object()
+
+
+class Package(WorkbookParts):
+    """An .xlsx file held as its parts, edited at the part level.
+
+    Parts are parsed only when an operation needs them and serialised only if edited, so
+    untouched parts are saved byte for byte. Nothing reaches the disk before save().
+    """
+
+    def __init__(self, parts: dict[str, bytes], label: str):
+        self._cells: dict[str, SheetCells] = {}
+        self._plain_strings: list[str] | None = None
+        super().__init__(parts, label)
+
+    @classmethod
+    def open(
+        cls, source: str | os.PathLike | bytes, *, max_size: int = 200_000_000, max_ratio: int = 200
+    ) -> Package:
+        """Read and check a workbook; WorkbookError says what is wrong and what to do."""
+        label, data = read_source(source, max_size)
+        return cls(unzip_parts(label, data, max_size=max_size, max_ratio=max_ratio), label)
+
+    def _forget(self, name: str) -> None:
+        super()._forget(name)
+        self._cells.pop(name, None)
+
+    # ----- removing sheets ---------------------------------------------------------------
+
+    def remove_sheets(self, names: Iterable[str]) -> None:
+        """Remove sheets with every part only they used, and the names local to or naming them.
+
+        Their drawings, charts, comments, tables... go unless another sheet still uses them; the
+        calculation chain is dropped (Excel rebuilds it). Shared strings only they used stay in
+        the table (harmless; Excel drops them on its next save).
+        """
+        entries = self._unique(self._sheet(name) for name in names)
+        if not entries:
+            return
+        self._require_visible_left(entries, added=0)
+        active = self._active_sheet_name()
+        self._remove_entries(entries, keep_name_refs=False)
+        self._after_structure_change(active, set())
+
+    @staticmethod
+    def _unique(entries: Iterable[SheetEntry]) -> list[SheetEntry]:
+        return list({id(entry.element): entry for entry in entries}.values())
+
+    def _require_visible_left(self, removed: list[SheetEntry], added: int) -> None:
+        gone = {id(entry.element) for entry in removed}
+        left = [
+            entry
+            for entry in self._entries()
+            if id(entry.element) not in gone and entry.state == "visible"
+        ]
+        if not left and not added:
+            raise WorkbookError(f"{self.label}: a workbook must keep at least one visible sheet")
+
+    def _remove_entries(self, entries: list[SheetEntry], *, keep_name_refs: bool) -> None:
+        candidates = self._reachable(entry.part for entry in entries if entry.part in self._parts)
+        with self._sheet_order_change():
+            for entry in entries:
+                entry.element.getparent().remove(entry.element)
+            self._drop_rels(self.workbook_part, {entry.rid for entry in entries})
+        if not keep_name_refs:
+            self._drop_names_referring_to({entry.name.lower() for entry in entries})
+        for part in candidates - self._reachable([""]):
+            self._delete(part)
+
+    # ----- adding sheets -----------------------------------------------------------------
+
+    def graft(
+        self,
+        donor: Package,
+        names: Iterable[str] | None = None,
+        *,
+        before: str | None = None,
+        replace: bool = True,
+    ) -> None:
+        """Copy donor sheets (default: all) with everything they refer to into this package.
+
+        The donor must come from seed_workbook(self) (its style and string tables extend this
+        package's; WorkbookError otherwise, before anything changes). The host keeps its own
+        styles.xml, with the donor's new entries appended. `replace` first removes host sheets of
+        the same names (names referring to them by name stay valid); `before` puts the new sheets
+        before that host sheet, else they go after the last visible sheet. The donor's defined
+        names local to the new sheets, or naming them, come along. The active tab stays on the
+        same sheet, or moves to the first visible one; donor sheets are never tab-selected.
+        """
+        chosen = donor._unique(
+            donor._sheet(name) for name in (donor.sheet_names() if names is None else names)
+        )
+        if not chosen:
+            return
+        clashes = self._unique(filter(None, (self._find(entry.name) for entry in chosen)))
+        if clashes and not replace:
+            raise WorkbookError(
+                f"{self.label} already has sheet(s) {', '.join(e.name for e in clashes)}"
+            )
+        anchor = self._anchor(before, clashes)
+        copier = PartCopier(donor, self, [entry.part for entry in chosen])
+        self._require_visible_left(clashes, added=sum(entry.state == "visible" for entry in chosen))
+        styles, strings = self._merged_tables(donor)
+        active = self._active_sheet_name()
+        self._store_tables(styles, strings)
+        if clashes:
+            self._remove_entries(clashes, keep_name_refs=True)
+        mapping = copier.copy(_without_tab_selected)
+        self._insert_sheets(chosen, mapping, anchor)
+        self._copy_defined_names(donor, [entry.name for entry in chosen], local_only=False)
+        self._after_structure_change(active, set(mapping.values()))
+
+    def copy_sheets_from(
+        self,
+        source: Package,
+        names: Iterable[str],
+        *,
+        inline_strings: bool = True,
+        drop_cached_values: bool = True,
+    ) -> None:
+        """Copy sheets as they are from another package (building SR workbooks).
+
+        Shared-string cells become inline strings (so no other string of the source travels),
+        formula results are dropped and fullCalcOnLoad set, and only names local to the copied
+        sheets come along. Style indices are kept: this package must have been built by
+        seed_workbook(source, strings=False). With inline_strings=False, t="s" cells keep their
+        indices, which are only right if both packages share one string table.
+        """
+        chosen = source._unique(source._sheet(name) for name in names)
+        clashes = [entry.name for entry in chosen if self._find(entry.name)]
+        if clashes:
+            raise WorkbookError(f"{self.label} already has sheet(s) {', '.join(clashes)}")
+        if not chosen:
+            return
+        copier = PartCopier(source, self, [entry.part for entry in chosen])
+        items = source._string_elements() if inline_strings else None
+        active = self._active_sheet_name()
+        mapping = copier.copy(lambda data: _prepared_sheet(data, items, drop_cached_values))
+        self._insert_sheets(chosen, mapping, None)
+        self._copy_defined_names(source, [entry.name for entry in chosen], local_only=True)
+        if drop_cached_values:
+            self.set_calc_on_load()
+        self._after_structure_change(active, set(mapping.values()))
+
+    def _anchor(self, before: str | None, replaced: list[SheetEntry]) -> object:
+        """The sheet new sheets go before: `before`, or the first one after it that stays."""
+        if before is None:
+            return None
+        names = self.sheet_names()
+        gone = {entry.name.lower() for entry in replaced}
+        start = names.index(self._sheet(before).name)
+        return next((name for name in names[start:] if name.lower() not in gone), _END)
+
+    def _insert_position(self, sheets: etree._Element, anchor: object) -> int:
+        elements = list(sheets.iterchildren(main_tag("sheet")))
+        if anchor is _END:
+            return len(elements)
+        if anchor is None:
+            visible = [
+                i
+                for i, element in enumerate(elements)
+                if element.get("state", "visible") == "visible"
+            ]
+            return visible[-1] + 1 if visible else 0
+        return next(i for i, element in enumerate(elements) if element.get("name") == anchor)
+
+    def _insert_sheets(
+        self, chosen: list[SheetEntry], mapping: dict[str, str], anchor: object
+    ) -> None:
+        with self._sheet_order_change():
+            workbook = self._workbook()
+            sheets = workbook.find(main_tag("sheets"))
+            ids = self._add_rels(
+                self.workbook_part, [(e.rel_type, mapping[e.part]) for e in chosen]
+            )
+            sheet_id = 1 + max((int(s.get("sheetId", "0")) for s in sheets), default=0)
+            position = self._insert_position(sheets, anchor)
+            for offset, (entry, rid) in enumerate(zip(chosen, ids, strict=True)):
+                element = sheets.makeelement(
+                    main_tag("sheet"), name=entry.name, sheetId=str(sheet_id + offset)
+                )
+                if entry.state != "visible":
+                    element.set("state", entry.state)
+                element.set(R_ID, rid)
+                sheets.insert(position + offset, element)
+
+    def _copy_defined_names(self, source: Package, names: list[str], *, local_only: bool) -> None:
+        """Bring the source's names local to the copied sheets (and, for grafts, global ones)."""
+        wanted = {name.lower() for name in names}
+        order = source.sheet_names()
+        index = {name.lower(): i for i, name in enumerate(self.sheet_names())}
+        for element in source._defined_names():
+            sheet = self._index_name(order, element.get("localSheetId"))
+            if sheet is not None and sheet.lower() in wanted:
+                self._add_defined_name(element, index[sheet.lower()])
+            elif (
+                element.get("localSheetId") is None
+                and not local_only
+                and referenced_sheets(element.text) & wanted
+            ):
+                self._add_defined_name(element, None)
+
+    def _add_defined_name(self, element: etree._Element, local: int | None) -> None:
+        workbook = self._edit(self.workbook_part)
+        container = workbook.find(main_tag("definedNames"))
+        if container is None:
+            container = workbook.makeelement(main_tag("definedNames"))
+            insert_in_order(workbook, container, WORKBOOK_ORDER)
+        name = element.get("name", "").lower()
+        for existing in container.iterchildren(main_tag("definedName")):
+            if existing.get("name", "").lower() == name and existing.get("localSheetId") == (
+                None if local is None else str(local)
+            ):
+                container.remove(existing)
+        added = copy.deepcopy(element)
+        if local is not None:
+            added.set("localSheetId", str(local))
+        container.append(added)
+
+    # ----- styles and shared strings ----------------------------------------------------
+
+    def _merged_tables(self, donor: Package) -> tuple[bytes | None, bytes | None]:
+        """The new styles.xml and sharedStrings.xml (None: unchanged), checked before any edit."""
+        host_styles, donor_styles = self.styles_xml(), donor.styles_xml()
+        styles = None
+        if donor_styles is not None:
+            styles = (
+                donor_styles
+                if host_styles is None
+                else merge_styles(host_styles, donor_styles, self.label)
+            )
+        host_part = self._workbook_part_of_type("/sharedStrings")
+        donor_part = donor._workbook_part_of_type("/sharedStrings")
+        strings = merge_strings(
+            None if host_part is None else self.read_part(host_part),
+            None if donor_part is None else donor.read_part(donor_part),
+            self.label,
+        )
+        return styles, strings
+
+    def _store_tables(self, styles: bytes | None, strings: bytes | None) -> None:
+        if styles is not None:
+            self._store_workbook_part("/styles", "xl/styles.xml", STYLES_TYPE, styles)
+        if strings is not None:
+            self._store_workbook_part(
+                "/sharedStrings", "xl/sharedStrings.xml", STRINGS_TYPE, strings
+            )
+            self._strings = self._plain_strings = None
+
+    def _store_workbook_part(
+        self, suffix: str, default: str, content_type: str, data: bytes
+    ) -> None:
+        part = self._workbook_part_of_type(suffix)
+        if part is None:
+            part = default
+            self._add_rels(self.workbook_part, [(f"{DOC_REL}{suffix}", part)])
+            self._set_content_type(part, content_type)
+        self._put(part, data)
+
+    # ----- cells -------------------------------------------------------------------------
+
+    def set_cells(self, sheet: str, values: dict[str, object]) -> dict[str, object]:
+        """Write values into cells ("D20" -> value) of a sheet; return the cells' old values.
+
+        Values: None (clears value and formula), int, float, bool, str (always text, even
+        "=..."), date/datetime/time (serial number). Each cell keeps its style; missing cells and
+        rows are created in order (taking the row or column style). Old values come back as
+        float, str, bool or None. Everything is checked before anything is written.
+        """
+        part = self._sheet_part(sheet)
+        cells = self._cells.get(part)
+        if cells is None:
+            cells = self._cells[part] = SheetCells(self._edit(part), f"{self.label}: {sheet}")
+        self._dirty.add(part)
+        epoch = CALENDAR_MAC_1904 if self.is_date1904() else CALENDAR_WINDOWS_1900
+        old = cells.write_many(values, self._plain(), epoch)
+        if cells.formulas_removed:
+            cells.formulas_removed = False
+            self._drop_calc_chain()
+        return old
+
+    def _plain(self) -> list[str]:
+        if self._plain_strings is None:
+            self._plain_strings = self.shared_strings()
+        return self._plain_strings
+
+    # ----- output ------------------------------------------------------------------------
+
+    def to_bytes(self, compresslevel: int = 6) -> bytes:
+        """The package as .xlsx bytes."""
+        return zip_parts({name: self.read_part(name) for name in self._parts}, compresslevel)
+
+    def save(self, path: str | os.PathLike, *, backup: bool = True) -> Path | None:
+        """Write atomically (temp file in the same folder, fsync, replace).
+
+        With `backup`, an existing file is first hard-linked (or copied) to
+        <stem>.kam-backup-YYYYmmdd-HHMMSS<suffix>; the 5 newest backups are kept. Returns the
+        new backup's path, or None.
+        """
+        return atomic_write(path, self.to_bytes(), backup=backup)
+
+
+def _without_tab_selected(data: bytes) -> bytes:
+    if b"tabSelected" not in data:
+        return data
+    root = parse_xml(data, "a copied sheet")
+    strip_tab_selected(root)
+    return to_xml(root)
+
+
+def _prepared_sheet(data: bytes, items: list[etree._Element] | None, drop_values: bool) -> bytes:
+    root = parse_xml(data, "a copied sheet")
+    strip_tab_selected(root)
+    if items is not None:
+        inline_shared_strings(root, items)
+    if drop_values:
+        drop_formula_values(root)
+    return to_xml(root)

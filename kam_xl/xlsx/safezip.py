@@ -1,0 +1,249 @@
+"""Safe reading of untrusted .xlsx zips and XML parts, and atomic saving with backups."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import lzma
+import os
+import re
+import shutil
+import stat
+import tempfile
+import zipfile
+import zlib
+from datetime import datetime
+from pathlib import Path
+
+from lxml import etree
+
+from kam_xl.errors import WorkbookError
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0"
+RATIO_FLOOR = 4_000_000  # members smaller than this are never treated as bombs
+MAX_MEMBERS = 200_000
+KEEP_BACKUPS = 5
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False
+)
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    OSError,
+)
+
+
+def parse_xml(data: bytes, where: str) -> etree._Element:
+    """Parse one XML part without entity expansion or network access; refuse DTDs."""
+    if b"<!DOCTYPE" in data:
+        raise WorkbookError(f"{where} contains a DTD, which no workbook has — refusing to read it")
+    try:
+        return etree.fromstring(data, _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise WorkbookError(f"{where} is damaged ({exc}) — open and re-save it in Excel") from exc
+
+
+def to_xml(root: etree._Element) -> bytes:
+    """Serialise a part the way Excel writes it (UTF-8, standalone declaration)."""
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def read_source(source: str | os.PathLike | bytes, max_size: int) -> tuple[str, bytes]:
+    """Return a label for messages and the raw bytes of a file or an in-memory workbook."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return "the workbook", bytes(source)
+    path = Path(source)
+    if not path.is_file():
+        raise WorkbookError(f"{path}: file not found — check the path and the file name")
+    if path.stat().st_size > max_size:
+        raise WorkbookError(f"{path} is larger than {max_size // 1_000_000} MB — split it up")
+    try:
+        return str(path), path.read_bytes()
+    except OSError as exc:
+        raise WorkbookError(
+            f"{path}: cannot read it ({exc.strerror}) — is it open elsewhere?"
+        ) from exc
+
+
+def unzip_parts(label: str, data: bytes, *, max_size: int, max_ratio: int) -> dict[str, bytes]:
+    """Every member of an .xlsx zip by name, after checks against bombs and damage."""
+    if data[:4] == CFB_MAGIC:
+        raise WorkbookError(
+            f"{label} is encrypted with a password, or an old .xls — "
+            "save it as .xlsx without a password"
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise WorkbookError(
+            f"{label} is not an .xlsx workbook (not a zip package) — "
+            "save it from Excel as 'Excel Workbook (*.xlsx)'"
+        ) from exc
+    with archive:
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        check_not_bomb(label, infos, max_size=max_size, max_ratio=max_ratio)
+        return {info.filename: read_member(label, archive, info) for info in infos}
+
+
+def check_not_bomb(label: str, infos: list[zipfile.ZipInfo], *, max_size: int, max_ratio: int):
+    """Refuse zips that unpack to too much data, overall or for one member."""
+    if len(infos) > MAX_MEMBERS:
+        raise WorkbookError(f"{label} has {len(infos)} zip members — not a workbook kam_xl opens")
+    if len({info.filename for info in infos}) != len(infos):
+        raise WorkbookError(f"{label} is damaged (duplicate zip members) — re-save it in Excel")
+    total = sum(info.file_size for info in infos)
+    if total > max_size:
+        raise WorkbookError(
+            f"{label} unpacks to {total // 1_000_000} MB, more than the limit of "
+            f"{max_size // 1_000_000} MB (a zip bomb, or far too large) — check where it comes from"
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR and ratio > max_ratio:
+            raise WorkbookError(
+                f"{label}: member {info.filename} is compressed {ratio:.0f}:1 "
+                f"(limit {max_ratio}:1), typical of a zip bomb — refusing to unpack it"
+            )
+
+
+def read_member(label: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Decompress one member, turning CRC and codec errors into a WorkbookError."""
+    try:
+        return archive.read(info)
+    except _READ_ERRORS as exc:
+        raise WorkbookError(
+            f"{label} is damaged (zip member {info.filename}: {exc}) — "
+            "restore it from a backup or re-save it in Excel"
+        ) from exc
+
+
+def zip_parts(parts: dict[str, bytes], compresslevel: int = 6) -> bytes:
+    """Deflate parts into a zip, [Content_Types].xml first, with fixed timestamps."""
+    buffer = io.BytesIO()
+    names = sorted(parts, key=lambda name: name != "[Content_Types].xml")
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as out:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(info, parts[name], compresslevel=compresslevel)
+    return buffer.getvalue()
+
+
+def atomic_write(path: str | os.PathLike, data: bytes, *, backup: bool = True) -> Path | None:
+    """Replace `path` by `data` atomically, keeping a timestamped backup of the old file."""
+    path = Path(path)
+    folder = path.parent
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".kam-tmp", dir=folder)
+    except OSError as exc:
+        raise WorkbookError(
+            f"cannot write in {folder} ({exc.strerror or exc}) — check the folder"
+        ) from exc
+    temp = Path(temp_name)
+    backup_path = None
+    replaced = False
+    try:
+        _write_synced(handle, data)
+        _copy_mode(path, temp)
+        if backup and path.exists():
+            backup_path = make_backup(path)
+        os.replace(temp, path)
+        replaced = True
+    except OSError as exc:
+        raise WorkbookError(
+            f"cannot write {path} ({exc.strerror or exc}) — check the folder is writable "
+            "and the file is not open in Excel"
+        ) from exc
+    finally:
+        if not replaced:
+            temp.unlink(missing_ok=True)
+            if backup_path is not None:
+                backup_path.unlink(missing_ok=True)
+    _fsync_folder(folder)
+    with contextlib.suppress(OSError):  # the save succeeded; stale backups go next time
+        prune_backups(path)
+    return backup_path
+
+
+def _write_synced(handle: int, data: bytes) -> None:
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _copy_mode(target: Path, temp: Path) -> None:
+    """Give the new file the old file's permissions (mkstemp creates it private)."""
+    if target.exists():
+        mode = stat.S_IMODE(target.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(temp, mode)
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name == "nt":
+        return
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _backup_pattern(path: Path) -> re.Pattern:
+    return re.compile(
+        rf"^{re.escape(path.stem)}\.kam-backup-(\d{{8}}-\d{{6}})(?:-(\d+))?{re.escape(path.suffix)}$"
+    )
+
+
+def make_backup(path: Path) -> Path:
+    """Hard-link (or copy) `path` to <stem>.kam-backup-YYYYmmdd-HHMMSS<suffix> next to it."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    number = 1 + max((n for s, n in _existing_backups(path) if s == stamp), default=-1)
+    for attempt in range(number, number + 1000):
+        extra = f"-{attempt}" if attempt else ""
+        candidate = path.with_name(f"{path.stem}.kam-backup-{stamp}{extra}{path.suffix}")
+        try:
+            os.link(path, candidate)
+        except FileExistsError:
+            continue
+        except OSError:
+            if candidate.exists():
+                continue
+            shutil.copy2(path, candidate)
+        return candidate
+    raise WorkbookError(f"too many backups of {path} this second — try again")
+
+
+def _existing_backups(path: Path) -> dict[tuple[str, int], Path]:
+    """Backups of `path` by (timestamp, sequence number)."""
+    pattern = _backup_pattern(path)
+    found = {}
+    for entry in path.parent.iterdir():
+        match = pattern.match(entry.name)
+        if match:
+            found[match.group(1), int(match.group(2) or 0)] = entry
+    return found
+
+
+def prune_backups(path: Path, keep: int = KEEP_BACKUPS) -> list[Path]:
+    """Delete all but the `keep` newest backups of `path`; return the deleted ones."""
+    found = _existing_backups(path)
+    stale = [found[key] for key in sorted(found)[: max(len(found) - keep, 0)]]
+    for entry in stale:
+        entry.unlink(missing_ok=True)
+    return stale

@@ -1,0 +1,190 @@
+"""Worksheet XML for a SheetSpec, written as text: the fast path for thousands of generated sheets.
+
+openpyxl makes the stylesheet, charts and package; this module only serialises cells, column
+widths, views, protection, validations and conditional formats of one sheet (ECMA-376 CT_Worksheet
+order). Strings are inline, so a sheet carries its own text and can move between packages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from .spec import Formula, SheetSpec, Validation, column_letter, split_ref
+
+_EPOCH = datetime(1899, 12, 30)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MAX_TEXT = 32767
+_NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+
+
+@dataclass(frozen=True)
+class StyleIndex:
+    """The cellXfs index of each named cell style and the dxf index of each conditional style."""
+
+    cell: dict[str, int]
+    dxf: dict[str, int]
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attr(text: str) -> str:
+    return escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+
+
+def clean(text: str) -> str:
+    """Text without characters XML cannot hold, at most Excel's 32,767 characters."""
+    return _ILLEGAL.sub("", text)[:_MAX_TEXT]
+
+
+def serial(value: date | datetime) -> float:
+    """Excel's serial number of a date or date-time (1900 date system)."""
+    if not isinstance(value, datetime):
+        return float((value - _EPOCH.date()).days)
+    delta = value - _EPOCH
+    return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
+
+
+def _number(value: float | int) -> str | None:
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return None
+    return repr(value) if not value.is_integer() or abs(value) >= 1e15 else str(int(value))
+
+
+def cell_xml(ref: str, value: object, style: int) -> str:
+    """One <c> element; strings are always text (inline), formulas only when given as Formula."""
+    s = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<c r="{ref}"{s}/>' if style else ""
+    if isinstance(value, Formula):
+        return f'<c r="{ref}"{s}><f>{escape(clean(value.text[1:]))}</f></c>'
+    if isinstance(value, str):
+        text = clean(value)
+        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (datetime, date)):
+        return f'<c r="{ref}"{s}><v>{_number(serial(value))}</v></c>'
+    if isinstance(value, time):
+        return f'<c r="{ref}"{s}><v>{(value.hour * 3600 + value.minute * 60 + value.second) / 86400!r}</v></c>'
+    text = _number(value)
+    return f'<c r="{ref}"{s}><v>{text}</v></c>' if text is not None else (f'<c r="{ref}"{s}/>' if style else "")
+
+
+def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = None) -> bytes:
+    """The worksheet part of `spec`; `drawing_rel` is the relationship id of its charts' drawing."""
+    out: list[str] = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f"<worksheet {_NS}>"]
+    if spec.tab_color:
+        out.append(f'<sheetPr><tabColor rgb="FF{spec.tab_color}"/></sheetPr>')
+    out.append(f'<dimension ref="A1:{column_letter(max(spec.max_col, 1))}{max(spec.max_row, 1)}"/>')
+    out.append(_views(spec))
+    out.append('<sheetFormatPr defaultRowHeight="15"/>')
+    out.append(_columns(spec))
+    _sheet_data(spec, styles, out)
+    if spec.protected:
+        rows = ' insertRows="0" deleteRows="0"' if spec.allow_rows else ""
+        out.append(f'<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" formatRows="0"'
+                   f' sort="0" autoFilter="0"{rows}/>')
+    if spec.autofilter:
+        out.append(f'<autoFilter ref="{spec.autofilter}"/>')
+    if spec.merges:
+        out.append(f'<mergeCells count="{len(spec.merges)}">')
+        out.extend(f'<mergeCell ref="{area}"/>' for area in spec.merges)
+        out.append("</mergeCells>")
+    for priority, rule in enumerate(spec.cond_formats, start=1):
+        out.append(f'<conditionalFormatting sqref="{rule.ref.replace(",", " ")}"><cfRule type="expression" '
+                   f'dxfId="{styles.dxf[rule.style]}" priority="{priority}"><formula>'
+                   f'{escape(rule.formula.lstrip("="))}</formula></cfRule></conditionalFormatting>')
+    if spec.validations:
+        out.append(f'<dataValidations count="{len(spec.validations)}">')
+        out.extend(_validation(v) for v in spec.validations)
+        out.append("</dataValidations>")
+    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    if drawing_rel:
+        out.append(f'<drawing r:id="{drawing_rel}"/>')
+    out.append("</worksheet>")
+    return "".join(out).encode("utf-8")
+
+
+def _views(spec: SheetSpec) -> str:
+    zoom = f' zoomScale="{spec.zoom}" zoomScaleNormal="{spec.zoom}"' if spec.zoom else ""
+    if not spec.freeze or spec.freeze == "A1":
+        return f'<sheetViews><sheetView workbookViewId="0"{zoom}/></sheetViews>'
+    row, col = split_ref(spec.freeze)
+    split = (f' xSplit="{col - 1}"' if col > 1 else "") + (f' ySplit="{row - 1}"' if row > 1 else "")
+    pane = "bottomRight" if col > 1 and row > 1 else ("topRight" if col > 1 else "bottomLeft")
+    return (f'<sheetViews><sheetView workbookViewId="0"{zoom}><pane{split} topLeftCell="{spec.freeze}" '
+            f'activePane="{pane}" state="frozen"/><selection pane="{pane}" activeCell="{spec.freeze}" '
+            f'sqref="{spec.freeze}"/></sheetView></sheetViews>')
+
+
+def _columns(spec: SheetSpec) -> str:
+    cols = sorted(set(spec.widths) | set(spec.hidden_cols))
+    if not cols:
+        return ""
+    parts = ["<cols>"]
+    for col in cols:
+        width = spec.widths.get(col, 9.140625)
+        hidden = ' hidden="1"' if col in spec.hidden_cols else ""
+        parts.append(f'<col min="{col}" max="{col}" width="{width}" customWidth="1"{hidden}/>')
+    parts.append("</cols>")
+    return "".join(parts)
+
+
+def _sheet_data(spec: SheetSpec, styles: StyleIndex, out: list[str]) -> None:
+    rows: dict[int, list[tuple[int, object, str]]] = {}
+    for (row, col), (value, style) in spec.cells.items():
+        rows.setdefault(row, []).append((col, value, style))
+    for row in spec.heights:
+        rows.setdefault(row, [])
+    out.append("<sheetData>")
+    index = styles.cell
+    letters = [column_letter(c) for c in range(0, spec.max_col + 2)]
+    for row in sorted(rows):
+        height = spec.heights.get(row)
+        attrs = f' ht="{height}" customHeight="1"' if height else ""
+        out.append(f'<row r="{row}"{attrs}>')
+        for col, value, style in sorted(rows[row], key=lambda item: item[0]):
+            out.append(cell_xml(f"{letters[col]}{row}", value, index.get(style, 0)))
+        out.append("</row>")
+    out.append("</sheetData>")
+
+
+def _formula_value(value) -> str:
+    if isinstance(value, (date, datetime)):
+        return _number(serial(value))
+    return _number(value) if isinstance(value, (int, float)) else escape(str(value))
+
+
+def _validation(v: Validation) -> str:
+    attrs = ['allowBlank="1"', 'showErrorMessage="1"', 'errorStyle="stop"']
+    if v.error:
+        attrs.append(f'error="{escape_attr(v.error[:255])}"')
+    if v.prompt:
+        attrs += ['showInputMessage="1"', f'prompt="{escape_attr(v.prompt[:255])}"']
+    if v.kind == "list":
+        inner = f"<formula1>{escape(chr(34) + ','.join(v.values) + chr(34))}</formula1>"
+        kind = "list"
+    elif v.kind == "custom":
+        inner = f"<formula1>{escape(v.formula.lstrip('='))}</formula1>"
+        kind = "custom"
+    else:
+        kind = v.kind
+        if v.lo is not None and v.hi is not None:
+            attrs.append('operator="between"')
+            inner = f"<formula1>{_formula_value(v.lo)}</formula1><formula2>{_formula_value(v.hi)}</formula2>"
+        elif v.lo is not None:
+            attrs.append('operator="greaterThanOrEqual"')
+            inner = f"<formula1>{_formula_value(v.lo)}</formula1>"
+        else:
+            attrs.append('operator="lessThanOrEqual"')
+            inner = f"<formula1>{_formula_value(v.hi)}</formula1>"
+    return f'<dataValidation type="{kind}" {" ".join(attrs)} sqref="{v.ref.replace(",", " ")}">{inner}</dataValidation>'

@@ -1,0 +1,140 @@
+"""Sheets as plain data (cells, styles, validations, charts) that a renderer turns into a workbook."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A live spreadsheet formula (text that starts with '='). Plain str values are always text."""
+
+    text: str
+
+    def __post_init__(self):
+        if not self.text.startswith("="):
+            raise ValueError(f"a formula starts with '=': {self.text!r}")
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A data validation over a range: kind is list, decimal, whole, date, or custom."""
+
+    ref: str
+    kind: str
+    values: tuple[str, ...] = ()
+    lo: float | date | None = None
+    hi: float | date | None = None
+    formula: str | None = None  # for kind == "custom"
+    prompt: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CondFormat:
+    """Conditional formatting: a formula rule (relative to the range's top-left cell) and a style."""
+
+    ref: str
+    formula: str
+    style: str  # key of styles.DIFFERENTIAL
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart: kind bar, line or scatter; refs are ranges on the same sheet."""
+
+    kind: str
+    title: str
+    anchor: str
+    categories: str
+    series: tuple[tuple[str, str], ...]  # (title, values ref)
+    x_title: str = ""
+    y_title: str = ""
+    width_cm: float = 16.0
+    height_cm: float = 8.0
+
+
+@dataclass
+class SheetSpec:
+    """Everything a sheet holds; cells are keyed by (row, column), both starting at 1."""
+
+    title: str
+    role: str = ""
+    cells: dict[tuple[int, int], tuple[object, str]] = field(default_factory=dict)
+    widths: dict[int, float] = field(default_factory=dict)
+    hidden_cols: set[int] = field(default_factory=set)
+    heights: dict[int, float] = field(default_factory=dict)
+    freeze: str | None = None
+    validations: list[Validation] = field(default_factory=list)
+    cond_formats: list[CondFormat] = field(default_factory=list)
+    merges: list[str] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    autofilter: str | None = None
+    protected: bool = True
+    allow_rows: bool = False  # a protected sheet where rows may still be inserted, deleted and sorted
+    state: str = "visible"
+    tab_color: str | None = None
+    zoom: int | None = None
+
+    def set(self, row: int, col: int, value: object, style: str = "text") -> None:
+        self.cells[(row, col)] = (value, style)
+
+    def put(self, ref: str, value: object, style: str = "text") -> None:
+        row, col = split_ref(ref)
+        self.cells[(row, col)] = (value, style)
+
+    def row_values(self, row: int, col: int, values, style: str = "text") -> None:
+        for offset, value in enumerate(values):
+            self.cells[(row, col + offset)] = (value, style)
+
+    def value(self, ref: str) -> object:
+        return self.cells.get(split_ref(ref), (None, ""))[0]
+
+    @property
+    def max_row(self) -> int:
+        return max((r for r, _ in self.cells), default=0)
+
+    @property
+    def max_col(self) -> int:
+        return max((c for _, c in self.cells), default=0)
+
+
+def column_letter(col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index
+
+
+def ref(row: int, col: int, absolute: bool = False) -> str:
+    if absolute:
+        return f"${column_letter(col)}${row}"
+    return f"{column_letter(col)}{row}"
+
+
+def split_ref(cell: str) -> tuple[int, int]:
+    match = _REF.match(cell.replace("$", ""))
+    if not match:
+        raise ValueError(f"not a cell reference: {cell!r}")
+    return int(match.group(2)), column_index(match.group(1))
+
+
+def area(row1: int, col1: int, row2: int, col2: int) -> str:
+    return f"{ref(row1, col1)}:{ref(row2, col2)}"
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as it must appear in a formula reference."""
+    return "'" + name.replace("'", "''") + "'"

@@ -1,0 +1,24 @@
+"""Shared fixtures: demo workbooks built once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from kam_xl.hq_workbook import init_workbook
+
+
+@pytest.fixture(scope="session")
+def demo_book_factory(tmp_path_factory):
+    """demo_book_factory(lang, stores) -> path of a fresh demo HQ workbook (built once per arguments)."""
+    made = {}
+
+    def make(lang: str = "en", stores: int = 120):
+        key = (lang, stores)
+        if key not in made:
+            folder = tmp_path_factory.mktemp(f"demo-{lang}-{stores}")
+            path = folder / f"demo-{lang}-{stores}.xlsx"
+            init_workbook(path, lang=lang, demo=True, stores=stores)
+            made[key] = path
+        return made[key]
+
+    return make
