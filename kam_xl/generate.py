@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from .allocation import Allocation, allocate_plan, explain
-from .cell_map import field_cells, read_entries
 from .entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from .errors import KamError
-from .i18n import SHEETS, sheet_name
-from .meta import Meta, TabRecord, meta_sheet, new_meta, read_meta
+from .meta import TabRecord, meta_sheet, new_meta, read_meta
 from .plan import Plan, Store
 from .plan_reader import load_plan
 from .progress import Progress, every
-from .store_tab import ACTION_ROWS, LAYOUT_VERSION, STATUS_CELL, STORE_ID_CELL, KpiTarget, TabContext, build_tab
+from .store_tab import (
+    ACTION_ROWS,
+    LAYOUT_VERSION,
+    STATUS_CELL,
+    KpiTarget,
+    TabContext,
+    build_tab,
+)
 from .tabnames import tab_names
+from .tabs import existing_tabs, read_tab_entries, system_sheet_names
 from .texts import tab_text
-from .xlsx.book_writer import write_sheets
+from .xlsx.book_writer import SheetWriter
 from .xlsx.package import Package
-from .xlsx.read import cell_at, open_book, read_grid
-from .xlsx.spec import split_ref
+from .xlsx.read import open_book
 
 
 @dataclass
@@ -36,45 +40,6 @@ class GenerateResult:
     backup: Path | None = None
 
 
-def system_sheet_names() -> set[str]:
-    """Names of every sheet kam_xl itself owns, in both languages (store tabs may not take them)."""
-    return {name for pair in SHEETS.values() for name in pair}
-
-
-def existing_tabs(book, meta: Meta) -> dict[str, tuple[str, TabRecord]]:
-    """store id -> (sheet name, record) of the tabs in the workbook; a renamed tab is found by its store-id cell."""
-    names = set(book.sheet_names)
-    found: dict[str, tuple[str, TabRecord]] = {}
-    lost = []
-    for record in meta.tabs:
-        if record.tab in names:
-            found[record.store_id] = (record.tab, record)
-        else:
-            lost.append(record)
-    if lost:
-        candidates = names - system_sheet_names() - {t for t, _ in found.values()}
-        row, col = split_ref(STORE_ID_CELL)
-        by_id = {}
-        for name in candidates:
-            store_id = cell_at(read_grid(book, name), row, col)
-            if store_id is not None:
-                by_id[str(store_id)] = name
-        for record in lost:
-            if record.store_id in by_id:
-                found[record.store_id] = (by_id[record.store_id], record)
-    return found
-
-
-def read_tab_entries(book, tabs: dict[str, tuple[str, TabRecord]], progress: Progress | None = None
-                     ) -> dict[str, StoreEntries]:
-    tick = every(progress, "reading store tabs", len(tabs))
-    entries = {}
-    for done, (store_id, (name, record)) in enumerate(tabs.items(), start=1):
-        entries[store_id] = read_entries(read_grid(book, name), record.cells)
-        tick(done)
-    return entries
-
-
 def layout_keys(plan: Plan, store: Store) -> set[FieldKey]:
     """The input fields the store's tab will have."""
     keys: set[FieldKey] = {("agreed",), ("comment", "sr"), ("comment", "manager")}
@@ -84,38 +49,49 @@ def layout_keys(plan: Plan, store: Store) -> set[FieldKey]:
     return keys
 
 
-def tab_context(plan: Plan, allocation: Allocation, store: Store, tab: str, entries: StoreEntries) -> TabContext:
-    lang = plan.language
-    targets = []
-    for kpi in plan.kpis:
-        if kpi.is_sum and kpi.id in allocation.kpis:
-            row = allocation.kpis[kpi.id].loc[store.store_id]
-            targets.append(KpiTarget(kpi, float(row["target"]), explain(row, lang), float(row["weight"]),
+class StoreTargets:
+    """Each store's KPI targets with their trace and week targets, looked up once per plan."""
+
+    def __init__(self, plan: Plan, allocation: Allocation):
+        self.plan, self.lang = plan, plan.language
+        self.rows = {k.id: allocation.kpis[k.id].to_dict("index") for k in plan.kpis if k.id in allocation.kpis}
+        self.weeks = {}
+        for k in plan.kpis:
+            if k.id in allocation.weeks and k.measure not in self.weeks:
+                frame = allocation.weeks[k.id]
+                self.weeks[k.measure] = dict(zip(frame.index, frame.to_numpy(dtype=float).tolist()))
+        self.rates = {k: series.to_dict() for k, series in allocation.rate_targets.items()}
+
+    def targets(self, store: Store) -> tuple[KpiTarget, ...]:
+        out = []
+        for kpi in self.plan.kpis:
+            row = self.rows.get(kpi.id, {}).get(store.store_id)
+            if row is not None:
+                out.append(KpiTarget(kpi, float(row["target"]), explain(row, self.lang), float(row["weight"]),
                                      float(row["share"]), str(row["bound"] or "")))
-        else:
-            targets.append(KpiTarget(kpi, allocation.store_target(kpi.id, store.store_id),
-                                     tab_text("tier_target", lang).format(tier=store.store_tier)))
-    weeks = {}
-    for kpi in plan.kpis:
-        if kpi.is_sum and kpi.id in allocation.weeks:
-            weeks.setdefault(kpi.measure, [float(v) for v in allocation.weeks[kpi.id].loc[store.store_id]])
+            else:
+                value = self.rates.get(kpi.id, {}).get(store.store_id)
+                value = None if value is None or value != value else float(value)
+                out.append(KpiTarget(kpi, value, tab_text("tier_target", self.lang).format(tier=store.store_tier)))
+        return tuple(out)
+
+    def week_targets(self, store: Store) -> dict[str, list[float]]:
+        return {measure: by_store[store.store_id] for measure, by_store in self.weeks.items()}
+
+
+def tab_context(plan: Plan, targets: StoreTargets, store: Store, tab: str, entries: StoreEntries) -> TabContext:
     keys = layout_keys(plan, store)
     retired = [(key, value) for key, value in entries.items() if key not in keys]
     main = plan.main_competitor
-    return TabContext(store, tab, lang, plan.account, tuple(targets), weeks, plan.weeks, plan.programs_for(store),
-                      main.name if main else "", "", entries, retired)
+    return TabContext(store, tab, plan.language, plan.account, targets.targets(store), targets.week_targets(store),
+                      plan.weeks, plan.programs_for(store), main.name if main else "", "", entries, retired)
 
 
 def tab_fingerprint(ctx: TabContext) -> str:
     """A short hash of everything a tab is built from except what was typed into it."""
-    payload = {
-        "layout": LAYOUT_VERSION, "lang": ctx.lang, "store": asdict(ctx.store), "account": asdict(ctx.account),
-        "targets": [(t.kpi.id, asdict(t.kpi), t.target) for t in ctx.targets], "weeks": [asdict(w) for w in ctx.weeks],
-        "week_targets": ctx.week_targets, "programs": [asdict(p) for p in ctx.programs],
-        "competitor": ctx.main_competitor,
-    }
-    text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    payload = repr((LAYOUT_VERSION, ctx.lang, ctx.store, ctx.account, ctx.targets, ctx.weeks, ctx.week_targets,
+                    ctx.programs, ctx.main_competitor))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
 
 
 def generate(path: str | Path, sr: str | None = None, region: str | None = None,
@@ -136,13 +112,16 @@ def generate(path: str | Path, sr: str | None = None, region: str | None = None,
     reserved = (set(book.sheet_names) - {name for name, _ in tabs.values()}) | system_sheet_names()
     names = tab_names([(s.store_id, s.name) for s in plan.active_stores], reserved=reserved,
                       existing={sid: name for sid, (name, _) in tabs.items()})
-    specs, records = [], {}
-    tick = every(progress, "laying out store tabs", len(chosen))
+    host = Package.open(path)
+    writer = SheetWriter(host)
+    records: dict[str, TabRecord] = {}
+    store_targets = StoreTargets(plan, allocation)
+    tick = every(progress, "writing store tabs", len(chosen))
     for done, store in enumerate(chosen, start=1):
-        ctx = tab_context(plan, allocation, store, names[store.store_id], entries.get(store.store_id, {}))
+        ctx = tab_context(plan, store_targets, store, names[store.store_id], entries.get(store.store_id, {}))
         ctx.fingerprint = tab_fingerprint(ctx)
         layout = build_tab(ctx)
-        specs.append(layout.spec)
+        writer.add(layout.spec)
         records[store.store_id] = TabRecord(store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint,
                                             layout.cells)
         old = tabs.get(store.store_id)
@@ -168,15 +147,11 @@ def generate(path: str | Path, sr: str | None = None, region: str | None = None,
     new = new_meta(plan.language, plan.account.name, fingerprint=plan.fingerprint(),
                    generated_at=datetime.now().isoformat(timespec="seconds"), role="hq")
     new.tabs = all_records
-    host = Package.open(path)
     replaced = [tabs[sid][0] for sid in records if sid in tabs]
     host.remove_sheets([*replaced, *removed])
     for record in inactive:
         host.set_cells(record.tab, {STATUS_CELL: tab_text("inactive", plan.language)})
-    write_sheets(host, [*specs, meta_sheet(new)], progress=progress, order=[r.tab for r in all_records])
+    writer.add(meta_sheet(new))
+    writer.finish(order=[r.tab for r in all_records])
     result.backup = host.save(path)
     return result
-
-
-def meta_name(lang: str) -> str:
-    return sheet_name("meta", lang)

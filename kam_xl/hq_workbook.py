@@ -10,8 +10,7 @@ from .i18n import check_language
 from .plan import Plan
 from .plan_reader import read_plan
 from .template import plan_sheets
-from .xlsx.package import Package
-from .xlsx.render import render_workbook
+from .xlsx.book_writer import new_package
 
 
 def init_workbook(path: str | Path, lang: str = "en", demo: bool = False, stores: int = DEFAULT_STORES,
@@ -24,8 +23,7 @@ def init_workbook(path: str | Path, lang: str = "en", demo: bool = False, stores
 
 
 def write_plan_workbook(path: str | Path, plan: Plan | None, lang: str) -> None:
-    data = render_workbook(plan_sheets(plan, lang))
-    Package.open(data).save(Path(path))
+    new_package(plan_sheets(plan, lang)).save(Path(path))
 
 
 def validate_workbook(path: str | Path) -> list[Problem]:

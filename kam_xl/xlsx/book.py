@@ -21,6 +21,7 @@ WORKBOOK_ORDER = (
     "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
     "fileRecoveryPr", "webPublishObjects", "extLst",
 )  # fmt: skip
+_SELECTED = re.compile(rb'tabSelected="(?:1|true)"')
 _SHEET_REF = re.compile(r"'((?:[^']|'')+)'!|(?<![\w.'\]])([\w.]+)!")
 
 
@@ -274,14 +275,12 @@ class WorkbookParts(PartStore):
             self._mark_tab_selected(target.part)
 
     def _clear_tab_selected(self) -> None:
+        """Unselect every tab (only sheets whose XML says tabSelected="1"/"true" are parsed)."""
         for entry in self._entries():
             part = entry.part
-            if part not in self._parts:
-                continue
-            if part in self._trees or b"tabSelected" in self._parts[part]:
-                root = self._tree(part)
-                if strip_tab_selected(root):
-                    self._edit(part)
+            if part in self._dirty or (part in self._parts and _SELECTED.search(self._parts[part])):
+                root = self._edit(part)
+                strip_tab_selected(root)
 
     def _mark_tab_selected(self, part: str | None) -> None:
         if part not in self._parts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import math
 import numbers
@@ -113,23 +112,22 @@ def read_value(cell: etree._Element, strings: list[str]) -> object:
         return text
 
 
-def check_value(ref: str, value: object) -> None:
-    """Refuse values set_cells cannot write, before anything is changed."""
+def value_problem(value: object) -> str | None:
+    """Why set_cells cannot write `value`, or None when it can."""
     kind = type(value)
     if kind is int or kind is NoneType or (kind is str and len(value) <= MAX_TEXT):
-        return
+        return None
     if kind is float and math.isfinite(value):
-        return
+        return None
     if not isinstance(value, _SCALARS):
-        raise WorkbookError(f"{ref}: cannot write a {type(value).__name__} value ({value!r})")
+        return f"cannot write a {type(value).__name__} value ({value!r})"
     if _is_fractional(value) and not math.isfinite(value):
-        raise WorkbookError(f"{ref}: {value!r} is not a number Excel can store")
+        return f"{value!r} is not a number Excel can store"
     if isinstance(value, str) and len(value) > MAX_TEXT:
-        raise WorkbookError(
-            f"{ref}: text of {len(value)} characters is longer than Excel's {MAX_TEXT}"
-        )
+        return f"text of {len(value)} characters is longer than Excel's {MAX_TEXT}"
     if isinstance(value, (dt.datetime, dt.time)) and value.tzinfo is not None:
-        raise WorkbookError(f"{ref}: Excel has no time zones — pass a naive date/time ({value!r})")
+        return f"Excel has no time zones — pass a naive date/time ({value!r})"
+    return None
 
 
 def _is_fractional(value: object) -> bool:
@@ -190,36 +188,6 @@ def strip_tab_selected(root: etree._Element) -> bool:
         if view.attrib.pop("tabSelected", None) is not None:
             found = True
     return found
-
-
-def inline_shared_strings(root: etree._Element, items: list[etree._Element]) -> None:
-    """Turn every t="s" cell into an inline string copied from the <si> items."""
-    for cell in root.iter(C):
-        if cell.get("t") != "s":
-            continue
-        value = cell.find(V)
-        if value is not None:
-            cell.remove(value)
-        inline = cell.makeelement(IS)
-        inline.extend(copy.deepcopy(child) for child in _shared_item(items, value))
-        cell.insert(0, inline)
-        cell.set("t", "inlineStr")
-
-
-def _shared_item(items: list[etree._Element], value: etree._Element | None) -> etree._Element:
-    text = "" if value is None else (value.text or "").strip()
-    if not text.isdigit() or int(text) >= len(items):
-        raise WorkbookError(f"a cell refers to shared string {text!r}, which does not exist")
-    return items[int(text)]
-
-
-def drop_formula_values(root: etree._Element) -> None:
-    """Remove the cached result of every formula cell (the app recomputes on load)."""
-    for formula in root.iter(F):
-        cell = formula.getparent()
-        for value in cell.findall(V):
-            cell.remove(value)
-        cell.attrib.pop("t", None)
 
 
 _NO_SHORTCUT = object()
@@ -325,7 +293,9 @@ class SheetCells:
         positions = []
         for ref, value in values.items():
             positions.append(split_ref(ref))
-            check_value(f"{self.where}!{ref}", value)
+            problem = value_problem(value)
+            if problem:
+                raise WorkbookError(f"{self.where}!{ref}: {problem}")
         old = {}
         for (ref, value), position in zip(values.items(), positions, strict=True):
             old[ref] = self._swap(self.cell(*position), value, strings, epoch)

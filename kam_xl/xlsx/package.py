@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -21,21 +22,38 @@ from kam_xl.xlsx.book import (
     main_tag,
     referenced_sheets,
 )
-from kam_xl.xlsx.cellpatch import (
-    SheetCells,
-    drop_formula_values,
-    inline_shared_strings,
-    strip_tab_selected,
-)
-from kam_xl.xlsx.parts import PartCopier
+from kam_xl.xlsx.cellpatch import IS, C, F, SheetCells, V, strip_tab_selected
+from kam_xl.xlsx.parts import NameAllocator, PartCopier
 from kam_xl.xlsx.safezip import atomic_write, parse_xml, read_source, to_xml, unzip_parts, zip_parts
 from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
 
-__all__ = ["Package", "seed_workbook"]
+__all__ = ["NewPart", "NewSheet", "Package", "seed_workbook"]
 
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _END = object()
+
+
+@dataclass(frozen=True)
+class NewPart:
+    """A part a new sheet refers to (a drawing, a chart...), with the parts it refers to."""
+
+    rel_type: str
+    path: str  # a name to number from, e.g. "xl/drawings/drawing1.xml"
+    data: bytes
+    content_type: str
+    children: tuple[NewPart, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewSheet:
+    """A sheet to add as finished worksheet XML."""
+
+    name: str
+    xml: bytes
+    state: str = "visible"
+    related: tuple[NewPart, ...] = ()
 
 
 class Package(WorkbookParts):
@@ -52,7 +70,7 @@ class Package(WorkbookParts):
 
     @classmethod
     def open(
-        cls, source: str | os.PathLike | bytes, *, max_size: int = 200_000_000, max_ratio: int = 200
+        cls, source: str | os.PathLike | bytes, *, max_size: int = 2_000_000_000, max_ratio: int = 200
     ) -> Package:
         """Read and check a workbook; WorkbookError says what is wrong and what to do."""
         label, data = read_source(source, max_size)
@@ -204,22 +222,74 @@ class Package(WorkbookParts):
     def _insert_sheets(
         self, chosen: list[SheetEntry], mapping: dict[str, str], anchor: object
     ) -> None:
+        self._insert_sheet_entries(
+            [(e.name, e.state, e.rel_type, mapping[e.part]) for e in chosen], anchor
+        )
+
+    def _insert_sheet_entries(self, items: list[tuple[str, str, str, str]], anchor: object) -> None:
+        """Add <sheet> elements (name, state, relationship type, part) at the anchor."""
         with self._sheet_order_change():
             workbook = self._workbook()
             sheets = workbook.find(main_tag("sheets"))
-            ids = self._add_rels(
-                self.workbook_part, [(e.rel_type, mapping[e.part]) for e in chosen]
-            )
+            ids = self._add_rels(self.workbook_part, [(rel_type, part) for _, _, rel_type, part in items])
             sheet_id = 1 + max((int(s.get("sheetId", "0")) for s in sheets), default=0)
             position = self._insert_position(sheets, anchor)
-            for offset, (entry, rid) in enumerate(zip(chosen, ids, strict=True)):
+            for offset, ((name, state, _, _), rid) in enumerate(zip(items, ids, strict=True)):
                 element = sheets.makeelement(
-                    main_tag("sheet"), name=entry.name, sheetId=str(sheet_id + offset)
+                    main_tag("sheet"), name=name, sheetId=str(sheet_id + offset)
                 )
-                if entry.state != "visible":
-                    element.set("state", entry.state)
+                if state != "visible":
+                    element.set("state", state)
                 element.set(R_ID, rid)
                 sheets.insert(position + offset, element)
+
+    def add_sheets(self, sheets: Iterable[NewSheet], *, before: str | None = None) -> None:
+        """Add sheets given as finished worksheet XML (with their drawings and charts, if any).
+
+        Their style indices must be this package's (see book_writer); names must be new.
+        """
+        sheets = list(sheets)
+        taken = {name.lower() for name in self.sheet_names()}
+        clash = [sheet.name for sheet in sheets if sheet.name.lower() in taken]
+        if clash:
+            raise WorkbookError(f"{self.label} already has sheet(s) {', '.join(clash[:5])}")
+        anchor = self._anchor(before, [])
+        active = self._active_sheet_name()
+        allocator = NameAllocator(self._parts)
+        items = []
+        for sheet in sheets:
+            part = allocator.allocate("xl/worksheets/sheet1.xml")
+            self._put(part, sheet.xml)
+            self._set_content_type(part, WORKSHEET_TYPE)
+            self._add_related(part, sheet.related, allocator)
+            items.append((sheet.name, sheet.state, f"{DOC_REL}/worksheet", part))
+        self._insert_sheet_entries(items, anchor)
+        self._after_structure_change(active, {part for *_, part in items})
+
+    def _add_related(self, owner: str, related: Iterable[NewPart], allocator: NameAllocator) -> None:
+        """Add parts that `owner` refers to (rId1, rId2... in order), with their own related parts."""
+        related = list(related)
+        if not related:
+            return
+        names = [allocator.allocate(item.path) for item in related]
+        self._add_rels(owner, [(item.rel_type, name) for item, name in zip(related, names, strict=True)])
+        for item, name in zip(related, names, strict=True):
+            self._put(name, item.data)
+            self._set_content_type(name, item.content_type)
+            self._add_related(name, item.children, allocator)
+
+    def reorder_sheets(self, names: list[str]) -> None:
+        """Put the named sheets in this order, in the places they occupy together now."""
+        wanted = {name.lower(): i for i, name in enumerate(names)}
+        with self._sheet_order_change():
+            sheets = self._workbook().find(main_tag("sheets"))
+            elements = list(sheets.iterchildren(main_tag("sheet")))
+            slots = [i for i, e in enumerate(elements) if e.get("name", "").lower() in wanted]
+            moving = sorted((elements[i] for i in slots), key=lambda e: wanted[e.get("name").lower()])
+            for slot, element in zip(slots, moving, strict=True):
+                elements[slot] = element
+            for element in elements:
+                sheets.append(element)
 
     def _copy_defined_names(self, source: Package, names: list[str], *, local_only: bool) -> None:
         """Bring the source's names local to the copied sheets (and, for grafts, global ones)."""
@@ -274,6 +344,10 @@ class Package(WorkbookParts):
             self.label,
         )
         return styles, strings
+
+    def adopt_styles(self, donor: Package) -> None:
+        """Take the new cell and conditional styles of a donor made by seed_workbook(self)."""
+        self._store_tables(*self._merged_tables(donor))
 
     def _store_tables(self, styles: bytes | None, strings: bytes | None) -> None:
         if styles is not None:
@@ -353,3 +427,33 @@ def _prepared_sheet(data: bytes, items: list[etree._Element] | None, drop_values
     if drop_values:
         drop_formula_values(root)
     return to_xml(root)
+
+
+def inline_shared_strings(root: etree._Element, items: list[etree._Element]) -> None:
+    """Turn every t="s" cell into an inline string copied from the <si> items."""
+    for cell in root.iter(C):
+        if cell.get("t") != "s":
+            continue
+        value = cell.find(V)
+        if value is not None:
+            cell.remove(value)
+        inline = cell.makeelement(IS)
+        inline.extend(copy.deepcopy(child) for child in _shared_item(items, value))
+        cell.insert(0, inline)
+        cell.set("t", "inlineStr")
+
+
+def _shared_item(items: list[etree._Element], value: etree._Element | None) -> etree._Element:
+    text = "" if value is None else (value.text or "").strip()
+    if not text.isdigit() or int(text) >= len(items):
+        raise WorkbookError(f"a cell refers to shared string {text!r}, which does not exist")
+    return items[int(text)]
+
+
+def drop_formula_values(root: etree._Element) -> None:
+    """Remove the cached result of every formula cell (the app recomputes on load)."""
+    for formula in root.iter(F):
+        cell = formula.getparent()
+        for value in cell.findall(V):
+            cell.remove(value)
+        cell.attrib.pop("t", None)

@@ -24,6 +24,7 @@ RATIO_FLOOR = 4_000_000  # members smaller than this are never treated as bombs
 MAX_MEMBERS = 200_000
 KEEP_BACKUPS = 5
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False
@@ -52,7 +53,7 @@ def parse_xml(data: bytes, where: str) -> etree._Element:
 
 def to_xml(root: etree._Element) -> bytes:
     """Serialise a part the way Excel writes it (UTF-8, standalone declaration)."""
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
 
 def read_source(source: str | os.PathLike | bytes, max_size: int) -> tuple[str, bytes]:
@@ -60,6 +61,8 @@ def read_source(source: str | os.PathLike | bytes, max_size: int) -> tuple[str, 
     if isinstance(source, (bytes, bytearray, memoryview)):
         return "the workbook", bytes(source)
     path = Path(source)
+    if path.is_dir():
+        raise WorkbookError(f"{path} is a folder, not a workbook — give the path of an .xlsx file")
     if not path.is_file():
         raise WorkbookError(f"{path}: file not found — check the path and the file name")
     if path.stat().st_size > max_size:

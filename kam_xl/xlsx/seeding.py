@@ -28,7 +28,9 @@ STYLE_SECTIONS = (
 INDEXED_STYLE_LISTS = (
     "_fonts", "_fills", "_borders", "_number_formats", "_protections", "_alignments", "_cell_styles",
 )  # fmt: skip
-_PARSE_ERRORS = (TypeError, ValueError, IndexError, KeyError, AttributeError, etree.LxmlError)
+_PARSE_ERRORS = (
+    TypeError, ValueError, IndexError, KeyError, AttributeError, SyntaxError, etree.LxmlError,
+)  # fmt: skip
 
 
 def seed_workbook(host: Package, *, strings: bool = True) -> Workbook:
@@ -42,9 +44,7 @@ def seed_workbook(host: Package, *, strings: bool = True) -> Workbook:
     workbook = Workbook(write_only=True)
     styles = host.styles_xml()
     if styles is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            apply_stylesheet(_StylesOnly(styles), workbook)
+        _apply_styles(workbook, styles, host.label)
         for name in INDEXED_STYLE_LISTS:
             setattr(workbook, name, positional_list(getattr(workbook, name)))
     if strings:
@@ -52,6 +52,15 @@ def seed_workbook(host: Package, *, strings: bool = True) -> Workbook:
     if host.is_date1904():
         workbook.epoch = CALENDAR_MAC_1904
     return workbook
+
+
+def _apply_styles(workbook: Workbook, styles: bytes, label: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            apply_stylesheet(_StylesOnly(styles), workbook)
+        except _PARSE_ERRORS as exc:
+            raise WorkbookError(f"{label}: the stylesheet cannot be read ({exc})") from exc
 
 
 class _StylesOnly:

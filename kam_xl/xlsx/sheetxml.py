@@ -84,11 +84,15 @@ def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = Non
     out: list[str] = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f"<worksheet {_NS}>"]
     if spec.tab_color:
         out.append(f'<sheetPr><tabColor rgb="FF{spec.tab_color}"/></sheetPr>')
-    out.append(f'<dimension ref="A1:{column_letter(max(spec.max_col, 1))}{max(spec.max_row, 1)}"/>')
+    rows: dict[int, list[tuple[int, object, str]]] = {}
+    for (row, col), (value, style) in spec.cells.items():
+        rows.setdefault(row, []).append((col, value, style))
+    last_col = max((c for cells in rows.values() for c, _, _ in cells), default=1)
+    out.append(f'<dimension ref="A1:{column_letter(last_col)}{max(rows, default=1)}"/>')
     out.append(_views(spec))
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     out.append(_columns(spec))
-    _sheet_data(spec, styles, out)
+    _sheet_data(spec, rows, styles, out)
     if spec.protected:
         rows = ' insertRows="0" deleteRows="0"' if spec.allow_rows else ""
         out.append(f'<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" formatRows="0"'
@@ -139,23 +143,24 @@ def _columns(spec: SheetSpec) -> str:
     return "".join(parts)
 
 
-def _sheet_data(spec: SheetSpec, styles: StyleIndex, out: list[str]) -> None:
-    rows: dict[int, list[tuple[int, object, str]]] = {}
-    for (row, col), (value, style) in spec.cells.items():
-        rows.setdefault(row, []).append((col, value, style))
+def _sheet_data(spec: SheetSpec, rows: dict, styles: StyleIndex, out: list[str]) -> None:
     for row in spec.heights:
         rows.setdefault(row, [])
     out.append("<sheetData>")
     index = styles.cell
-    letters = [column_letter(c) for c in range(0, spec.max_col + 2)]
     for row in sorted(rows):
         height = spec.heights.get(row)
         attrs = f' ht="{height}" customHeight="1"' if height else ""
         out.append(f'<row r="{row}"{attrs}>')
-        for col, value, style in sorted(rows[row], key=lambda item: item[0]):
-            out.append(cell_xml(f"{letters[col]}{row}", value, index.get(style, 0)))
+        suffix = str(row)
+        for col, value, style in sorted(rows[row], key=_first):
+            out.append(cell_xml(column_letter(col) + suffix, value, index.get(style, 0)))
         out.append("</row>")
     out.append("</sheetData>")
+
+
+def _first(item: tuple) -> int:
+    return item[0]
 
 
 def _formula_value(value) -> str:

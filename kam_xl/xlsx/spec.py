@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
@@ -103,6 +104,7 @@ class SheetSpec:
         return max((c for _, c in self.cells), default=0)
 
 
+@cache
 def column_letter(col: int) -> str:
     letters = ""
     while col:

@@ -1,0 +1,53 @@
+"""Finding the store tabs of a workbook (by _meta, or by their store-id cell) and reading their inputs."""
+
+from __future__ import annotations
+
+from .cell_map import read_entries
+from .entries import StoreEntries
+from .i18n import SHEETS
+from .meta import Meta, TabRecord
+from .progress import Progress, every
+from .store_tab import STORE_ID_CELL
+from .xlsx.read import cell_at, read_grid
+from .xlsx.spec import split_ref
+
+
+def system_sheet_names() -> set[str]:
+    """Names of every sheet kam_xl itself owns, in both languages (store tabs may not take them)."""
+    return {name for pair in SHEETS.values() for name in pair}
+
+
+def existing_tabs(book, meta: Meta) -> dict[str, tuple[str, TabRecord]]:
+    """store id -> (sheet name, record) of the tabs in the workbook; a renamed tab is found by its store-id cell."""
+    names = set(book.sheet_names)
+    found: dict[str, tuple[str, TabRecord]] = {}
+    lost = []
+    for record in meta.tabs:
+        if record.tab in names:
+            found[record.store_id] = (record.tab, record)
+        else:
+            lost.append(record)
+    if lost:
+        candidates = names - system_sheet_names() - {t for t, _ in found.values()}
+        row, col = split_ref(STORE_ID_CELL)
+        by_id = {}
+        for name in candidates:
+            store_id = cell_at(read_grid(book, name), row, col)
+            if store_id is not None:
+                by_id[str(store_id)] = name
+        for record in lost:
+            if record.store_id in by_id:
+                found[record.store_id] = (by_id[record.store_id], record)
+    return found
+
+
+def read_tab_entries(book, tabs: dict[str, tuple[str, TabRecord]], progress: Progress | None = None
+                     ) -> dict[str, StoreEntries]:
+    tick = every(progress, "reading store tabs", len(tabs))
+    entries = {}
+    for done, (store_id, (name, record)) in enumerate(tabs.items(), start=1):
+        entries[store_id] = read_entries(read_grid(book, name), record.cells)
+        tick(done)
+    return entries
+
+
