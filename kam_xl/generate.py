@@ -8,11 +8,12 @@ from datetime import datetime
 from pathlib import Path
 
 from .allocation import Allocation, allocate_plan, explain
+from .book import Book, FileBook
 from .entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from .errors import KamError
 from .meta import TabRecord, meta_sheet, new_meta, read_meta
 from .plan import Plan, Store
-from .plan_reader import load_plan
+from .plan_reader import plan_of
 from .progress import Progress, every
 from .store_tab import (
     ACTION_ROWS,
@@ -25,14 +26,11 @@ from .store_tab import (
 from .tabnames import tab_names
 from .tabs import existing_tabs, read_tab_entries, system_sheet_names
 from .texts import tab_text
-from .xlsx.book_writer import SheetWriter
-from .xlsx.package import Package
-from .xlsx.read import open_book
 
 
 @dataclass
 class GenerateResult:
-    book: Path
+    book: Path | None
     written: list[str] = field(default_factory=list)  # store ids whose tab was (re)built
     kept_inactive: list[str] = field(default_factory=list)  # store ids that left the plan, tab kept
     removed: list[str] = field(default_factory=list)  # store ids whose empty tab was removed
@@ -97,9 +95,16 @@ def tab_fingerprint(ctx: TabContext) -> str:
 def generate(path: str | Path, sr: str | None = None, region: str | None = None,
              progress: Progress | None = None) -> GenerateResult:
     """Add or refresh the store tabs of the HQ workbook at `path` (atomically, with a backup)."""
-    path = Path(path)
-    plan = load_plan(path)
-    book = open_book(path)
+    book = FileBook(path, progress)
+    result = generate_tabs(book, sr=sr, region=region, progress=progress)
+    result.book = Path(path)
+    return result
+
+
+def generate_tabs(book: Book, sr: str | None = None, region: str | None = None,
+                  progress: Progress | None = None) -> GenerateResult:
+    """Add or refresh the store tabs of a Book; every value typed into a tab before is kept."""
+    plan = plan_of(book)
     meta = read_meta(book)
     tabs = existing_tabs(book, meta)
     entries = read_tab_entries(book, tabs, progress)
@@ -108,31 +113,14 @@ def generate(path: str | Path, sr: str | None = None, region: str | None = None,
     if (sr or region) and not chosen:
         raise KamError(f"no active store matches {'SR ' + sr if sr else ''}{' and ' if sr and region else ''}"
                        f"{'region ' + region if region else ''}")
-    result = GenerateResult(path)
-    reserved = (set(book.sheet_names) - {name for name, _ in tabs.values()}) | system_sheet_names()
+    result = GenerateResult(None)
+    reserved = (set(book.sheet_names()) - {name for name, _ in tabs.values()}) | system_sheet_names()
     names = tab_names([(s.store_id, s.name) for s in plan.active_stores], reserved=reserved,
                       existing={sid: name for sid, (name, _) in tabs.items()})
-    host = Package.open(path)
-    writer = SheetWriter(host)
-    records: dict[str, TabRecord] = {}
-    store_targets = StoreTargets(plan, allocation)
-    tick = every(progress, "writing store tabs", len(chosen))
-    for done, store in enumerate(chosen, start=1):
-        ctx = tab_context(plan, store_targets, store, names[store.store_id], entries.get(store.store_id, {}))
-        ctx.fingerprint = tab_fingerprint(ctx)
-        layout = build_tab(ctx)
-        writer.add(layout.spec)
-        records[store.store_id] = TabRecord(store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint,
-                                            layout.cells)
-        old = tabs.get(store.store_id)
-        if old and old[0] != ctx.tab_name:
-            result.renamed[store.store_id] = (old[0], ctx.tab_name)
-        result.written.append(store.store_id)
-        tick(done)
     active_ids = {s.store_id for s in plan.active_stores}
     untouched, inactive, removed = [], [], []
     for store_id, (name, record) in tabs.items():
-        if store_id in records:
+        if store_id in active_ids and any(s.store_id == store_id for s in chosen):
             continue
         if store_id in active_ids:
             untouched.append(TabRecord(store_id, name, record.sr_id, record.status, record.fingerprint, record.cells))
@@ -142,16 +130,35 @@ def generate(path: str | Path, sr: str | None = None, region: str | None = None,
             removed.append(name)
             result.removed.append(store_id)
     result.kept_inactive = [r.store_id for r in inactive]
+    book.remove_sheets([tabs[s.store_id][0] for s in chosen if s.store_id in tabs] + removed)
+    for record in inactive:
+        book.set_cells(record.tab, {STATUS_CELL: tab_text("inactive", plan.language)})
+    records = _write_tabs(book, plan, allocation, chosen, names, tabs, entries, result, progress)
     order = {s.store_id: i for i, s in enumerate(plan.stores)}
     all_records = sorted([*records.values(), *untouched], key=lambda r: order.get(r.store_id, 10**9)) + inactive
-    new = new_meta(plan.language, plan.account.name, fingerprint=plan.fingerprint(),
-                   generated_at=datetime.now().isoformat(timespec="seconds"), role="hq")
-    new.tabs = all_records
-    replaced = [tabs[sid][0] for sid in records if sid in tabs]
-    host.remove_sheets([*replaced, *removed])
-    for record in inactive:
-        host.set_cells(record.tab, {STATUS_CELL: tab_text("inactive", plan.language)})
-    writer.add(meta_sheet(new))
-    writer.finish(order=[r.tab for r in all_records])
-    result.backup = host.save(path)
+    meta = new_meta(plan.language, plan.account.name, fingerprint=plan.fingerprint(),
+                    generated_at=datetime.now().isoformat(timespec="seconds"), role="hq")
+    meta.tabs = all_records
+    book.put_sheet(meta_sheet(meta))
+    result.backup = book.save(order=[r.tab for r in all_records])
     return result
+
+
+def _write_tabs(book: Book, plan: Plan, allocation: Allocation, chosen: list[Store], names: dict[str, str],
+                tabs: dict, entries: dict, result: GenerateResult, progress: Progress | None) -> dict[str, TabRecord]:
+    records: dict[str, TabRecord] = {}
+    store_targets = StoreTargets(plan, allocation)
+    tick = every(progress, "writing store tabs", len(chosen))
+    for done, store in enumerate(chosen, start=1):
+        ctx = tab_context(plan, store_targets, store, names[store.store_id], entries.get(store.store_id, {}))
+        ctx.fingerprint = tab_fingerprint(ctx)
+        layout = build_tab(ctx)
+        book.put_sheet(layout.spec)
+        records[store.store_id] = TabRecord(store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint,
+                                            layout.cells)
+        old = tabs.get(store.store_id)
+        if old and old[0] != ctx.tab_name:
+            result.renamed[store.store_id] = (old[0], ctx.tab_name)
+        result.written.append(store.store_id)
+        tick(done)
+    return records

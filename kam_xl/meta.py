@@ -8,7 +8,7 @@ from . import __version__
 from .cell_map import decode, encode
 from .errors import WorkbookError
 from .i18n import sheet_name
-from .xlsx.read import cell_at, read_grid
+from .xlsx.read import cell_at
 from .xlsx.spec import SheetSpec
 
 TEMPLATE_VERSION = 1
@@ -67,13 +67,11 @@ def meta_sheet(meta: Meta) -> SheetSpec:
     return sheet
 
 
-def read_meta(book, names: list[str] | None = None) -> Meta:
-    """The _meta of a calamine workbook; an empty Meta when the workbook has none."""
-    names = names if names is not None else book.sheet_names
-    name = next((n for n in names if n == "_meta"), None)
-    if name is None:
+def read_meta(book) -> Meta:
+    """The _meta of a Book (kam_xl.book); an empty Meta when the workbook has none."""
+    if "_meta" not in book.sheet_names():
         return Meta()
-    grid = read_grid(book, name)
+    grid = book.grid("_meta")
     meta = Meta()
     row = 2
     while row <= len(grid) and cell_at(grid, row, 1) != TAB_HEADER[0]:

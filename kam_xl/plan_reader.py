@@ -11,7 +11,7 @@ from .i18n import enum_labels, language_of_sheet_names, sheet_key, sheet_name
 from .plan import Account, Competitor, Evidence, Kpi, Need, Plan, Program, Store, Week
 from .plan_checks import check_plan
 from .schema import ACCOUNT, EVIDENCE, TABLES, Column
-from .xlsx.read import cell_at, open_book, read_grid
+from .xlsx.read import cell_at
 from .xlsx.spec import column_letter
 
 PLAN_SHEETS = ("account", "needs", "objectives", "programs", "competition", "stores", "calendar")
@@ -274,21 +274,35 @@ def sheet_names_by_key(names: list[str]) -> dict[str, str]:
     return found
 
 
-def read_plan(path: str | Path) -> tuple[Plan, list[Problem], PlanReader]:
-    """The plan in an HQ workbook, every problem found in it, and where each table sits."""
-    book = open_book(path)
-    names = sheet_names_by_key(book.sheet_names)
-    lang = language_of_sheet_names(book.sheet_names) or "en"
-    grids = {key: read_grid(book, names[key]) for key in PLAN_SHEETS if key in names}
+def read_plan_from(book) -> tuple[Plan, list[Problem], PlanReader]:
+    """The plan in a Book (kam_xl.book), every problem found in it, and where each table sits."""
+    sheet_names = book.sheet_names()
+    names = sheet_names_by_key(sheet_names)
+    lang = language_of_sheet_names(sheet_names) or "en"
+    grids = {key: book.grid(names[key]) for key in PLAN_SHEETS if key in names}
     reader = PlanReader(grids, names, lang)
     plan = reader.read()
     check_plan(plan, reader)
     return plan, reader.problems, reader
 
 
-def load_plan(path: str | Path) -> Plan:
-    """The plan in an HQ workbook; raises PlanError listing every error when there is any."""
-    plan, problems, _ = read_plan(path)
+def read_plan(path: str | Path) -> tuple[Plan, list[Problem], PlanReader]:
+    """The plan in the HQ workbook at `path`, every problem found in it, and where each table sits."""
+    from .book import FileBook
+
+    return read_plan_from(FileBook(path))
+
+
+def plan_of(book) -> Plan:
+    """The plan in a Book; raises PlanError listing every error when there is any."""
+    plan, problems, _ = read_plan_from(book)
     if any(p.is_error for p in problems):
         raise PlanError(problems)
     return plan
+
+
+def load_plan(path: str | Path) -> Plan:
+    """The plan in an HQ workbook; raises PlanError listing every error when there is any."""
+    from .book import FileBook
+
+    return plan_of(FileBook(path))

@@ -8,7 +8,7 @@ from .i18n import SHEETS
 from .meta import Meta, TabRecord
 from .progress import Progress, every
 from .store_tab import STORE_ID_CELL
-from .xlsx.read import cell_at, read_grid
+from .xlsx.read import cell_at
 from .xlsx.spec import split_ref
 
 
@@ -19,7 +19,7 @@ def system_sheet_names() -> set[str]:
 
 def existing_tabs(book, meta: Meta) -> dict[str, tuple[str, TabRecord]]:
     """store id -> (sheet name, record) of the tabs in the workbook; a renamed tab is found by its store-id cell."""
-    names = set(book.sheet_names)
+    names = set(book.sheet_names())
     found: dict[str, tuple[str, TabRecord]] = {}
     lost = []
     for record in meta.tabs:
@@ -32,7 +32,7 @@ def existing_tabs(book, meta: Meta) -> dict[str, tuple[str, TabRecord]]:
         row, col = split_ref(STORE_ID_CELL)
         by_id = {}
         for name in candidates:
-            store_id = cell_at(read_grid(book, name), row, col)
+            store_id = cell_at(book.grid(name), row, col)
             if store_id is not None:
                 by_id[str(store_id)] = name
         for record in lost:
@@ -46,7 +46,8 @@ def read_tab_entries(book, tabs: dict[str, tuple[str, TabRecord]], progress: Pro
     tick = every(progress, "reading store tabs", len(tabs))
     entries = {}
     for done, (store_id, (name, record)) in enumerate(tabs.items(), start=1):
-        entries[store_id] = read_entries(read_grid(book, name), record.cells)
+        entries[store_id] = read_entries(book.grid(name), record.cells)
+        book.forget(name)
         tick(done)
     return entries
 
