@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check the plan; exit 1 if it has errors")
     validate.add_argument("book", type=Path)
 
+    generate = commands.add_parser("generate", help="add or refresh one plan tab per store (keeps typed values)")
+    generate.add_argument("book", type=Path)
+    generate.add_argument("--sr", help="only the stores of this SR id")
+    generate.add_argument("--region", help="only the stores of this region")
+
     demo = commands.add_parser("demo", help="the whole loop on a demo account")
     demo.add_argument("--out", type=Path, default=Path("kam-demo"))
     demo.add_argument("--stores", type=int, default=DEFAULT_STORES)
@@ -56,9 +61,10 @@ class Output:
             print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
     def progress(self):
-        from .progress import RichProgress, silent
+        """A context manager giving the Progress callback for the command (rich bars, or silence)."""
+        from .progress import RichProgress, SilentProgress
 
-        return silent if self.quiet or self.as_json else RichProgress()
+        return SilentProgress() if self.quiet or self.as_json else RichProgress()
 
 
 def cmd_init(args, out: Output) -> int:
@@ -85,14 +91,32 @@ def cmd_validate(args, out: Output) -> int:
     return 1 if errors else 0
 
 
+def cmd_generate(args, out: Output) -> int:
+    from .generate import generate
+
+    with out.progress() as progress:
+        result = generate(args.book, sr=args.sr, region=args.region, progress=progress)
+    out.say(f"{args.book}: {len(result.written)} store tab(s) written")
+    for store_id, (old, new) in result.renamed.items():
+        out.say(f"  {store_id}: tab renamed {old!r} -> {new!r}")
+    if result.kept_inactive:
+        out.say(f"  kept {len(result.kept_inactive)} tab(s) of stores no longer in the plan (marked inactive): "
+                + ", ".join(result.kept_inactive))
+    if result.removed:
+        out.say(f"  removed {len(result.removed)} empty tab(s) of stores no longer in the plan")
+    if result.backup:
+        out.say(f"  backup: {result.backup}")
+    out.data({"book": str(args.book), "written": result.written, "renamed": result.renamed,
+              "kept_inactive": result.kept_inactive, "removed": result.removed,
+              "backup": str(result.backup) if result.backup else None})
+    return 0
+
+
 def cmd_demo(args, out: Output) -> int:
     from .demo_run import run_demo
 
-    progress = out.progress()
-    try:
+    with out.progress() as progress:
         result = run_demo(args.out, stores=args.stores, lang=args.lang, seed=args.seed, progress=progress)
-    finally:
-        getattr(progress, "close", lambda: None)()
     out.say(f"[bold]kam_xl demo in {result.folder}[/]")
     for what, path in result.made:
         out.say(f"  {what}: {path}")
@@ -109,7 +133,7 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-COMMANDS = {"init": cmd_init, "validate": cmd_validate, "demo": cmd_demo}
+COMMANDS = {"init": cmd_init, "validate": cmd_validate, "generate": cmd_generate, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .demo import DEFAULT_SEED, DEFAULT_STORES
+from .generate import generate
 from .hq_workbook import init_workbook, validate_workbook
 from .progress import Progress
 
@@ -38,4 +39,6 @@ def run_demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: s
         ("weeks", len(plan.weeks)),
         ("plan check", "no errors" if not errors else f"{len(errors)} error(s)"),
     ]
+    generated = generate(book, progress=progress)
+    result.made.append((f"store plan tabs ({len(generated.written)})", book))
     return result

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from . import parsing as P
+from .i18n import enum_label
 
 # The input fields of a store tab. A field key is a tuple:
 #   ("agreed",)                       the date the store manager agreed the plan
@@ -33,6 +35,12 @@ FIELD_KIND = {
 }
 ENUM_OF = {("program", "status"): "program_status", ("action", "status"): "action_status",
            ("action", "owner"): "owner", ("week", "display"): "yes_no"}
+
+# What the store tabs' data validations allow: numbers from 0 up to these bounds, dates in DATE_RANGE.
+NUMBER_LIMITS = {"units": 1e7, "value": 1e11, "category": 1e8, "competitor": 1e8, "promoter_present": 1000,
+                 "promoter_planned": 1000, "stock": 1e8, "cost": 1e9}
+DATE_RANGE = (date(2000, 1, 1), date(2100, 12, 31))
+MAX_TEXT = 32_767
 
 FieldKey = tuple
 StoreEntries = dict  # FieldKey -> value (typed: float, str, date, canonical enum key, bool)
@@ -62,6 +70,33 @@ def normalise(key: FieldKey, raw: object) -> object:
         return P.parse_enum(enum_kind(key), raw)
     text = P.parse_text(raw)
     return text or None
+
+
+def checked(key: FieldKey, raw: object) -> object:
+    """normalise(key, raw), refused (ParseError) when outside what the tab's validation allows."""
+    value = normalise(key, raw)
+    if value is None:
+        return None
+    kind = field_kind(key)
+    if kind == "number" and value > NUMBER_LIMITS[key[-1]]:
+        raise P.ParseError(f"must be at most {NUMBER_LIMITS[key[-1]]:,.0f}")
+    if kind == "date" and not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+        raise P.ParseError(f"must be between {DATE_RANGE[0]} and {DATE_RANGE[1]}")
+    if kind == "text" and len(value) > MAX_TEXT:
+        raise P.ParseError(f"longer than {MAX_TEXT:,} characters")
+    return value
+
+
+def tab_value(key: FieldKey, value: object, lang: str) -> object:
+    """A typed value as a store tab shows it: list values as their label, whole numbers as int."""
+    enum = enum_kind(key)
+    if enum == "yes_no" and isinstance(value, bool):
+        return enum_label("yes_no", "yes" if value else "no", lang)
+    if enum is not None and value is not None:
+        return enum_label(enum, value, lang)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 @dataclass

@@ -14,6 +14,16 @@ def silent(stage: str, done: int, total: int) -> None:
     """A Progress that shows nothing."""
 
 
+class SilentProgress:
+    """A context manager handing out `silent`."""
+
+    def __enter__(self) -> Progress:
+        return silent
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
 class RichProgress:
     """Shows one rich progress bar per stage on stderr; call close() when done."""
 
@@ -38,6 +48,13 @@ class RichProgress:
     def close(self) -> None:
         if self._started:
             self._bars.stop()
+            self._started = False
+
+    def __enter__(self) -> RichProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def every(progress: Progress | None, stage: str, total: int, step: int | None = None) -> Callable[[int], None]:

@@ -226,3 +226,252 @@ TAB: dict[str, tuple[str, str]] = {
 def tab_text(key: str, lang: str) -> str:
     pair = TAB[key]
     return pair[0] if lang == "en" else pair[1]
+
+
+# The README of an SR workbook: (style, (English, Chinese)); {sr}, {account}, {kam}, {kam_email},
+# {file} and {stores} are filled in by split.
+SR_README_LINES: tuple[tuple[str, tuple[str, str]], ...] = (
+    ("title", ("Store plans of {sr} · {account}", "{sr} 的门店计划 · {account}")),
+    ("note", (
+        "This file holds your {stores} store(s) only. Fill it in Excel, WPS or LibreOffice and send it back; "
+        "no macros or add-ins are needed.",
+        "本文件只包含您负责的 {stores} 家门店。可在 Excel、WPS 或 LibreOffice 中填写后发回，无需宏或插件。",
+    )),
+    ("subtitle", ("What to fill", "需要填写的内容")),
+    ("wrap", (
+        "Each store has its own tab. Type into the yellow cells only: the date the store manager agreed the plan; "
+        "the status, actual cost and date done of each HQ program (a reason in the note if you drop one); the "
+        "actions agreed with the store manager; every week's sell-out units and value, category units (all "
+        "brands), main-competitor units, display OK (Y/N), promoter days, stock, competitor activity and a "
+        "comment; and your comment and the store manager's feedback at the bottom.",
+        "每家门店一个工作表。只在黄色单元格中填写：与店长确认计划的日期；每项总部活动的状态、实际费用和完成日期"
+        "（取消时在备注中写明原因）；与店长约定的行动；每周的销量和销售额、品类销量（全部品牌）、主要竞品销量、"
+        "陈列是否达标（是/否）、促销员天数、库存、竞品动态和备注；以及页面底部您的评语和店长反馈。",
+    )),
+    ("wrap", (
+        "Numbers as numbers (1234 or 1,234), dates as YYYY-MM-DD, list cells from their drop-down. Leave a cell "
+        "empty when you do not know the value; an empty cell never erases what HQ already has.",
+        "数字直接填写（1234 或 1,234），日期写成 YYYY-MM-DD，下拉单元格请从列表中选择。不清楚的数值请留空；"
+        "留空不会清除总部已有的数据。",
+    )),
+    ("subtitle", ("Colours", "颜色说明")),
+    ("wrap", ("Yellow: cells you fill. Blue: live formulas that update as you type. White: fixed by the plan.",
+              "黄色：需填写。蓝色：随录入实时更新的公式。白色：由计划确定。")),
+    ("wrap", ("'{my_stores}' shows every store's target, units to date, attainment, score and RAG; click a "
+              "store's name to open its tab.",
+              "“{my_stores}”汇总每家门店的目标、累计销量、达成率、总分和红黄绿状态；点击门店名称可打开该门店的工作表。")),
+    ("subtitle", ("How to send it back", "如何发回")),
+    ("wrap", (
+        "Save the file as .xlsx (Excel Workbook) under the same name ({file}), without a password, and e-mail "
+        "it to {kam} ({kam_email}). Send the whole file every time: HQ merges the latest values, checks every "
+        "cell and tells you what it could not read.",
+        "请以 .xlsx（Excel 工作簿）格式、原文件名（{file}）保存，不要设置密码，然后通过邮件发送给 {kam}"
+        "（{kam_email}）。每次请发送完整文件：总部会合并最新数据、逐项检查，并告知无法识别的内容。",
+    )),
+    ("subtitle", ("Please do not", "请勿")),
+    ("wrap", (
+        "Rename, add, delete or move sheets, rows or columns; paste over formulas; copy tabs between files; or "
+        "edit the hidden _meta sheet. HQ recognises each store by its store ID in cell C3 and each value by its "
+        "cell, so a changed structure means values cannot be merged.",
+        "重命名、增加、删除或移动工作表、行或列；覆盖公式；在文件之间复制工作表；或修改隐藏的 _meta 工作表。"
+        "总部通过 C3 单元格中的门店编号识别门店、按单元格位置识别数据，结构改变会导致数据无法合并。",
+    )),
+)
+
+# Words of the SR summary sheet and the collect log.
+TEXT.update({
+    "my_stores_title": ("My stores · {sr} · {account}", "我的门店 · {sr} · {account}"),
+    "my_stores_note": ("Click a store to open its tab. The numbers update as you type into the store tabs.",
+                       "点击门店名称打开其工作表。数字随门店工作表中的录入实时更新。"),
+    "units_target": ("Units target (period)", "销量目标（周期）"),
+    "units_target_to_date": ("Units target to date", "销量目标（至今）"),
+    "units_to_date": ("Units to date", "累计销量"),
+    "log_title": ("Collect log: what kam collect merged, changed and refused", "回收日志：kam collect 合并、修改和拒收的内容"),
+    "log_note": ("One row per refused file, rejected cell, changed value or kept value; newest runs at the bottom.",
+                 "每行记录一个拒收的文件、拒收的单元格、修改的数值或保留的数值；最新记录在最后。"),
+    "time": ("Time", "时间"),
+    "file": ("File", "文件"),
+    "sheet": ("Sheet", "工作表"),
+    "cell": ("Cell", "单元格"),
+    "field": ("Field", "项目"),
+    "what": ("What", "类型"),
+    "old": ("Old value", "原值"),
+    "new": ("New value", "新值"),
+    "reason": ("Reason", "原因"),
+    "what_refused": ("File refused", "文件拒收"),
+    "what_rejected": ("Value rejected", "数值拒收"),
+    "what_changed": ("Value changed", "数值修改"),
+    "what_kept": ("Blank in file, HQ value kept", "文件中为空，保留总部数值"),
+    "what_merged": ("File merged", "文件已合并"),
+    "what_skipped": ("Duplicate file skipped", "重复文件已跳过"),
+    "what_note": ("Note", "提示"),
+})
+
+
+# Words of the review scorecards (kam review). review_text() falls back to the store tab's words (TAB).
+REVIEW: dict[str, tuple[str, str]] = {
+    "stamp_as_of": ("As of week {week} (week {number} of {weeks}) · account {account}",
+                    "截至 {week}（第 {number} 周，共 {weeks} 周）· 客户 {account}"),
+    "stamp_no_data": ("No weekly entries yet: nothing to review · account {account}",
+                      "尚无周报数据：暂无可回顾内容 · 客户 {account}"),
+    "stamp_computed": ("Computed {at} by kam_xl {version}. Running review again replaces this sheet.",
+                       "由 kam_xl {version} 于 {at} 计算。再次运行回顾会替换本页。"),
+    "grp_store": ("Store", "门店"),
+    "grp_group": ("Group", "分组"),
+    "grp_score": ("Score and diagnosis", "得分与诊断"),
+    "grp_data": ("Data", "数据"),
+    "grp_sell_out": ("Sell-out vs plan", "销售与计划"),
+    "grp_share": ("Share vs competitor", "份额与竞品"),
+    "grp_execution": ("Execution", "执行"),
+    "grp_money": ("Input vs output", "投入产出"),
+    "grp_flags": ("Problems", "问题"),
+    "store_name": ("Store", "门店"),
+    "city": ("City", "城市"),
+    "sr_id": ("SR ID", "业务代表编号"),
+    "sr_name": ("SR", "业务代表"),
+    "region": ("Region", "大区"),
+    "store_tier": ("Store tier", "门店级别"),
+    "stores": ("Stores", "门店数"),
+    "rank": ("Rank", "排名"),
+    "rank_in_sr": ("Rank in SR", "SR内排名"),
+    "rank_in_region": ("Rank in region", "大区内排名"),
+    "rank_in_account": ("Rank in account", "全客户排名"),
+    "actual": ("Actual", "实际"),
+    "weeks_missing": ("Weeks missing", "缺失周数"),
+    "data_week_id": ("Data up to week", "数据截至周"),
+    "units_fc_vs_target": ("Forecast vs period target, units", "预测/周期目标（销量）"),
+    "value_fc_vs_target": ("Forecast vs period target, value", "预测/周期目标（销售额）"),
+    "growth_value": ("Growth vs baseline (value)", "相对基线增长（销售额）"),
+    "flag_count": ("Problems found", "问题数"),
+    "flag_kinds": ("Which problems", "问题类型"),
+    "account_total": ("Account", "全客户"),
+    "kam_note_next": (
+        "Yellow cells are suggestions you may change. Running review again rewrites this sheet: "
+        "copy the targets you settle on into the plan (Objectives, Stores) before.",
+        "黄色单元格为建议值，可直接修改。再次运行回顾会重写本页：请先将确定的目标录入计划（目标、门店）。",
+    ),
+    "current_target": ("Current target", "当前目标"),
+    "run_rate": ("Run-rate forecast", "按进度预测"),
+    "suggested": ("Suggested next period", "下期建议目标"),
+    "change": ("Change vs current", "较当前变化"),
+    "share_target": ("Share target", "份额目标"),
+    "share_gap_units": ("Share-gap opportunity, units", "份额差距机会（台）"),
+    "number": ("#", "序号"),
+    "type": ("Type", "类别"),
+    "kind": ("What", "问题"),
+    "evidence": ("Evidence", "依据"),
+    "suggested_action": ("Suggested action", "建议行动"),
+    "problem": ("Problem", "问题"),
+    "opportunity": ("Opportunity", "机会"),
+    "no_flags": ("No problem or opportunity found.", "未发现问题或机会。"),
+    # Account summary
+    "sec_score": ("The account at a glance", "客户总览"),
+    "sec_targets": ("Targets vs actual", "目标与实际"),
+    "sec_relationship": ("Relationship with the retailer", "客户关系"),
+    "sec_retailer": ("1. See the business from the retailer's side: the retailer's gain",
+                     "1. 站在零售商角度看生意：零售商收益"),
+    "sec_competitor": ("2. Fight the competitor, not the battlefield: our share vs the main competitor",
+                       "2. 打击竞争对手，而不是争夺阵地：我方与主要竞品份额"),
+    "sec_roi": ("3. Every business is input vs output: investment and return", "3. 一切生意都是投入产出：投入与回报"),
+    "sec_quadrant": ("4. Behaviour → execution → result: stores per quadrant", "4. 行为 → 执行 → 结果：各象限门店数"),
+    "sec_flags": ("Problems and opportunities found", "发现的问题与机会"),
+    "sec_chart_data": ("Data of the charts", "图表数据"),
+    "stores_reviewed": ("Stores reviewed", "参与回顾门店"),
+    "stores_reporting": ("Stores with data for the as-of week", "截至周有数据的门店"),
+    "stores_no_data": ("Stores without any entry", "无任何录入的门店"),
+    "forecast_vs_target": ("Forecast vs period target", "预测/周期目标"),
+    "level_stated": ("Level stated in the plan", "计划中填写的层级"),
+    "level_evidence": ("Level the evidence supports", "证据支持的层级"),
+    "level_target": ("Target level", "目标层级"),
+    "level_steps": ("Steps from the evidence to the target", "距目标层级的差距（级）"),
+    "level_missing": ("Evidence still missing for the next level", "进入下一层级尚缺的证据"),
+    "none_met": ("none met", "均未达到"),
+    "incremental_value": ("Incremental value vs baseline (sell-out)", "相对基线增量销售额"),
+    "stores_with_gain": ("Stores where the retailer gains", "零售商获益的门店"),
+    "gain_per_store": ("Retailer's gain per store with data", "有数据门店的平均零售商收益"),
+    "main_competitor": ("Main competitor", "主要竞争对手"),
+    "stores_ahead": ("Stores where our share is ahead", "我方份额领先的门店"),
+    "stores_behind": ("Stores where the competitor is ahead", "竞品份额领先的门店"),
+    "programs_done": ("Programs done / applicable", "已完成/适用活动"),
+    "stores_roi_negative": ("Stores with ROI below 0", "投资回报率为负的门店"),
+    "quadrant_none": ("Not enough data", "数据不足"),
+    "share_of_stores": ("Share of stores", "门店占比"),
+    "what_to_do": ("What to do", "行动建议"),
+    "count": ("Count", "数量"),
+    "chart_weekly": ("Weekly sell-out units: actual vs target", "每周销量：实际与目标"),
+    "chart_by_sr": ("Attainment to date by SR", "各业务代表累计达成率"),
+    "chart_scatter": ("Execution score vs result attainment (one point per store)", "执行得分与结果达成率（每点一家门店）"),
+    "week_target_units": ("Week target, units", "周目标销量"),
+    "week_actual_units": ("Units sold", "实际销量"),
+    "week_reporting_target": ("Target of the stores that reported", "已录入门店的目标"),
+    "week_attainment": ("Attainment of the stores that reported", "已录入门店达成率"),
+    "week_stores": ("Stores that reported", "录入门店数"),
+    "value_label": ("Value", "数值"),
+    # Quadrant actions
+    "do_star": ("Replicate: write down what works here and copy it to similar stores",
+                "复制：总结成功做法并推广到同类门店"),
+    "do_plan_issue": ("Revisit the target or the program: execution is there, the result is not",
+                      "重新审视目标或活动：执行到位但结果未达成"),
+    "do_execution_gap": ("Coach: execution and result are both below the bar", "辅导：执行与结果均未达标"),
+    "do_untapped": ("Raise the bar: results come without full execution", "提高标准：执行未到位结果已达成"),
+    "do_none": ("Get the weekly entries in", "督促完成周报录入"),
+    # Flags: what, evidence and suggested action (keys of flags.SUGGESTED_ACTIONS)
+    "flag_below_amber": ("Units below amber 3+ weeks", "销量连续3周以上低于黄灯线"),
+    "flag_share_falling": ("Share falling while units rise", "销量上升但份额下降"),
+    "flag_stock_out_risk": ("Stock-out risk", "缺货风险"),
+    "flag_overstock": ("Overstock", "库存积压"),
+    "flag_stale": ("Missing weekly entries", "周报缺失"),
+    "flag_roi_negative": ("ROI below 0", "投资回报率为负"),
+    "flag_program_overdue": ("Program past its end, not Done", "活动已过期未完成"),
+    "flag_star": ("Star store", "明星门店"),
+    "flag_untapped": ("Untapped potential", "潜力未挖掘"),
+    "ev_below_amber": ("Units below {amber} of the week target for the last {weeks} entered weeks (latest {latest_week}: "
+                       "{latest_attainment})",
+                       "最近 {weeks} 个已录入周的销量均低于周目标的 {amber}（最近 {latest_week}：{latest_attainment}）"),
+    "ev_share_falling": ("Units {units_before} → {units_last} but share {share_before} → {share_last} (last 4 entered "
+                         "weeks vs the 4 before)",
+                         "销量 {units_before} → {units_last}，但份额 {share_before} → {share_last}（最近4个录入周对比之前4周）"),
+    "ev_stock_out_risk": ("{weeks_of_cover} weeks of cover: stock {stock} in {week}",
+                          "库存仅够 {weeks_of_cover} 周：{week} 库存 {stock}"),
+    "ev_overstock": ("{weeks_of_cover} weeks of cover: stock {stock} in {week}",
+                     "库存可售 {weeks_of_cover} 周：{week} 库存 {stock}"),
+    "ev_stale": ("{weeks} week(s) without sell-out units up to {as_of} (latest {latest_week})",
+                 "截至 {as_of} 有 {weeks} 周未录入销量（最近一次缺失 {latest_week}）"),
+    "ev_roi_negative": ("ROI {roi}: incremental margin {incremental_margin} vs investment {investment}",
+                        "投资回报率 {roi}：增量毛利 {incremental_margin}，投入 {investment}"),
+    "ev_program_overdue": ("Program {program_id} ended {end} and is {status}, not Done",
+                           "活动 {program_id} 已于 {end} 结束，状态为“{status}”，未完成"),
+    "ev_program_no_status": ("Program {program_id} ended {end} and has no status", "活动 {program_id} 已于 {end} 结束，尚无状态"),
+    "ev_star": ("Execution {execution} and result {result}: both at or above the bar",
+                "执行 {execution}，结果 {result}：均已达标"),
+    "ev_untapped": ("Result {result} with execution at {execution} only", "结果 {result}，执行仅 {execution}"),
+    "act_coach_sell_out": (
+        "Coach the store on sell-out: check range, price and display against the plan and agree a recovery "
+        "action with the store manager this week.",
+        "辅导门店提升销量：对照计划检查品类、价格和陈列，本周与店长约定改进行动。"),
+    "act_defend_share": (
+        "The category grows faster than we do: check the competitor's promotion and answer with our program, "
+        "display or promoter days.",
+        "品类增长快于我方：了解竞品促销，并以我方活动、陈列或促销员投入应对。"),
+    "act_replenish_stock": ("Stock-out risk: order now and confirm the delivery date with the store.",
+                            "有缺货风险：立即补货并与门店确认到货日期。"),
+    "act_reduce_stock": ("Overstock: move units to faster stores or plan a sell-through promotion.",
+                         "库存积压：调拨到销售更快的门店，或策划清库促销。"),
+    "act_chase_entries": ("Ask the SR to fill the missing weeks: without them the store cannot be reviewed.",
+                          "请业务代表补录缺失周报，否则无法回顾该门店。"),
+    "act_review_investment": (
+        "The investment does not pay back here: keep the programs that move units, change or stop the rest.",
+        "投入未能回本：保留带动销量的活动，调整或停止其余活动。"),
+    "act_close_program": ("Close the program on the store tab: Done with its cost, or Dropped with the reason.",
+                          "在门店页关闭该活动：标记完成并填写费用，或标记取消并写明原因。"),
+    "act_replicate": ("Star store: write down what works and replicate it in similar stores.",
+                      "明星门店：总结成功做法并推广到同类门店。"),
+    "act_raise_bar": ("Results come without full execution: raise the target and execute the plan fully.",
+                      "执行未到位结果已达成：提高目标并全面执行计划。"),
+}
+
+
+def review_text(key: str, lang: str) -> str:
+    """A review word in the language (the store tab's words when the review has none of its own)."""
+    pair = REVIEW.get(key) or TAB[key]
+    return pair[0] if lang == "en" else pair[1]

@@ -55,6 +55,10 @@ CELL: dict[str, dict] = {
     "fixed_pct": _style(border=True, number_format=PCT),
     "fixed_date": _style(border=True, number_format=DATE),
     "fixed_wrap": _style(border=True, align="wrap"),
+    "fixed_pts": _style(border=True, number_format=PTS),
+    "fixed_score": _style(border=True, number_format="0.0"),
+    "fixed_center": _style(border=True, align="center"),
+    "fixed_id": _style(border=True, font={"bold": True}),
     "inactive": _style(font={"bold": True, "color": "C00000", "size": 12}, fill=INACTIVE_FILL),
     "hidden_helper": _style(font={"color": "A6A6A6", "size": 8}),
 }

@@ -1,0 +1,25 @@
+"""Benchmark: reading and validating the plan of an HQ workbook with 5,000 stores (target ≤ 2 s)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from benchmarks.common import demo_book, timer
+
+
+def run(stores: int = 5000) -> dict:
+    from kam_xl.hq_workbook import validate_workbook
+
+    with tempfile.TemporaryDirectory() as folder:
+        book = demo_book(Path(folder), stores)
+        results: dict = {"stores": stores}
+        validate_workbook(book)  # warm up imports and file cache
+        with timer(results, "read_validate_s"):
+            problems = validate_workbook(book)
+        results["errors"] = sum(p.is_error for p in problems)
+    return results
+
+
+if __name__ == "__main__":
+    print(run())

@@ -1,0 +1,78 @@
+"""Run every benchmark in its own process and print (and save) the README's table."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import ROOT, in_child, machine  # noqa: E402
+
+
+def plan_rows() -> list[list[str]]:
+    r = in_child("bench_plan", "run", stores=5000)
+    return [["read + validate the plan", "5,000 stores", f"{r['read_validate_s']:.2f} s", "≤ 2 s",
+             _ok(r["read_validate_s"] <= 2)]]
+
+
+def generate_rows() -> list[list[str]]:
+    rows, ours = [], {}
+    for stores in (100, 1000, 5000):
+        r = in_child("bench_generate", "run_generate", stores=stores)
+        floor = in_child("bench_generate", "run_floor", stores=stores)
+        ours[stores] = r["generate_s"]
+        ratio = r["generate_s"] / floor["xlsxwriter_s"]
+        target, ok = "", True
+        if stores == 1000:
+            target, ok = "≤ 15 s and ≤ 2× floor", r["generate_s"] <= 15 and ratio <= 2
+        if stores == 5000:
+            growth = r["generate_s"] / ours[1000]
+            target, ok = f"≤ 5.5× the 1,000 time ({growth:.1f}×); peak ≤ 2 GB", growth <= 5.5 and r["peak_mb"] <= 2048
+        rows.append([f"generate store tabs ({r['tabs']:,} tabs, {floor['cells']:,} cells)", f"{stores:,} stores",
+                     f"{r['generate_s']:.2f} s (XlsxWriter floor {floor['xlsxwriter_s']:.2f} s, {ratio:.2f}×; "
+                     f"peak {r['peak_mb']} MB)", target, _ok(ok) if target else ""])
+    return rows
+
+
+def optional_rows(module: str, builder: str) -> list[list[str]]:
+    if importlib.util.find_spec(f"benchmarks.{module}") is None:
+        return []
+    spec = importlib.import_module(f"benchmarks.{module}")
+    return getattr(spec, builder)() if hasattr(spec, builder) else []
+
+
+def _ok(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def table(rows: list[list[str]]) -> str:
+    head = ["what", "size", "measured", "target", ""]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=("plan", "generate", "collect", "review"))
+    args = parser.parse_args()
+    sections = {"plan": plan_rows, "generate": generate_rows,
+                "collect": lambda: optional_rows("bench_collect", "rows"),
+                "review": lambda: optional_rows("bench_review", "rows")}
+    rows = []
+    for name, build in sections.items():
+        if args.only in (None, name):
+            rows += build()
+    text = f"Measured {date.today():%Y-%m-%d} on {machine()} (`make bench`).\n\n{table(rows)}\n"
+    print(text)
+    if args.only is None:
+        (ROOT / "benchmarks" / "results.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
