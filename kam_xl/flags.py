@@ -176,9 +176,9 @@ def _sr_ids(plan: Plan, store_table: pd.DataFrame, stores: pd.Index) -> pd.Serie
 
 
 def flags(plan: Plan, targets: Targets, entries: Entries, store_table: pd.DataFrame,
-          as_of: int | None = None) -> pd.DataFrame:
+          as_of: int | None = None, data: WeekData | None = None) -> pd.DataFrame:
     """One row per flag: store_id, sr_id, kind, evidence, detail (dict), suggested_action_key."""
-    data = week_data(plan, entries, as_of)
+    data = data or week_data(plan, entries, as_of)
     found = [*_below_amber(plan, targets, data), *_share_falling(plan, data), *_cover(plan, data),
              *_stale(plan, data), *_roi_negative(store_table), *_overdue(plan, entries, data)]
     frame = pd.DataFrame(found, columns=["store_id", "kind", "evidence", "detail"]).astype(object)

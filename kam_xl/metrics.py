@@ -521,9 +521,11 @@ def _identity(info: pd.DataFrame) -> dict:
     return {c: info[c].to_numpy(dtype=object) for c in ("store_name", "sr_id", "sr_name", "region", "store_tier")}
 
 
-def store_metrics(plan: Plan, targets: Targets, entries: Entries, as_of: int | None = None) -> pd.DataFrame:
-    """Every metric of docs/metrics.md for each store of `entries` (index store_id)."""
-    data = week_data(plan, entries, as_of)
+def store_metrics(plan: Plan, targets: Targets, entries: Entries, as_of: int | None = None,
+                  data: WeekData | None = None) -> pd.DataFrame:
+    """Every metric of docs/metrics.md for each store of `entries` (index store_id); `data` is
+    week_data(plan, entries, as_of) when the caller has it already."""
+    data = data or week_data(plan, entries, as_of)
     info = store_info(plan, data.stores)
     cols = _identity(info) | _data_week_columns(plan, data)
     for measure in ("units", "value"):

@@ -80,7 +80,8 @@ class _Tab:
     def __init__(self, ctx: TabContext):
         self.ctx = ctx
         self.lang = ctx.lang
-        self.sheet = SheetSpec(ctx.tab_name, role="store_tab", widths=dict(enumerate(WIDTHS, start=1)), zoom=90)
+        self.sheet = SheetSpec(ctx.tab_name, role="store_tab", widths=dict(enumerate(WIDTHS, start=1)), zoom=90,
+                               print_fit_width=True)
         self.row = 1
         self.cells: dict = {"v": LAYOUT_VERSION, "store_id": ctx.store.store_id}
         self.at: dict[str, str] = {}  # named cells used by formulas
@@ -186,8 +187,8 @@ def _parameters(tab: _Tab) -> None:
 
 def _targets(tab: _Tab) -> None:
     tab.section("targets")
-    columns = {"kpi": 1, "name": 2, "target": 3, "unit": 4, "hq_total": 6, "basis": 7, "store_weight": 8,
-               "share_of_total": 9, "growth_cap": 10, "cap_applied": 11, "how_set": 12}
+    columns = {"kpi": 1, "name": 2, "target": 3, "unit": 4, "hq_total": 5, "basis": 6, "store_weight": 7,
+               "share_of_total": 8, "growth_cap": 9, "cap_applied": 10, "how_set": 11}
     for name, col in columns.items():
         tab.put(tab.row, col, tab.t(name), "header")
     tab.row += 1
@@ -200,15 +201,15 @@ def _targets(tab: _Tab) -> None:
         tab.at[f"target:{k.id}"] = tab.put(r, 3, item.target, style)
         tab.put(r, 4, k.unit)
         if k.is_sum:
-            tab.put(r, 6, k.hq_target, "fixed_int")
-            tab.put(r, 7, tab.label("basis", k.basis) if k.basis else None)
-            tab.put(r, 8, item.weight, "fixed_num")
-            tab.put(r, 9, item.share, "fixed_pct")
-            tab.put(r, 10, _cap_text(k), "text")
-            tab.put(r, 11, tab.t(item.bound) if item.bound else tab.t("none"))
+            tab.put(r, 5, k.hq_target, "fixed_int")
+            tab.put(r, 6, tab.label("basis", k.basis) if k.basis else None)
+            tab.put(r, 7, item.weight, "fixed_num")
+            tab.put(r, 8, item.share, "fixed_pct")
+            tab.put(r, 9, _cap_text(k), "text")
+            tab.put(r, 10, tab.t(item.bound) if item.bound else tab.t("none"))
         else:
-            tab.put(r, 7, tab.t("by_tier"))
-        tab.put(r, 12, item.explanation)
+            tab.put(r, 6, tab.t("by_tier"))
+        tab.put(r, 11, item.explanation)
         tab.row += 1
 
 

@@ -310,10 +310,9 @@ TEXT.update({
 
 # Words of the review scorecards (kam review). review_text() falls back to the store tab's words (TAB).
 REVIEW: dict[str, tuple[str, str]] = {
-    "stamp_as_of": ("As of week {week} (week {number} of {weeks}) · account {account}",
-                    "截至 {week}（第 {number} 周，共 {weeks} 周）· 客户 {account}"),
-    "stamp_no_data": ("No weekly entries yet: nothing to review · account {account}",
-                      "尚无周报数据：暂无可回顾内容 · 客户 {account}"),
+    "stamp_as_of": ("As of week {week} (week {number} of {weeks}, ending {end})",
+                    "截至 {week}（第 {number} 周，共 {weeks} 周，{end} 结束）"),
+    "stamp_no_data": ("No weekly entries yet: nothing to review", "尚无周报数据：暂无可回顾内容"),
     "stamp_computed": ("Computed {at} by kam_xl {version}. Running review again replaces this sheet.",
                        "由 kam_xl {version} 于 {at} 计算。再次运行回顾会替换本页。"),
     "grp_store": ("Store", "门店"),

@@ -13,6 +13,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from kam_xl.errors import WorkbookError
 from kam_xl.xlsx.book import (
+    _SHEET_REF,
     DOC_REL,
     R_ID,
     WORKBOOK_ORDER,
@@ -26,6 +27,7 @@ from kam_xl.xlsx.cellpatch import IS, C, F, SheetCells, V, strip_tab_selected
 from kam_xl.xlsx.parts import NameAllocator, PartCopier
 from kam_xl.xlsx.safezip import atomic_write, parse_xml, read_source, to_xml, unzip_parts, zip_parts
 from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
+from kam_xl.xlsx.spec import quote_sheet
 
 __all__ = ["NewPart", "NewSheet", "Package", "seed_workbook"]
 
@@ -291,6 +293,24 @@ class Package(WorkbookParts):
             for element in elements:
                 sheets.append(element)
 
+    def rename_sheet(self, old: str, new: str) -> None:
+        """Rename a sheet as Excel does: formulas and defined names referring to it follow."""
+        from kam_xl.tabnames import is_valid_sheet_name
+
+        entry, clash = self._sheet(old), self._find(new)
+        if clash is not None and clash.element is not entry.element or not is_valid_sheet_name(new):
+            raise WorkbookError(f"{self.label}: cannot rename {old!r} to {new!r} (taken or not a valid name)")
+        with self._sheet_order_change():
+            entry.element.set("name", new)
+        for element in self._defined_names():
+            element.text = renamed_in_formula(element.text or "", entry.name, new)
+        needle = entry.name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
+        for other in self._entries():
+            if other.part in self._parts and needle in self.read_part(other.part):
+                for formula in self._edit(other.part).iter(F):
+                    formula.text = renamed_in_formula(formula.text or "", entry.name, new)
+        self._drop_sheet_titles_from_app()
+
     def _copy_defined_names(self, source: Package, names: list[str], *, local_only: bool) -> None:
         """Bring the source's names local to the copied sheets (and, for grafts, global ones)."""
         wanted = {name.lower() for name in names}
@@ -409,6 +429,17 @@ class Package(WorkbookParts):
         new backup's path, or None.
         """
         return atomic_write(path, self.to_bytes(), backup=backup)
+
+
+def renamed_in_formula(formula: str, old: str, new: str) -> str:
+    """A formula whose references to sheet `old` (quoted or not, any case) point at sheet `new`."""
+    wanted = old.casefold()
+
+    def swap(match) -> str:
+        name = match.group(1).replace("''", "'") if match.group(1) else match.group(2)
+        return quote_sheet(new) + "!" if name.casefold() == wanted else match.group(0)
+
+    return _SHEET_REF.sub(swap, formula)
 
 
 def _without_tab_selected(data: bytes) -> bytes:

@@ -82,8 +82,10 @@ def cell_xml(ref: str, value: object, style: int) -> str:
 def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = None) -> bytes:
     """The worksheet part of `spec`; `drawing_rel` is the relationship id of its charts' drawing."""
     out: list[str] = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f"<worksheet {_NS}>"]
-    if spec.tab_color:
-        out.append(f'<sheetPr><tabColor rgb="FF{spec.tab_color}"/></sheetPr>')
+    if spec.tab_color or spec.print_fit_width:
+        color = f'<tabColor rgb="FF{spec.tab_color}"/>' if spec.tab_color else ""
+        fit = '<pageSetUpPr fitToPage="1"/>' if spec.print_fit_width else ""
+        out.append(f"<sheetPr>{color}{fit}</sheetPr>")
     rows: dict[int, list[tuple[int, object, str]]] = {}
     for (row, col), (value, style) in spec.cells.items():
         rows.setdefault(row, []).append((col, value, style))
@@ -111,7 +113,9 @@ def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = Non
         out.append(f'<dataValidations count="{len(spec.validations)}">')
         out.extend(_validation(v) for v in spec.validations)
         out.append("</dataValidations>")
-    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    out.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>')
+    if spec.print_fit_width:
+        out.append('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
     if drawing_rel:
         out.append(f'<drawing r:id="{drawing_rel}"/>')
     out.append("</worksheet>")

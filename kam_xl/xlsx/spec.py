@@ -80,6 +80,7 @@ class SheetSpec:
     state: str = "visible"
     tab_color: str | None = None
     zoom: int | None = None
+    print_fit_width: bool = False  # print landscape, all columns on one page width
 
     def set(self, row: int, col: int, value: object, style: str = "text") -> None:
         self.cells[(row, col)] = (value, style)

@@ -59,6 +59,7 @@ CELL: dict[str, dict] = {
     "fixed_score": _style(border=True, number_format="0.0"),
     "fixed_center": _style(border=True, align="center"),
     "fixed_id": _style(border=True, font={"bold": True}),
+    "stamp": _style(font={"italic": True, "color": "7F7F7F"}),
     "inactive": _style(font={"bold": True, "color": "C00000", "size": 12}, fill=INACTIVE_FILL),
     "hidden_helper": _style(font={"color": "A6A6A6", "size": 8}),
 }
