@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .book import Book, FileBook
-from .cell_map import encode, field_cells, key_text
+from .cell_map import decode, encode, field_cells, key_text
 from .collect_log import LogEntry, log_sheet, read_log, shown
 from .entries import FieldKey, checked, enum_kind, normalise, tab_value
 from .errors import CollectError, KamError
@@ -290,15 +290,13 @@ def _checked_record(store_id: str, sheet: str, expected: dict[str, TabRecord], h
 
 
 @lru_cache(maxsize=256)
-def _positions(cells_json: str) -> tuple[tuple[FieldKey, str, int, int], ...]:
-    from .cell_map import decode
-
-    return tuple((key, cell, *split_ref(cell)) for key, cell in field_cells(decode(cells_json)).items())
+def _positions(layout: str) -> tuple[tuple[FieldKey, str, int, int], ...]:
+    return tuple((key, cell, *split_ref(cell)) for key, cell in field_cells(decode(layout)).items())
 
 
 def positions(cells: dict) -> tuple[tuple[FieldKey, str, int, int], ...]:
     """(field key, cell, row, column) of every input of a tab (cached: tabs share a handful of layouts)."""
-    return _positions(encode(cells))
+    return _positions(encode({name: part for name, part in cells.items() if name != "store_id"}))
 
 
 def raw_values(grid: list[list], cells: dict) -> dict[FieldKey, tuple[str, object]]:

@@ -13,6 +13,7 @@ from .i18n import sheet_name
 from .metrics import RATE_PARTS
 from .plan import Plan
 from .review_problems import problems_frame
+from .store_tab import threshold_rules
 from .texts import review_text
 from .xlsx.spec import CondFormat, Formula, SheetSpec, column_letter
 
@@ -218,14 +219,6 @@ def colour_columns(sheet: SheetSpec, columns: list[Column], first: int, last: in
                                    for key, style in styles.items()]
         elif column.colour:
             sheet.cond_formats += threshold_rules(area, top, *column.colour)
-
-
-def threshold_rules(area: str, top: str, green: float, amber: float) -> list[CondFormat]:
-    """Green at or above `green`, amber at or above `amber`, red below (as the engine rounds)."""
-    value = f"ROUND({top},9)"
-    return [CondFormat(area, f"=AND(ISNUMBER({top}),{value}>={green})", "green"),
-            CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{green},{value}>={amber})", "amber"),
-            CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{amber})", "red")]
 
 
 # ---------------------------------------------------------------------------

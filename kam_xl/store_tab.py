@@ -8,6 +8,7 @@ from datetime import date
 from .cell_map import RETIRED_KEY_COL, key_text
 from .entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, enum_kind
 from .i18n import enum_label, enum_labels
+from .metrics import THRESHOLD_DECIMALS
 from .plan import Account, Kpi, Program, Store, Week
 from .texts import TAB, tab_text, text
 from .xlsx.spec import CondFormat, Formula, SheetSpec, Validation, column_letter, split_ref
@@ -322,12 +323,16 @@ def _log_colours(tab: _Tab, first: int, last: int) -> None:
     units = next((t.kpi for t in tab.ctx.targets if t.kpi.measure == "units"), None)
     green, amber = (units.green, units.amber) if units else (1.0, 0.9)
     letter = column_letter(LOG["attainment_to_date"])
-    area, top = f"{letter}{first}:{letter}{last}", f"{letter}{first}"
-    tab.sheet.cond_formats += [
-        CondFormat(area, f"=AND(ISNUMBER({top}),{top}>={green})", "green"),
-        CondFormat(area, f"=AND(ISNUMBER({top}),{top}<{green},{top}>={amber})", "amber"),
-        CondFormat(area, f"=AND(ISNUMBER({top}),{top}<{amber})", "red"),
-    ]
+    tab.sheet.cond_formats += threshold_rules(f"{letter}{first}:{letter}{last}", f"{letter}{first}", green, amber)
+
+
+def threshold_rules(area: str, top: str, green: float, amber: float) -> list[CondFormat]:
+    """Green at or above `green`, amber at or above `amber`, red below, on the value rounded as the engine
+    rounds it (`top` is the area's top-left cell)."""
+    value = f"ROUND({top},{THRESHOLD_DECIMALS})"
+    return [CondFormat(area, f"=AND(ISNUMBER({top}),{value}>={green})", "green"),
+            CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{green},{value}>={amber})", "amber"),
+            CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{amber})", "red")]
 
 
 def _review(tab: _Tab) -> None:
@@ -518,8 +523,9 @@ def _kpi_row(tab: _Tab, item: KpiTarget, r: int, n: dict[str, str]) -> None:
     tab.put(r, 9, k.weight, "fixed_pct")
     green, amber, red = tab.t("green"), tab.t("amber"), tab.t("red")
     a = c["attainment"]
-    tab.put(r, 10, Formula(f'=IF(ISNUMBER({a}),IF({a}>={k.green},"{green}",IF({a}>={k.amber},"{amber}","{red}")),"")'),
-            "calc_center")
+    rounded = f"ROUND({a},{THRESHOLD_DECIMALS})"  # as the engine rounds before a threshold test
+    tab.put(r, 10, Formula(f'=IF(ISNUMBER({a}),IF({rounded}>={k.green},"{green}",IF({rounded}>={k.amber},"{amber}",'
+                           f'"{red}")),"")'), "calc_center")
 
 
 def _score_cells(tab: _Tab, n: dict[str, str], first: int, last: int) -> None:
@@ -533,17 +539,19 @@ def _score_cells(tab: _Tab, n: dict[str, str], first: int, last: int) -> None:
     green, amber, red = tab.t("green"), tab.t("amber"), tab.t("red")
     q = {k: tab.t(k) for k in ("star", "plan_issue", "execution_gap", "untapped")}
     e, res, s = n["execution_score"], n["result_attainment"], n["score"]
+    d = THRESHOLD_DECIMALS  # thresholds are tested on values rounded as the engine rounds them
     formulas = {
         "execution_score": f'=IF(SUMPRODUCT({exec_rows},{col["weight"]})>0,SUMPRODUCT({exec_rows},'
                            f'{col["weight"]},{col["actual"]})/SUMPRODUCT({exec_rows},{col["weight"]}),"")',
         "score": f'=IF(SUMPRODUCT({has}*1,{col["weight"]})>0,SUMPRODUCT({has}*1,{col["weight"]},{col["capped"]})'
                  f'/SUMPRODUCT({has}*1,{col["weight"]})*100,"")',
-        "score_rag": f'=IF(ISNUMBER({s}),IF({s}/100>={acc.score_green},"{green}",IF({s}/100>={acc.score_amber},'
-                     f'"{amber}","{red}")),"")',
+        "score_rag": f'=IF(ISNUMBER({s}),IF(ROUND({s}/100,{d})>={acc.score_green},"{green}",'
+                     f'IF(ROUND({s}/100,{d})>={acc.score_amber},"{amber}","{red}")),"")',
         "result_attainment": f'=IF(SUMPRODUCT({result_rows},{col["weight"]})>0,SUMPRODUCT({result_rows},'
                              f'{col["weight"]},{col["capped"]})/SUMPRODUCT({result_rows},{col["weight"]}),"")',
-        "quadrant": f'=IF(AND(ISNUMBER({e}),ISNUMBER({res})),IF({e}>={acc.execution_threshold},IF({res}>=1,'
-                    f'"{q["star"]}","{q["plan_issue"]}"),IF({res}>=1,"{q["untapped"]}","{q["execution_gap"]}")),"")',
+        "quadrant": f'=IF(AND(ISNUMBER({e}),ISNUMBER({res})),IF(ROUND({e},{d})>={acc.execution_threshold},'
+                    f'IF(ROUND({res},{d})>=1,"{q["star"]}","{q["plan_issue"]}"),IF(ROUND({res},{d})>=1,'
+                    f'"{q["untapped"]}","{q["execution_gap"]}")),"")',
     }
     for key, formula in formulas.items():
         tab.sheet.cells[_rc(n[key])] = (Formula(formula), n[f"{key}:style"])

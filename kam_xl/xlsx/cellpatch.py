@@ -134,26 +134,35 @@ def _is_fractional(value: object) -> bool:
     return isinstance(value, (numbers.Real, Decimal)) and not isinstance(value, numbers.Integral)
 
 
+def value_text(value: object, epoch: dt.datetime) -> tuple[str | None, str]:
+    """The t attribute and the text a (checked, non-None) value is stored with."""
+    kind = type(value)
+    if kind is float:
+        return None, repr(value)
+    if kind is int:
+        return None, str(value)
+    if kind is str or isinstance(value, str):
+        return "inlineStr", value
+    if isinstance(value, bool):
+        return "b", "1" if value else "0"
+    if isinstance(value, numbers.Integral):
+        return None, str(int(value))
+    if isinstance(value, (numbers.Real, Decimal)):
+        return None, repr(float(value))
+    return None, repr(float(to_excel(value, epoch)))
+
+
 def encode_value(cell: etree._Element, value: object, epoch: dt.datetime) -> None:
     """Put `value` into an emptied cell: number, bool, date serial or inline text."""
-    kind = type(value)
-    if kind is float or kind is int:
-        _put_v(cell, repr(value) if kind is float else str(value))
-    elif kind is str:
-        _put_inline(cell, value)
-    elif value is None:
+    if value is None:
         return
-    elif isinstance(value, bool):
-        cell.set("t", "b")
-        _put_v(cell, "1" if value else "0")
-    elif isinstance(value, numbers.Integral):
-        _put_v(cell, str(int(value)))
-    elif isinstance(value, (numbers.Real, Decimal)):
-        _put_v(cell, repr(float(value)))
-    elif isinstance(value, str):
-        _put_inline(cell, value)
-    else:
-        _put_v(cell, repr(float(to_excel(value, epoch))))
+    kind, text = value_text(value, epoch)
+    if kind == "inlineStr":
+        _put_inline(cell, text)
+        return
+    if kind is not None:
+        cell.set("t", kind)
+    _put_v(cell, text)
 
 
 def _put_v(cell: etree._Element, text: str) -> None:
@@ -191,6 +200,116 @@ def strip_tab_selected(root: etree._Element) -> bool:
 
 
 _NO_SHORTCUT = object()
+
+
+def checked_positions(values: dict[str, object], where: str) -> list[tuple[str, int, int]]:
+    """split_ref of every cell, after checking every reference and value (WorkbookError otherwise)."""
+    positions = []
+    for ref, value in values.items():
+        positions.append(split_ref(ref))
+        problem = value_problem(value)
+        if problem:
+            raise WorkbookError(f"{where}!{ref}: {problem}")
+    return positions
+
+
+# ----- the fast path: values written straight into the XML of a sheet that is not parsed ----------
+
+_ATTRIBUTE = re.compile(rb'([A-Za-z_:][\w:.-]*)="([^"]*)"')
+_PLAIN_NUMBER = re.compile(rb"^<v>([^<]*)</v>$")
+_PATCHABLE = {b"r", b"s", b"t"}
+
+
+def patch_cells(
+    data: bytes, values: dict[str, object], strings, epoch: dt.datetime, where: str
+) -> tuple[bytes, dict[str, object]] | None:
+    """Write values into a sheet's XML without parsing it: the fast path of Package.set_cells.
+
+    Works when every target cell already exists as a plain value cell (<c r=.. s=.. t=..>
+    holding a value or nothing: no formula, no other attribute); None otherwise, and the caller
+    edits the parsed tree instead. `strings()` gives the shared strings, needed only for old
+    t="s" values. Values are checked first (WorkbookError), so nothing changes on error.
+    """
+    positions = checked_positions(values, where)
+    if len({ref for ref, _, _ in positions}) != len(positions):
+        return None
+    spans = []
+    offset = 0
+    for (ref, value), (canonical, _, _) in sorted(
+        zip(values.items(), positions, strict=True), key=lambda item: item[1][1:]
+    ):
+        found = _find_cell(data, canonical, offset)
+        if found is None:
+            return None
+        spans.append((*found, ref, value))
+        offset = found[1]
+    return _spliced(data, spans, strings, epoch)
+
+
+def _find_cell(data: bytes, ref: str, offset: int) -> tuple[int, int, dict, bytes] | None:
+    """(start, end, attributes, inner XML) of a patchable <c r="ref">, or None."""
+    needle = b'<c r="' + ref.encode() + b'"'
+    start = data.find(needle, offset)
+    if start < 0:
+        start = data.find(needle)
+    if start < 0:
+        return None
+    close = data.find(b">", start)
+    head = data[start + 2 : close]
+    if head.endswith(b"/"):
+        end, inner, head = close + 1, b"", head[:-1]
+    else:
+        stop = data.find(b"</c>", close)
+        if stop < 0:
+            return None
+        end, inner = stop + 4, data[close + 1 : stop]
+    attributes = dict(_ATTRIBUTE.findall(head))
+    if _ATTRIBUTE.sub(b"", head).strip() or attributes.keys() - _PATCHABLE or b"<f" in inner:
+        return None
+    return start, end, attributes, inner
+
+
+def _spliced(data: bytes, spans: list, strings, epoch: dt.datetime) -> tuple[bytes, dict[str, object]]:
+    out, old, last = [], {}, 0
+    for start, end, attributes, inner, ref, value in spans:
+        old[ref] = _old_value(attributes, inner, strings)
+        out += [data[last:start], cell_bytes(attributes, value, epoch)]
+        last = end
+    out.append(data[last:])
+    return b"".join(out), old
+
+
+def _old_value(attributes: dict, inner: bytes, strings) -> object:
+    if not inner.strip():
+        return None
+    kind = attributes.get(b"t", b"n")
+    plain = _PLAIN_NUMBER.match(inner)
+    if plain and kind == b"n":
+        try:
+            return float(plain.group(1))
+        except ValueError:
+            return plain.group(1).decode()
+    from kam_xl.xlsx.safezip import parse_xml
+
+    cell = parse_xml(b'<c xmlns="' + MAIN_NS.encode() + b'" t="' + kind + b'">' + inner + b"</c>", "a cell")
+    return read_value(cell, strings() if kind == b"s" else [])
+
+
+def cell_bytes(attributes: dict, value: object, epoch: dt.datetime) -> bytes:
+    """A <c> element holding `value` (None: empty), keeping the cell's reference and style."""
+    head = b'<c r="' + attributes[b"r"] + b'"'
+    if b"s" in attributes:
+        head += b' s="' + attributes[b"s"] + b'"'
+    if value is None:
+        return head + b"/>"
+    kind, text = value_text(value, epoch)
+    if kind == "inlineStr":
+        escaped = excel_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+        body = f'<is><t{space}>{escaped.replace(chr(13), "&#13;")}</t></is>'
+        return head + b' t="inlineStr">' + body.encode() + b"</c>"
+    kind_attribute = b"" if kind is None else b' t="' + kind.encode() + b'"'
+    return head + kind_attribute + b"><v>" + text.encode() + b"</v></c>"
 
 
 def _swap_in_place(cell: etree._Element, child: etree._Element, value, strings) -> object:
@@ -290,12 +409,7 @@ class SheetCells:
 
     def write_many(self, values: dict[str, object], strings: list[str], epoch) -> dict[str, object]:
         """Write every value (validated first, so nothing changes on error); return old ones."""
-        positions = []
-        for ref, value in values.items():
-            positions.append(split_ref(ref))
-            problem = value_problem(value)
-            if problem:
-                raise WorkbookError(f"{self.where}!{ref}: {problem}")
+        positions = checked_positions(values, self.where)
         old = {}
         for (ref, value), position in zip(values.items(), positions, strict=True):
             old[ref] = self._swap(self.cell(*position), value, strings, epoch)

@@ -23,7 +23,7 @@ from kam_xl.xlsx.book import (
     main_tag,
     referenced_sheets,
 )
-from kam_xl.xlsx.cellpatch import IS, C, F, SheetCells, V, strip_tab_selected
+from kam_xl.xlsx.cellpatch import IS, C, F, SheetCells, V, patch_cells, strip_tab_selected
 from kam_xl.xlsx.parts import NameAllocator, PartCopier
 from kam_xl.xlsx.safezip import atomic_write, parse_xml, read_source, to_xml, unzip_parts, zip_parts
 from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
@@ -399,11 +399,16 @@ class Package(WorkbookParts):
         float, str, bool or None. Everything is checked before anything is written.
         """
         part = self._sheet_part(sheet)
+        epoch = CALENDAR_MAC_1904 if self.is_date1904() else CALENDAR_WINDOWS_1900
+        if part not in self._trees:
+            patched = patch_cells(self._parts[part], values, self._plain, epoch, f"{self.label}: {sheet}")
+            if patched is not None:
+                self._parts[part], old = patched
+                return old
         cells = self._cells.get(part)
         if cells is None:
             cells = self._cells[part] = SheetCells(self._edit(part), f"{self.label}: {sheet}")
         self._dirty.add(part)
-        epoch = CALENDAR_MAC_1904 if self.is_date1904() else CALENDAR_WINDOWS_1900
         old = cells.write_many(values, self._plain(), epoch)
         if cells.formulas_removed:
             cells.formulas_removed = False
