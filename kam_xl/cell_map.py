@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
+from functools import lru_cache
 
-from .entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries, normalise
+from .entries import (
+    ACTION_FIELDS,
+    PROGRAM_FIELDS,
+    WEEK_FIELDS,
+    FieldKey,
+    StoreEntries,
+    field_kind,
+    normalise,
+)
 from .parsing import ParseError, is_blank
 from .xlsx.read import cell_at
 from .xlsx.spec import split_ref
@@ -60,12 +70,32 @@ def key_from_text(text: str) -> FieldKey | None:
 RETIRED_KEY_COL = 5  # column E of the retired section holds the field key; A the label; C the value
 
 
+LAYOUT_PARTS = ("agreed", "week", "program", "action", "comment")  # the parts of a cell map field_cells reads
+
+
+@lru_cache(maxsize=256)
+def _positions(encoded: str) -> tuple[tuple[FieldKey, int, int, bool], ...]:
+    """(field key, 0-based row, 0-based column, is a number field) of every input of a cell map."""
+    out = []
+    for key, cell in field_cells(decode(encoded)).items():
+        row, col = split_ref(cell)
+        out.append((key, row - 1, col - 1, field_kind(key) == "number"))
+    return tuple(out)
+
+
 def read_entries(grid: list[list], cells: dict) -> StoreEntries:
     """The values typed into a tab (typed where readable, kept as typed otherwise), incl. retired ones."""
     values: StoreEntries = {}
-    for key, cell in field_cells(cells).items():
-        row, col = split_ref(cell)
-        raw = cell_at(grid, row, col)
+    rows = len(grid)
+    layout = encode({part: cells.get(part) for part in LAYOUT_PARTS})  # tabs of one layout share their positions
+    for key, row, col, number in _positions(layout):
+        line = grid[row] if row < rows else ()
+        raw = line[col] if col < len(line) else None
+        if raw is None or raw == "":
+            continue
+        if number and type(raw) is float and 0.0 <= raw < math.inf:
+            values[key] = raw  # what normalise gives for a plain number (the common case, read fast)
+            continue
         if is_blank(raw):
             continue
         try:

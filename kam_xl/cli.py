@@ -34,6 +34,14 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--sr", help="only the stores of this SR id")
     generate.add_argument("--region", help="only the stores of this region")
 
+    split = commands.add_parser("split", help="one workbook per SR with only their stores, plus index.csv")
+    split.add_argument("book", type=Path)
+    split.add_argument("--out", type=Path, required=True, help="folder for the SR workbooks")
+
+    collect = commands.add_parser("collect", help="merge SR workbooks back into the HQ store tabs (checked, logged)")
+    collect.add_argument("book", type=Path)
+    collect.add_argument("sources", type=Path, nargs="+", metavar="FILE_OR_DIR")
+
     demo = commands.add_parser("demo", help="the whole loop on a demo account")
     demo.add_argument("--out", type=Path, default=Path("kam-demo"))
     demo.add_argument("--stores", type=int, default=DEFAULT_STORES)
@@ -112,6 +120,31 @@ def cmd_generate(args, out: Output) -> int:
     return 0
 
 
+def cmd_split(args, out: Output) -> int:
+    from .split import split
+
+    with out.progress() as progress:
+        result = split(args.book, args.out, progress=progress)
+    for item in result.files:
+        out.say(f"  {item.path.name}: {_escape(item.sr_name)} ({item.sr_id}), {len(item.stores)} store(s)")
+    out.say(f"{len(result.files)} SR workbook(s) in {result.folder}; list: {result.index}")
+    out.data(result.as_dict())
+    return 0
+
+
+def cmd_collect(args, out: Output) -> int:
+    from .collect import collect
+
+    with out.progress() as progress:
+        report = collect(args.book, args.sources, progress=progress)
+    for line in report.lines():
+        out.say(_escape(line))
+    if report.backup:
+        out.say(f"  backup: {report.backup}")
+    out.data(report.as_dict())
+    return 1 if any(f.status == "refused" or f.rejected for f in report.files) else 0
+
+
 def cmd_demo(args, out: Output) -> int:
     from .demo_run import run_demo
 
@@ -122,6 +155,10 @@ def cmd_demo(args, out: Output) -> int:
         out.say(f"  {what}: {path}")
     for name, value in result.facts:
         out.say(f"  {name}: {value}")
+    if result.collect_lines:
+        out.say("[bold]collect[/]")
+        for line in result.collect_lines:
+            out.say("  " + _escape(line))
     out.data({"folder": str(result.folder), "made": {w: str(p) for w, p in result.made},
               "facts": dict(result.facts)})
     return 0
@@ -133,7 +170,8 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-COMMANDS = {"init": cmd_init, "validate": cmd_validate, "generate": cmd_generate, "demo": cmd_demo}
+COMMANDS = {"init": cmd_init, "validate": cmd_validate, "generate": cmd_generate, "split": cmd_split,
+            "collect": cmd_collect, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

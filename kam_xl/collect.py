@@ -73,7 +73,7 @@ class CollectReport:
     def lines(self) -> list[str]:
         """The report for people: one line per file, then every entry other than a file summary."""
         out = [_file_line(f) for f in self.files]
-        out += [f"  {entry}" for entry in self.entries if entry.what not in ("merged",)]
+        out += [f"  {entry}" for entry in self.entries if entry.what not in ("merged", "refused", "skipped")]
         out.append(f"{self.written} value(s) written; " + ("workbook saved" if self.saved else "nothing changed"))
         return out
 
@@ -133,8 +133,11 @@ def collect_book(book: Book, sources: list[Path], *, progress: Progress | None =
     stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
     report = CollectReport()
     files = read_sr_files(sr_sources(sources, skip=getattr(book, "path", None)), hq, report, progress)
-    for sr_file in latest_per_sr(files, report):
+    chosen = latest_per_sr(files, report)
+    tick = every(progress, "merging into the HQ workbook", len(chosen))
+    for done, sr_file in enumerate(chosen, start=1):
         report.files.append(merge_file(book, hq, sr_file, report.entries))
+        tick(done)
     report.entries = [replace(entry, time=stamp) for entry in report.entries]
     report.files.sort(key=lambda result: result.path.name)
     _save(book, hq, report)
@@ -185,11 +188,17 @@ def read_sr_files(paths: list[Path], hq: HqState, report: CollectReport, progres
         try:
             files.append(read_sr_file(path, hq))
         except KamError as exc:
-            _refuse(report, path, str(exc))
+            _refuse(report, path, _without_name(str(exc), path))
         except Exception as exc:  # a damaged file may break a reader in any way: refuse it, keep going
             _refuse(report, path, f"cannot be read ({type(exc).__name__}: {exc}) — re-save it in Excel")
         tick(done)
     return files
+
+
+def _without_name(message: str, path: Path) -> str:
+    """A message without the file's path or name in front (the report names the file already)."""
+    message = message.replace(str(path), path.name)
+    return message[len(path.name) + 2:] if message.startswith(f"{path.name}: ") else message
 
 
 def _refuse(report: CollectReport, path: Path, reason: str, sr_id: str = "", what: str = "refused") -> None:
@@ -204,7 +213,7 @@ class _Source:
         self.package = Package.open(path, max_size=MAX_SR_FILE)
         for name in self.package.part_names():
             if b"<!DOCTYPE" in self.package.read_part(name):
-                raise CollectError(f"{path.name}: part {name} holds a DTD, which no workbook has — refused")
+                raise CollectError(f"part {name} holds a DTD, which no workbook has — refused")
         self.reader = open_book(path)
 
     def sheet_names(self) -> list[str]:
@@ -218,46 +227,51 @@ def read_sr_file(path: Path, hq: HqState) -> SrFile:
     """An SR file's identity and raw input values; CollectError (with what to do) refuses the whole file."""
     source = _Source(path)
     meta = read_meta(source)
-    sr_id = _sr_identity(meta, hq, path.name)
+    sr_id = _sr_identity(meta, hq)
     tabs, notes = _sr_tabs(source, meta, hq, sr_id, path.name)
     return SrFile(path, sr_id, _saved_at(source.package, path), tabs, notes)
 
 
-def _sr_identity(meta: Meta, hq: HqState, name: str) -> str:
+def _sr_identity(meta: Meta, hq: HqState) -> str:
     role, account, sr_id = (meta.values.get(key, "") for key in ("role", "account", "sr_id"))
     if not meta.values:
-        raise CollectError(f"{name}: not an SR workbook made by `kam split` (no _meta sheet) — ask the SR to "
+        raise CollectError("not an SR workbook made by `kam split` (no _meta sheet) — ask the SR to "
                            "fill the file that was sent to them")
     if role != "sr" or not sr_id:
         what = "the HQ workbook" if role == "hq" else "not an SR workbook"
-        raise CollectError(f"{name}: {what}, not an SR file made by `kam split` — collect only SR files")
+        raise CollectError(f"{what}, not an SR file made by `kam split` — collect only SR files")
     if account != hq.account:
-        raise CollectError(f"{name}: made for account {account!r}, not {hq.account!r} — collect it into that "
+        raise CollectError(f"made for account {account!r}, not {hq.account!r} — collect it into that "
                            "account's workbook")
     return sr_id
 
 
 def _sr_tabs(source: _Source, meta: Meta, hq: HqState, sr_id: str, name: str) -> tuple[list[SrTab], list[LogEntry]]:
+    """The store tabs of an SR file, found by their store-id cell, and notes on sheets that are not."""
     expected = {record.store_id: record for record in meta.tabs}
     found: dict[str, SrTab] = {}
     notes: list[LogEntry] = []
-    for sheet in source.sheet_names():
-        if sheet in system_sheet_names():
-            continue
+    for sheet in (s for s in source.sheet_names() if s not in system_sheet_names()):
         grid = source.grid(sheet)
         store_id = store_id_of(grid)
         if store_id is None:
             notes.append(LogEntry("note", name, "not a store tab (no store ID in C3): ignored", sr_id, sheet))
             continue
-        record = _checked_record(store_id, sheet, expected, hq, sr_id, name)
+        record = _checked_record(store_id, sheet, expected, hq, sr_id)
         if store_id in found:
-            raise CollectError(f"{name}: sheets {found[store_id].sheet!r} and {sheet!r} are both store {store_id} "
+            raise CollectError(f"sheets {found[store_id].sheet!r} and {sheet!r} are both store {store_id} "
                                "— delete the copy and send the file again")
         found[store_id] = SrTab(store_id, sheet, raw_values(grid, record.cells))
-    for store_id in expected.keys() - found.keys():
-        notes.append(LogEntry("note", name, f"the tab of store {store_id} is missing from the file: nothing merged "
-                              "for it", sr_id, expected[store_id].tab, store=store_id))
-    return list(found.values()), notes
+    return list(found.values()), notes + _tab_notes(found, expected, sr_id, name)
+
+
+def _tab_notes(found: dict[str, SrTab], expected: dict[str, TabRecord], sr_id: str, name: str) -> list[LogEntry]:
+    """Notes on tabs renamed in the file (still merged) and tabs missing from it (nothing to merge)."""
+    notes = [LogEntry("note", name, f"tab {expected[s].tab!r} was renamed in the file; recognised by its store ID",
+                      sr_id, tab.sheet, store=s) for s, tab in found.items() if tab.sheet != expected[s].tab]
+    notes += [LogEntry("note", name, f"the tab of store {s} is missing from the file: nothing merged for it", sr_id,
+                       expected[s].tab, store=s) for s in sorted(expected.keys() - found.keys())]
+    return notes
 
 
 def store_id_of(grid: list[list]) -> str | None:
@@ -269,10 +283,10 @@ def store_id_of(grid: list[list]) -> str | None:
     return None if value is None else shown(value).strip()
 
 
-def _checked_record(store_id: str, sheet: str, expected: dict[str, TabRecord], hq: HqState, sr_id: str,
-                    name: str) -> TabRecord:
+def _checked_record(store_id: str, sheet: str, expected: dict[str, TabRecord], hq: HqState,
+                    sr_id: str) -> TabRecord:
     """This file's record of a store tab, after checking the store is this SR's and the plan is current."""
-    where = f"{name}: sheet {sheet!r} (store {store_id})"
+    where = f"sheet {sheet!r} (store {store_id})"
     mine = hq.records.get(store_id)
     if mine is None:
         raise CollectError(f"{where}: no such store in the HQ workbook — the file belongs to another plan")
@@ -300,7 +314,16 @@ def positions(cells: dict) -> tuple[tuple[FieldKey, str, int, int], ...]:
 
 
 def raw_values(grid: list[list], cells: dict) -> dict[FieldKey, tuple[str, object]]:
-    return {key: (cell, cell_at(grid, row, col)) for key, cell, row, col in positions(cells)}
+    return {key: (cell, value_at(grid, row, col)) for key, cell, row, col in positions(cells)}
+
+
+def value_at(grid: list[list], row: int, col: int) -> object:
+    """cell_at for the hot loops: the value at 1-based (row, col), None when empty or outside."""
+    try:
+        value = grid[row - 1][col - 1]
+    except IndexError:
+        return None
+    return None if value == "" else value
 
 
 def _saved_at(package: Package, path: Path) -> tuple:
@@ -362,7 +385,9 @@ def merge_tab(book: Book, hq: HqState, sr_file: SrFile, tab: SrTab, result: File
     writes: dict[str, object] = {}
     for key, (sr_cell, raw) in tab.values.items():
         hq_cell, row, col = places.get(key, (None, 0, 0))
-        old = cell_at(grid, row, col) if hq_cell else None
+        old = value_at(grid, row, col) if hq_cell else None
+        if raw is None and old is None:
+            continue
         what, value = merge_cell(key, raw, old, hq.lang) if hq_cell else ("rejected", "no such field in HQ")
         if what in ("new", "changed"):
             writes[hq_cell] = value
@@ -378,6 +403,8 @@ def merge_tab(book: Book, hq: HqState, sr_file: SrFile, tab: SrTab, result: File
 
 def merge_cell(key: FieldKey, raw: object, old: object, lang: str) -> tuple[str, object]:
     """('same' | 'kept' | 'new' | 'changed', value to write) or ('rejected', reason) for one input cell."""
+    if type(raw) is type(old) and raw == old:
+        return "same", None
     if is_blank(raw):
         return ("same", None) if is_blank(old) else ("kept", None)
     try:

@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .collect import collect
 from .demo import DEFAULT_SEED, DEFAULT_STORES
 from .generate import generate
 from .hq_workbook import init_workbook, validate_workbook
 from .progress import Progress
+from .simulate import fill_sr_files
+from .split import split
+
+DEMO_WEEKS = 9  # the demo's SRs have filled 9 of the 13 weeks
 
 
 @dataclass
@@ -18,6 +23,7 @@ class DemoResult:
     folder: Path
     made: list[tuple[str, Path]] = field(default_factory=list)
     facts: list[tuple[str, object]] = field(default_factory=list)
+    collect_lines: list[str] = field(default_factory=list)
 
 
 def run_demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: str = "en",
@@ -41,4 +47,17 @@ def run_demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: s
     ]
     generated = generate(book, progress=progress)
     result.made.append((f"store plan tabs ({len(generated.written)})", book))
+    sr_folder = folder / ("sr-files" if lang == "en" else "业务代表文件")
+    split_result = split(book, sr_folder, progress=progress)
+    result.made.append((f"SR workbooks ({len(split_result.files)})", sr_folder))
+    result.made.append(("who gets which SR workbook", split_result.index))
+    filled = fill_sr_files(sr_folder, plan, weeks=DEMO_WEEKS, seed=seed)
+    report = collect(book, [sr_folder], progress=progress)
+    result.facts += [
+        (f"SR entries typed ({DEMO_WEEKS} weeks, a few mistakes on purpose)", filled.values),
+        ("SR entries collected", report.written),
+        ("SR entries rejected (see the collect log)", sum(f.rejected for f in report.files)),
+        ("SR files refused", sum(f.status == "refused" for f in report.files)),
+    ]
+    result.collect_lines = report.lines()
     return result

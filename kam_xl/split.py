@@ -19,6 +19,7 @@ from .progress import Progress, every
 from .store_tab import METRIC_ROWS, REVIEW_COLS
 from .tabs import existing_tabs
 from .texts import SR_README_LINES, tab_text, text
+from .xlsx.book_writer import SheetWriter
 from .xlsx.package import NewSheet, Package, seed_workbook
 from .xlsx.safezip import atomic_write
 from .xlsx.sheetxml import StyleIndex, sheet_xml
@@ -122,8 +123,6 @@ class SrPackageFactory:
     """Builds SR packages from one fresh donor seeded with the HQ's styles and none of its strings."""
 
     def __init__(self, hq: Package, plan: Plan, meta: Meta):
-        from .xlsx.book_writer import SheetWriter  # imported here: it pulls in openpyxl's writer
-
         workbook = seed_workbook(hq, strings=False)
         workbook.create_sheet(_PLACEHOLDER)
         buffer = io.BytesIO()

@@ -474,3 +474,123 @@ def review_text(key: str, lang: str) -> str:
     """A review word in the language (the store tab's words when the review has none of its own)."""
     pair = REVIEW.get(key) or TAB[key]
     return pair[0] if lang == "en" else pair[1]
+
+
+# Words of the e-mails (kam email) and their index page. email_text() falls back to the review's words.
+EMAIL: dict[str, tuple[str, str]] = {
+    "kind_sr": ("SR", "业务代表"),
+    "kind_store": ("Store manager", "店长"),
+    "kind_hq": ("Management", "管理层"),
+    "no_week": ("no data yet", "暂无数据"),
+    "subj_sr": ("{account} · scorecard of your stores · {week}", "{account} · 您的门店记分卡 · {week}"),
+    "subj_store": ("{store} · your store's plan and results · {week}", "{store} · 门店计划与业绩 · {week}"),
+    "subj_hq": ("{account} · account review · {week}", "{account} · 客户回顾 · {week}"),
+    "hello": ("Hello {name},", "{name}，您好："),
+    "regards": ("Best regards,", "此致敬礼！"),
+    "kam_role": ("Key account manager, {supplier}", "{supplier} 大客户经理"),
+    "sr_role": ("Sales representative, {supplier}", "{supplier} 业务代表"),
+    "footer": ("Sent by kam_xl for the {account} account plan. Numbers as of {week}. Reply to this e-mail "
+               "with any question.", "由 kam_xl 为 {account} 客户计划发送。数据截至 {week}。如有疑问请直接回复本邮件。"),
+    "as_of": ("As of {week}", "截至 {week}"),
+    # SR e-mail
+    "sr_intro": ("Here is the scorecard of your {stores} store(s) in the {account} plan, as of {week}.",
+                 "以下是您在 {account} 计划中负责的 {stores} 家门店截至 {week} 的记分卡。"),
+    "your_score": ("Your score", "您的得分"),
+    "units_col": ("Units to date / target", "累计销量 / 目标"),
+    "gain_short": ("Retailer's gain", "零售商收益"),
+    "card_gain": ("Extra margin for your store", "贵店增量毛利"),
+    "card_sales": ("Extra sales vs your usual level", "比平时多出的销售额"),
+    "your_rank": ("Rank among {srs} SRs", "在 {srs} 位业务代表中的排名"),
+    "units_vs_target": ("Units vs target to date", "销量目标达成率（至今）"),
+    "sec_your_stores": ("Your stores", "您的门店"),
+    "chart_stores": ("Units vs target to date, by store", "各门店销量目标达成率（至今）"),
+    "chart_stores_alt": ("Bar chart: each store's units as a share of its target to date",
+                         "柱状图：各门店销量占至今目标的比例"),
+    "sec_top_actions": ("Top actions for next week", "下周重点行动"),
+    "top_actions_note": ("Ranked by weighted gap: the score points each KPI below target costs the store.",
+                         "按加权差距排序：各未达标指标使门店损失的得分点数。"),
+    "points": ("Score points at stake", "影响得分（点）"),
+    "standing": ("Where it stands", "目前状况"),
+    "no_top_actions": ("Every KPI with data is on target: keep it up.", "所有有数据的指标均已达标，请继续保持。"),
+    "gap_sum": ("{actual} of {target} to date ({gap} short)", "至今 {actual} / {target}（差 {gap}）"),
+    "gap_rate": ("{actual} vs target {target}", "{actual}，目标 {target}"),
+    "next_units": ("Close the sell-out gap: check range, price and display and agree a recovery action with "
+                   "the store manager.", "追赶销量差距：检查品类、价格和陈列，并与店长约定改进行动。"),
+    "next_value": ("Lift the ticket: push bundles, services and the higher models.",
+                   "提升客单价：推动套装、服务和高端机型。"),
+    "next_share": ("Win back share: answer the competitor's activity with our program, display or promoter.",
+                   "夺回份额：以我方活动、陈列或促销员应对竞品动作。"),
+    "next_display": ("Put the display back to the agreed standard and check it every week.",
+                     "将陈列恢复到约定标准，并每周检查。"),
+    "next_promoter": ("Confirm next week's promoter roster with the store and chase the missing days.",
+                      "与门店确认下周促销员排班，并跟进缺勤天数。"),
+    "next_programs": ("Run the open programs: mark each Done with its cost, or Dropped with the reason.",
+                      "推进未完成的活动：完成的标记完成并填写费用，取消的写明原因。"),
+    "next_actions": ("Follow up the overdue actions with the store manager.", "与店长跟进已到期的行动。"),
+    "sec_store_problems": ("Problems and opportunities", "问题与机会"),
+    "no_problems": ("No problem found in your stores.", "您的门店未发现问题。"),
+    "manager_feedback": ("Store manager feedback", "店长反馈"),
+    "attachment_note": ("Attached: {file}, your workbook with only your stores. Fill in this week's entries in "
+                        "the yellow cells and send it back to {kam}.",
+                        "附件 {file} 是只包含您门店的工作簿。请在黄色单元格中填写本周数据后发回给 {kam}。"),
+    # Store-manager e-mail
+    "store_intro": ("Here is what the {supplier} plan brings {store} and how it is going, as of {week}.",
+                    "以下是 {supplier} 计划为 {store} 带来的收益及截至 {week} 的进展。"),
+    "sec_brings": ("What the plan brings your store", "本计划为贵店带来的收益"),
+    "gain_line": ("So far the plan has earned your store {gain} of extra margin, on {incremental} of sales "
+                  "above your usual level.", "截至目前，本计划为贵店带来增量毛利 {gain}，销售额比平时水平多 {incremental}。"),
+    "no_gain": ("Your extra margin shows here as soon as the weekly sales are entered.",
+                "周销售数据录入后，这里将显示贵店的增量毛利。"),
+    "programs_intro": ("The programs running in your store:", "在贵店开展的活动："),
+    "dates": ("Dates", "日期"),
+    "sec_results": ("Results so far", "目前业绩"),
+    "measure": ("Measure", "指标"),
+    "units_sold": ("Units sold", "销量"),
+    "value_sold": ("Sales value", "销售额"),
+    "forecast_period": ("Forecast for the period (units)", "本期销量预测"),
+    "growth_usual": ("Growth vs your usual level (units)", "相对平时水平增长（销量）"),
+    "our_share": ("Our share of the category", "我方品类份额"),
+    "sec_agreed": ("The actions we agreed", "我们约定的行动"),
+    "no_actions": ("No action recorded yet: {sr} will agree the next ones with you.",
+                   "尚无记录的行动：{sr} 将与您商定下一步行动。"),
+    "your_feedback": ("Your feedback", "您的反馈"),
+    # Management e-mail
+    "hq_intro": ("The {account} review as of {week}: {stores} stores, {reporting} with data for the week.",
+                 "{account} 截至 {week} 的回顾：共 {stores} 家门店，其中 {reporting} 家已录入本周数据。"),
+    "sec_summary": ("Account summary", "客户总结"),
+    "units_line": ("Units vs target to date", "销量目标达成率（至今）"),
+    "value_line": ("Value vs target to date", "销售额目标达成率（至今）"),
+    "share_vs": ("Our share vs {competitor}", "我方份额与 {competitor}"),
+    "investment_roi": ("Investment → ROI", "投入 → 投资回报率"),
+    "relationship_line": ("Relationship (evidence → target)", "客户关系（证据 → 目标）"),
+    "sec_sr_ranking": ("SR ranking", "业务代表排名"),
+    "sec_regions": ("Region roll-up", "大区汇总"),
+    "chart_account": ("Account overview chart", "客户概览图表"),
+    "chart_account_alt": ("Charts: weekly units vs target, and units vs target to date by SR",
+                          "图表：每周销量与目标、各业务代表销量目标达成率"),
+    "problems_shown": ("The {shown} most important of {total}; the full list is on the workbook's '{sheet}' sheet.",
+                       "显示最重要的 {shown} 条，共 {total} 条；完整列表见工作簿“{sheet}”页。"),
+    "flags_by_kind": ("Problems by kind", "问题类型统计"),
+    # index.html
+    "index_title": ("E-mails of {account} · {week}", "{account} 的邮件 · {week}"),
+    "index_note": ("Written to this folder, not sent. Open a subject to preview the e-mail, or the .eml file in "
+                   "Outlook or Thunderbird.", "已写入本文件夹，尚未发送。点击主题可预览邮件，或用 Outlook、Thunderbird 打开 .eml 文件。"),
+    "messages": ("E-mails", "邮件"),
+    "total_size": ("Total size", "总大小"),
+    "to": ("To", "收件人"),
+    "cc": ("Cc", "抄送"),
+    "subject": ("Subject", "主题"),
+    "size": ("Size", "大小"),
+    "attachments": ("Attachments", "附件"),
+    "eml_file": ("File", "文件"),
+    "skipped_title": ("Not written", "未生成的邮件"),
+    "reason": ("Reason", "原因"),
+    "skip_no_email": ("no e-mail address in the plan ({field})", "计划中没有邮箱地址（{field}）"),
+    "skip_bad_email": ("e-mail address not valid ({value})", "邮箱地址无效（{value}）"),
+}
+
+
+def email_text(key: str, lang: str) -> str:
+    """An e-mail word in the language (the review's or the store tab's words when the e-mail has none)."""
+    pair = EMAIL.get(key) or REVIEW.get(key) or TAB[key]
+    return pair[0] if lang == "en" else pair[1]

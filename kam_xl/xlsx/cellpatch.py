@@ -217,6 +217,7 @@ def checked_positions(values: dict[str, object], where: str) -> list[tuple[str, 
 
 _ATTRIBUTE = re.compile(rb'([A-Za-z_:][\w:.-]*)="([^"]*)"')
 _PLAIN_NUMBER = re.compile(rb"^<v>([^<]*)</v>$")
+_EMPTY_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"(?: s="([0-9]+)")?/>')
 _PATCHABLE = {b"r", b"s", b"t"}
 
 
@@ -254,6 +255,10 @@ def _find_cell(data: bytes, ref: str, offset: int) -> tuple[int, int, dict, byte
         start = data.find(needle)
     if start < 0:
         return None
+    empty = _EMPTY_CELL.match(data, start)
+    if empty:
+        style = {b"s": empty.group(2)} if empty.group(2) else {}
+        return start, empty.end(), {b"r": empty.group(1), **style}, b""
     close = data.find(b">", start)
     head = data[start + 2 : close]
     if head.endswith(b"/"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.xml.functions import tostring
 
@@ -12,6 +14,7 @@ from .spec import Chart, SheetSpec, quote_sheet
 DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
+MARKER_COLOR = "2F5597"  # scatter markers are filled: without a fill some applications draw them invisible
 
 
 def _reference(sheet: str, area: str) -> Reference:
@@ -27,13 +30,17 @@ def build_chart(sheet: str, spec: Chart):
         for title, values in spec.series:
             series = Series(_reference(sheet, values), xs, title=title)
             series.marker.symbol = "circle"
+            series.marker.graphicalProperties = GraphicalProperties(solidFill=MARKER_COLOR)
+            series.marker.graphicalProperties.line.solidFill = MARKER_COLOR
             series.graphicalProperties.line.noFill = True
             chart.series.append(series)
     else:
         chart = LineChart() if spec.kind == "line" else BarChart()
         for title, values in spec.series:
-            chart.series.append(Series(_reference(sheet, values), title=title))
-        chart.set_categories(_reference(sheet, spec.categories))
+            series = Series(_reference(sheet, values), title=title)
+            series.smooth = False  # straight lines between weeks (LibreOffice smooths when it is unset)
+            series.cat = AxDataSource(strRef=StrRef(f=str(_reference(sheet, spec.categories))))  # text labels
+            chart.series.append(series)
     chart.title = spec.title
     chart.x_axis.title = spec.x_title or None
     chart.y_axis.title = spec.y_title or None

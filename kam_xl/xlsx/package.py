@@ -35,6 +35,7 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _END = object()
+COMPRESS_LEVEL = 4  # deflate level of saved packages: twice as fast as 6 for files about 5% larger
 
 
 @dataclass(frozen=True)
@@ -422,7 +423,7 @@ class Package(WorkbookParts):
 
     # ----- output ------------------------------------------------------------------------
 
-    def to_bytes(self, compresslevel: int = 6) -> bytes:
+    def to_bytes(self, compresslevel: int = COMPRESS_LEVEL) -> bytes:
         """The package as .xlsx bytes."""
         return zip_parts({name: self.read_part(name) for name in self._parts}, compresslevel)
 

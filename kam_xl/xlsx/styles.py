@@ -13,7 +13,7 @@ NUM = "#,##0.00"
 PCT = "0.0%"
 PCT0 = "0%"
 DATE = "yyyy-mm-dd"
-PTS = '+0.0" pt";-0.0" pt";0.0" pt"'
+PTS = "+0.0%;-0.0%;0.0%"  # a difference of shares in percentage points, held as a fraction (0.021 = +2.1)
 
 
 def _style(**kw) -> dict:
