@@ -17,7 +17,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kam_xl {__version__}")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     parser.add_argument("--json", action="store_true", help="print the result as JSON (for scripts)")
+    shared = argparse.ArgumentParser(add_help=False)  # the same options also after the command's name
+    shared.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS, help="print only errors")
+    shared.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser = _with_parents(commands.add_parser, shared)
 
     init = commands.add_parser("init", help="new HQ workbook from the template (optionally a demo account)")
     init.add_argument("book", type=Path)
@@ -42,12 +46,24 @@ def _parser() -> argparse.ArgumentParser:
     collect.add_argument("book", type=Path)
     collect.add_argument("sources", type=Path, nargs="+", metavar="FILE_OR_DIR")
 
+    review = commands.add_parser("review", help="compute the scorecards and write them into the workbook")
+    review.add_argument("book", type=Path)
+    review.add_argument("--as-of", dest="as_of", metavar="DATE_OR_WEEK",
+                        help="week id (2026-W45), week number 1..n or date YYYY-MM-DD; default: last week with entries")
+
     demo = commands.add_parser("demo", help="the whole loop on a demo account")
     demo.add_argument("--out", type=Path, default=Path("kam-demo"))
     demo.add_argument("--stores", type=int, default=DEFAULT_STORES)
     demo.add_argument("--lang", choices=("en", "zh"), default="en")
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
     return parser
+
+
+def _with_parents(add_parser, shared):
+    def add(name, **kwargs):
+        return add_parser(name, parents=[shared], **kwargs)
+
+    return add
 
 
 class Output:
@@ -145,6 +161,23 @@ def cmd_collect(args, out: Output) -> int:
     return 1 if any(f.status == "refused" or f.rejected for f in report.files) else 0
 
 
+def cmd_review(args, out: Output) -> int:
+    from .review import headline, review
+
+    with out.progress() as progress:
+        result = review(args.book, as_of=args.as_of, progress=progress)
+    out.say(f"{args.book}: scorecards written ({', '.join(result.sheets)})")
+    for name, value in headline(result.summary):
+        out.say(f"  {name}: {_escape(str(value))}")
+    for warning in result.warnings:
+        out.say(f"[yellow]warning: {_escape(warning)}[/]")
+    if result.backup:
+        out.say(f"  backup: {result.backup}")
+    out.data({**result.summary, "book": str(args.book), "sheets": result.sheets, "warnings": result.warnings,
+              "backup": str(result.backup) if result.backup else None})
+    return 0
+
+
 def cmd_demo(args, out: Output) -> int:
     from .demo_run import run_demo
 
@@ -171,7 +204,7 @@ def _escape(text: str) -> str:
 
 
 COMMANDS = {"init": cmd_init, "validate": cmd_validate, "generate": cmd_generate, "split": cmd_split,
-            "collect": cmd_collect, "demo": cmd_demo}
+            "collect": cmd_collect, "review": cmd_review, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.errors.print("interrupted")
         return 130
+    except BrokenPipeError:  # the reader of our output went away (`kam ... | head`)
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from .demo import DEFAULT_SEED, DEFAULT_STORES
 from .generate import generate
 from .hq_workbook import init_workbook, validate_workbook
 from .progress import Progress
+from .review import headline, review
 from .simulate import fill_sr_files
 from .split import split
 
@@ -60,4 +61,7 @@ def run_demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: s
         ("SR files refused", sum(f.status == "refused" for f in report.files)),
     ]
     result.collect_lines = report.lines()
+    reviewed = review(book, progress=progress)
+    result.made.append(("scorecards: " + ", ".join(reviewed.sheets), book))
+    result.facts += headline(reviewed.summary)
     return result

@@ -12,10 +12,10 @@ import pandas as pd
 from .allocation import allocate_plan
 from .book import Book, FileBook
 from .cell_map import field_cells
-from .entries import Entries, StoreEntries, build_entries, enum_kind, field_kind
+from .entries import FIELD_KIND, Entries, StoreEntries, build_entries, enum_kind, field_kind
 from .errors import KamError
 from .flags import flags
-from .i18n import ENUMS
+from .i18n import ENUMS, enum_label
 from .meta import Meta, read_meta
 from .metrics import Targets, WeekData, store_metrics, week_data
 from .parsing import ParseError, parse_date
@@ -29,6 +29,7 @@ from .store_tab import ACTION_ROWS
 from .tabs import existing_tabs, read_tab_entries
 
 MAX_LISTED = 20  # unreadable cells listed one by one in the warnings
+NUMBER_FIELDS = frozenset(name for name, kind in FIELD_KIND.items() if kind == "number")
 
 
 @dataclass
@@ -65,17 +66,40 @@ def review_book(book: Book, as_of: object = None, progress: Progress | None = No
     `as_of` is a week id ("2026-W45"), a week number of the plan (1..n) or a date (the week holding
     it); by default the last week with anything entered. Only the scorecard sheets are written.
     """
+    inputs = read_inputs(book, progress, as_of)
+    result = compute_review(inputs.plan, inputs.targets, inputs.entries, inputs.week, computed_at)
+    result.warnings = inputs.warnings
+    write_review(book, inputs, result)
+    return result
+
+
+@dataclass
+class ReviewInputs:
+    """What review reads from a workbook: the plan, its targets, the entries, warnings, where tabs start."""
+
+    plan: Plan
+    targets: Targets
+    entries: Entries
+    warnings: list[str]
+    first_tab: str
+    week: int | None = None  # the as-of week asked for (None: the last week with anything entered)
+
+
+def read_inputs(book: Book, progress: Progress | None = None, as_of: object = None) -> ReviewInputs:
+    """The plan, its targets and the active stores' entries; a wrong `as_of` fails before the tabs are read."""
     plan = plan_of(book)
-    entries, warnings, first_tab = read_entries(book, plan, progress)
-    targets = Targets.from_allocation(allocate_plan(plan))
-    result = compute_review(plan, targets, entries, as_of, computed_at)
-    result.warnings = warnings
-    specs = scorecard_sheets(plan, result)
+    week = week_position(plan, as_of)
+    entries, warnings, first_tab = read_store_entries(book, plan, progress)
+    return ReviewInputs(plan, Targets.from_allocation(allocate_plan(plan)), entries, warnings, first_tab, week)
+
+
+def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult) -> None:
+    """Put the scorecard sheets (replacing earlier ones) after the plan sheets, before the store tabs; save."""
+    specs = scorecard_sheets(inputs.plan, result)
     for spec in specs:
         book.put_sheet(spec)
     result.sheets = [spec.title for spec in specs]
-    result.backup = book.save(order=result.sheets, before=first_tab)
-    return result
+    result.backup = book.save(order=result.sheets, before=inputs.first_tab)
 
 
 def compute_review(plan: Plan, targets: Targets, entries: Entries, as_of: object = None,
@@ -159,7 +183,7 @@ def _as_date(as_of: object, plan: Plan) -> date:
 # ---------------------------------------------------------------------------
 
 
-def read_entries(book: Book, plan: Plan, progress: Progress | None = None) -> tuple[Entries, list[str], str]:
+def read_store_entries(book: Book, plan: Plan, progress: Progress | None = None) -> tuple[Entries, list[str], str]:
     """The active stores' entries, warnings about what could not be used, and the first store tab's name."""
     meta = read_meta(book)
     tabs = existing_tabs(book, meta)
@@ -167,7 +191,7 @@ def read_entries(book: Book, plan: Plan, progress: Progress | None = None) -> tu
         raise KamError("the workbook has no store tabs yet: run `kam generate BOOK` first")
     typed = read_tab_entries(book, tabs, progress)
     warnings = _plan_warnings(plan, meta, tabs)
-    unread = {sid: _unreadable(values) for sid, values in typed.items()}
+    unread = {sid: keys for sid, values in typed.items() if (keys := _unreadable(values))}
     warnings += _unread_warnings(tabs, unread)
     stores = plan.active_stores
     per_store = {s.store_id: _readable(typed.get(s.store_id, {}), unread.get(s.store_id, ())) for s in stores}
@@ -180,13 +204,14 @@ def read_entries(book: Book, plan: Plan, progress: Progress | None = None) -> tu
 
 def _unreadable(values: StoreEntries) -> list[tuple]:
     """Keys whose value is not of the field's type (kept as typed by the reader, left out by review)."""
-    return [key for key, value in values.items() if not _fits(key, value)]
+    return [key for key, value in values.items()  # most values are plain numbers: checked before calling _fits
+            if not (type(value) is float and value >= 0 and key[-1] in NUMBER_FIELDS) and not _fits(key, value)]
 
 
 def _fits(key: tuple, value: object) -> bool:
     kind = field_kind(key)
     if kind == "number":
-        return isinstance(value, float)
+        return isinstance(value, float) and value >= 0
     if kind == "date":
         return isinstance(value, date)
     if kind == "yes_no":
@@ -197,9 +222,8 @@ def _fits(key: tuple, value: object) -> bool:
 
 
 def _readable(values: StoreEntries, unread) -> StoreEntries:
-    if not unread:
-        return values
-    return {key: value for key, value in values.items() if key not in set(unread)}
+    left_out = set(unread)
+    return {key: value for key, value in values.items() if key not in left_out} if left_out else values
 
 
 def _unread_warnings(tabs: dict, unread: dict[str, list]) -> list[str]:
@@ -240,8 +264,8 @@ def headline(summary: dict) -> list[tuple[str, str]]:
         ("retailer's gain", _money(summary["retailer_gain"], summary["currency"])),
         ("investment → ROI", f"{_money(summary['investment'], summary['currency'])} → {_pct(summary['roi'])}"),
         ("stores per quadrant", " · ".join(f"{k.replace('_', ' ')} {n}" for k, n in summary["quadrants"].items())),
-        ("relationship", f"{summary['relationship']['evidence'] or 'none'} (target "
-                         f"{summary['relationship']['target'] or 'none'})"),
+        ("relationship", f"{_level(summary['relationship']['evidence'])} (target "
+                         f"{_level(summary['relationship']['target'])})"),
         ("problems flagged", str(sum(summary["flags"].values()))),
     ]
     return facts
@@ -260,6 +284,10 @@ def _score_words(summary: dict) -> str:
 
 def _attainment_words(kpi: dict) -> str:
     return f"{_pct(kpi['attainment'])} ({kpi['rag'] or 'no data'})"
+
+
+def _level(key: str | None) -> str:
+    return enum_label("relationship", key, "en") if key else "none"
 
 
 def _pct(value: float | None) -> str:

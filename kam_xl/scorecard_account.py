@@ -10,8 +10,8 @@ from .store_tab import threshold_rules
 from .texts import review_text
 from .xlsx.spec import Chart, CondFormat, SheetSpec, column_letter
 
-WIDTHS = {1: 40, 2: 18, 3: 16, 4: 14, 5: 14, 6: 14, 7: 12, 8: 10, 9: 14}
-CHART_COLUMN = "K"
+WIDTHS = {1: 38, 2: 16, 3: 14, 4: 14, 5: 14, 6: 12, 7: 10, 8: 14}
+CHART_COLUMN = "J"
 RAG_WORDS = ("green", "amber", "red")
 
 
@@ -89,20 +89,18 @@ def glance(page: Page, plan: Plan, s: dict) -> None:
 def targets(page: Page, plan: Plan, s: dict) -> None:
     """Per KPI: target, target to date, actual, attainment, RAG and forecast vs period target."""
     page.section("sec_targets")
-    page.header([page.t("kpi"), page.t("name"), page.t("grp_group"), page.t("period_target"),
-                 page.t("target_to_date"), page.t("actual"), page.t("attainment"), page.t("rag"),
-                 page.t("forecast_vs_target")])
+    page.header([page.t("kpi"), page.t("grp_group"), page.t("period_target"), page.t("target_to_date"),
+                 page.t("actual"), page.t("attainment"), page.t("rag"), page.t("forecast_vs_target")])
     for kpi, row in zip(plan.kpis, s["kpis"]):
         number = "fixed_int" if kpi.is_sum else "fixed_pct"
-        values = [(kpi.id, "fixed_id"), (kpi.name, "fixed"), (enum_label("kpi_group", kpi.group, plan.language),
-                                                              "fixed"),
+        values = [(f"{kpi.id} · {kpi.name}", "fixed_id"), (enum_label("kpi_group", kpi.group, plan.language), "fixed"),
                   (row["target"], number), (row["target_to_date"], number), (row["actual"], number),
                   (row["attainment"], "fixed_pct"), (page.word(row["rag"]), "fixed_center"),
                   (row["forecast_vs_target"], "fixed_pct")]
         for col, (value, style) in enumerate(values, start=1):
             page.sheet.set(page.row, col, value, style)
-        page.sheet.cond_formats += threshold_rules(f"G{page.row}", f"G{page.row}", kpi.green, kpi.amber)
-        page.rag(f"H{page.row}")
+        page.sheet.cond_formats += threshold_rules(f"F{page.row}", f"F{page.row}", kpi.green, kpi.amber)
+        page.rag(f"G{page.row}")
         page.row += 1
 
 

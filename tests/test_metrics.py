@@ -158,7 +158,8 @@ ACTION_INPUTS = {
 }
 
 
-def hand_entries():
+def hand_values() -> dict[str, dict]:
+    """Each store's typed inputs by field key (what the store tabs hold)."""
     per_store = {}
     for sid in STORES:
         values = {("week", w, f): v for w, fields in LOG[sid].items() for f, v in fields.items()}
@@ -167,7 +168,11 @@ def hand_entries():
         for row, fields in enumerate(ACTION_INPUTS.get(sid, []), start=1):
             values.update({("action", row, f): v for f, v in fields.items()})
         per_store[sid] = values
-    return build_entries(per_store, [w.id for w in WEEKS], {s: ("P1", "P2") for s in STORES}, action_rows=5)
+    return per_store
+
+
+def hand_entries():
+    return build_entries(hand_values(), [w.id for w in WEEKS], {s: ("P1", "P2") for s in STORES}, action_rows=5)
 
 
 ENTRIES = hand_entries()

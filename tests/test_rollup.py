@@ -133,6 +133,12 @@ def test_account_rollup_of_sums_is_the_sum_over_stores(account):
         values = table[column].dropna()
         want = float(values.sum()) if len(values) else math.nan
         assert same(float(total[column]), want), column
+    for by in ("sr_id", "region", "store_tier"):  # every grouping adds up to the account too
+        rolled = rollup(table, plan, by)
+        assert rolled["stores"].sum() == total["stores"]
+        for column in SUMS:
+            values = rolled[column].dropna()
+            assert same(float(values.sum()) if len(values) else math.nan, float(total[column])), (by, column)
 
 
 @FAST
@@ -176,3 +182,52 @@ def test_quadrant_consistent_with_thresholds(execution, result, threshold):
     expected = {(True, True): "star", (True, False): "plan_issue", (False, False): "execution_gap",
                 (False, True): "untapped"}[(high_execution, high_result)]
     assert found == expected
+
+
+HIGH = {"star": (True, True), "plan_issue": (True, False), "execution_gap": (False, False), "untapped": (False, True)}
+
+
+@FAST
+@given(accounts())
+def test_quadrant_of_every_store_and_group_follows_its_thresholds(account):
+    plan, targets, entries, as_of = account
+    table = store_metrics(plan, targets, entries, as_of)
+    threshold = plan.account.execution_threshold
+    for frame in (table, *(rollup(table, plan, by) for by in GROUPINGS)):
+        for execution, result, found in zip(frame["execution_score"], frame["result_attainment"], frame["quadrant"]):
+            if math.isnan(execution) or math.isnan(result):
+                assert found is None
+            else:
+                assert HIGH[found] == (round(execution, 9) >= threshold, round(result, 9) >= 1.0)
+
+
+@FAST
+@given(accounts())
+def test_group_rags_follow_their_attainment_and_the_score_thresholds(account):
+    plan, targets, entries, as_of = account
+    table = store_metrics(plan, targets, entries, as_of)
+    acc = plan.account
+    for by in GROUPINGS:
+        rolled = rollup(table, plan, by)
+        for kpi in plan.kpis:
+            for att, colour in zip(rolled[f"{kpi.id}_attainment"], rolled[f"{kpi.id}_rag"]):
+                assert colour == rag(att, kpi.green, kpi.amber)
+        for score, colour in zip(rolled["score"], rolled["score_rag"]):
+            assert colour == rag(score / 100, acc.score_green, acc.score_amber)
+
+
+@FAST
+@given(accounts())
+def test_group_scores_are_averages_weighted_by_the_units_target(account):
+    plan, targets, entries, as_of = account
+    table = store_metrics(plan, targets, entries, as_of)
+    weights = table["units_target"] if table["units_target"].notna().any() else table["units_target"].fillna(1.0)
+    for by in GROUPINGS:
+        rolled = rollup(table, plan, by)
+        for key, rows in groups(table, plan, by):
+            for column in ("score", "execution_score"):
+                parts = rows.assign(w=weights.reindex(rows.index))
+                known = parts[column].notna() & parts["w"].notna()
+                den = parts.loc[known, "w"].sum()
+                want = (parts.loc[known, column] * parts.loc[known, "w"]).sum() / den if den else math.nan
+                assert same(rolled.at[key, column], want), (by, key, column)

@@ -19,23 +19,25 @@ ACTION_TEXTS = ("Move the phones to the entrance table", "Train the new floor st
 STATUSES = ("planned", "agreed", "done", "done", "done", "dropped")
 
 
-def random_entries(plan: Plan, seed: int = 7, weeks: int | None = None) -> dict[str, StoreEntries]:
+def random_entries(plan: Plan, seed: int = 7, weeks: int | None = None, silent: float = 0.03
+                   ) -> dict[str, StoreEntries]:
     """Typed entries (field key -> value) of every active store for the first `weeks` weeks (default all).
 
-    Some weeks are blank, some stores never report, some stop early; programs get every status
-    (dropped with and without a reason); actions are due before and after the last week.
+    Some weeks are blank, a share `silent` of the stores never report, some stop early; programs get
+    every status (dropped with and without a reason); actions are due before and after the last week.
     """
     rng = np.random.default_rng(seed)
     shown = plan.weeks[: weeks or len(plan.weeks)]
-    return {s.store_id: _store_entries(plan, s, shown, rng) for s in plan.active_stores}
+    return {s.store_id: _store_entries(plan, s, shown, rng, silent) for s in plan.active_stores}
 
 
-def _store_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.random.Generator) -> StoreEntries:
+def _store_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.random.Generator,
+                   silent: float) -> StoreEntries:
     values: StoreEntries = {}
-    if rng.random() < 0.03:
+    if rng.random() < silent:
         return values  # a store that never reported
     stop = len(weeks) if rng.random() > 0.08 else int(rng.integers(1, len(weeks) + 1))
-    form = rng.normal(1.08, 0.18)
+    form = rng.normal(1.02, 0.18)
     for week in weeks[:stop]:
         if rng.random() < 0.06:
             continue
@@ -53,7 +55,7 @@ def _store_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.ra
 
 def _week(store: Store, week: Week, form: float, rng: np.random.Generator) -> dict:
     season = week.season_weight
-    units = max(0, round(store.base_units * season * form * rng.lognormal(0.0, 0.2)))
+    units = max(0, round(store.base_units * season * form * rng.lognormal(0.0, 0.2))) if rng.random() > 0.01 else 0
     category = max(units, round(store.category_units * season * rng.lognormal(0.0, 0.12)))
     price = store.base_value / store.base_units if store.base_units else 2500.0
     out = {"units": float(units), "value": round(units * price * rng.normal(1.0, 0.03), 2),
@@ -64,7 +66,7 @@ def _week(store: Store, week: Week, form: float, rng: np.random.Generator) -> di
     if rng.random() < 0.9:
         out["display"] = bool(rng.random() < 0.85)
     if store.store_tier != "C":
-        planned = float(rng.choice((2, 4)))
+        planned = float(rng.choice((0, 2, 4, 4)))
         out["promoter_planned"] = planned
         if rng.random() < 0.95:
             out["promoter_present"] = float(planned - rng.binomial(int(planned), 0.1))
