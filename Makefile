@@ -27,11 +27,12 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 
-## make templates: rebuild the committed empty templates in workbooks/
+## make templates: rebuild the committed workbooks in workbooks/ (empty templates, UDF self-test)
 templates: venv
 	rm -f workbooks/kam-template-en.xlsx workbooks/kam-template-zh.xlsx
 	$(BIN)/kam init workbooks/kam-template-en.xlsx --lang en
 	$(BIN)/kam init workbooks/kam-template-zh.xlsx --lang zh
+	$(BIN)/python -m udfs.selftest
 
 ## make bench: the benchmark table of the README
 bench: venv

@@ -1,18 +1,4 @@
-"""The Book protocol on a workbook open in Excel, through the xlwings object model (classic xlwings or Lite).
-
-Every stage (generate, split, collect, review) reads and writes a Book; XlBook is that Book for the
-workbook open in Excel, so the macros give the same cells as the CLI gives in a file. What the
-engine can do differs (docs/excel.md has the table):
-
-- "windows" (classic xlwings, Excel's COM object model through `.api`): everything a SheetSpec holds
-  except charts: values, formulas, formats, widths, heights, hidden columns, frozen panes, zoom, tab
-  colour, validations with their messages, conditional formats, unlocked input cells, protection.
-- "mac" (classic xlwings, AppleScript): the xlwings object model only; no unlocked cells, sheet
-  protection, validation messages, frozen panes, zoom or tab colour.
-- "lite" (xlwings Lite, Office.js in the browser): like "mac", and column widths are set in points.
-
-Whatever an engine cannot apply is left out and named in `XlBook.skipped`, never an error.
-"""
+"""The Book protocol on a workbook open in Excel, through the xlwings object model (classic xlwings or Lite)."""
 
 from __future__ import annotations
 
@@ -31,6 +17,18 @@ from .xlsx.cellpatch import value_problem
 from .xlsx.sheetxml import clean, serial
 from .xlsx.spec import Formula, SheetSpec, Validation, column_letter, split_ref
 
+# Every stage (generate, split, collect, review) reads and writes a Book; XlBook is that Book for the
+# workbook open in Excel, so the macros give the same cells as the CLI gives in a file. What the
+# engine can do differs (docs/excel.md has the table):
+#
+# - "windows" (classic xlwings, Excel's COM object model through `.api`): everything a SheetSpec holds
+#   except charts: values, formulas, formats, widths, heights, hidden columns, frozen panes, zoom, tab
+#   colour, validations with their messages, conditional formats, unlocked input cells, protection.
+# - "mac" (classic xlwings, AppleScript): the xlwings object model only; no unlocked cells, sheet
+#   protection, validation messages, frozen panes, zoom or tab colour.
+# - "lite" (xlwings Lite, Office.js in the browser): like "mac", and column widths are set in points.
+#
+# Whatever an engine cannot apply is left out and named in `XlBook.skipped`, never an error.
 ENGINES = ("windows", "mac", "lite")
 MAX_ADDRESS = 255  # characters of a multi-area address Excel's COM Range() accepts
 BORDER = "#BFBFBF"  # the thin cell border of the file writer (xlsx/render.py)
@@ -60,6 +58,21 @@ def book_folder(book) -> Path | None:
     """The folder the workbook is saved in; None when it was never saved (or in xlwings Lite)."""
     path = Path(str(book.fullname))
     return path.parent if path.is_absolute() and path.parent.is_dir() else None
+
+
+@contextmanager
+def quiet(app) -> Iterator[None]:
+    """No screen updates and manual calculation for the duration (classic xlwings; Lite has neither)."""
+    try:
+        before = app.screen_updating, app.calculation
+    except NotImplementedError:
+        yield
+        return
+    app.screen_updating, app.calculation = False, "manual"
+    try:
+        yield
+    finally:
+        app.screen_updating, app.calculation = before
 
 
 class XlBook:
@@ -397,7 +410,7 @@ class SheetPainter:
         if self.com:
             target.api.Locked = False
         else:
-            self.skip("unlocked input cells and sheet protection")
+            self.skip("unlocked input cells")
 
     def dimensions(self, spec: SheetSpec) -> None:
         in_points = self.book.engine == "lite"

@@ -17,8 +17,8 @@ from kam_xl.i18n import enum_labels
 from kam_xl.meta import read_meta
 from kam_xl.plan_reader import read_plan
 from kam_xl.store_tab import STATUS_CELL, STORE_ID_CELL
-from kam_xl.tabs import existing_tabs, read_tab_entries
 from kam_xl.tabnames import is_valid_sheet_name
+from kam_xl.tabs import existing_tabs, read_tab_entries
 
 TEXTS = ["checked shelf", "店长同意加大陈列", "promoter late; 'quoted' & <b>", "  spaces  ", "竞品降价200元", "ok"]
 

@@ -20,6 +20,7 @@ from kam_xl.texts import tab_text
 from kam_xl.xl_adapter import XlBook
 
 CATEGORY = "kam_xl"
+MAX_MESSAGE = 250  # characters of an error message shown in a cell
 PLAN_TTL = 5.0  # seconds a workbook's plan is reused by KAM_TARGET before it is read again
 _PLANS: dict[str, tuple[float, Plan, Allocation]] = {}
 
@@ -43,7 +44,7 @@ def excel_errors(function):
         except AllocationError as exc:
             return f"#NUM! {exc}"
         except KamError as exc:
-            return f"#VALUE! {str(exc).splitlines()[0]}"
+            return f"#VALUE! {' '.join(str(exc).split())[:MAX_MESSAGE]}"
         except Exception as exc:  # a UDF must answer in the cell, whatever happened
             return f"#VALUE! {type(exc).__name__}: {exc}"
 
@@ -221,9 +222,7 @@ def shaped_like(argument, flat: list) -> list[list]:
 @excel_errors
 def KAM_RUNRATE(actual, season_all, season_elapsed=None):
     """Run-rate forecast = actual to date × Σ season(all weeks) / Σ season(weeks with actuals)."""
-    if season_elapsed is None:
-        if len(cells(actual)) == 1:
-            raise ExcelError("#VALUE!", "season_elapsed is needed when actual is one number")
+    if season_elapsed is None and len(cells(actual)) > 1:
         done, elapsed = paired(actual, season_all, ("actual", "season_all"), both=False)
     else:
         done, elapsed = total(actual, "actual"), total(season_elapsed, "season_elapsed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,20 +20,45 @@ ENGINE_GAPS = {
 }
 
 
+class Number(float):
+    """A cell's number, equal to another within 1e-12 (openpyxl writes floats with 16 digits only)."""
+
+    def __eq__(self, other):
+        return isinstance(other, float) and math.isclose(self, other, rel_tol=1e-12, abs_tol=1e-12)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = float.__hash__
+
+
 def rgb(color) -> str | None:
     """RRGGBB of an openpyxl colour given as ARGB; None for theme/indexed colours or none."""
     value = getattr(color, "rgb", None)
     return value[-6:].upper() if isinstance(value, str) else None
 
 
+_LOOKS: dict[tuple, dict] = {}
+
+
 def look_of(cell) -> dict:
-    """The look of an openpyxl cell in the terms of DEFAULT_LOOK."""
+    """The look of an openpyxl cell in the terms of DEFAULT_LOOK (worked out once per workbook style and
+    shared: never change it in place)."""
+    if not cell.has_style:
+        return DEFAULT_LOOK
+    key = (id(cell.parent.parent), tuple(cell._style))
+    if key not in _LOOKS:
+        _LOOKS[key] = _look(cell)
+    return _LOOKS[key]
+
+
+def _look(cell) -> dict:
     font, align, side = cell.font, cell.alignment, cell.border.left
     fill = cell.fill
     return {
         "number_format": cell.number_format or "General",
         "fill": rgb(fill.fgColor) if fill is not None and fill.fill_type == "solid" else None,
-        "bold": bool(font.b), "italic": bool(font.i), "size": float(font.sz) if font.sz not in (None, 11) else None,
+        "bold": bool(font.b), "italic": bool(font.i), "size": font_size(font.sz),
         "font_color": rgb(font.color),
         "horizontal": align.horizontal if align.horizontal not in (None, "general") else None,
         "vertical": align.vertical if align.vertical not in (None, "bottom") else None,
@@ -40,6 +66,11 @@ def look_of(cell) -> dict:
         "border": (rgb(side.color) or "000000") if side is not None and side.style == "thin" else None,
         "locked": cell.protection.locked is not False,
     }
+
+
+def font_size(size) -> float | None:
+    """A font size, None for Excel's default 11."""
+    return None if size in (None, 11) else float(size)
 
 
 def value_of(cell) -> tuple:
@@ -58,7 +89,7 @@ def value_of(cell) -> tuple:
         return ("n", round(delta.days + delta.seconds / 86400, 9))
     if isinstance(value, date):
         return ("n", float((value - _EPOCH.date()).days))
-    return ("n", float(f"{float(value):.15g}"))  # Excel keeps 15 significant digits
+    return ("n", Number(value))
 
 
 def number_text(text) -> object:
@@ -120,7 +151,7 @@ def cells_of(sheet, gaps: set[str]) -> dict[str, tuple]:
         for cell in row:
             look = look_of(cell)
             if "locked" in gaps:
-                look["locked"] = True
+                look = {**look, "locked": True}
             value = None if cell.value is None else value_of(cell)
             if value is None and look == DEFAULT_LOOK:
                 continue
@@ -145,8 +176,11 @@ def sheet_content(sheet, gaps: set[str]) -> dict:
 def workbook_content(path: str | Path, gaps: set[str] = frozenset()) -> dict:
     """Sheet order and each sheet's content; `gaps` names parts to leave out (see ENGINE_GAPS)."""
     book = openpyxl.load_workbook(path)
-    return {"order": list(book.sheetnames),
-            "sheets": {sheet.title: sheet_content(sheet, set(gaps)) for sheet in book.worksheets}}
+    try:
+        return {"order": list(book.sheetnames),
+                "sheets": {sheet.title: sheet_content(sheet, set(gaps)) for sheet in book.worksheets}}
+    finally:
+        _LOOKS.clear()
 
 
 def differences(left: dict, right: dict, most: int = 12) -> list[str]:

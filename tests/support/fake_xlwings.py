@@ -1,17 +1,10 @@
-"""A small in-memory fake of the xlwings object model: exactly what kam_xl/xl_adapter.py and the macros touch.
-
-Each public class stands for the xlwings class of the same name (MIRRORS); its public attributes are
-the ones kam_xl uses, and tests/test_xlwings_contract.py checks each exists in the installed xlwings.
-The fake behaves like the engine it is told to be: "windows" (classic, COM `.api`, no freeze_panes in
-xlwings 0.37), "mac" (classic without COM) or "lite" (Office.js: widths in points, one area per range).
-Like Excel it keeps typed text as a number, date or formula unless it starts with an apostrophe, and
-refuses to write locked cells of a protected sheet. load_book / dump_book convert from and to .xlsx.
-"""
+"""A small in-memory fake of the xlwings object model: exactly what kam_xl/xl_adapter.py and the macros touch."""
 
 from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,8 +17,15 @@ from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation as OpenpyxlValidation
 
-from tests.support.excel_content import DEFAULT_LOOK, look_of, rgb
+from kam_xl.xlsx.read import cell_at, open_book, read_grid
+from tests.support.excel_content import DEFAULT_LOOK, Number, font_size, look_of, rgb
 
+# Each public class stands for the xlwings class of the same name (MIRRORS); its public attributes are
+# the ones kam_xl uses, and tests/test_xlwings_contract.py checks each exists in the installed xlwings.
+# The fake behaves like the engine it is told to be: "windows" (classic, COM `.api`, no freeze_panes in
+# xlwings 0.37), "mac" (classic without COM) or "lite" (Office.js: widths in points, one area per range).
+# Like Excel it keeps typed text as a number, date or formula unless it starts with an apostrophe, and
+# refuses to write locked cells of a protected sheet. load_book / dump_book convert from and to .xlsx.
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _KINDS = {"whole_number": "whole", "decimal": "decimal", "date": "date", "custom": "custom", "list": "list"}
 _OPERATORS = {"between": "between", "greater_than_or_equal": "greaterThanOrEqual",
@@ -41,7 +41,7 @@ _OPERATORS = {"between": "between", "greater_than_or_equal": "greaterThanOrEqual
 class CellData:
     value: object = None  # number (float), str, bool, datetime or None; a formula's cached value
     formula: str | None = None
-    look: dict = field(default_factory=lambda: dict(DEFAULT_LOOK))
+    look: dict = field(default_factory=lambda: DEFAULT_LOOK)  # shared between cells: replace, never change
 
 
 @dataclass
@@ -166,10 +166,18 @@ class Book:
 
     def __init__(self, engine: str = "windows", fullname: str = "Book1"):
         self.engine = engine
-        self.app = App(engine)
-        self.fullname = fullname
+        self.application = App(engine)
+        self.path = fullname
         self.data: list[SheetData] = []
         self.saved = 0
+
+    @property
+    def app(self):
+        return self.application
+
+    @property
+    def fullname(self):
+        return self.path
 
     @classmethod
     def caller(cls):
@@ -179,7 +187,7 @@ class Book:
 
     @property
     def name(self):
-        return Path(self.fullname).name
+        return Path(self.path).name
 
     @property
     def sheets(self):
@@ -188,7 +196,7 @@ class Book:
     def save(self, path=None):
         self.saved += 1
 
-    def find(self, name: str) -> SheetData:
+    def _find(self, name: str) -> SheetData:
         for data in self.data:
             if data.name.lower() == str(name).lower():
                 return data
@@ -210,7 +218,7 @@ class Sheets:
     def __getitem__(self, key):
         if isinstance(key, int):
             return Sheet(self.book, self.book.data[key])
-        return Sheet(self.book, self.book.find(key))
+        return Sheet(self.book, self.book._find(key))
 
     def add(self, name=None, before=None, after=None):
         name = name or f"Sheet{len(self) + 1}"
@@ -230,7 +238,11 @@ class Sheet:
     """xlwings.Sheet."""
 
     def __init__(self, book: Book, data: SheetData):
-        self.book, self.data = book, data
+        self.owner, self.data = book, data
+
+    @property
+    def book(self):
+        return self.owner
 
     @property
     def name(self):
@@ -292,7 +304,7 @@ class Range:
     """xlwings.Range over one area, or several areas on Windows ('A1:B2,D4')."""
 
     def __init__(self, sheet: Sheet, cell1, cell2=None, ndim: int | None = None):
-        self.sheet, self.ndim = sheet, ndim
+        self.parent, self.ndim = sheet, ndim
         if isinstance(cell1, str):
             self.areas = areas_of(cell1)
             if len(self.areas) > 1 and sheet.book.engine != "windows":
@@ -302,7 +314,11 @@ class Range:
             self.areas = [(cell1[0], cell1[1], last[0], last[1])]
         self._spec = (cell1, cell2)
 
-    def positions(self):
+    @property
+    def sheet(self):
+        return self.parent
+
+    def _positions(self):
         for row1, col1, row2, col2 in self.areas:
             for row in range(row1, row2 + 1):
                 for col in range(col1, col2 + 1):
@@ -371,12 +387,13 @@ class Range:
                 raise PermissionError(f"{self.sheet.name}: the cell is locked and the sheet protected")
 
     def _look(self, **changes) -> None:
-        for row, col in self.positions():
+        for row, col in self._positions():
             self._check_unlocked(row, col)
-            self.sheet.data.cell(row, col).look.update(changes)
+            cell = self.sheet.data.cell(row, col)
+            cell.look = {**cell.look, **changes}  # looks are shared between cells: replaced, never changed
 
     def _first_look(self, key: str):
-        row, col = next(self.positions())
+        row, col = next(self._positions())
         cell = self.sheet.data.cells.get((row, col))
         return (cell.look if cell else DEFAULT_LOOK)[key]
 
@@ -459,6 +476,12 @@ class Range:
         return ConditionalFormats(self)
 
     def merge(self, across=False):
+        """Merge the area; like Excel, only the top-left cell keeps its value."""
+        row1, col1, _, _ = self.areas[0]
+        for row, col in self._positions():
+            cell = self.sheet.data.cells.get((row, col))
+            if cell is not None and (row, col) != (row1, col1):
+                cell.value, cell.formula = None, None
         self.sheet.data.merges.append(self.address.replace("$", ""))
 
     @property
@@ -499,7 +522,7 @@ class Font:
 
     @size.setter
     def size(self, value):
-        self.rng._look(size=float(value))
+        self.rng._look(size=font_size(value))
 
     @property
     def color(self):
@@ -773,14 +796,13 @@ def load_book(path: str | Path, engine: str = "windows") -> Book:
     """A fake workbook holding everything of the file that the fake models."""
     path = Path(path)
     book = Book(engine, str(path.resolve()))
-    formulas = openpyxl.load_workbook(path)
-    cached = openpyxl.load_workbook(path, data_only=True)
-    for sheet in formulas.worksheets:
-        book.data.append(_sheet_data(sheet, cached[sheet.title], engine))
+    values = open_book(path)  # python-calamine: the cached results of formulas, quickly
+    for sheet in openpyxl.load_workbook(path).worksheets:
+        book.data.append(_sheet_data(sheet, read_grid(values, sheet.title), engine))
     return book
 
 
-def _sheet_data(sheet, cached, engine: str) -> SheetData:
+def _sheet_data(sheet, cached: list[list], engine: str) -> SheetData:
     data = SheetData(sheet.title, state=sheet.sheet_state, freeze=sheet.freeze_panes,
                      zoom=sheet.sheet_view.zoomScale, merges=[str(r) for r in sheet.merged_cells.ranges],
                      autofilter=sheet.auto_filter.ref or None)
@@ -788,7 +810,7 @@ def _sheet_data(sheet, cached, engine: str) -> SheetData:
         data.tab_color = rgb(sheet.sheet_properties.tabColor)
     for row in sheet.iter_rows():
         for cell in row:
-            _load_cell(data, cell, cached[cell.coordinate])
+            _load_cell(data, cell, cell_at(cached, cell.row, cell.column))
     _load_layout(data, sheet, engine)
     _load_rules(data, sheet)
     if sheet.protection.sheet:
@@ -800,16 +822,23 @@ def _sheet_data(sheet, cached, engine: str) -> SheetData:
     return data
 
 
-def _load_cell(data: SheetData, cell, cached_cell) -> None:
+def _load_cell(data: SheetData, cell, cached: object) -> None:
     look = look_of(cell)
     if cell.value is None and look == DEFAULT_LOOK:
         return
     target = data.cell(cell.row, cell.column)
     target.look = look
     if cell.data_type == "f":
-        target.formula, target.value = str(cell.value), typed(cached_cell.value)[0]
+        target.formula, target.value = str(cell.value), _cached(cached)
     elif cell.value is not None:
         target.value = cell.value if isinstance(cell.value, str) else typed(cell.value)[0]
+
+
+def _cached(value: object) -> object:
+    """A formula's cached result as Excel gives it (calamine reads '' when there is none)."""
+    if value is None or value == "" or isinstance(value, str):
+        return value or None
+    return typed(value)[0]
 
 
 def _load_layout(data: SheetData, sheet, engine: str) -> None:
@@ -845,21 +874,81 @@ def _formula(text) -> str | None:
     return None if text is None else "=" + str(text).lstrip("=")
 
 
+def book_content(book: Book, gaps: set[str] = frozenset()) -> dict:
+    """The workbook as plain data, shaped like excel_content.workbook_content (for quick comparisons)."""
+    return {"order": [data.name for data in book.data],
+            "sheets": {data.name: _content(data, set(gaps)) for data in book.data}}
+
+
+def _content(data: SheetData, gaps: set[str]) -> dict:
+    found = {
+        "state": data.state, "cells": _cells(data, gaps), "widths": dict(data.widths),
+        "hidden_cols": set(data.hidden_cols), "heights": dict(data.heights), "freeze": data.freeze,
+        "zoom": data.zoom, "tab_color": data.tab_color, "merges": sorted(data.merges),
+        "validations": sorted((_validation(rule, gaps) for rule in data.validations), key=repr),
+        "cond_formats": [(r["ref"], r["formula"], r["fill"], r["font"]) for r in data.cond_formats],
+        "protection": None if data.protection is None else tuple(sorted(data.protection.items())),
+        "autofilter": data.autofilter,
+    }
+    return {key: value for key, value in found.items() if key not in gaps}
+
+
+def _cells(data: SheetData, gaps: set[str]) -> dict:
+    """Each cell's value and look; cells merged away are left out (openpyxl does not read them)."""
+    hidden = {(r, c) for area in data.merges for r1, c1, r2, c2 in areas_of(area)
+              for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)}
+    out = {}
+    for (row, col), cell in data.cells.items():
+        if (row, col) in hidden:
+            continue
+        look = {**cell.look, "locked": True} if "locked" in gaps else cell.look
+        value = ("f", cell.formula) if cell.formula else _value(cell.value)
+        if value is None and look == DEFAULT_LOOK:
+            continue
+        out[f"{get_column_letter(col)}{row}"] = (value, tuple(sorted((k, v) for k, v in look.items()
+                                                                     if DEFAULT_LOOK[k] != v)))
+    return out
+
+
+def _value(value) -> tuple | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, datetime):
+        delta = value - datetime(1899, 12, 30)
+        return ("n", Number(delta.days + delta.seconds / 86400))
+    return ("n", Number(value))
+
+
+def _validation(rule: dict, gaps: set[str]) -> tuple:
+    messages = (None, None) if "messages" in gaps else (rule["error"] or None, rule["prompt"] or None)
+    return (rule["ref"], rule["kind"], rule["operator"], rule["formula1"], rule["formula2"], rule["values"], *messages)
+
+
 def dump_book(book: Book, path: str | Path) -> Path:
     """Write the fake workbook as .xlsx (widths back in characters), for comparing with a file."""
     out = openpyxl.Workbook()
     out.remove(out.active)
+    styled: dict = {}  # look -> openpyxl style array, made once per look
     for data in book.data:
-        _dump_sheet(out.create_sheet(data.name), data, book.engine)
+        _dump_sheet(out.create_sheet(data.name), data, book.engine, styled)
     out.save(path)
     return Path(path)
 
 
-def _dump_sheet(sheet, data: SheetData, engine: str) -> None:
+def _dump_sheet(sheet, data: SheetData, engine: str, styled: dict) -> None:
     for (row, col), cell in sorted(data.cells.items()):
         target = sheet.cell(row, col)
         _dump_value(target, cell)
-        _dump_look(target, cell.look)
+        key = tuple(sorted(cell.look.items()))
+        if key in styled:
+            target._style = copy(styled[key])
+        else:
+            _dump_look(target, cell.look)
+            styled[key] = copy(target._style)
     for col, width in data.widths.items():
         chars = width if engine != "lite" else round((width / 0.75 - 5) / 7, 2)
         sheet.column_dimensions[get_column_letter(col)].width = chars

@@ -1,0 +1,247 @@
+"""The macros on the fake xlwings object model give the same workbook as the library on the file (parity)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import pickle
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+import udfs.kam_udfs as K
+from kam_xl import macros, xl_adapter
+from kam_xl.book import FileBook
+from kam_xl.collect import collect
+from kam_xl.generate import generate
+from kam_xl.plan_reader import plan_of
+from kam_xl.review import review
+from kam_xl.simulate import fill_sr_files
+from kam_xl.split import split
+from kam_xl.xl_adapter import XlBook, arranged
+from kam_xl.xlsx.spec import Formula, SheetSpec
+from tests.support import fake_xlwings
+from tests.support.excel_content import ENGINE_GAPS, differences, workbook_content
+
+CLOCKED = ("generate", "collect", "review", "split")  # the stages that stamp the time into the workbook
+SR_FOLDER = "account - SR files"
+
+
+class FixedClock(datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2026, 12, 7, 9, 30)
+
+
+def freeze_clock(patch) -> None:
+    for stage in CLOCKED:
+        patch.setattr(f"kam_xl.{stage}.datetime", FixedClock)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    freeze_clock(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def files(demo_book_factory, tmp_path_factory) -> dict[str, Path]:
+    """The library's results on files: the demo, generated, split and filled by the SRs, collected, reviewed."""
+    folder = tmp_path_factory.mktemp("parity")
+    paths = {name: folder / f"{name}.xlsx" for name in ("start", "generated", "collected", "reviewed")}
+    with pytest.MonkeyPatch.context() as patch:
+        freeze_clock(patch)
+        shutil.copy(demo_book_factory("en", 120), paths["start"])
+        shutil.copy(paths["start"], paths["generated"])
+        generate(paths["generated"])
+        split(paths["generated"], folder / SR_FOLDER)
+        fill_sr_files(folder / SR_FOLDER, plan_of(FileBook(paths["generated"])), weeks=9)
+        shutil.copy(paths["generated"], paths["collected"])
+        collect(paths["collected"], [folder / SR_FOLDER])
+        shutil.copy(paths["collected"], paths["reviewed"])
+        review(paths["reviewed"])
+    return paths
+
+
+@functools.cache
+def loaded(path: Path, engine: str) -> bytes:
+    """A file loaded into the fake once, kept pickled (unpickling is 4 times faster than loading)."""
+    return pickle.dumps(fake_xlwings.load_book(path, engine))
+
+
+@functools.cache
+def expected_content(path: Path, engine: str) -> dict:
+    return fake_xlwings.book_content(pickle.loads(loaded(path, engine)), ENGINE_GAPS[engine])
+
+
+def open_in_excel(path: Path, engine: str, monkeypatch) -> fake_xlwings.Book:
+    """The workbook file as the fake Excel has it open, named account.xlsx in its folder."""
+    monkeypatch.setattr(xl_adapter, "detect_engine", lambda: engine)
+    book = pickle.loads(loaded(path, engine))
+    book.path = str(path.with_name("account.xlsx"))
+    return book
+
+
+def assert_same(expected: Path, book: fake_xlwings.Book, engine: str) -> None:
+    """The workbook in the fake Excel holds what the file holds (both read into the fake's terms)."""
+    found = fake_xlwings.book_content(book, ENGINE_GAPS[engine])
+    assert differences(expected_content(expected, engine), found) == []
+
+
+@pytest.mark.parametrize("engine", ["windows", "lite"])
+def test_generate_macro_gives_the_cli_workbook(files, engine, monkeypatch):
+    book = open_in_excel(files["start"], engine, monkeypatch)
+    message = macros.generate(book)
+    assert message.startswith("119 store tab(s) written")
+    assert ("left out" in message) == (engine != "windows")
+    assert_same(files["generated"], book, engine)
+
+
+@pytest.mark.parametrize("engine", ["windows", "lite"])
+def test_collect_macro_gives_the_cli_workbook(files, engine, monkeypatch):
+    book = open_in_excel(files["generated"], engine, monkeypatch)
+    message = macros.collect(book)
+    assert "value(s) written; workbook saved" in message
+    assert_same(files["collected"], book, engine)
+
+
+@pytest.mark.parametrize("engine", ["windows", "lite"])
+def test_review_macro_gives_the_cli_workbook(files, engine, monkeypatch):
+    book = open_in_excel(files["collected"], engine, monkeypatch)
+    message = macros.review(book)
+    assert message.startswith("Review as of 2026-W48")
+    assert "charts" in message  # the account summary's charts: only `kam review` on the file draws them
+    assert_same(files["reviewed"], book, engine)
+
+
+def test_generate_macro_again_keeps_what_was_typed(files, monkeypatch):
+    book = open_in_excel(files["generated"], "windows", monkeypatch)
+    record = next(r for r in XlBook(book).book.sheets if r.name.startswith("HX0001"))
+    cell = "H46"  # the first week's units, an input cell of the weekly log
+    record.range(cell).value = 42
+    macros.generate(book)
+    assert book.sheets[record.name].range(cell).value == 42.0
+    assert book.sheets[record.name].api.ProtectContents
+
+
+def test_split_macro_saves_then_writes_the_cli_sr_files(files, monkeypatch, tmp_path):
+    shutil.copy(files["generated"], tmp_path / "account.xlsx")
+    book = open_in_excel(tmp_path / "account.xlsx", "windows", monkeypatch)
+    message = macros.split(book)
+    assert book.saved == 1 and "SR workbook(s) written" in message
+    split(files["generated"], tmp_path / "cli")
+    made = sorted(p.name for p in (tmp_path / SR_FOLDER).glob("*.xlsx"))
+    assert made == sorted(p.name for p in (tmp_path / "cli").glob("*.xlsx")) and made
+    for name in made[:2]:
+        assert workbook_content(tmp_path / SR_FOLDER / name) == workbook_content(tmp_path / "cli" / name)
+
+
+def test_file_steps_refuse_a_workbook_without_a_folder(files, monkeypatch):
+    book = open_in_excel(files["generated"], "lite", monkeypatch)
+    book.path = "account.xlsx"  # xlwings Lite: the workbook has a name but no folder
+    for step in (macros.split, macros.collect, macros.email):
+        assert macros.show(book, step).startswith("Stopped: this step reads or writes files next to the workbook")
+
+
+def test_email_macro_saves_then_writes_the_cli_emails(files, monkeypatch, tmp_path):
+    email_out = pytest.importorskip("kam_xl.email_out", reason="kam_xl.email_out is missing or does not import yet")
+    monkeypatch.setattr(email_out, "datetime", FixedClock)
+    shutil.copy(files["reviewed"], tmp_path / "account.xlsx")
+    book = open_in_excel(tmp_path / "account.xlsx", "windows", monkeypatch)
+    message = macros.email(book)
+    assert book.saved == 1 and "nothing was sent" in message
+    cli = email_out.build_emails(files["reviewed"], tmp_path / "cli")
+    made = sorted(p.relative_to(tmp_path / "account - e-mails").as_posix()
+                  for p in (tmp_path / "account - e-mails").rglob("*.eml"))
+    assert made and made == sorted(p.relative_to(tmp_path / "cli").as_posix() for p in (tmp_path / "cli").rglob("*.eml"))
+    assert message.startswith(f"{len(cli)} e-mail(s) written")
+
+
+def test_runpython_entry_points_show_the_outcome_in_a_message_box(files, monkeypatch):
+    book = open_in_excel(files["start"], "windows", monkeypatch)
+    monkeypatch.setattr(xl_adapter, "caller_book", fake_xlwings.Book.caller)
+    with fake_xlwings.calling(book):
+        macros.review_macro()  # no store tabs yet: a kam_xl error, shown as its message
+        macros.generate_macro()
+    (first, _), (second, title) = book.app.alerts
+    assert first.startswith("Stopped:") and "Traceback" not in first
+    assert second.startswith("119 store tab(s) written") and title == "kam_xl"
+
+
+def test_settings_on_the_xlwings_conf_sheet_name_the_folder_and_the_review_week(files, monkeypatch):
+    book = open_in_excel(files["collected"], "windows", monkeypatch)
+    conf = book.sheets["xlwings.conf"]
+    conf.range("A10").value, conf.range("B10").value = "KAM Review As Of", "'2026-W45"
+    conf.range("A11").value, conf.range("B11").value = "KAM SR Folder", "'returned"
+    assert macros.review(book).startswith("Review as of 2026-W45")
+    assert macros.folder(XlBook(book), macros.SR_FOLDER_KEY, "SR files") == files["collected"].parent / "returned"
+
+
+def test_plan_read_through_the_object_model_equals_the_plan_of_the_file(files, monkeypatch):
+    book = open_in_excel(files["generated"], "lite", monkeypatch)
+    assert plan_of(XlBook(book)) == plan_of(FileBook(files["generated"]))
+
+
+def test_text_stays_text_and_formulas_stay_formulas(monkeypatch):
+    book = fake_xlwings.Book("windows")
+    book.sheets.add("Sheet1")
+    spec = SheetSpec("T", protected=False)
+    texts = ["=1+1", "-5% / +45%", "2026-W40", "1,234", "TRUE", "'quoted", "0042"]
+    spec.row_values(1, 1, texts)
+    spec.set(2, 1, Formula("=1+1"))
+    spec.set(2, 2, 7)
+    xbook = XlBook(book, "windows")
+    xbook.put_sheet(spec)
+    assert xbook.grid("T")[0] == texts
+    assert book.sheets["T"].range("A2").formula == "=1+1" and book.sheets["T"].range("B2").value == 7.0
+
+
+def test_set_cells_on_a_protected_sheet_keeps_its_protection(files, monkeypatch):
+    book = open_in_excel(files["generated"], "windows", monkeypatch)
+    tab = next(s for s in book.sheets if s.name.startswith("HX0002"))
+    before = vars(tab.api.Protection).copy()
+    old = XlBook(book, "windows").set_cells(tab.name, {"P3": "Inactive", "H46": 5, "C7": datetime(2026, 10, 1)})
+    assert old == {"P3": "Active", "H46": None, "C7": None}
+    assert tab.range("P3").value == "Inactive" and tab.range("C7").value == datetime(2026, 10, 1)
+    assert tab.api.ProtectContents and vars(tab.api.Protection) == before
+
+
+def test_the_fake_holds_everything_a_generated_workbook_has(files, tmp_path):
+    """Loaded into the fake and written back, the workbook reads the same: what the parity tests
+    compare in the fake's terms is everything openpyxl sees in the file."""
+    book = fake_xlwings.load_book(files["reviewed"])
+    book.data = [d for d in book.data if not d.name.startswith("HX") or d.name.startswith(("HX0001", "HX0002"))]
+    dumped = workbook_content(fake_xlwings.dump_book(book, tmp_path / "again.xlsx"))
+    wanted = workbook_content(files["reviewed"])
+    wanted = {"order": dumped["order"], "sheets": {name: wanted["sheets"][name] for name in dumped["order"]}}
+    assert differences(wanted, dumped) == []
+
+
+def test_sheet_order_follows_the_file_writer():
+    current = [("README", True), ("Plan", True), ("_meta", False), ("Old", True), ("conf", False)]
+    put = [("B", True), ("A", True), ("_meta", False)]
+    assert arranged(current, put, None, ["A", "B"]) == ["README", "Plan", "Old", "A", "B", "_meta", "conf"]
+    assert arranged(current, put, "Plan", None) == ["README", "B", "A", "_meta", "Plan", "Old", "conf"]
+    assert arranged(current, [], None, ["Old", "Plan"]) == ["README", "Old", "_meta", "Plan", "conf"]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_vba_buttons_call_every_runpython_entry_point():
+    text = (ROOT / "udfs" / "kam_macros.bas").read_text(encoding="utf-8")
+    called = set(re.findall(r"kam\.(\w+)\(\)", text))
+    assert called == {f"{step}_macro" for step in macros.STEPS}
+    assert all(callable(getattr(macros, name)) for name in called)
+
+
+def test_the_lite_bundle_runs_the_same_steps_and_functions():
+    spec = importlib.util.spec_from_file_location("kam_lite_main", ROOT / "lite" / "main.py")
+    bundle = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bundle)
+    functions = {name for name in vars(bundle) if name.startswith("KAM_")}
+    assert functions == {udf.__name__ for udf in K.UDFS} - {"KAM_TARGET"}
+    assert callable(bundle.kam_generate) and callable(bundle.kam_review)
+    assert "kam-xl" in (ROOT / "lite" / "requirements.txt").read_text(encoding="utf-8").split()
