@@ -85,8 +85,9 @@ def _say(rng: np.random.Generator, kind: str, lang: str) -> str:
 
 
 def store_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.random.Generator) -> StoreEntries:
-    """One store's entries: baseline × season × program uplift × execution quality × noise."""
+    """One store's entries: baseline × local momentum × season × program uplift × execution quality × noise."""
     quality = float(rng.beta(5, 2))
+    momentum = float(rng.lognormal(-0.17, 0.15))  # the store's market this quarter: some grow, some shrink
     statuses = {p.id: _status(p, weeks[-1].end, quality, rng) for p in plan.programs_for(store)}
     values: StoreEntries = {}
     for program in plan.programs_for(store):
@@ -96,7 +97,7 @@ def store_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.ran
         if rng.random() > 0.03:
             running = [p for p in plan.programs_for(store) if p.start <= week.end and p.end >= week.start
                        and statuses[p.id] in ("done", "agreed")]
-            values.update(_week_entries(store, week, running, quality, share, rng, plan.language))
+            values.update(_week_entries(store, week, running, quality, share, rng, plan.language, momentum))
     values.update(_actions(weeks, quality, rng, plan.language))
     values.update(_header(weeks, rng, plan.language))
     return values
@@ -123,9 +124,9 @@ def _program_entries(program: Program, status: str, last_day: date, rng: np.rand
 
 
 def _week_entries(store: Store, week: Week, running: list[Program], quality: float, share: float,
-                  rng: np.random.Generator, lang: str) -> dict:
+                  rng: np.random.Generator, lang: str, momentum: float = 1.0) -> dict:
     uplift = sum(p.uplift for p in running) * (0.5 + 0.5 * quality)
-    units = round(store.base_units * week.season_weight * (1 + uplift) * (0.9 + 0.2 * quality)
+    units = round(store.base_units * momentum * week.season_weight * (1 + uplift) * (0.9 + 0.2 * quality)
                   * rng.lognormal(0.0, 0.12))
     competitor = round(store.category_units * week.season_weight * share * (1 - 0.3 * uplift)
                        * rng.lognormal(0.0, 0.15))
