@@ -51,6 +51,20 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--as-of", dest="as_of", metavar="DATE_OR_WEEK",
                         help="week id (2026-W45), week number 1..n or date YYYY-MM-DD; default: last week with entries")
 
+    email = commands.add_parser("email", help="one e-mail per SR, store manager and management (.eml; --send: SMTP)")
+    email.add_argument("book", type=Path)
+    email.add_argument("--out", type=Path, required=True, help="folder for the .eml files and index.html")
+    email.add_argument("--to", default="sr,store,hq", help="which e-mails: sr,store,hq (default: all)")
+    email.add_argument("--as-of", dest="as_of", metavar="DATE_OR_WEEK",
+                       help="week id, week number or date (default: last week with entries)")
+    email.add_argument("--send", action="store_true", help="deliver over SMTP; without it nothing leaves the machine")
+    email.add_argument("--smtp-host", help="or KAM_SMTP_HOST")
+    email.add_argument("--smtp-port", type=int, help="or KAM_SMTP_PORT (25; 587 with --starttls; 465 with --ssl)")
+    tls = email.add_mutually_exclusive_group()
+    tls.add_argument("--starttls", action="store_true")
+    tls.add_argument("--ssl", action="store_true")
+    email.add_argument("--smtp-user", help="or KAM_SMTP_USER; the password only from KAM_SMTP_PASSWORD")
+
     demo = commands.add_parser("demo", help="the whole loop on a demo account")
     demo.add_argument("--out", type=Path, default=Path("kam-demo"))
     demo.add_argument("--stores", type=int, default=DEFAULT_STORES)
@@ -178,6 +192,27 @@ def cmd_review(args, out: Output) -> int:
     return 0
 
 
+def cmd_email(args, out: Output) -> int:
+    from .email_out import email
+    from .email_send import SmtpSettings
+
+    settings = (SmtpSettings.from_env(args.smtp_host, args.smtp_port, args.starttls, args.ssl, args.smtp_user)
+                if args.send else None)
+    with out.progress() as progress:
+        batch = email(args.book, args.out, to=args.to, as_of=args.as_of, send=settings, progress=progress)
+    out.say(f"{len(batch)} e-mail(s) written; open {batch.index}")
+    for skipped in batch.skipped:
+        out.say(f"[yellow]not written: {skipped.kind} {_escape(skipped.key)} {_escape(skipped.name)}: "
+                f"{_escape(skipped.reason)}[/]")
+    for warning in batch.warnings:
+        out.say(f"[yellow]warning: {_escape(warning)}[/]")
+    if batch.send_report:
+        report = batch.send_report
+        out.say(f"sent {len(report.sent)}, sent before {len(report.already_sent)} (log {report.log})")
+    out.data(batch.as_dict())
+    return 0
+
+
 def cmd_demo(args, out: Output) -> int:
     from .demo_run import run_demo
 
@@ -204,7 +239,7 @@ def _escape(text: str) -> str:
 
 
 COMMANDS = {"init": cmd_init, "validate": cmd_validate, "generate": cmd_generate, "split": cmd_split,
-            "collect": cmd_collect, "review": cmd_review, "demo": cmd_demo}
+            "collect": cmd_collect, "review": cmd_review, "email": cmd_email, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

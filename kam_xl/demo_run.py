@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .collect import collect
 from .demo import DEFAULT_SEED, DEFAULT_STORES
+from .email_out import build_emails
 from .generate import generate
 from .hq_workbook import init_workbook, validate_workbook
 from .progress import Progress
@@ -64,4 +65,6 @@ def run_demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: s
     reviewed = review(book, progress=progress)
     result.made.append(("scorecards: " + ", ".join(reviewed.sheets), book))
     result.facts += headline(reviewed.summary)
+    emails = build_emails(book, folder / ("emails" if lang == "en" else "邮件"), progress=progress)
+    result.made.append((f"e-mails ({len(emails)}): open in a browser", emails.index))
     return result

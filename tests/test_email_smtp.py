@@ -1,0 +1,268 @@
+"""kam email --send against a real SMTP server (aiosmtpd on 127.0.0.1): delivery, retries, resuming, secrets."""
+
+from __future__ import annotations
+
+import json
+import socket
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from kam_xl.email_out import build_emails, email
+from kam_xl.email_send import (
+    SEND_LOG,
+    SendLog,
+    SmtpSettings,
+    send_emails,
+    sent_message_ids,
+    temporary,
+)
+from kam_xl.errors import SendError
+from tests.support.email_books import reviewed_book
+
+PASSWORD = "s3cret-P@ss w0rd!#%"
+
+
+class Recorder:
+    """An SMTP handler that keeps every message; after `healthy` messages it answers `failure` or hangs up."""
+
+    def __init__(self, healthy: int | None = None, failure: str = "451 4.3.0 try again later",
+                 refuse: str | None = None):
+        self.received: list[dict] = []
+        self.healthy, self.failure, self.refuse = healthy, failure, refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse and address == self.refuse:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.healthy is not None and len(self.received) >= self.healthy:
+            if self.failure == "drop":
+                server.transport.abort()
+                return "421 closing"
+            return self.failure
+        message = message_from_bytes(envelope.content, policy=default)
+        self.received.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                              "message_id": message["Message-ID"], "message": message})
+        return "250 2.0.0 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """smtp_server(handler, **controller options) -> SmtpSettings of a running server (stopped after the test)."""
+    running = []
+
+    def start(handler, **options):
+        controller = Controller(handler, hostname="127.0.0.1", port=_free_port(), **options)
+        controller.start()
+        running.append(controller)
+        return SmtpSettings("127.0.0.1", controller.port, timeout=10)
+
+    yield start
+    for controller in running:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """(output folder, batch) of a small demo account's e-mails."""
+    book = reviewed_book(tmp_path_factory.mktemp("smtp-book"), "en", stores=12)
+    folder = tmp_path_factory.mktemp("smtp-out")
+    batch = build_emails(book, folder)
+    batch.book = book
+    return folder, batch
+
+
+@pytest.fixture
+def fresh(written, tmp_path):
+    """A copy of the written e-mails in a folder with no send log yet."""
+    folder, batch = written
+    copy = tmp_path / "out"
+    for path in folder.rglob("*"):
+        if path.is_file():
+            target = copy / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    return copy, batch
+
+
+def _expected(batch) -> dict[str, set[str]]:
+    return {m.message_id: {_addr(a) for a in [*m.to, *m.cc]} for m in batch}
+
+
+def _addr(text: str) -> str:
+    return text.rsplit("<", 1)[-1].rstrip(">") if "<" in text else text
+
+
+def test_the_server_receives_exactly_the_written_messages(smtp_server, fresh):
+    folder, batch = fresh
+    handler = Recorder()
+    report = send_emails(folder, smtp_server(handler), backoff=0)
+    got = {r["message_id"]: set(r["to"]) for r in handler.received}
+    assert got == _expected(batch)
+    assert len(handler.received) == len(batch) and report.complete
+    by_id = {r["message_id"]: r for r in handler.received}
+    for record in batch:
+        received = by_id[record.message_id]
+        assert received["from"] == record.sender.rsplit("<", 1)[-1].rstrip(">")
+        names = [p.get_filename() for p in received["message"].iter_attachments()]
+        assert names == record.attachments
+        assert received["message"]["Subject"] == record.subject
+    assert sent_message_ids(folder) == set(_expected(batch))
+    again = send_emails(folder, smtp_server(Recorder()), backoff=0)
+    assert again.sent == [] and len(again.already_sent) == len(batch)
+
+
+@pytest.mark.parametrize("failure", ["451 4.3.0 mailbox busy", "drop"])
+def test_a_failing_server_then_a_rerun_delivers_each_message_once(smtp_server, fresh, failure):
+    folder, batch = fresh
+    first = Recorder(healthy=3, failure=failure)
+    with pytest.raises(SendError, match="Run the same command again") as caught:
+        send_emails(folder, smtp_server(first), attempts=3, backoff=0)
+    report = caught.value.report
+    assert len(report.sent) == 3 and len(report.not_sent) == len(batch) - 3
+    second = Recorder()
+    send_emails(folder, smtp_server(second), backoff=0)
+    delivered = [r["message_id"] for r in first.received + second.received]
+    assert sorted(delivered) == sorted(m.message_id for m in batch)
+    statuses = [e["status"] for e in SendLog(folder / SEND_LOG).entries()]
+    assert statuses.count("sent") == len(batch) and "deferred" in statuses
+
+
+def test_retries_with_backoff_until_the_server_recovers(smtp_server, fresh):
+    folder, batch = fresh
+
+    class Flaky(Recorder):
+        failures = 2
+
+        async def handle_DATA(self, server, session, envelope):
+            if self.failures:
+                self.failures -= 1
+                return "452 4.3.1 insufficient storage"
+            return await super().handle_DATA(server, session, envelope)
+
+    handler, waits = Flaky(), []
+    report = send_emails(folder, smtp_server(handler), backoff=0.5, sleep=waits.append)
+    assert report.complete and len(handler.received) == len(batch)
+    assert waits == [0.5, 1.0]
+    first = SendLog(folder / SEND_LOG).entries()[0]
+    assert first["status"] == "sent" and first["attempts"] == 3
+
+
+def test_a_permanent_refusal_is_logged_and_the_others_still_go(smtp_server, fresh):
+    folder, batch = fresh
+    store = next(m for m in batch if m.kind == "store")
+    sr = next(m for m in batch if m.kind == "sr" and _addr(m.to[0]) != _addr(store.cc[0]))
+    manager, rep = _addr(store.to[0]), _addr(sr.to[0])
+
+    class Refusing(Recorder):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address in (manager, rep):
+                return "550 5.1.1 no such user"
+            return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+    first = Refusing()
+    with pytest.raises(SendError, match="refused") as caught:
+        send_emails(folder, smtp_server(first), backoff=0)
+    report = caught.value.report
+    assert set(report.failed) == {sr.message_id}  # its only recipient refused: not sent, tried again next run
+    assert manager in report.refused[store.message_id]  # the SR on Cc got it: sent, never sent again
+    assert len(first.received) == len(batch) - 1
+    second = Recorder()
+    assert send_emails(folder, smtp_server(second), backoff=0).sent == [sr.message_id]
+    assert [r["message_id"] for r in second.received] == [sr.message_id]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_login_uses_the_password_from_the_environment_and_never_writes_it(smtp_server, fresh, capsys):
+    folder, batch = fresh
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        assert isinstance(auth_data, LoginPassword)
+        seen.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password.decode() == PASSWORD, handled=False)
+
+    base = smtp_server(Recorder(), authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    env = {"KAM_SMTP_HOST": "127.0.0.1", "KAM_SMTP_PORT": str(base.port), "KAM_SMTP_USER": "kam",
+           "KAM_SMTP_PASSWORD": PASSWORD}
+    settings = SmtpSettings.from_env(environ=env)
+    assert PASSWORD not in repr(settings) and PASSWORD not in settings.describe()
+    send_emails(folder, settings, backoff=0)
+    assert seen[0] == ("kam", PASSWORD)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path
+    out = capsys.readouterr()
+    assert PASSWORD not in out.out + out.err
+    wrong = SmtpSettings.from_env(environ={**env, "KAM_SMTP_PASSWORD": "wrong"})
+    (folder / SEND_LOG).unlink()
+    with pytest.raises(SendError, match="refused the login") as caught:
+        send_emails(folder, wrong, backoff=0)
+    assert "wrong" not in str(caught.value)
+
+
+def test_settings_come_from_options_or_environment():
+    env = {"KAM_SMTP_HOST": "mail.example.com", "KAM_SMTP_PORT": "2525", "KAM_SMTP_USER": "u",
+           "KAM_SMTP_PASSWORD": "p"}
+    settings = SmtpSettings.from_env(starttls=True, environ=env)
+    assert (settings.host, settings.port, settings.security, settings.user) == ("mail.example.com", 2525, "starttls", "u")
+    assert SmtpSettings.from_env(host="h", ssl=True, environ={}).port == 465
+    with pytest.raises(SendError, match="unencrypted"):
+        SmtpSettings.from_env(environ=env)
+    with pytest.raises(SendError, match="KAM_SMTP_PASSWORD"):
+        SmtpSettings.from_env(host="h", user="u", starttls=True, environ={})
+    with pytest.raises(SendError, match="--smtp-host"):
+        SmtpSettings.from_env(environ={})
+    with pytest.raises(SendError, match="one of"):
+        SmtpSettings.from_env(host="h", starttls=True, ssl=True, environ={})
+    with pytest.raises(SendError, match="ASCII"):
+        SmtpSettings.from_env(host="h", user="u", starttls=True, environ={"KAM_SMTP_PASSWORD": "pässwort"})
+
+
+def test_nothing_to_send_without_written_emails(tmp_path):
+    with pytest.raises(SendError, match="write the e-mails first"):
+        send_emails(tmp_path, SmtpSettings("127.0.0.1", 25))
+
+
+def test_a_torn_log_line_is_ignored_and_a_crash_leaves_the_rest_to_send(tmp_path):
+    log = SendLog(tmp_path / SEND_LOG)
+    log.append({"message_id": "<a@x>", "status": "sent"})
+    with open(log.path, "ab") as handle:
+        handle.write(b'{"message_id": "<b@x>", "sta')
+    log.append({"message_id": "<c@x>", "status": "sent"})
+    assert log.sent_ids() == {"<a@x>", "<c@x>"}
+    lines = log.path.read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[-1])["message_id"] == "<c@x>"
+
+
+def test_unreachable_server_is_retried_then_reported(fresh):
+    folder, batch = fresh
+    settings = SmtpSettings("127.0.0.1", _free_port(), timeout=2)
+    waits = []
+    with pytest.raises(SendError, match="not sent yet") as caught:
+        send_emails(folder, settings, attempts=2, backoff=0.1, sleep=waits.append)
+    assert caught.value.report.not_sent == [m.message_id for m in batch] and waits == [0.1]
+    assert temporary(ConnectionRefusedError()) and not temporary(ValueError())
+
+
+def test_the_email_command_writes_then_sends_and_a_second_run_sends_nothing(smtp_server, written, tmp_path):
+    _, batch = written
+    handler = Recorder()
+    settings = smtp_server(handler)
+    first = email(batch.book, tmp_path, to="hq,sr", send=settings)
+    assert len(handler.received) == len(first) == 1 + sum(m.kind == "sr" for m in batch)
+    second = email(batch.book, tmp_path, to="hq,sr", send=settings)
+    assert len(handler.received) == len(first) and len(second.send_report.already_sent) == len(first)
+    assert second.as_dict()["send"]["complete"]
