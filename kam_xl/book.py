@@ -7,6 +7,7 @@ workbook open in Excel (the xlwings adapter in kam_xl/xl_adapter.py implements t
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +24,8 @@ class Book(Protocol):
     def grid(self, name: str) -> list[list]: ...
 
     def forget(self, name: str) -> None: ...
+
+    def prefetch(self, names: list[str], threads: int = 2) -> None: ...
 
     def put_sheet(self, spec: SheetSpec) -> None: ...
 
@@ -52,6 +55,21 @@ class FileBook:
         if name not in self._grids:
             self._grids[name] = read_grid(self._reader, name)
         return self._grids[name]
+
+    def prefetch(self, names: list[str], threads: int = 2) -> None:
+        """Read many sheets' values at once, in threads (python-calamine releases the GIL)."""
+        wanted = [name for name in dict.fromkeys(names) if name not in self._grids]
+        if len(wanted) < 2 * threads:
+            return
+        chunks = [wanted[i::threads] for i in range(threads)]
+
+        def read(chunk: list[str]) -> dict[str, list[list]]:
+            reader = open_book(self.path)  # one reader per thread
+            return {name: read_grid(reader, name) for name in chunk}
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for grids in pool.map(read, chunks):
+                self._grids.update(grids)
 
     def forget(self, name: str) -> None:
         """Drop a sheet's values read so far (reading thousands of tabs keeps memory flat)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -116,6 +117,9 @@ class HqState:
     sheets: dict[str, str]
 
 
+READERS = max(2, min(4, os.cpu_count() or 2))  # threads reading SR files and HQ tabs
+
+
 def collect(path: str | Path, sources: list, progress: Progress | None = None) -> CollectReport:
     """Merge SR files (or folders of them) into the HQ workbook at `path`; saved atomically with a backup."""
     report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress=progress)
@@ -134,6 +138,7 @@ def collect_book(book: Book, sources: list[Path], *, progress: Progress | None =
     report = CollectReport()
     files = read_sr_files(sr_sources(sources, skip=getattr(book, "path", None)), hq, report, progress)
     chosen = latest_per_sr(files, report)
+    book.prefetch([hq.sheets[tab.store_id] for sr_file in chosen for tab in sr_file.tabs], READERS)
     tick = every(progress, "merging into the HQ workbook", len(chosen))
     for done, sr_file in enumerate(chosen, start=1):
         report.files.append(merge_file(book, hq, sr_file, report.entries))
@@ -181,18 +186,28 @@ def _identity(path: Path) -> str:
 
 
 def read_sr_files(paths: list[Path], hq: HqState, report: CollectReport, progress: Progress | None) -> list[SrFile]:
-    """Every readable SR file; each refused one is recorded in the report with its reason."""
+    """Every readable SR file (read in parallel: python-calamine releases the GIL); each refused one is
+    recorded in the report with its reason, in the order the files were given."""
     tick = every(progress, "reading SR files", len(paths))
     files = []
-    for done, path in enumerate(paths, start=1):
-        try:
-            files.append(read_sr_file(path, hq))
-        except KamError as exc:
-            _refuse(report, path, _without_name(str(exc), path))
-        except Exception as exc:  # a damaged file may break a reader in any way: refuse it, keep going
-            _refuse(report, path, f"cannot be read ({type(exc).__name__}: {exc}) — re-save it in Excel")
-        tick(done)
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        for done, (path, outcome) in enumerate(zip(paths, pool.map(lambda p: _try_read(p, hq), paths)), start=1):
+            if isinstance(outcome, SrFile):
+                files.append(outcome)
+            else:
+                _refuse(report, path, outcome)
+            tick(done)
     return files
+
+
+def _try_read(path: Path, hq: HqState) -> SrFile | str:
+    """The SR file, or why it is refused."""
+    try:
+        return read_sr_file(path, hq)
+    except KamError as exc:
+        return _without_name(str(exc), path)
+    except Exception as exc:  # a damaged file may break a reader in any way: refuse it, keep going
+        return f"cannot be read ({type(exc).__name__}: {exc}) — re-save it in Excel"
 
 
 def _without_name(message: str, path: Path) -> str:

@@ -108,6 +108,9 @@ class XlBook:
     def forget(self, name: str) -> None:
         self._grids.pop(name, None)
 
+    def prefetch(self, names: list[str], threads: int = 2) -> None:
+        """Nothing to do ahead: Excel's sheets are read when asked (one object model, one thread)."""
+
     def put_sheet(self, spec: SheetSpec) -> None:
         """Add the sheet, or replace the sheet of the same name (it goes where `save` says)."""
         self._delete(spec.title)

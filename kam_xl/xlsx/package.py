@@ -35,7 +35,7 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _END = object()
-COMPRESS_LEVEL = 4  # deflate level of saved packages: twice as fast as 6 for files about 5% larger
+COMPRESS_LEVEL = 1  # fast saves: files about 10% larger than at level 6, written 3× faster
 
 
 @dataclass(frozen=True)
