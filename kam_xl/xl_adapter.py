@@ -31,7 +31,7 @@ from .xlsx.spec import Formula, SheetSpec, Validation, column_letter, split_ref
 # Whatever an engine cannot apply is left out and named in `XlBook.skipped`, never an error.
 ENGINES = ("windows", "mac", "lite")
 MAX_ADDRESS = 255  # characters of a multi-area address Excel's COM Range() accepts
-BORDER = "#BFBFBF"  # the thin cell border of the file writer (xlsx/render.py)
+BORDER = "#BFBFBF"  # the thin cell border of the file writer (xlsx/stylebook.py)
 _ALIGN = {"wrap": (None, "top", True), "center": ("center", "center", None),
           "center_wrap": ("center", "center", True)}
 _OPERATORS = {(True, True): "between", (True, False): "greater_than_or_equal", (False, True): "less_than_or_equal"}

@@ -15,10 +15,10 @@ from ..progress import Progress, every
 from . import styles
 from .charts import chart_parts
 from .package import NewSheet, Package
-from .render import StyleBook, new_workbook
 from .seeding import seed_workbook
 from .sheetxml import StyleIndex, sheet_xml
 from .spec import SheetSpec
+from .stylebook import StyleBook, new_workbook
 
 _PROBE = "kam_style_probe"
 _CELL_STYLE = re.compile(rb'<c r="[A-Z]+1"(?: s="(\d+)")?')

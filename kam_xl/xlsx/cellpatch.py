@@ -16,6 +16,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils.datetime import to_excel
 
 from kam_xl.errors import WorkbookError
+from kam_xl.xlsx.spec import column_index, column_letter
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -37,32 +38,14 @@ _SCALARS = (type(None), bool, numbers.Real, Decimal, str, dt.date, dt.time, dt.t
 
 
 @lru_cache(maxsize=20_000)
-def column_number(letters: str) -> int:
-    """'A' -> 1, 'XFD' -> 16384."""
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + ord(char) - 64
-    return number
-
-
-@lru_cache(maxsize=20_000)
-def column_letters(number: int) -> str:
-    """1 -> 'A', 16384 -> 'XFD'."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 @lru_cache(maxsize=100_000)
 def split_ref(ref: str) -> tuple[str, int, int]:
     """'d$20' -> ('D20', 20, 4); WorkbookError for anything that is not one A1 cell in range."""
     match = _REF.match(ref) if isinstance(ref, str) else None
-    if not match or column_number(match.group(1)) > 16_384 or int(match.group(2)) > 1_048_576:
+    if not match or column_index(match.group(1).upper()) > 16_384 or int(match.group(2)) > 1_048_576:
         raise WorkbookError(f"{ref!r} is not a cell reference like 'D20'")
     letters, row = match.group(1).upper(), int(match.group(2))
-    return f"{letters}{row}", row, column_number(letters)
+    return f"{letters}{row}", row, column_index(letters)
 
 
 def excel_escape(text: str) -> str:
@@ -395,7 +378,7 @@ class SheetCells:
         normalised, previous = [], 0
         for cell, ref in zip(cells, refs, strict=True):
             col = split_ref(ref)[2] if ref else previous + 1
-            canonical = f"{column_letters(col)}{number}"
+            canonical = f"{column_letter(col)}{number}"
             if ref != canonical:
                 cell.set("r", canonical)
             normalised.append(canonical)
@@ -536,6 +519,6 @@ class SheetCells:
             return
         rows = [row for _, row, _ in [*positions, *bounds]]
         cols = [col for _, _, col in [*positions, *bounds]]
-        top_left = f"{column_letters(min(cols))}{min(rows)}"
-        bottom_right = f"{column_letters(max(cols))}{max(rows)}"
+        top_left = f"{column_letter(min(cols))}{min(rows)}"
+        bottom_right = f"{column_letter(max(cols))}{max(rows)}"
         dimension.set("ref", top_left if top_left == bottom_right else f"{top_left}:{bottom_right}")
