@@ -7,7 +7,8 @@ workbook open in Excel (the xlwings adapter in kam_xl/xl_adapter.py implements t
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -33,6 +34,10 @@ class Book(Protocol):
 
     def set_cells(self, sheet: str, values: dict[str, object]) -> dict[str, object]: ...
 
+    def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]: ...
+
+    def filled_cells(self, sheet: str) -> set[str]: ...
+
     def save(self, order: list[str] | None = None, before: str | None = None) -> Path | None: ...
 
 
@@ -46,6 +51,9 @@ class FileBook:
         self._package: Package | None = None
         self._writer: SheetWriter | None = None
         self._grids: dict[str, list[list]] = {}
+        self._pending: dict[str, Future] = {}
+        self._pool: ThreadPoolExecutor | None = None  # read-ahead threads, each with its own reader
+        self._local = threading.local()
 
     def sheet_names(self) -> list[str]:
         return list(self._reader.sheet_names)
@@ -53,27 +61,32 @@ class FileBook:
     def grid(self, name: str) -> list[list]:
         """The values of a sheet as saved on disk (changes made through this Book are not seen)."""
         if name not in self._grids:
-            self._grids[name] = read_grid(self._reader, name)
+            pending = self._pending.pop(name, None)
+            self._grids[name] = pending.result() if pending else read_grid(self._reader, name)
         return self._grids[name]
 
     def prefetch(self, names: list[str], threads: int = 2) -> None:
-        """Read many sheets' values at once, in threads (python-calamine releases the GIL)."""
-        wanted = [name for name in dict.fromkeys(names) if name not in self._grids]
-        if len(wanted) < 2 * threads:
+        """Start reading these sheets' values in the background, in this order (python-calamine releases
+        the GIL, so the caller can work on the first sheets while the next ones are read)."""
+        wanted = [name for name in dict.fromkeys(names) if name not in self._grids and name not in self._pending]
+        if not wanted:
             return
-        chunks = [wanted[i::threads] for i in range(threads)]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kam-read")
+        for name in wanted:
+            self._pending[name] = self._pool.submit(self._read_ahead, name)
 
-        def read(chunk: list[str]) -> dict[str, list[list]]:
-            reader = open_book(self.path)  # one reader per thread
-            return {name: read_grid(reader, name) for name in chunk}
-
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for grids in pool.map(read, chunks):
-                self._grids.update(grids)
+    def _read_ahead(self, name: str) -> list[list]:
+        if not hasattr(self._local, "reader"):
+            self._local.reader = open_book(self.path)  # one reader per thread
+        return read_grid(self._local.reader, name)
 
     def forget(self, name: str) -> None:
         """Drop a sheet's values read so far (reading thousands of tabs keeps memory flat)."""
         self._grids.pop(name, None)
+        pending = self._pending.pop(name, None)
+        if pending:
+            pending.cancel()
 
     @property
     def package(self) -> Package:
@@ -94,8 +107,19 @@ class FileBook:
     def set_cells(self, sheet: str, values: dict[str, object]) -> dict[str, object]:
         return self.package.set_cells(sheet, values)
 
+    def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
+        """Current values of some cells, changes through this Book included (a date comes as its serial)."""
+        return self.package.cell_values(sheet, refs) if refs else {}
+
+    def filled_cells(self, sheet: str) -> set[str]:
+        """The cells of a sheet that hold something now."""
+        return self.package.filled_cells(sheet)
+
     def save(self, order: list[str] | None = None, before: str | None = None) -> Path | None:
         """Write every change atomically (a timestamped backup is kept); returns the backup's path."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._writer is not None:
             self._writer.finish(before=before, order=order)
             self._writer = None

@@ -74,26 +74,26 @@ LAYOUT_PARTS = ("agreed", "week", "program", "action", "comment")  # the parts o
 
 
 @lru_cache(maxsize=256)
-def _positions(encoded: str) -> tuple[tuple[FieldKey, int, int, bool], ...]:
-    """(field key, 0-based row, 0-based column, is a number field) of every input of a cell map."""
-    out = []
-    for key, cell in field_cells(decode(encoded)).items():
-        row, col = split_ref(cell)
-        out.append((key, row - 1, col - 1, field_kind(key) == "number"))
-    return tuple(out)
+def _positions(encoded: str) -> tuple[tuple[FieldKey, str, int, int], ...]:
+    return tuple((key, cell, *split_ref(cell)) for key, cell in field_cells(decode(encoded)).items())
+
+
+def input_positions(cells: dict) -> tuple[tuple[FieldKey, str, int, int], ...]:
+    """(field key, cell, row, column) of every input of a tab, rows and columns from 1 (cached: the
+    tabs of a workbook share a handful of layouts)."""
+    return _positions(encode({part: cells.get(part) for part in LAYOUT_PARTS}))
 
 
 def read_entries(grid: list[list], cells: dict) -> StoreEntries:
     """The values typed into a tab (typed where readable, kept as typed otherwise), incl. retired ones."""
     values: StoreEntries = {}
     rows = len(grid)
-    layout = encode({part: cells.get(part) for part in LAYOUT_PARTS})  # tabs of one layout share their positions
-    for key, row, col, number in _positions(layout):
-        line = grid[row] if row < rows else ()
-        raw = line[col] if col < len(line) else None
+    for key, _, row, col in input_positions(cells):
+        line = grid[row - 1] if row <= rows else ()
+        raw = line[col - 1] if col <= len(line) else None
         if raw is None or raw == "":
             continue
-        if number and type(raw) is float and 0.0 <= raw < math.inf:
+        if type(raw) is float and 0.0 <= raw < math.inf and field_kind(key) == "number":
             values[key] = raw  # what normalise gives for a plain number (the common case, read fast)
             continue
         if is_blank(raw):

@@ -6,11 +6,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 from .book import Book, FileBook
-from .cell_map import decode, encode, field_cells, key_text
+from .cell_map import input_positions, key_text
 from .collect_log import LogEntry, log_sheet, read_log, shown
 from .entries import FieldKey, checked, enum_kind, normalise, tab_value
 from .errors import CollectError, KamError
@@ -138,7 +137,6 @@ def collect_book(book: Book, sources: list[Path], *, progress: Progress | None =
     report = CollectReport()
     files = read_sr_files(sr_sources(sources, skip=getattr(book, "path", None)), hq, report, progress)
     chosen = latest_per_sr(files, report)
-    book.prefetch([hq.sheets[tab.store_id] for sr_file in chosen for tab in sr_file.tabs], READERS)
     tick = every(progress, "merging into the HQ workbook", len(chosen))
     for done, sr_file in enumerate(chosen, start=1):
         report.files.append(merge_file(book, hq, sr_file, report.entries))
@@ -318,18 +316,8 @@ def _checked_record(store_id: str, sheet: str, expected: dict[str, TabRecord], h
     return record
 
 
-@lru_cache(maxsize=256)
-def _positions(layout: str) -> tuple[tuple[FieldKey, str, int, int], ...]:
-    return tuple((key, cell, *split_ref(cell)) for key, cell in field_cells(decode(layout)).items())
-
-
-def positions(cells: dict) -> tuple[tuple[FieldKey, str, int, int], ...]:
-    """(field key, cell, row, column) of every input of a tab (cached: tabs share a handful of layouts)."""
-    return _positions(encode({name: part for name, part in cells.items() if name != "store_id"}))
-
-
 def raw_values(grid: list[list], cells: dict) -> dict[FieldKey, tuple[str, object]]:
-    return {key: (cell, value_at(grid, row, col)) for key, cell, row, col in positions(cells)}
+    return {key: (cell, value_at(grid, row, col)) for key, cell, row, col in input_positions(cells)}
 
 
 def value_at(grid: list[list], row: int, col: int) -> object:
@@ -395,12 +383,13 @@ def merge_file(book: Book, hq: HqState, sr_file: SrFile, entries: list[LogEntry]
 def merge_tab(book: Book, hq: HqState, sr_file: SrFile, tab: SrTab, result: FileResult,
               entries: list[LogEntry]) -> None:
     sheet = hq.sheets[tab.store_id]
-    grid = book.grid(sheet)
-    places = {key: (cell, row, col) for key, cell, row, col in positions(hq.records[tab.store_id].cells)}
+    places = {key: cell for key, cell, _, _ in input_positions(hq.records[tab.store_id].cells)}
+    filled = book.filled_cells(sheet)
+    current = book.cell_values(sheet, [places[key] for key in tab.values if places.get(key) in filled])
     writes: dict[str, object] = {}
     for key, (sr_cell, raw) in tab.values.items():
-        hq_cell, row, col = places.get(key, (None, 0, 0))
-        old = value_at(grid, row, col) if hq_cell else None
+        hq_cell = places.get(key)
+        old = current.get(hq_cell)
         if raw is None and old is None:
             continue
         what, value = merge_cell(key, raw, old, hq.lang) if hq_cell else ("rejected", "no such field in HQ")
@@ -413,7 +402,6 @@ def merge_tab(book: Book, hq: HqState, sr_file: SrFile, tab: SrTab, result: File
             entries.append(_cell_entry(what, sr_file, tab, sr_cell, key, old, raw, value))
     if writes:
         book.set_cells(sheet, writes)
-    book.forget(sheet)
 
 
 def merge_cell(key: FieldKey, raw: object, old: object, lang: str) -> tuple[str, object]:
@@ -452,7 +440,15 @@ def _cell_entry(what: str, sr_file: SrFile, tab: SrTab, cell: str, key: FieldKey
                "changed": "the SR file has another value"}
     new = shown(raw) if what == "rejected" else shown(value)
     return LogEntry(what, sr_file.path.name, value if what == "rejected" else reasons[what], sr_file.sr_id,
-                    tab.sheet, cell, tab.store_id, key_text(key), shown(old), new)
+                    tab.sheet, cell, tab.store_id, key_text(key), shown(_as_typed(key, old)), new)
+
+
+def _as_typed(key: FieldKey, value: object) -> object:
+    """An HQ cell's value as the field's type (a date field's serial number as a date), for the log."""
+    try:
+        return normalise(key, value)
+    except ParseError:
+        return value
 
 
 def _save(book: Book, hq: HqState, report: CollectReport) -> None:

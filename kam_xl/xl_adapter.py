@@ -108,6 +108,19 @@ class XlBook:
     def forget(self, name: str) -> None:
         self._grids.pop(name, None)
 
+    def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
+        """Current values of some cells of a sheet, as Excel holds them now."""
+        target = self.book.sheets[sheet]
+        return {ref: _blank_as_none(grid_value(target.range(ref).value)) for ref in refs}
+
+    def filled_cells(self, sheet: str) -> set[str]:
+        """The cells of a sheet that hold something now."""
+        grid = self.book.sheets[sheet].used_range
+        values = grid.options(ndim=2).value
+        top, left = grid.row, grid.column
+        return {f"{column_letter(left + c)}{top + r}" for r, row in enumerate(values) for c, value in enumerate(row)
+                if value not in (None, "")}
+
     def prefetch(self, names: list[str], threads: int = 2) -> None:
         """Nothing to do ahead: Excel's sheets are read when asked (one object model, one thread)."""
 
@@ -227,6 +240,10 @@ def cell_input(value: object) -> object:
     if isinstance(value, time) and not isinstance(value, datetime):
         return (value.hour * 3600 + value.minute * 60 + value.second) / 86400
     return value
+
+
+def _blank_as_none(value: object) -> object:
+    return None if value == "" else value
 
 
 def grid_value(value: object) -> object:

@@ -230,6 +230,28 @@ def patch_cells(
     return _spliced(data, spans, strings, epoch)
 
 
+_FILLED = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*[^/]>')
+
+
+def filled_refs(data: bytes) -> set[str]:
+    """The references of a sheet's cells that hold something (a value or a formula), from its XML."""
+    return {ref.decode() for ref in _FILLED.findall(data)}
+
+
+def read_cells(data: bytes, refs: list[str], strings) -> dict[str, object] | None:
+    """The values of cells (numbers as float, text as str, empty as None) read straight from a sheet's
+    XML without parsing it; None when a cell is missing or not a plain value cell (then parse)."""
+    found: dict[str, object] = {}
+    offset = 0
+    for ref in sorted(refs, key=split_ref):
+        cell = _find_cell(data, ref, offset)
+        if cell is None:
+            return None
+        found[ref] = _old_value(cell[2], cell[3], strings)
+        offset = cell[1]
+    return found
+
+
 def _find_cell(data: bytes, ref: str, offset: int) -> tuple[int, int, dict, bytes] | None:
     """(start, end, attributes, inner XML) of a patchable <c r="ref">, or None."""
     needle = b'<c r="' + ref.encode() + b'"'

@@ -23,9 +23,29 @@ from kam_xl.xlsx.book import (
     main_tag,
     referenced_sheets,
 )
-from kam_xl.xlsx.cellpatch import IS, C, F, SheetCells, V, patch_cells, strip_tab_selected
+from kam_xl.xlsx.cellpatch import (
+    IS,
+    C,
+    F,
+    SheetCells,
+    V,
+    filled_refs,
+    patch_cells,
+    read_cells,
+    read_value,
+    strip_tab_selected,
+)
 from kam_xl.xlsx.parts import NameAllocator, PartCopier
-from kam_xl.xlsx.safezip import atomic_write, parse_xml, read_source, to_xml, unzip_parts, zip_parts
+from kam_xl.xlsx.safezip import (
+    Packed,
+    atomic_write,
+    parse_xml,
+    read_source,
+    stored_members,
+    to_xml,
+    unzip_parts,
+    zip_parts,
+)
 from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
 from kam_xl.xlsx.spec import quote_sheet
 
@@ -69,6 +89,8 @@ class Package(WorkbookParts):
     def __init__(self, parts: dict[str, bytes], label: str):
         self._cells: dict[str, SheetCells] = {}
         self._plain_strings: list[str] | None = None
+        self._stored: dict[str, Packed] = {}  # members as compressed in the file opened
+        self._original: dict[str, bytes] = {}  # their bytes then (a part still `is` them: unchanged)
         super().__init__(parts, label)
 
     @classmethod
@@ -77,7 +99,10 @@ class Package(WorkbookParts):
     ) -> Package:
         """Read and check a workbook; WorkbookError says what is wrong and what to do."""
         label, data = read_source(source, max_size)
-        return cls(unzip_parts(label, data, max_size=max_size, max_ratio=max_ratio), label)
+        package = cls(unzip_parts(label, data, max_size=max_size, max_ratio=max_ratio), label)
+        package._stored = stored_members(data)
+        package._original = dict(package._parts)
+        return package
 
     def _forget(self, name: str) -> None:
         super()._forget(name)
@@ -416,6 +441,27 @@ class Package(WorkbookParts):
             self._drop_calc_chain()
         return old
 
+    def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
+        """The current values of cells of a sheet (numbers as float, text as str, empty as None)."""
+        part = self._sheet_part(sheet)
+        if part not in self._trees:
+            found = read_cells(self._parts[part], refs, self._plain)
+            if found is not None:
+                return found
+        wanted = set(refs)
+        values = dict.fromkeys(refs)
+        for cell in self._tree(part).iter(C):
+            if cell.get("r") in wanted:
+                values[cell.get("r")] = read_value(cell, self._plain())
+        return values
+
+    def filled_cells(self, sheet: str) -> set[str]:
+        """The references of the cells of a sheet that hold a value or a formula."""
+        part = self._sheet_part(sheet)
+        if part not in self._trees:
+            return filled_refs(self._parts[part])
+        return {cell.get("r") for cell in self._tree(part).iter(C) if len(cell)}
+
     def _plain(self) -> list[str]:
         if self._plain_strings is None:
             self._plain_strings = self.shared_strings()
@@ -425,7 +471,9 @@ class Package(WorkbookParts):
 
     def to_bytes(self, compresslevel: int = COMPRESS_LEVEL) -> bytes:
         """The package as .xlsx bytes."""
-        return zip_parts({name: self.read_part(name) for name in self._parts}, compresslevel)
+        unchanged = {name: packed for name, packed in self._stored.items()
+                     if name not in self._dirty and self._parts.get(name) is self._original.get(name)}
+        return zip_parts({name: self.read_part(name) for name in self._parts}, compresslevel, unchanged)
 
     def save(self, path: str | os.PathLike, *, backup: bool = True) -> Path | None:
         """Write atomically (temp file in the same folder, fsync, replace).

@@ -34,11 +34,11 @@ def check_xlsx(path: str | Path, max_unpacked: int = MAX_UNPACKED) -> Path:
     return path
 
 
-def open_book(path: str | Path):
+def open_book(path: str | Path, max_unpacked: int = MAX_UNPACKED):
     """A python-calamine workbook for fast reading of cell values."""
     from python_calamine import CalamineWorkbook  # imported here: xlwings Lite may not have it
 
-    path = check_xlsx(path)
+    path = check_xlsx(path, max_unpacked)
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for damaged files

@@ -12,6 +12,8 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -95,6 +97,12 @@ def unzip_parts(label: str, data: bytes, *, max_size: int, max_ratio: int) -> di
         return {info.filename: read_member(label, archive, info) for info in infos}
 
 
+def stored_members(data: bytes) -> dict[str, Packed]:
+    """packed_members of zip bytes already checked by unzip_parts."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return packed_members(data, [info for info in archive.infolist() if not info.is_dir()])
+
+
 def check_not_bomb(label: str, infos: list[zipfile.ZipInfo], *, max_size: int, max_ratio: int):
     """Refuse zips that unpack to too much data, overall or for one member."""
     if len(infos) > MAX_MEMBERS:
@@ -127,16 +135,65 @@ def read_member(label: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
         ) from exc
 
 
-def zip_parts(parts: dict[str, bytes], compresslevel: int = 6) -> bytes:
-    """Deflate parts into a zip, [Content_Types].xml first, with fixed timestamps."""
-    buffer = io.BytesIO()
+@dataclass(frozen=True)
+class Packed:
+    """A zip member as stored: its compressed bytes, CRC-32, unpacked size and method."""
+
+    data: bytes
+    crc: int
+    size: int
+    method: int
+
+
+def packed_members(data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, Packed]:
+    """The stored form of each plain (unencrypted, deflated or stored) member of a zip, so that an
+    unchanged part is written back as it was instead of being compressed again."""
+    out = {}
+    for info in infos:
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+            continue
+        head = data[info.header_offset : info.header_offset + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            continue
+        start = info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
+        out[info.filename] = Packed(data[start : start + info.compress_size], info.CRC, info.file_size,
+                                    info.compress_type)
+    return out
+
+
+def pack(data: bytes, level: int) -> Packed:
+    """Deflate one part (zlib lets other threads run meanwhile)."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return Packed(compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED)
+
+
+def zip_parts(parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None) -> bytes:
+    """A zip of the parts, [Content_Types].xml first, with fixed timestamps; parts found in `stored`
+    are copied as they are, the others are compressed in parallel threads."""
+    stored = stored or {}
     names = sorted(parts, key=lambda name: name != "[Content_Types].xml")
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as out:
+    fresh = [name for name in names if name not in stored]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        packed = dict(zip(fresh, pool.map(lambda name: pack(parts[name], compresslevel), fresh)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
         for name in names:
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            out.writestr(info, parts[name], compresslevel=compresslevel)
+            _write_packed(out, name, stored.get(name) or packed[name])
     return buffer.getvalue()
+
+
+def _write_packed(out: zipfile.ZipFile, name: str, member: Packed) -> None:
+    """Append an already compressed member (zipfile has no public call for this)."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+    info.compress_type, info.CRC, info.file_size = member.method, member.crc, member.size
+    info.compress_size = len(member.data)
+    info.header_offset = out.fp.tell()
+    out.fp.write(info.FileHeader())
+    out.fp.write(member.data)
+    out.filelist.append(info)
+    out.NameToInfo[name] = info
+    out.start_dir = out.fp.tell()
+    out._didModify = True
 
 
 def atomic_write(path: str | os.PathLike, data: bytes, *, backup: bool = True) -> Path | None:
