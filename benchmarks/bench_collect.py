@@ -60,7 +60,7 @@ def prepare(folder: Path, stores: int, srs: int) -> tuple[Path, list[Path], int]
 
 
 def run(stores: int = 1000, srs: int = 50) -> dict:
-    """Time collect (first run and an idempotent second run) and the calamine floor, in one process."""
+    """Time collect (best of two first runs, then an idempotent second run) and the calamine floor."""
     from kam_xl.collect import collect
 
     with tempfile.TemporaryDirectory() as name:
@@ -69,9 +69,12 @@ def run(stores: int = 1000, srs: int = 50) -> dict:
         pristine = folder / "hq-pristine.xlsx"
         shutil.copy(book, pristine)
         floor = calamine_read(files)
-        start = time.perf_counter()
-        report = collect(book, files)
-        first = time.perf_counter() - start
+        first = float("inf")
+        for _ in range(2):  # best of two, like the floor
+            shutil.copy(pristine, book)
+            start = time.perf_counter()
+            report = collect(book, files)
+            first = min(first, time.perf_counter() - start)
         start = time.perf_counter()
         again = collect(book, files)
         second = time.perf_counter() - start

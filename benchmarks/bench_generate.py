@@ -13,15 +13,23 @@ from pathlib import Path
 from benchmarks.common import demo_book, timer
 
 
-def run_generate(stores: int) -> dict:
-    """Time `generate` on a fresh demo workbook (run in a child process to measure its peak memory)."""
+def run_generate(stores: int, repeats: int = 2) -> dict:
+    """Time `generate` on a fresh demo workbook, best of `repeats` (run in a child process to measure
+    its peak memory)."""
+    import shutil
+
     from kam_xl.generate import generate
 
     with tempfile.TemporaryDirectory() as folder:
-        book = demo_book(Path(folder), stores)
+        fresh = demo_book(Path(folder), stores)
         results: dict = {"stores": stores}
-        with timer(results, "generate_s"):
-            written = generate(book).written
+        times = []
+        for attempt in range(repeats):
+            book = Path(shutil.copy(fresh, Path(folder) / f"run-{attempt}.xlsx"))
+            with timer(results, "generate_s"):
+                written = generate(book).written
+            times.append(results["generate_s"])
+        results["generate_s"] = min(times)
         results["tabs"] = len(written)
         results["mb"] = round(book.stat().st_size / 1e6, 1)
     return results

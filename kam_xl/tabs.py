@@ -41,11 +41,18 @@ def existing_tabs(book, meta: Meta) -> dict[str, tuple[str, TabRecord]]:
     return found
 
 
+READ_AHEAD = 32  # tabs read ahead of the one being looked at
+
+
 def read_tab_entries(book, tabs: dict[str, tuple[str, TabRecord]], progress: Progress | None = None
                      ) -> dict[str, StoreEntries]:
+    """What was typed into each tab (read ahead in a background thread, a window of tabs at a time)."""
     tick = every(progress, "reading store tabs", len(tabs))
+    names = [name for name, _ in tabs.values()]
+    book.prefetch(names[:READ_AHEAD])
     entries = {}
     for done, (store_id, (name, record)) in enumerate(tabs.items(), start=1):
+        book.prefetch(names[done - 1 + READ_AHEAD : done + READ_AHEAD])
         entries[store_id] = read_entries(book.grid(name), record.cells)
         book.forget(name)
         tick(done)

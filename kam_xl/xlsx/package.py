@@ -262,6 +262,8 @@ class Package(WorkbookParts):
             ids = self._add_rels(self.workbook_part, [(rel_type, part) for _, _, rel_type, part in items])
             sheet_id = 1 + max((int(s.get("sheetId", "0")) for s in sheets), default=0)
             position = self._insert_position(sheets, anchor)
+            existing = list(sheets.iterchildren(main_tag("sheet")))
+            follower = existing[position] if position < len(existing) else None
             for offset, ((name, state, _, _), rid) in enumerate(zip(items, ids, strict=True)):
                 element = sheets.makeelement(
                     main_tag("sheet"), name=name, sheetId=str(sheet_id + offset)
@@ -269,7 +271,10 @@ class Package(WorkbookParts):
                 if state != "visible":
                     element.set("state", state)
                 element.set(R_ID, rid)
-                sheets.insert(position + offset, element)
+                if follower is None:
+                    sheets.append(element)
+                else:
+                    follower.addprevious(element)  # in order, without walking the list each time
 
     def add_sheets(self, sheets: Iterable[NewSheet], *, before: str | None = None) -> None:
         """Add sheets given as finished worksheet XML (with their drawings and charts, if any).
