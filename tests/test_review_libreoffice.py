@@ -221,3 +221,27 @@ def test_workbook_without_entries_has_no_error_cell(tmp_path, demo_book_factory)
     generate(path)
     check_parity(reviewed_and_recalculated(path))
     assert error_cells(path.parent / "recalculated" / path.name) == []
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory, demo_book_factory):
+    """The 300-store demo the way `kam demo` runs it: split, SRs fill their files (with mistakes),
+    collect, review, recalculate."""
+    from kam_xl.collect import collect
+    from kam_xl.simulate import fill_sr_files
+    from kam_xl.split import split
+
+    folder = tmp_path_factory.mktemp("parity-collected")
+    path = folder / "demo.xlsx"
+    path.write_bytes(demo_book_factory("en", 300).read_bytes())
+    generate(path)
+    split(path, folder / "sr")
+    fill_sr_files(folder / "sr", load_plan(path), weeks=9)
+    report = collect(path, [folder / "sr"])
+    assert report.written > 20_000 and any(f.rejected for f in report.files)
+    return reviewed_and_recalculated(path)
+
+
+def test_demo_after_collection_store_tabs_equal_the_store_scorecard(collected):
+    check_parity(collected)
+    assert error_cells(collected[2]) == []
