@@ -32,7 +32,7 @@ templates: venv
 	rm -f workbooks/kam-template-en.xlsx workbooks/kam-template-zh.xlsx
 	$(BIN)/kam init workbooks/kam-template-en.xlsx --lang en
 	$(BIN)/kam init workbooks/kam-template-zh.xlsx --lang zh
-	$(BIN)/python -m udfs.selftest
+	$(BIN)/python -m kam_xl.excel.selftest
 
 ## make bench: the benchmark table of the README
 bench: venv

@@ -18,7 +18,7 @@ TARGET_RATIO = 3.0
 
 def bench_plan(stores: int, srs: int):
     """The demo plan with every store active and the stores shared out over `srs` SRs."""
-    from kam_xl.demo import demo_plan
+    from kam_xl.plan.demo import demo_plan
 
     plan = demo_plan(stores)
     shared = tuple(dataclasses.replace(s, active=True, sr_id=f"SR{i * srs // stores + 1:03d}",
@@ -45,10 +45,10 @@ def calamine_read(files: list[Path]) -> float:
 
 def prepare(folder: Path, stores: int, srs: int) -> tuple[Path, list[Path], int]:
     """An HQ workbook with tabs, its SR files filled with 9 weeks of entries; (book, files, values typed)."""
-    from kam_xl.generate import generate
-    from kam_xl.hq_workbook import write_plan_workbook
-    from kam_xl.simulate import fill_sr_files
-    from kam_xl.split import split
+    from kam_xl.execution.split import split
+    from kam_xl.plan.workbook import write_plan_workbook
+    from kam_xl.simulation.simulate import fill_sr_files
+    from kam_xl.storetabs.generate import generate
 
     plan = bench_plan(stores, srs)
     book = folder / "hq.xlsx"
@@ -61,7 +61,7 @@ def prepare(folder: Path, stores: int, srs: int) -> tuple[Path, list[Path], int]
 
 def run(stores: int = 1000, srs: int = 50) -> dict:
     """Time collect (best of two first runs, then an idempotent second run) and the calamine floor."""
-    from kam_xl.collect import collect
+    from kam_xl.execution.collect import collect
 
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

@@ -18,7 +18,7 @@ def run_generate(stores: int, repeats: int = 2) -> dict:
     its peak memory)."""
     import shutil
 
-    from kam_xl.generate import generate
+    from kam_xl.storetabs.generate import generate
 
     with tempfile.TemporaryDirectory() as folder:
         fresh = demo_book(Path(folder), stores)
@@ -36,10 +36,10 @@ def run_generate(stores: int, repeats: int = 2) -> dict:
 
 
 def tab_specs(stores: int) -> list:
-    from kam_xl.allocation import allocate_plan
-    from kam_xl.demo import demo_plan
-    from kam_xl.generate import StoreTargets, tab_context
-    from kam_xl.store_tab import build_tab
+    from kam_xl.metrics.allocation import allocate_plan
+    from kam_xl.plan.demo import demo_plan
+    from kam_xl.storetabs.generate import StoreTargets, tab_context
+    from kam_xl.storetabs.layout import build_tab
 
     plan = demo_plan(stores)
     targets = StoreTargets(plan, allocate_plan(plan))

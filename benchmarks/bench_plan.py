@@ -9,7 +9,7 @@ from benchmarks.common import demo_book, timer
 
 
 def run(stores: int = 5000) -> dict:
-    from kam_xl.hq_workbook import validate_workbook
+    from kam_xl.plan.workbook import validate_workbook
 
     with tempfile.TemporaryDirectory() as folder:
         book = demo_book(Path(folder), stores)

@@ -27,9 +27,9 @@ COMPUTE_TARGET_S, TOTAL_TARGET_S = 1.0, 20.0
 
 def year_plan(stores: int, weeks: int):
     """The demo plan with its calendar extended to `weeks` weeks and the HQ targets scaled to match."""
-    from kam_xl import demo_data
-    from kam_xl.demo import demo_plan
-    from kam_xl.plan import Week
+    from kam_xl.model.plan import Week
+    from kam_xl.plan.demo import demo_plan
+    from kam_xl.simulation import data as demo_data
 
     plan = demo_plan(stores)
     calendar = []
@@ -47,8 +47,8 @@ def year_plan(stores: int, weeks: int):
 
 def build_book(folder: Path, stores: int, weeks: int) -> Path:
     """The HQ workbook with every store tab generated holding its entries (generate keeps what tabs hold)."""
-    from kam_xl import generate as stage
-    from kam_xl.hq_workbook import write_plan_workbook
+    from kam_xl.plan.workbook import write_plan_workbook
+    from kam_xl.storetabs import generate as stage
     from tests.support.fill import random_entries
 
     path = folder / f"review-{stores}x{weeks}.xlsx"
@@ -62,8 +62,8 @@ def build_book(folder: Path, stores: int, weeks: int) -> Path:
 
 def run(stores: int = 5000, weeks: int = 52, repeats: int = 3) -> dict:
     """Seconds to read, compute and write (one run each), computing alone and end to end (best of `repeats`)."""
-    from kam_xl.book import FileBook
-    from kam_xl.review import compute_review, read_inputs, review, write_review
+    from kam_xl.reviewing.run import compute_review, read_inputs, review, write_review
+    from kam_xl.xlsx.filebook import FileBook
 
     results: dict = {"stores": stores, "weeks": weeks}
     with tempfile.TemporaryDirectory() as folder:

@@ -39,8 +39,8 @@ def in_child(module: str, function: str, **kwargs) -> dict:
 
 
 def demo_book(folder: Path, stores: int, lang: str = "en", generated: bool = False) -> Path:
-    from kam_xl.generate import generate
-    from kam_xl.hq_workbook import init_workbook
+    from kam_xl.plan.workbook import init_workbook
+    from kam_xl.storetabs.generate import generate
 
     path = folder / f"demo-{lang}-{stores}{'-tabs' if generated else ''}.xlsx"
     init_workbook(path, lang=lang, demo=True, stores=stores)

@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from kam_xl.cli import main
 
 sys.exit(main())

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__
-from .demo import DEFAULT_SEED, DEFAULT_STORES
-from .errors import KamError
+from kam_xl import __version__
+from kam_xl.errors import KamError
+from kam_xl.plan.demo import DEFAULT_SEED, DEFAULT_STORES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,13 +100,13 @@ class Output:
 
     def progress(self):
         """A context manager giving the Progress callback for the command (rich bars, or silence)."""
-        from .progress import RichProgress, SilentProgress
+        from kam_xl.progress import RichProgress, SilentProgress
 
         return SilentProgress() if self.quiet or self.as_json else RichProgress()
 
 
 def cmd_init(args, out: Output) -> int:
-    from .hq_workbook import init_workbook
+    from kam_xl.plan.workbook import init_workbook
 
     plan = init_workbook(args.book, lang=args.lang, demo=args.demo, stores=args.stores, seed=args.seed)
     stores = len(plan.stores) if plan else 0
@@ -116,7 +116,7 @@ def cmd_init(args, out: Output) -> int:
 
 
 def cmd_validate(args, out: Output) -> int:
-    from .hq_workbook import validate_workbook
+    from kam_xl.plan.workbook import validate_workbook
 
     problems = validate_workbook(args.book)
     errors = [p for p in problems if p.is_error]
@@ -130,7 +130,7 @@ def cmd_validate(args, out: Output) -> int:
 
 
 def cmd_generate(args, out: Output) -> int:
-    from .generate import generate
+    from kam_xl.storetabs.generate import generate
 
     with out.progress() as progress:
         result = generate(args.book, sr=args.sr, region=args.region, progress=progress)
@@ -151,7 +151,7 @@ def cmd_generate(args, out: Output) -> int:
 
 
 def cmd_split(args, out: Output) -> int:
-    from .split import split
+    from kam_xl.execution.split import split
 
     with out.progress() as progress:
         result = split(args.book, args.out, progress=progress)
@@ -163,7 +163,7 @@ def cmd_split(args, out: Output) -> int:
 
 
 def cmd_collect(args, out: Output) -> int:
-    from .collect import collect
+    from kam_xl.execution.collect import collect
 
     with out.progress() as progress:
         report = collect(args.book, args.sources, progress=progress)
@@ -176,7 +176,7 @@ def cmd_collect(args, out: Output) -> int:
 
 
 def cmd_review(args, out: Output) -> int:
-    from .review import headline, review
+    from kam_xl.reviewing.run import headline, review
 
     with out.progress() as progress:
         result = review(args.book, as_of=args.as_of, progress=progress)
@@ -193,8 +193,8 @@ def cmd_review(args, out: Output) -> int:
 
 
 def cmd_email(args, out: Output) -> int:
-    from .email_out import email
-    from .email_send import SmtpSettings
+    from kam_xl.mail.batch import email
+    from kam_xl.mail.smtp import SmtpSettings
 
     settings = (SmtpSettings.from_env(args.smtp_host, args.smtp_port, args.starttls, args.ssl, args.smtp_user)
                 if args.send else None)
@@ -214,7 +214,7 @@ def cmd_email(args, out: Output) -> int:
 
 
 def cmd_demo(args, out: Output) -> int:
-    from .demo_run import run_demo
+    from kam_xl.simulation.run import run_demo
 
     with out.progress() as progress:
         result = run_demo(args.out, stores=args.stores, lang=args.lang, seed=args.seed, progress=progress)

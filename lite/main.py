@@ -3,8 +3,8 @@
 import xlwings as xw
 from xlwings import script
 
-from kam_xl import macros
-from udfs.kam_udfs import (  # noqa: F401  (xlwings Lite registers the custom functions it finds here)
+from kam_xl.excel import macros
+from kam_xl.excel.udfs import (  # noqa: F401  (xlwings Lite registers the custom functions it finds here)
     KAM_ALLOCATE,
     KAM_ATTAINMENT,
     KAM_GROWTH,

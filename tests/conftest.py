@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kam_xl.hq_workbook import init_workbook
+from kam_xl.plan.workbook import init_workbook
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kam_xl.allocation import (
+from kam_xl.errors import AllocationError
+from kam_xl.metrics.allocation import (
     Allocation,
     allocate_kpi,
     allocate_plan,
@@ -21,8 +22,7 @@ from kam_xl.allocation import (
     store_weights,
     week_targets,
 )
-from kam_xl.errors import AllocationError
-from kam_xl.plan import Account, Kpi, Plan, Store, Week
+from kam_xl.model.plan import Account, Kpi, Plan, Store, Week
 
 FAST = settings(max_examples=150, deadline=None)
 

@@ -16,17 +16,17 @@ from hypothesis import strategies as st
 from lxml import etree
 from openpyxl.utils.datetime import from_excel
 
-from kam_xl.book import FileBook
-from kam_xl.cell_map import field_cells
-from kam_xl.collect import collect, sr_sources
-from kam_xl.collect_log import read_log
-from kam_xl.entries import DATE_RANGE, NUMBER_LIMITS, enum_kind, field_kind, normalise
-from kam_xl.i18n import enum_labels
-from kam_xl.meta import read_meta
-from kam_xl.plan_reader import load_plan
-from kam_xl.simulate import fill_sr_files
-from kam_xl.store_tab import STORE_ID_CELL
+from kam_xl.execution.collect import collect, sr_sources
+from kam_xl.execution.log import read_log
+from kam_xl.lang.words import enum_labels
+from kam_xl.model.entries import DATE_RANGE, NUMBER_LIMITS, enum_kind, field_kind, normalise
+from kam_xl.plan.load import load_plan
+from kam_xl.simulation.simulate import fill_sr_files
+from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.storetabs.layout import STORE_ID_CELL
+from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.cellpatch import MAIN_NS, SheetCells, patch_cells, read_value
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from tests.support.sr_files import first_tab, inputs, split_copy
 

@@ -12,17 +12,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kam_xl.book import FileBook
-from kam_xl.cell_map import field_cells
-from kam_xl.collect import collect
-from kam_xl.collect_log import read_log
-from kam_xl.entries import checked
-from kam_xl.meta import read_meta
-from kam_xl.parsing import ParseError, is_blank
-from kam_xl.plan_reader import load_plan
-from kam_xl.simulate import fill_sr_files
-from kam_xl.tabs import existing_tabs
+from kam_xl.execution.collect import collect
+from kam_xl.execution.log import read_log
+from kam_xl.model.entries import checked
+from kam_xl.model.parsing import ParseError, is_blank
+from kam_xl.plan.load import load_plan
+from kam_xl.simulation.simulate import fill_sr_files
+from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.storetabs.find import existing_tabs
+from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.cellpatch import MAIN_NS
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import NewSheet, Package
 from tests.support.sr_files import inputs, meta_row_of, set_meta_value, split_copy
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kam_xl.book import FileBook
-from kam_xl.collect import collect
-from kam_xl.plan_reader import load_plan
-from kam_xl.simulate import fill_sr_files
+from kam_xl.execution.collect import collect
+from kam_xl.plan.load import load_plan
+from kam_xl.simulation.simulate import fill_sr_files
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from tests.support.sr_files import inputs, split_copy
 

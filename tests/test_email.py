@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kam_xl.book import FileBook
-from kam_xl.charts_png import FontError, chart_families, store_chart
-from kam_xl.email_build import Draft, EmailError, address, within_limit
-from kam_xl.email_content import weighted_gaps
-from kam_xl.email_out import INDEX, MANIFEST, build_emails, parse_kinds
 from kam_xl.errors import KamError
-from kam_xl.plan_reader import plan_of
+from kam_xl.mail.batch import INDEX, MANIFEST, build_emails, parse_kinds
+from kam_xl.mail.charts import FontError, chart_families, store_chart
+from kam_xl.mail.content import weighted_gaps
+from kam_xl.mail.mime import Draft, EmailError, address, within_limit
+from kam_xl.plan.load import plan_of
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from tests.support.email_books import (
     HOSTILE_COMMENT,
@@ -334,7 +334,7 @@ def _fake_render(draft: Draft) -> Draft:
 
 
 def _minimal_hq_context() -> dict:
-    from kam_xl.email_content import Words
+    from kam_xl.mail.content import Words
 
     summary = {key: None for key in ("score", "score_rag", "quadrant", "units_forecast_vs_target", "retailer_gain",
                                      "investment", "roi", "result_attainment", "execution_score", "share",
@@ -368,7 +368,7 @@ def test_top_actions_are_the_largest_weighted_gaps(en_book):
 
 
 def test_chinese_charts_need_a_cjk_font(monkeypatch):
-    import kam_xl.charts_png as charts
+    import kam_xl.mail.charts as charts
 
     assert "CJK" in chart_families(["门店"], "zh")[0] or chart_families(["门店"], "zh")[0] in charts.CJK_FAMILIES
     assert chart_families(["Store"], "en") == [charts.LATIN_FAMILY]

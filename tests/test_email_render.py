@@ -12,8 +12,8 @@ import pytest
 from matplotlib import font_manager
 from PIL import Image, ImageStat
 
-from kam_xl.charts_png import CJK_CHARACTER, store_chart
-from kam_xl.email_out import INDEX, build_emails, write_preview
+from kam_xl.mail.batch import INDEX, build_emails, write_preview
+from kam_xl.mail.charts import CJK_CHARACTER, store_chart
 from tests.support.email_books import read_eml, reviewed_book
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

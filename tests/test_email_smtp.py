@@ -11,8 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from kam_xl.email_out import build_emails, email
-from kam_xl.email_send import (
+from kam_xl.errors import SendError
+from kam_xl.mail.batch import build_emails, email
+from kam_xl.mail.smtp import (
     SEND_LOG,
     SendLog,
     SmtpSettings,
@@ -20,7 +21,6 @@ from kam_xl.email_send import (
     sent_message_ids,
     temporary,
 )
-from kam_xl.errors import SendError
 from tests.support.email_books import reviewed_book
 
 PASSWORD = "s3cret-P@ss w0rd!#%"

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from kam_xl.cli import main
-from kam_xl.generate import generate
+from kam_xl.storetabs.generate import generate
 from tests.support.libreoffice import error_cells, recalculate
 
 pytestmark = pytest.mark.libreoffice

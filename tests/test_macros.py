@@ -12,21 +12,22 @@ from pathlib import Path
 
 import pytest
 
-import udfs.kam_udfs as K
-from kam_xl import macros, xl_adapter
-from kam_xl.book import FileBook
-from kam_xl.collect import collect
-from kam_xl.generate import generate
-from kam_xl.plan_reader import plan_of
-from kam_xl.review import review
-from kam_xl.simulate import fill_sr_files
-from kam_xl.split import split
-from kam_xl.xl_adapter import XlBook, arranged
+import kam_xl.excel.udfs as K
+from kam_xl.excel import macros
+from kam_xl.excel import xlbook as xl_adapter
+from kam_xl.excel.xlbook import XlBook, arranged
+from kam_xl.execution.collect import collect
+from kam_xl.execution.split import split
+from kam_xl.plan.load import plan_of
+from kam_xl.reviewing.run import review
+from kam_xl.simulation.simulate import fill_sr_files
+from kam_xl.storetabs.generate import generate
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.spec import Formula, SheetSpec
 from tests.support import fake_xlwings
 from tests.support.excel_content import ENGINE_GAPS, differences, workbook_content
 
-CLOCKED = ("generate", "collect", "review", "split")  # the stages that stamp the time into the workbook
+CLOCKED = ("storetabs.generate", "execution.collect", "reviewing.run", "execution.split")  # the stages that stamp the time into the workbook
 SR_FOLDER = "account - SR files"
 
 
@@ -146,8 +147,9 @@ def test_file_steps_refuse_a_workbook_without_a_folder(files, monkeypatch):
 
 
 def test_email_macro_saves_then_writes_the_cli_emails(files, monkeypatch, tmp_path):
-    email_out = pytest.importorskip("kam_xl.email_out", reason="kam_xl.email_out is missing or does not import yet")
-    monkeypatch.setattr(email_out, "datetime", FixedClock)
+    from kam_xl.mail import batch
+
+    monkeypatch.setattr(batch, "datetime", FixedClock)
     shutil.copy(files["reviewed"], tmp_path / "account.xlsx")
     book = open_in_excel(tmp_path / "account.xlsx", "windows", monkeypatch)
     message = macros.email(book)
@@ -231,7 +233,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_vba_buttons_call_every_runpython_entry_point():
-    text = (ROOT / "udfs" / "kam_macros.bas").read_text(encoding="utf-8")
+    text = (ROOT / "kam_xl" / "excel" / "kam_macros.bas").read_text(encoding="utf-8")
     called = set(re.findall(r"kam\.(\w+)\(\)", text))
     assert called == {f"{step}_macro" for step in macros.STEPS}
     assert all(callable(getattr(macros, name)) for name in called)

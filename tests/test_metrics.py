@@ -10,10 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kam_xl.entries import build_entries
 from kam_xl.errors import KamError
-from kam_xl.flags import flags
-from kam_xl.metrics import (
+from kam_xl.metrics.flags import flags
+from kam_xl.metrics.measures import (
     Targets,
     attainment,
     capped_score,
@@ -26,8 +25,9 @@ from kam_xl.metrics import (
     share,
     store_metrics,
 )
-from kam_xl.plan import Account, Evidence, Kpi, Plan, Program, Store, Week
-from kam_xl.rollup import next_period, rollup, store_ranks
+from kam_xl.metrics.rollup import next_period, rollup, store_ranks
+from kam_xl.model.entries import build_entries
+from kam_xl.model.plan import Account, Evidence, Kpi, Plan, Program, Store, Week
 
 BLANK = None  # an expected blank: NaN for numbers, None for labels
 STORES = ("S1", "S2", "S3", "S4", "S5", "S6")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kam_xl.parsing import (
+from kam_xl.model.parsing import (
     ParseError,
     parse_date,
     parse_email,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from kam_xl.demo import demo_plan
-from kam_xl.hq_workbook import init_workbook, validate_workbook
-from kam_xl.i18n import enum_labels, sheet_name
-from kam_xl.plan_reader import load_plan, read_plan
-from kam_xl.schema import TABLES
-from kam_xl.template import UDF_MODULE
+from kam_xl.lang.words import enum_labels, sheet_name
+from kam_xl.plan.demo import demo_plan
+from kam_xl.plan.load import load_plan, read_plan
+from kam_xl.plan.schema import TABLES
+from kam_xl.plan.sheets import UDF_MODULE
+from kam_xl.plan.workbook import init_workbook, validate_workbook
 
 LANGS = ("en", "zh")
 

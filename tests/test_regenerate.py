@@ -8,17 +8,17 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
-from kam_xl.book import FileBook
-from kam_xl.cell_map import field_cells
-from kam_xl.entries import enum_kind, field_kind, normalise
-from kam_xl.generate import generate
-from kam_xl.hq_workbook import init_workbook
-from kam_xl.i18n import enum_labels
-from kam_xl.meta import read_meta
-from kam_xl.plan_reader import read_plan
-from kam_xl.store_tab import STATUS_CELL, STORE_ID_CELL
-from kam_xl.tabnames import is_valid_sheet_name
-from kam_xl.tabs import existing_tabs, read_tab_entries
+from kam_xl.lang.words import enum_labels
+from kam_xl.model.entries import enum_kind, field_kind, normalise
+from kam_xl.plan.load import read_plan
+from kam_xl.plan.workbook import init_workbook
+from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.storetabs.find import existing_tabs, read_tab_entries
+from kam_xl.storetabs.generate import generate
+from kam_xl.storetabs.layout import STATUS_CELL, STORE_ID_CELL
+from kam_xl.storetabs.meta import read_meta
+from kam_xl.storetabs.names import is_valid_sheet_name
+from kam_xl.xlsx.filebook import FileBook
 
 TEXTS = ["checked shelf", "店长同意加大陈列", "promoter late; 'quoted' & <b>", "  spaces  ", "竞品降价200元", "ok"]
 

@@ -12,16 +12,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kam_xl.book import FileBook
-from kam_xl.cell_map import field_cells
 from kam_xl.errors import KamError
-from kam_xl.generate import generate
-from kam_xl.hq_workbook import init_workbook, write_plan_workbook
-from kam_xl.i18n import sheet_name
-from kam_xl.meta import read_meta
-from kam_xl.plan_reader import load_plan, read_plan
-from kam_xl.review import headline, review, review_book, week_position
-from kam_xl.scorecards import GROUP_ROW, STAMP_CELL, rollup_columns, store_columns
+from kam_xl.lang.words import sheet_name
+from kam_xl.plan.load import load_plan, read_plan
+from kam_xl.plan.workbook import init_workbook, write_plan_workbook
+from kam_xl.reviewing.run import headline, review, review_book, week_position
+from kam_xl.reviewing.scorecards import GROUP_ROW, STAMP_CELL, rollup_columns, store_columns
+from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.storetabs.generate import generate
+from kam_xl.storetabs.meta import read_meta
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import split_ref
@@ -526,9 +526,9 @@ def _same(cell, value) -> bool:
 
 
 def test_read_entries_reads_every_value_as_normalise_does(reviewed):
-    from kam_xl.cell_map import read_entries
-    from kam_xl.entries import normalise
-    from kam_xl.parsing import ParseError, is_blank
+    from kam_xl.model.entries import normalise
+    from kam_xl.model.parsing import ParseError, is_blank
+    from kam_xl.storetabs.cellmap import read_entries
 
     record = read_meta(FileBook(reviewed[0])).tabs[0]
     cells = field_cells(record.cells)

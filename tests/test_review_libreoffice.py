@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from kam_xl.book import FileBook
-from kam_xl.flags import weeks_of_cover
-from kam_xl.generate import generate
-from kam_xl.i18n import sheet_name
-from kam_xl.meta import read_meta
-from kam_xl.metrics import RATE_PARTS, store_metrics, week_data
-from kam_xl.plan import Plan
-from kam_xl.plan_reader import load_plan
-from kam_xl.review import ReviewResult, read_inputs, review
-from kam_xl.scorecards import GROUP_ROW, store_columns
-from kam_xl.store_tab import LOG, METRIC_ROWS, REVIEW_COLS
-from kam_xl.texts import tab_text
+from kam_xl.lang.texts import tab_text
+from kam_xl.lang.words import sheet_name
+from kam_xl.metrics.flags import weeks_of_cover
+from kam_xl.metrics.measures import RATE_PARTS, store_metrics, week_data
+from kam_xl.model.plan import Plan
+from kam_xl.plan.load import load_plan
+from kam_xl.reviewing.run import ReviewResult, read_inputs, review
+from kam_xl.reviewing.scorecards import GROUP_ROW, store_columns
+from kam_xl.storetabs.generate import generate
+from kam_xl.storetabs.layout import LOG, METRIC_ROWS, REVIEW_COLS
+from kam_xl.storetabs.meta import read_meta
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.read import cell_at
 from tests.support.fill import random_entries, write_entries
 from tests.support.libreoffice import error_cells, recalculate, require_soffice
@@ -227,9 +227,9 @@ def test_workbook_without_entries_has_no_error_cell(tmp_path, demo_book_factory)
 def collected(tmp_path_factory, demo_book_factory):
     """The 300-store demo the way `kam demo` runs it: split, SRs fill their files (with mistakes),
     collect, review, recalculate."""
-    from kam_xl.collect import collect
-    from kam_xl.simulate import fill_sr_files
-    from kam_xl.split import split
+    from kam_xl.execution.collect import collect
+    from kam_xl.execution.split import split
+    from kam_xl.simulation.simulate import fill_sr_files
 
     folder = tmp_path_factory.mktemp("parity-collected")
     path = folder / "demo.xlsx"

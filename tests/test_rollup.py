@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kam_xl.entries import build_entries
-from kam_xl.metrics import RATE_PARTS, RATIOS, Targets, quadrant, rag, rags, store_metrics
-from kam_xl.plan import Plan
-from kam_xl.rollup import GROUPINGS, SUMS, rollup
+from kam_xl.metrics.measures import RATE_PARTS, RATIOS, Targets, quadrant, rag, rags, store_metrics
+from kam_xl.metrics.rollup import GROUPINGS, SUMS, rollup
+from kam_xl.model.entries import build_entries
+from kam_xl.model.plan import Plan
 from tests.test_metrics import KPIS, PLAN, WEEKS, store
 
 FAST = settings(max_examples=40, deadline=None)

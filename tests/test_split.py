@@ -12,17 +12,17 @@ import openpyxl
 import pytest
 from lxml import etree
 
-from kam_xl.allocation import allocate_plan
-from kam_xl.book import FileBook
-from kam_xl.cell_map import field_cells
 from kam_xl.errors import KamError
-from kam_xl.meta import read_meta
-from kam_xl.plan_reader import load_plan
-from kam_xl.simulate import fill_sr_files
-from kam_xl.split import file_names, file_stem, review_cells, split
-from kam_xl.store_tab import STORE_ID_CELL
-from kam_xl.tabs import existing_tabs
+from kam_xl.execution.split import file_names, file_stem, review_cells, split
+from kam_xl.metrics.allocation import allocate_plan
+from kam_xl.plan.load import load_plan
+from kam_xl.simulation.simulate import fill_sr_files
+from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.storetabs.find import existing_tabs
+from kam_xl.storetabs.layout import STORE_ID_CELL
+from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.cellpatch import strip_tab_selected
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from tests.support.libreoffice import computed_values, error_cells, recalculate, require_soffice
 from tests.support.sr_files import generated_copy, split_copy

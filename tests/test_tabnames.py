@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kam_xl.tabnames import (
+from kam_xl.storetabs.names import (
     MAX_LEN,
     derived_name,
     graphemes,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kam_xl.hq_workbook import init_workbook
+from kam_xl.plan.workbook import init_workbook
 from tests.support.content import workbook_content
 
 WORKBOOKS = Path(__file__).resolve().parent.parent / "workbooks"

@@ -1,4 +1,4 @@
-"""The Excel functions (udfs/kam_udfs.py) called directly: equal to the metric engine, blanks, zeros and errors."""
+"""The Excel functions (kam_xl/excel/udfs.py) called directly: equal to the metric engine, blanks, zeros and errors."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import udfs.kam_udfs as K
-from kam_xl import metrics
-from kam_xl.allocation import allocate_plan, allocate_total
-from kam_xl.book import FileBook
-from kam_xl.plan_reader import plan_of
-from kam_xl.template import UDF_MODULE
+import kam_xl.excel.udfs as K
+from kam_xl.excel import selftest
+from kam_xl.metrics import measures as metrics
+from kam_xl.metrics.allocation import allocate_plan, allocate_total
+from kam_xl.plan.load import plan_of
+from kam_xl.plan.sheets import UDF_MODULE
+from kam_xl.xlsx.filebook import FileBook
 from tests.support import fake_xlwings
 from tests.support.content import workbook_content as content_of
-from udfs import selftest
 
 numbers = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False),
                     st.integers(-1000, 1000))
@@ -240,9 +240,9 @@ def test_target_errors_are_na_with_the_reason(demo_caller):
 
 
 def test_the_committed_selftest_workbook_is_current(tmp_path):
-    assert selftest.PATH.exists(), "run `python -m udfs.selftest` (make selftest)"
+    assert selftest.PATH.exists(), "run `python -m kam_xl.excel.selftest` (make selftest)"
     fresh = selftest.build(tmp_path / "fresh.xlsx")
-    assert content_of(fresh) == content_of(selftest.PATH), "out of date: run `python -m udfs.selftest` and commit"
+    assert content_of(fresh) == content_of(selftest.PATH), "out of date: run `python -m kam_xl.excel.selftest` and commit"
 
 
 def test_the_selftest_workbook_calls_every_udf_and_checks_each_row():

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from kam_xl.cli import main
-from kam_xl.plan_reader import read_plan
+from kam_xl.plan.load import read_plan
 
 
 @dataclass

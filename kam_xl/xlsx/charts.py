@@ -8,8 +8,8 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.xml.functions import tostring
 
-from .package import NewPart
-from .spec import Chart, SheetSpec, quote_sheet
+from kam_xl.xlsx.package import NewPart
+from kam_xl.xlsx.spec import Chart, SheetSpec, quote_sheet
 
 DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"

@@ -12,17 +12,6 @@ from lxml import etree
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from kam_xl.errors import WorkbookError
-from kam_xl.xlsx.book import (
-    _SHEET_REF,
-    DOC_REL,
-    R_ID,
-    WORKBOOK_ORDER,
-    SheetEntry,
-    WorkbookParts,
-    insert_in_order,
-    main_tag,
-    referenced_sheets,
-)
 from kam_xl.xlsx.cellpatch import (
     IS,
     C,
@@ -47,7 +36,19 @@ from kam_xl.xlsx.safezip import (
     zip_parts,
 )
 from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
+from kam_xl.xlsx.sheetnames import is_valid_sheet_name
 from kam_xl.xlsx.spec import quote_sheet
+from kam_xl.xlsx.workbook import (
+    _SHEET_REF,
+    DOC_REL,
+    R_ID,
+    WORKBOOK_ORDER,
+    SheetEntry,
+    WorkbookParts,
+    insert_in_order,
+    main_tag,
+    referenced_sheets,
+)
 
 __all__ = ["NewPart", "NewSheet", "Package", "seed_workbook"]
 
@@ -326,8 +327,6 @@ class Package(WorkbookParts):
 
     def rename_sheet(self, old: str, new: str) -> None:
         """Rename a sheet as Excel does: formulas and defined names referring to it follow."""
-        from kam_xl.tabnames import is_valid_sheet_name
-
         entry, clash = self._sheet(old), self._find(new)
         if clash is not None and clash.element is not entry.element or not is_valid_sheet_name(new):
             raise WorkbookError(f"{self.label}: cannot rename {old!r} to {new!r} (taken or not a valid name)")

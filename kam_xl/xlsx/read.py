@@ -5,8 +5,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..errors import WorkbookError
-from .safezip import CFB_MAGIC, check_not_bomb
+from kam_xl.errors import WorkbookError
+from kam_xl.xlsx.safezip import CFB_MAGIC, check_not_bomb
 
 MAX_UNPACKED = 2_000_000_000  # bytes a workbook may unpack to
 MAX_RATIO = 200  # compression ratio above which a large member is treated as a zip bomb

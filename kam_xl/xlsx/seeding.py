@@ -18,7 +18,7 @@ from kam_xl.xlsx.cellpatch import MAIN_NS, rich_text
 from kam_xl.xlsx.safezip import parse_xml, to_xml
 
 if TYPE_CHECKING:
-    from kam_xl.xlsx.package import Package
+    from kam_xl.xlsx.workbook import WorkbookParts
 
 SI = f"{{{MAIN_NS}}}si"
 STYLE_SECTIONS = (
@@ -33,7 +33,7 @@ _PARSE_ERRORS = (
 )  # fmt: skip
 
 
-def seed_workbook(host: Package, *, strings: bool = True) -> Workbook:
+def seed_workbook(host: WorkbookParts, *, strings: bool = True) -> Workbook:
     """A write-only openpyxl Workbook whose style and string indices mean the same as the host's.
 
     Build the new sheets in it, save it to bytes, open them with Package.open and graft them

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from .spec import Formula, SheetSpec, Validation, column_letter, split_ref
+from kam_xl.xlsx.spec import Formula, SheetSpec, Validation, column_letter, split_ref
 
 _EPOCH = datetime(1899, 12, 30)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -6,7 +6,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
-from . import styles
+from kam_xl.xlsx import styles
 
 _THIN = Side(style="thin", color="BFBFBF")
 _ALIGN = {

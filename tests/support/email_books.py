@@ -11,10 +11,10 @@ from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
-from kam_xl.book import FileBook
-from kam_xl.generate import generate
-from kam_xl.hq_workbook import init_workbook
-from kam_xl.plan_reader import plan_of
+from kam_xl.plan.load import plan_of
+from kam_xl.plan.workbook import init_workbook
+from kam_xl.storetabs.generate import generate
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from tests.support.fill import random_entries, write_entries
 

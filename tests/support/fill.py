@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from kam_xl.cell_map import field_cells
-from kam_xl.entries import StoreEntries, enum_kind
-from kam_xl.i18n import enum_label
-from kam_xl.meta import read_meta
-from kam_xl.plan import Plan, Store, Week
+from kam_xl.lang.words import enum_label
+from kam_xl.model.entries import StoreEntries, enum_kind
+from kam_xl.model.plan import Plan, Store, Week
+from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.package import Package
 
 ACTION_TEXTS = ("Move the phones to the entrance table", "Train the new floor staff", "Fix the price tags",
@@ -108,7 +108,7 @@ def cell_value(key: tuple, value: object, lang: str) -> object:
 
 def write_entries(path: str | Path, entries: dict[str, StoreEntries], lang: str = "en") -> None:
     """Type the entries into the store tabs of the workbook at `path` (through their cell maps)."""
-    from kam_xl.book import FileBook
+    from kam_xl.xlsx.filebook import FileBook
 
     meta = read_meta(FileBook(path))
     package = Package.open(path)

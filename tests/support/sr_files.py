@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from kam_xl.book import FileBook
-from kam_xl.entries import StoreEntries
-from kam_xl.generate import generate
-from kam_xl.meta import read_meta
-from kam_xl.split import split
-from kam_xl.tabs import existing_tabs, read_tab_entries
+from kam_xl.execution.split import split
+from kam_xl.model.entries import StoreEntries
+from kam_xl.storetabs.find import existing_tabs, read_tab_entries
+from kam_xl.storetabs.generate import generate
+from kam_xl.storetabs.meta import read_meta
+from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import cell_at
 

@@ -1,0 +1,373 @@
+"""The e-mail stage: one e-mail per SR, store manager and management, written as .eml files with an index."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from email.headerregistry import Address
+from pathlib import Path
+
+from kam_xl.book import Book
+from kam_xl.errors import KamError
+from kam_xl.execution.split import SrPackageFactory, check_current, file_names, stores_by_sr
+from kam_xl.lang.words import sheet_name
+from kam_xl.mail.charts import account_chart, store_chart
+from kam_xl.mail.content import (
+    Review,
+    Words,
+    blank,
+    hq_chart_frames,
+    hq_context,
+    sr_chart_data,
+    sr_context,
+    store_context,
+)
+from kam_xl.mail.mime import (
+    Attachment,
+    Draft,
+    EmailError,
+    MessageRecord,
+    address,
+    environment,
+    message_id,
+    within_limit,
+)
+from kam_xl.mail.smtp import SendReport, SmtpSettings, send_emails
+from kam_xl.model.plan import Plan, Store
+from kam_xl.plan.schema import ACCOUNT, TABLES
+from kam_xl.progress import Progress, every
+from kam_xl.reviewing.run import compute_review, read_inputs
+from kam_xl.storetabs.find import existing_tabs
+from kam_xl.storetabs.meta import TabRecord, read_meta
+from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.safezip import atomic_write
+
+KINDS = ("sr", "store", "hq")
+MANIFEST = "messages.json"
+INDEX = "index.html"
+MESSAGES_DIR, PREVIEW_DIR = "messages", "preview"
+
+
+@dataclass
+class Skipped:
+    """An e-mail that was not written, and why (no or no valid address)."""
+
+    kind: str
+    key: str
+    name: str
+    reason: str
+
+
+@dataclass
+class EmailBatch:
+    """What build_emails wrote: the message records (iterable like a list), what was skipped, the index."""
+
+    folder: Path
+    messages: list[MessageRecord] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    index: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    send_report: SendReport | None = None
+
+    def __iter__(self) -> Iterator[MessageRecord]:
+        return iter(self.messages)
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def __getitem__(self, position: int) -> MessageRecord:
+        return self.messages[position]
+
+    def as_dict(self) -> dict:
+        return {"folder": str(self.folder), "index": str(self.index) if self.index else None,
+                "messages": [m.as_dict() for m in self.messages], "skipped": [s.__dict__ for s in self.skipped],
+                "warnings": list(self.warnings),
+                "send": self.send_report.as_dict() if self.send_report else None}
+
+
+def parse_kinds(to: str | tuple | list) -> tuple[str, ...]:
+    """("sr", "store", "hq") or a part of it, from "sr,store,hq" or a sequence."""
+    wanted = [k.strip().lower() for k in (to.split(",") if isinstance(to, str) else to) if k.strip()]
+    unknown = [k for k in wanted if k not in KINDS]
+    if unknown or not wanted:
+        raise KamError(f"--to {','.join(wanted) or '(empty)'}: choose from {','.join(KINDS)}")
+    return tuple(k for k in KINDS if k in wanted)
+
+
+def build_emails(source: str | Path | Book, out_dir: str | Path, to=KINDS, as_of: object = None,
+                 progress: Progress | None = None, now: datetime | None = None) -> EmailBatch:
+    """Write the e-mails of the HQ workbook's review into `out_dir` (.eml files, previews, index.html).
+
+    Nothing is sent and the workbook is not changed: the review is computed, not written.
+    """
+    kinds = parse_kinds(to)
+    book = FileBook(source, progress) if isinstance(source, (str, Path)) else source
+    inputs = read_inputs(book, progress)
+    review = Review(inputs.plan, compute_review(inputs.plan, inputs.targets, inputs.entries, as_of), inputs.entries)
+    writer = Writer(Path(out_dir), review, now or datetime.now().astimezone())
+    batch = EmailBatch(writer.folder, warnings=list(inputs.warnings))
+    drafts = list(_drafts(book, review, kinds, batch))
+    tick = every(progress, "writing e-mails", len(drafts))
+    for done, draft_of in enumerate(drafts, start=1):
+        batch.messages.append(writer.write(draft_of()))
+        tick(done)
+    batch.index = writer.finish(batch)
+    return batch
+
+
+def email(source: str | Path | Book, out_dir: str | Path, to=KINDS, as_of: object = None,
+          send: SmtpSettings | None = None, progress: Progress | None = None) -> EmailBatch:
+    """`kam email`: write the e-mails and, given SMTP settings, deliver what the send log has not sent yet.
+
+    Raises SendError (with `.report`) when some e-mail could not be delivered; running again resumes.
+    """
+    batch = build_emails(source, out_dir, to, as_of, progress)
+    if send is not None:
+        batch.send_report = send_emails(batch, send, progress=progress)
+    return batch
+
+
+def _drafts(book: Book, review: Review, kinds: tuple[str, ...], batch: EmailBatch):
+    """A callable per e-mail to write (so charts and attachments are made one at a time); skips recorded."""
+    makers = {"hq": lambda: hq_drafts(review), "sr": lambda: sr_drafts(book, review),
+              "store": lambda: store_drafts(review)}
+    for kind in ("hq", "sr", "store"):
+        if kind in kinds:
+            for item in makers[kind]():
+                if isinstance(item, Skipped):
+                    batch.skipped.append(item)
+                else:
+                    yield item
+
+
+def _recipients(words: Words, kind: str, key: str, name: str,
+                people: list[tuple[str, str, str]]) -> list[Address] | Skipped:
+    """Addresses of (display name, e-mail, plan field) people; a Skipped when any is missing or not valid."""
+    found = []
+    for person, email, where in people:
+        if not (email or "").strip():
+            return Skipped(kind, key, name, words("skip_no_email", field=where))
+        try:
+            found.append(address(person, email))
+        except EmailError:
+            return Skipped(kind, key, name, words("skip_bad_email", value=email))
+    return found
+
+
+def plan_field(sheet: str, key: str, lang: str) -> str:
+    """Where a plan field is, in words: "Stores: SR e-mail"."""
+    columns = ACCOUNT if sheet == "account" else TABLES[sheet]
+    return f"{sheet_name(sheet, lang)}: {next(c for c in columns if c.key == key).header(lang)}"
+
+
+def _optional(name: str, email: str) -> list[Address]:
+    try:
+        return [address(name, email)]
+    except EmailError:
+        return []
+
+
+def hq_drafts(review: Review):
+    plan, words = review.plan, review.words
+    acc = plan.account
+    where = plan_field("account", "management_emails", plan.language)
+    people = [("", email, where) for email in acc.management_emails] or [("", "", where)]
+    to = _recipients(words, "hq", "account", acc.name, people)
+    if isinstance(to, Skipped):
+        yield to
+        return
+
+    def draft() -> Draft:
+        context = hq_context(review)
+        context["preheader"] = words("hq_intro", account=acc.name, week=review.week, stores=context["s"]["stores"],
+                                     reporting=context["s"]["stores_reporting"])
+        charts = [_hq_chart(review)] if review.units_kpi and review.result.as_of_week else []
+        context["chart"] = charts[0] if charts else None
+        return Draft("hq", "account", to, words("subj_hq", account=acc.name, week=review.week), context,
+                     charts=charts, stores=[s.store_id for s in plan.active_stores])
+
+    yield draft
+
+
+def _hq_chart(review: Review):
+    words = review.words
+    weeks, srs = hq_chart_frames(review)
+    return account_chart(weeks, srs, {"weekly": words("chart_weekly"), "by_sr": words("chart_by_sr"),
+                                      "target": words("week_target_units"), "actual": words("week_actual_units"),
+                                      "alt": words("chart_account_alt")}, review.plan.language)
+
+
+def sr_drafts(book: Book, review: Review):
+    plan = review.plan
+    meta = read_meta(book)
+    check_current(plan, meta)
+    tabs = existing_tabs(book, meta)
+    groups = stores_by_sr(plan, tabs)
+    names = file_names(list(groups))
+    factory = SrPackageFactory(getattr(book, "package", None) or _no_package(), plan, meta)
+    for sr_id, stores in groups.items():
+        sr = next((s for s in stores if s.sr_email.strip()), stores[0])
+        to = _recipients(review.words, "sr", sr_id, sr.sr_name, [(sr.sr_name, sr.sr_email, plan_field("stores", "sr_email", plan.language))])
+        if isinstance(to, Skipped):
+            yield to
+            continue
+
+        def draft(sr_id=sr_id, stores=stores, to=to) -> Draft:
+            records = [_named(*tabs[s.store_id]) for s in stores]
+            workbook = factory.build(stores, records, names[sr_id]).to_bytes()
+            return _sr_draft(review, sr_id, stores, to, Attachment(names[sr_id], workbook))
+
+        yield draft
+
+
+def _no_package():
+    raise KamError("the SR e-mails attach workbooks copied from the workbook file: save the workbook and run "
+                   "email on the file")
+
+
+def _named(tab: str, record: TabRecord) -> TabRecord:
+    return replace(record, tab=tab)
+
+
+def _sr_draft(review: Review, sr_id: str, stores: list[Store], to: list[Address], attachment: Attachment) -> Draft:
+    words, acc = review.words, review.plan.account
+    context = sr_context(review, sr_id, stores)
+    labels, values, rags = sr_chart_data(review, stores)
+    charts = [store_chart(labels, values, rags, words("chart_stores"), words("chart_stores_alt"), review.plan.language)
+              ] if not all(map(blank, values)) else []  # no chart while no store has data
+    context.update(chart=charts[0] if charts else None, attachment=attachment.filename,
+                   preheader=words("sr_intro", stores=len(stores), account=acc.name, week=review.week))
+    return Draft("sr", sr_id, to, words("subj_sr", account=acc.name, week=review.week), context, charts=charts,
+                 attachments=[attachment], stores=[s.store_id for s in stores])
+
+
+def store_drafts(review: Review):
+    words, acc = review.words, review.plan.account
+    for store in review.plan.active_stores:
+        to = _recipients(words, "store", store.store_id, store.name,
+                         [(store.manager, store.manager_email,
+                           plan_field("stores", "manager_email", review.plan.language))])
+        if isinstance(to, Skipped):
+            yield to
+            continue
+
+        def draft(store=store, to=to) -> Draft:
+            context = store_context(review, store)
+            context.update(chart=None, preheader=words("store_intro", supplier=acc.supplier, store=store.name,
+                                                       week=review.week))
+            return Draft("store", store.store_id, to, words("subj_store", store=store.name, week=review.week),
+                         context, cc=_optional(store.sr_name, store.sr_email), stores=[store.store_id])
+
+        yield draft
+
+
+# ---------------------------------------------------------------------------
+# Files: .eml, previews, messages.json, index.html
+# ---------------------------------------------------------------------------
+
+
+class Writer:
+    """Writes each e-mail into the output folder; `finish` writes the manifest and the index page."""
+
+    def __init__(self, folder: Path, review: Review, when: datetime):
+        self.folder, self.review, self.when = folder, review, when
+        self.sender = kam_sender(review.plan)
+        clear_output(folder)
+        self.stems: set[str] = set()
+
+    def write(self, draft: Draft) -> MessageRecord:
+        stem = self._stem(draft)
+        for number, chart in enumerate(draft.charts, start=1):
+            chart.cid = f"{stem}-chart{number}@kam-xl"
+        identity = [self.review.plan.account.name, self.review.result.as_of_week_id, draft.kind, draft.key,
+                    sorted(a.addr_spec.lower() for a in [*draft.to, *draft.cc])]
+        msg_id = message_id(identity, self.sender)
+        message, data = within_limit(draft, self.sender, msg_id, self.when)
+        eml = f"{MESSAGES_DIR}/{stem}.eml"
+        (self.folder / eml).write_bytes(data)
+        preview = write_preview(message, self.folder / PREVIEW_DIR, stem)
+        return MessageRecord(draft.kind, draft.key, msg_id, draft.subject, str(self.sender),
+                             [str(a) for a in draft.to], [str(a) for a in draft.cc], eml, len(data),
+                             [a.filename for a in draft.attachments], list(draft.stores),
+                             preview.relative_to(self.folder).as_posix(), draft.context.get("preheader", ""))
+
+    def _stem(self, draft: Draft) -> str:
+        stem = Path(file_names([draft.key])[draft.key]).stem
+        name, number = f"{draft.kind}-{stem}", 2
+        while name.casefold() in self.stems:
+            name, number = f"{draft.kind}-{stem}-{number}", number + 1
+        self.stems.add(name.casefold())
+        return name
+
+    def finish(self, batch: EmailBatch) -> Path:
+        manifest = {"account": self.review.plan.account.name, "week": self.review.result.as_of_week_id,
+                    "written_at": self.when.isoformat(timespec="seconds"),
+                    "messages": [m.as_dict() for m in batch.messages]}
+        atomic_write(self.folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"),
+                     backup=False)
+        page = index_page(self.review, batch)
+        atomic_write(self.folder / INDEX, page.encode("utf-8"), backup=False)
+        return self.folder / INDEX
+
+
+def kam_sender(plan: Plan) -> Address:
+    acc = plan.account
+    try:
+        return address(acc.kam_name, acc.kam_email)
+    except EmailError as exc:
+        where = plan_field("account", "kam_email", plan.language)
+        raise EmailError(f"{where}: the KAM e-mail is the sender of every e-mail and must be valid ({exc})") from exc
+
+
+def clear_output(folder: Path) -> None:
+    """Make the folder ready: remove the previous build's e-mails, previews, manifest and index (not the send log)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in (MANIFEST, INDEX):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / PREVIEW_DIR, ignore_errors=True)
+    messages = folder / MESSAGES_DIR
+    messages.mkdir(exist_ok=True)
+    for old in messages.glob("*.eml"):
+        old.unlink()
+    (folder / PREVIEW_DIR).mkdir()
+
+
+def preview_parts(message, prefix: str = "") -> tuple[str, dict[str, bytes]]:
+    """The HTML body of a parsed e-mail with its cid: images renamed to files, and those files' bytes."""
+    part = message.get_body(preferencelist=("html",))
+    if part is None:
+        return "", {}
+    html = part.get_content()
+    images = {}
+    for related in message.walk():
+        cid = (related.get("Content-ID") or "").strip("<> ")
+        if cid and related.get_content_maintype() == "image":
+            name = related.get_filename() or f"image{len(images) + 1}.png"
+            name = f"{prefix}{len(images) + 1}-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}"
+            images[name] = related.get_payload(decode=True)
+            html = html.replace(f"cid:{cid}", name)
+    return html, images
+
+
+def write_preview(message, folder: Path, stem: str) -> Path:
+    """`folder/<stem>.html` with its images beside it as `<stem>-<n>-<name>`, for browsers and the index."""
+    html, images = preview_parts(message, prefix=f"{stem}-")
+    for name, data in images.items():
+        (folder / name).write_bytes(data)
+    path = folder / f"{stem}.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def index_page(review: Review, batch: EmailBatch) -> str:
+    words: Words = review.words
+    kinds = {kind: sum(1 for m in batch.messages if m.kind == kind) for kind in KINDS}
+    context = {**review.common(), "messages": batch.messages, "skipped": batch.skipped, "counts": kinds,
+               "total_size": sum(m.size for m in batch.messages), "title": words("index_title",
+                                                                                  account=review.plan.account.name,
+                                                                                  week=review.week)}
+    return environment().get_template("email_index.html").render(context)

@@ -1,0 +1,258 @@
+"""Checks across cells and sheets of a plan: duplicates, references, dates, weights, feasibility."""
+
+from __future__ import annotations
+
+from kam_xl.lang.words import enum_label, sheet_name
+from kam_xl.model.plan import RATE_MEASURES, SUM_MEASURES, TIERS, Plan
+from kam_xl.plan.reader import PlanReader
+
+
+class _Where:
+    """Cell addresses of plan records, for messages."""
+
+    def __init__(self, reader: PlanReader):
+        self.reader = reader
+
+    def sheet(self, key: str) -> str:
+        return self.reader.names.get(key) or sheet_name(key, self.reader.lang)
+
+    def cell(self, key: str, index: int, field: str) -> str:
+        table = self.reader.tables.get(key)
+        return table.cell(index, field) if table else ""
+
+    def range(self, key: str, field: str) -> str:
+        table = self.reader.tables.get(key)
+        return table.column_range(field) if table else ""
+
+    def account(self, field: str) -> str:
+        return self.reader.account_cells.get(field, "")
+
+
+def check_plan(plan: Plan, reader: PlanReader) -> None:
+    """Add to reader.problems every cross-cell problem of the plan."""
+    where = _Where(reader)
+    for check in (_account, _duplicates, _stores, _objectives, _feasibility, _programs, _needs, _competition,
+                  _calendar):
+        check(plan, reader, where)
+
+
+def _account(plan: Plan, r: PlanReader, w: _Where) -> None:
+    acc, sheet = plan.account, w.sheet("account")
+    if acc.period_start and acc.period_end and acc.period_start > acc.period_end:
+        r.error(sheet, w.account("period_end"), "the plan period ends before it starts", acc.period_end)
+    if acc.score_amber > acc.score_green:
+        r.error(sheet, w.account("score_amber"), "the score's amber threshold is above its green threshold",
+                f"{acc.score_amber:.0%}")
+    for tier, factor in acc.tier_factors:
+        if factor is not None and factor <= 0 and w.account(f"tier_factor_{tier.lower()}"):
+            r.error(sheet, w.account(f"tier_factor_{tier.lower()}"), f"tier factor {tier} must be above 0", factor)
+    ladder = ["supplier", "problem_solver", "resource", "partner"]
+    if acc.relationship_now in ladder and acc.relationship_target in ladder and \
+            ladder.index(acc.relationship_target) < ladder.index(acc.relationship_now):
+        r.warn(sheet, w.account("relationship_target"), "the target relationship level is below the current one")
+    levels = {e.level for e in plan.evidence}
+    for level in ladder:
+        if plan.evidence and level not in levels:
+            r.warn(sheet, "A1", f"no evidence is listed for the level '{enum_label('relationship', level, r.lang)}'")
+
+
+def _duplicates(plan: Plan, r: PlanReader, w: _Where) -> None:
+    groups = {
+        "stores": ("store_id", [s.store_id for s in plan.stores]),
+        "objectives": ("id", [k.id for k in plan.kpis]),
+        "programs": ("id", [p.id for p in plan.programs]),
+        "needs": ("id", [n.id for n in plan.needs]),
+        "calendar": ("id", [wk.id for wk in plan.weeks]),
+        "competition": ("name", [c.name for c in plan.competitors]),
+    }
+    for key, (field, ids) in groups.items():
+        first: dict[str, int] = {}
+        for index, value in enumerate(ids):
+            folded = value.casefold()
+            if not value:
+                continue
+            if folded in first:
+                r.error(w.sheet(key), w.cell(key, index, field),
+                        f"duplicate: the same as {w.cell(key, first[folded], field)}", value)
+            else:
+                first[folded] = index
+
+
+def _stores(plan: Plan, r: PlanReader, w: _Where) -> None:
+    sheet = w.sheet("stores")
+    if plan.stores and not plan.active_stores:
+        r.error(sheet, w.range("stores", "active"), "no store is active")
+    if not plan.stores and "stores" in r.tables:
+        r.error(sheet, "A2", "the plan has no stores")
+    emails: dict[str, tuple[str, int]] = {}
+    names: dict[str, tuple[str, int]] = {}
+    for index, s in enumerate(plan.stores):
+        if s.sr_id:
+            _same(r, sheet, w, emails, s.sr_id, s.sr_email.casefold(), index, "sr_email", "e-mail")
+            _same(r, sheet, w, names, s.sr_id, s.sr_name, index, "sr_name", "name")
+        if s.category_units and s.base_units > s.category_units:
+            r.error(sheet, w.cell("stores", index, "category_units"),
+                    "category units (all brands) are below our own baseline units", s.category_units)
+        elif s.category_units and s.base_units and not 0.02 <= s.base_units / s.category_units <= 0.9:
+            r.warn(sheet, w.cell("stores", index, "category_units"),
+                   f"our share would be {s.base_units / s.category_units:.0%}; check the category units",
+                   s.category_units)
+        if s.active and s.base_units == 0 and "base_units" in r.tables["stores"].columns:
+            r.warn(sheet, w.cell("stores", index, "base_units"), "baseline units are 0: the store gets no target")
+    manual = [k for k in plan.kpis if k.is_sum and k.basis == "manual"]
+    for index, s in enumerate(plan.stores):
+        if manual and s.active and s.weight_override is None:
+            r.error(sheet, w.cell("stores", index, "weight_override"),
+                    f"KPI {manual[0].id} is allocated by manual weight: this store needs a weight")
+    if not manual and any(s.weight_override is not None for s in plan.stores):
+        r.warn(sheet, w.range("stores", "weight_override"),
+               "weight overrides are only used by KPIs whose allocation basis is 'Manual'")
+
+
+def _same(r, sheet, w, seen: dict, sr_id: str, value: str, index: int, field: str, what: str) -> None:
+    if sr_id not in seen:
+        seen[sr_id] = (value, index)
+    elif seen[sr_id][0] != value:
+        r.error(sheet, w.cell("stores", index, field),
+                f"SR {sr_id} has another {what} at {w.cell('stores', seen[sr_id][1], field)}", value)
+
+
+def _objectives(plan: Plan, r: PlanReader, w: _Where) -> None:
+    sheet = w.sheet("objectives")
+    if not plan.kpis:
+        if "objectives" in r.tables:
+            r.error(sheet, "A2", "the plan has no KPIs")
+        return
+    total = sum(k.weight for k in plan.kpis)
+    if abs(total - 1.0) > 0.0005:
+        r.error(sheet, w.range("objectives", "weight"), f"KPI weights add up to {total:.1%}, not 100%")
+    measures: dict[str, int] = {}
+    for index, k in enumerate(plan.kpis):
+        cell = lambda field, i=index: w.cell("objectives", i, field)  # noqa: E731
+        if k.amber > k.green:
+            r.error(sheet, cell("amber"), "the amber threshold is above the green threshold", f"{k.amber:.0%}")
+        if k.measure in measures:
+            r.error(sheet, cell("measure"), f"two KPIs use the same measure (see {w.cell('objectives', measures[k.measure], 'measure')})",
+                    k.measure)
+        measures.setdefault(k.measure, index)
+        if k.type == "sum":
+            if k.measure and k.measure not in SUM_MEASURES:
+                r.error(sheet, cell("measure"), "a sum KPI must measure sell-out units or value", k.measure)
+            if k.hq_target is None:
+                r.error(sheet, cell("hq_target"), "a sum KPI needs an HQ target")
+            if not k.basis:
+                r.error(sheet, cell("basis"), "a sum KPI needs an allocation basis")
+            if k.min_growth is not None and k.max_growth is not None and k.min_growth > k.max_growth:
+                r.error(sheet, cell("min_growth"), "min growth is above max growth", f"{k.min_growth:.0%}")
+        elif k.type == "rate":
+            if k.measure and k.measure not in RATE_MEASURES:
+                r.error(sheet, cell("measure"), "a rate KPI must measure a rate (share or execution)", k.measure)
+            for tier in TIERS:
+                if k.tier_target(tier) is None:
+                    r.error(sheet, cell(f"target_{tier.lower()}"), f"a rate KPI needs a target for tier {tier}")
+        if k.cap < 1:
+            r.warn(sheet, cell("cap"), "a cap below 100% means no store can reach full marks", f"{k.cap:.0%}")
+        if k.group == "execution" and k.measure in SUM_MEASURES:
+            r.error(sheet, cell("group"), "sell-out is a result, not execution", k.group)
+
+
+def _feasibility(plan: Plan, r: PlanReader, w: _Where) -> None:
+    """The HQ target of each sum KPI must fit within the stores' growth caps."""
+    stores = plan.active_stores
+    weeks = len(plan.weeks)
+    if not stores or not weeks:
+        return
+    for index, k in enumerate(plan.kpis):
+        if k.type != "sum" or k.hq_target is None or k.measure not in SUM_MEASURES:
+            continue
+        base = sum((s.base_units if k.measure == "units" else s.base_value) for s in stores) * weeks
+        cell = w.cell("objectives", index, "hq_target")
+        if k.max_growth is not None and base * (1 + k.max_growth) < k.hq_target - 0.5:
+            r.error(w.sheet("objectives"), cell, f"the HQ target needs {k.hq_target / base - 1:+.0%} growth but max "
+                    f"growth allows at most {base * (1 + k.max_growth):,.0f}", k.hq_target)
+        if k.min_growth is not None and base * (1 + k.min_growth) > k.hq_target + 0.5:
+            r.error(w.sheet("objectives"), cell, f"the HQ target is below what min growth requires "
+                    f"({base * (1 + k.min_growth):,.0f})", k.hq_target)
+        if base and not -0.5 <= k.hq_target / base - 1 <= 1.0:
+            r.warn(w.sheet("objectives"), cell, f"the HQ target means {k.hq_target / base - 1:+.0%} vs baseline",
+                   k.hq_target)
+
+
+def _programs(plan: Plan, r: PlanReader, w: _Where) -> None:
+    sheet = w.sheet("programs")
+    regions = {s.region.casefold() for s in plan.stores}
+    kpis = {k.id for k in plan.kpis}
+    needs = {n.id for n in plan.needs}
+    acc = plan.account
+    for index, p in enumerate(plan.programs):
+        cell = lambda field, i=index: w.cell("programs", i, field)  # noqa: E731
+        if p.start and p.end and p.start > p.end:
+            r.error(sheet, cell("end"), "the program ends before it starts", p.end)
+        elif p.start and p.end and acc.period_start and acc.period_end and \
+                (p.end < acc.period_start or p.start > acc.period_end):
+            r.warn(sheet, cell("start"), "the program is outside the plan period and applies to no store")
+        for tier in p.tiers:
+            if tier not in TIERS:
+                r.error(sheet, cell("tiers"), f"unknown store tier '{tier}' (use A, B, C)", tier)
+        for region in p.regions:
+            if regions and region.casefold() not in regions:
+                r.error(sheet, cell("regions"), f"unknown region '{region}': no store is in it", region)
+        if p.kpi and p.kpi not in kpis:
+            r.error(sheet, cell("kpi"), "unknown KPI ID", p.kpi)
+        if p.need and needs and p.need not in needs:
+            r.error(sheet, cell("need"), "unknown need ID", p.need)
+
+
+def _needs(plan: Plan, r: PlanReader, w: _Where) -> None:
+    programs = {p.id for p in plan.programs}
+    for index, n in enumerate(plan.needs):
+        for pid in n.answer:
+            if pid not in programs:
+                r.error(w.sheet("needs"), w.cell("needs", index, "answer"), "unknown program ID", pid)
+
+
+def _competition(plan: Plan, r: PlanReader, w: _Where) -> None:
+    sheet = w.sheet("competition")
+    mains = [i for i, c in enumerate(plan.competitors) if c.main]
+    if len(mains) > 1:
+        r.error(sheet, w.cell("competition", mains[1], "main"), "only one competitor can be the main competitor")
+    if plan.competitors and not mains:
+        r.warn(sheet, w.range("competition", "main"), "no main competitor is marked")
+    total = sum(c.share or 0 for c in plan.competitors)
+    if total > 1.0005:
+        r.error(sheet, w.range("competition", "share"), f"competitor shares add up to {total:.0%}, above 100%")
+    kpis = {k.id for k in plan.kpis}
+    for index, c in enumerate(plan.competitors):
+        if c.kpi and c.kpi not in kpis:
+            r.error(sheet, w.cell("competition", index, "kpi"), "unknown KPI ID", c.kpi)
+
+
+def _calendar(plan: Plan, r: PlanReader, w: _Where) -> None:
+    sheet = w.sheet("calendar")
+    if not plan.weeks:
+        if "calendar" in r.tables:
+            r.error(sheet, "A2", "the calendar has no weeks")
+        return
+    dated = []
+    for index, wk in enumerate(plan.weeks):
+        if wk.season_weight is not None and wk.season_weight <= 0:
+            r.error(sheet, w.cell("calendar", index, "season_weight"), "the season weight must be above 0",
+                    wk.season_weight)
+        if wk.start and wk.end:
+            if wk.start > wk.end:
+                r.error(sheet, w.cell("calendar", index, "end"), "the week ends before it starts", wk.end)
+                continue
+            dated.append((wk.start, wk.end, index))
+    dated.sort()
+    for (_s1, e1, i1), (s2, _e2, i2) in zip(dated, dated[1:]):
+        if s2 <= e1:
+            r.error(sheet, w.cell("calendar", i2, "start"), f"the week overlaps the week at {w.cell('calendar', i1, 'start')}", s2)
+        elif (s2 - e1).days > 1:
+            r.error(sheet, w.cell("calendar", i2, "start"), f"gap of {(s2 - e1).days - 1} day(s) after the week at "
+                    f"{w.cell('calendar', i1, 'end')}", s2)
+    acc = plan.account
+    if dated and acc.period_start and acc.period_end and (dated[0][0] > acc.period_start or dated[-1][1] < acc.period_end):
+        r.warn(sheet, w.range("calendar", "start"), "the weeks do not cover the whole plan period")
+    indexes = [i for *_, i in dated]
+    if indexes != sorted(indexes):
+        r.warn(sheet, w.range("calendar", "start"), "weeks are not in date order")

@@ -1,0 +1,319 @@
+"""The review stage: scorecards computed from the store tabs' inputs and written into the workbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kam_xl.book import Book
+from kam_xl.errors import KamError
+from kam_xl.lang.words import ENUMS, enum_label
+from kam_xl.metrics.allocation import allocate_plan
+from kam_xl.metrics.flags import flags
+from kam_xl.metrics.measures import Targets, WeekData, store_metrics, week_data
+from kam_xl.metrics.rollup import GROUPINGS, next_period, rollup, store_ranks
+from kam_xl.model.entries import (
+    FIELD_KIND,
+    Entries,
+    StoreEntries,
+    build_entries,
+    enum_kind,
+    field_kind,
+)
+from kam_xl.model.parsing import ParseError, parse_date
+from kam_xl.model.plan import Plan
+from kam_xl.plan.load import plan_of
+from kam_xl.progress import Progress
+from kam_xl.reviewing.account_sheet import account_sheet
+from kam_xl.reviewing.scorecards import next_period_sheet, problems_sheet, rollup_sheet, store_sheet
+from kam_xl.reviewing.summary import account_summary, account_weeks
+from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.storetabs.find import existing_tabs, read_tab_entries
+from kam_xl.storetabs.layout import ACTION_ROWS
+from kam_xl.storetabs.meta import Meta, read_meta
+from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.spec import SheetSpec
+
+MAX_LISTED = 20  # unreadable cells listed one by one in the warnings
+NUMBER_FIELDS = frozenset(name for name, kind in FIELD_KIND.items() if kind == "number")
+
+
+@dataclass
+class ReviewResult:
+    """What review computed, as plain data: frames indexed by their key and a JSON-able summary."""
+
+    language: str
+    as_of_week: int  # A: the review week 1..n (0 when nothing is entered)
+    as_of_week_id: str | None
+    computed_at: str  # ISO date-time
+    stores: pd.DataFrame  # one row per store: every metric, rank_in_sr/region/account, flag_count
+    rollups: dict[str, pd.DataFrame]  # "sr_id", "region", "store_tier", "account" -> one row per group
+    flags: pd.DataFrame  # one row per flag (kam_xl.flags.FLAG_COLUMNS)
+    next_period: pd.DataFrame  # per store: <kpi>_current/_forecast/_suggested, share_gap_units
+    weeks: pd.DataFrame  # the account's weekly units: target, actual, reporting target, attainment, stores
+    summary: dict  # the account summary (headline numbers), JSON-able
+    warnings: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)  # the scorecard sheets written
+    book: Path | None = None
+    backup: Path | None = None
+
+
+def review(path: str | Path, as_of: object = None, progress: Progress | None = None) -> ReviewResult:
+    """Compute the scorecards of the HQ workbook at `path` and write them into it (atomically, with a backup)."""
+    result = review_book(FileBook(path, progress), as_of, progress)
+    result.book = Path(path)
+    return result
+
+
+def review_book(book: Book, as_of: object = None, progress: Progress | None = None,
+                computed_at: datetime | None = None) -> ReviewResult:
+    """Read the plan and the store tabs of a Book, compute every metric and write the scorecard sheets.
+
+    `as_of` is a week id ("2026-W45"), a week number of the plan (1..n) or a date (the week holding
+    it); by default the last week with anything entered. Only the scorecard sheets are written.
+    """
+    inputs = read_inputs(book, progress, as_of)
+    result = compute_review(inputs.plan, inputs.targets, inputs.entries, inputs.week, computed_at)
+    result.warnings = inputs.warnings
+    write_review(book, inputs, result)
+    return result
+
+
+@dataclass
+class ReviewInputs:
+    """What review reads from a workbook: the plan, its targets, the entries, warnings, where tabs start."""
+
+    plan: Plan
+    targets: Targets
+    entries: Entries
+    warnings: list[str]
+    first_tab: str
+    week: int | None = None  # the as-of week asked for (None: the last week with anything entered)
+
+
+def read_inputs(book: Book, progress: Progress | None = None, as_of: object = None) -> ReviewInputs:
+    """The plan, its targets and the active stores' entries; a wrong `as_of` fails before the tabs are read."""
+    plan = plan_of(book)
+    week = week_position(plan, as_of)
+    entries, warnings, first_tab = read_store_entries(book, plan, progress)
+    return ReviewInputs(plan, Targets.from_allocation(allocate_plan(plan)), entries, warnings, first_tab, week)
+
+
+def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult) -> None:
+    """Put the scorecard sheets (replacing earlier ones) after the plan sheets, before the store tabs; save."""
+    specs = scorecard_sheets(inputs.plan, result)
+    for spec in specs:
+        book.put_sheet(spec)
+    result.sheets = [spec.title for spec in specs]
+    result.backup = book.save(order=result.sheets, before=inputs.first_tab)
+
+
+def compute_review(plan: Plan, targets: Targets, entries: Entries, as_of: object = None,
+                   computed_at: datetime | None = None) -> ReviewResult:
+    """Every number of the review (docs/metrics.md) for the entries, with nothing read or written."""
+    week = week_position(plan, as_of)
+    data = week_data(plan, entries, week)
+    table = store_metrics(plan, targets, entries, week, data=data)
+    found = flags(plan, targets, entries, table, week, data=data)
+    stores = table.join(store_ranks(table, plan))
+    stores["flag_count"] = found["store_id"].value_counts().reindex(stores.index, fill_value=0).to_numpy(dtype=float)
+    rollups = {by: _with_flag_counts(rollup(table, plan, by), stores, by) for by in GROUPINGS}
+    rollups["sr_id"].insert(0, "sr_name", stores.groupby("sr_id", sort=False)["sr_name"].first())
+    weeks = account_weeks(plan, targets, data)
+    proposal = next_period(plan, targets, table)
+    at = (computed_at or datetime.now()).isoformat(timespec="seconds")
+    result = ReviewResult(plan.language, data.review_week, _week_id(plan, data), at, stores, rollups, found,
+                          proposal, weeks, {})
+    result.summary = account_summary(plan, result)
+    return result
+
+
+def _with_flag_counts(frame: pd.DataFrame, stores: pd.DataFrame, by: str) -> pd.DataFrame:
+    keys = stores[by] if by in stores.columns else pd.Series(frame.index[0], index=stores.index)
+    frame["flag_count"] = stores["flag_count"].groupby(keys.to_numpy()).sum().reindex(frame.index).to_numpy()
+    return frame
+
+
+def _week_id(plan: Plan, data: WeekData) -> str | None:
+    return plan.weeks[data.review_week - 1].id if data.review_week else None
+
+
+# ---------------------------------------------------------------------------
+# --as-of
+# ---------------------------------------------------------------------------
+
+
+def week_position(plan: Plan, as_of: object) -> int | None:
+    """The plan week (1..n) of `as_of`: a week id ("2026-W45"), a week number, or a date in the week."""
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return None
+    weeks = plan.weeks
+    number = _week_number(as_of)
+    if number is not None:
+        if 1 <= number <= len(weeks):
+            return number
+        raise KamError(f"--as-of {as_of}: the plan's weeks are numbered 1 to {len(weeks)}")
+    wanted = str(as_of).strip().casefold()
+    for position, week in enumerate(weeks, start=1):
+        if week.id.casefold() == wanted:
+            return position
+    day = _as_date(as_of, plan)
+    for position, week in enumerate(weeks, start=1):
+        if week.start <= day <= week.end:
+            return position
+    raise KamError(f"--as-of {as_of}: {day} is outside the plan's weeks ({weeks[0].start} to {weeks[-1].end})")
+
+
+def _week_number(as_of: object) -> int | None:
+    if isinstance(as_of, bool):
+        return None
+    if isinstance(as_of, (int, np.integer)):
+        return int(as_of)
+    text = str(as_of).strip()
+    return int(text) if text.isdigit() and len(text) <= 3 else None
+
+
+def _as_date(as_of: object, plan: Plan) -> date:
+    try:
+        day = parse_date(as_of)
+    except ParseError:
+        day = None
+    if day is None:
+        raise KamError(f"--as-of {as_of}: give a week id such as {plan.weeks[0].id}, a week number "
+                       f"1 to {len(plan.weeks)} or a date (YYYY-MM-DD)")
+    return day
+
+
+# ---------------------------------------------------------------------------
+# Reading the store tabs
+# ---------------------------------------------------------------------------
+
+
+def read_store_entries(book: Book, plan: Plan, progress: Progress | None = None) -> tuple[Entries, list[str], str]:
+    """The active stores' entries, warnings about what could not be used, and the first store tab's name."""
+    meta = read_meta(book)
+    tabs = existing_tabs(book, meta)
+    if not tabs:
+        raise KamError("the workbook has no store tabs yet: run `kam generate BOOK` first")
+    typed = read_tab_entries(book, tabs, progress)
+    warnings = _plan_warnings(plan, meta, tabs)
+    unread = {sid: keys for sid, values in typed.items() if (keys := _unreadable(values))}
+    warnings += _unread_warnings(tabs, unread)
+    stores = plan.active_stores
+    per_store = {s.store_id: _readable(typed.get(s.store_id, {}), unread.get(s.store_id, ())) for s in stores}
+    programs = {s.store_id: [p.id for p in plan.programs_for(s)] for s in stores}
+    entries = build_entries(per_store, [w.id for w in plan.weeks], programs, ACTION_ROWS)
+    names = {name for name, _ in tabs.values()}
+    first_tab = next(name for name in book.sheet_names() if name in names)
+    return entries, warnings, first_tab
+
+
+def _unreadable(values: StoreEntries) -> list[tuple]:
+    """Keys whose value is not of the field's type (kept as typed by the reader, left out by review)."""
+    return [key for key, value in values.items()  # most values are plain numbers: checked before calling _fits
+            if not (type(value) is float and value >= 0 and key[-1] in NUMBER_FIELDS) and not _fits(key, value)]
+
+
+def _fits(key: tuple, value: object) -> bool:
+    kind = field_kind(key)
+    if kind == "number":
+        return isinstance(value, float) and value >= 0
+    if kind == "date":
+        return isinstance(value, date)
+    if kind == "yes_no":
+        return isinstance(value, bool)
+    if kind == "enum":
+        return value in ENUMS[enum_kind(key)]
+    return True
+
+
+def _readable(values: StoreEntries, unread) -> StoreEntries:
+    left_out = set(unread)
+    return {key: value for key, value in values.items() if key not in left_out} if left_out else values
+
+
+def _unread_warnings(tabs: dict, unread: dict[str, list]) -> list[str]:
+    lines = []
+    for store_id, keys in unread.items():
+        name, record = tabs[store_id]
+        cells = field_cells(record.cells)
+        lines += [f"{name}!{cells.get(key, '?')}: cannot be read as a {field_kind(key)}; left out of the review"
+                  for key in keys]
+    if len(lines) > MAX_LISTED:
+        lines = lines[:MAX_LISTED] + [f"... and {len(lines) - MAX_LISTED} more cells that cannot be read"]
+    return lines
+
+
+def _plan_warnings(plan: Plan, meta: Meta, tabs: dict) -> list[str]:
+    warnings = []
+    if meta.values.get("fingerprint") and meta.values["fingerprint"] != plan.fingerprint():
+        warnings.append("the plan changed after the store tabs were generated: run `kam generate BOOK` so the "
+                        "tabs show the targets the review uses")
+    missing = [s.store_id for s in plan.active_stores if s.store_id not in tabs]
+    if missing:
+        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        warnings.append(f"{len(missing)} active store(s) have no tab yet and count as not reporting "
+                        f"(run `kam generate BOOK`): {shown}")
+    return warnings
+
+
+def headline(summary: dict) -> list[tuple[str, str]]:
+    """The account's headline numbers in words (for `kam demo` and the command line)."""
+    kpis = {k["measure"]: k for k in summary["kpis"]}
+    facts = [("review as of", _as_of_words(summary)), ("score", _score_words(summary))]
+    for measure in ("units", "value"):
+        if measure in kpis:
+            facts.append((f"{measure} vs target to date", _attainment_words(kpis[measure])))
+    facts += [
+        ("share vs main competitor", f"{_pct(summary['share'])} vs {_pct(summary['competitor_share'])} "
+                                     f"({summary['competitor'] or 'main competitor'})"),
+        ("retailer's gain", _money(summary["retailer_gain"], summary["currency"])),
+        ("investment → ROI", f"{_money(summary['investment'], summary['currency'])} → {_pct(summary['roi'])}"),
+        ("stores per quadrant", " · ".join(f"{k.replace('_', ' ')} {n}" for k, n in summary["quadrants"].items())),
+        ("relationship", f"{_level(summary['relationship']['evidence'])} (target "
+                         f"{_level(summary['relationship']['target'])})"),
+        ("problems flagged", str(sum(summary["flags"].values()))),
+    ]
+    return facts
+
+
+def _as_of_words(summary: dict) -> str:
+    if not summary["as_of_week"]:
+        return "no entries yet"
+    return f"{summary['as_of_week_id']} (week {summary['as_of_week']} of {summary['weeks']})"
+
+
+def _score_words(summary: dict) -> str:
+    score = summary["score"]
+    return "no score yet" if score is None else f"{score:.1f} ({summary['score_rag']})"
+
+
+def _attainment_words(kpi: dict) -> str:
+    return f"{_pct(kpi['attainment'])} ({kpi['rag'] or 'no data'})"
+
+
+def _level(key: str | None) -> str:
+    return enum_label("relationship", key, "en") if key else "none"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _money(value: float | None, currency: str) -> str:
+    return "–" if value is None else f"{currency} {value:,.0f}"
+
+
+def scorecard_sheets(plan: Plan, result) -> list[SheetSpec]:
+    """Every sheet review writes, in workbook order."""
+    return [
+        account_sheet(plan, result),
+        store_sheet(plan, result),
+        *(rollup_sheet(plan, result, by) for by in ("sr_id", "region", "store_tier")),
+        problems_sheet(plan, result),
+        next_period_sheet(plan, result),
+    ]

@@ -1,0 +1,165 @@
+"""The generate stage: one plan tab per store, refreshed in place, keeping every value typed before."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from kam_xl.book import Book
+from kam_xl.errors import KamError
+from kam_xl.lang.texts import tab_text
+from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
+from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
+from kam_xl.model.plan import Plan, Store
+from kam_xl.plan.load import plan_of
+from kam_xl.progress import Progress, every
+from kam_xl.storetabs.find import existing_tabs, read_tab_entries, system_sheet_names
+from kam_xl.storetabs.layout import (
+    ACTION_ROWS,
+    LAYOUT_VERSION,
+    STATUS_CELL,
+    KpiTarget,
+    TabContext,
+    build_tab,
+)
+from kam_xl.storetabs.meta import TabRecord, meta_sheet, new_meta, read_meta
+from kam_xl.storetabs.names import tab_names
+from kam_xl.xlsx.filebook import FileBook
+
+
+@dataclass
+class GenerateResult:
+    book: Path | None
+    written: list[str] = field(default_factory=list)  # store ids whose tab was (re)built
+    kept_inactive: list[str] = field(default_factory=list)  # store ids that left the plan, tab kept
+    removed: list[str] = field(default_factory=list)  # store ids whose empty tab was removed
+    renamed: dict[str, tuple[str, str]] = field(default_factory=dict)  # store id -> (old, new) tab name
+    backup: Path | None = None
+
+
+def layout_keys(plan: Plan, store: Store) -> set[FieldKey]:
+    """The input fields the store's tab will have."""
+    keys: set[FieldKey] = {("agreed",), ("comment", "sr"), ("comment", "manager")}
+    keys |= {("week", w.id, f) for w in plan.weeks for f in WEEK_FIELDS}
+    keys |= {("program", p.id, f) for p in plan.programs_for(store) for f in PROGRAM_FIELDS}
+    keys |= {("action", n, f) for n in range(1, ACTION_ROWS + 1) for f in ACTION_FIELDS}
+    return keys
+
+
+class StoreTargets:
+    """Each store's KPI targets with their trace and week targets, looked up once per plan."""
+
+    def __init__(self, plan: Plan, allocation: Allocation):
+        self.plan, self.lang = plan, plan.language
+        self.rows = {k.id: allocation.kpis[k.id].to_dict("index") for k in plan.kpis if k.id in allocation.kpis}
+        self.weeks = {}
+        for k in plan.kpis:
+            if k.id in allocation.weeks and k.measure not in self.weeks:
+                frame = allocation.weeks[k.id]
+                self.weeks[k.measure] = dict(zip(frame.index, frame.to_numpy(dtype=float).tolist()))
+        self.rates = {k: series.to_dict() for k, series in allocation.rate_targets.items()}
+
+    def targets(self, store: Store) -> tuple[KpiTarget, ...]:
+        out = []
+        for kpi in self.plan.kpis:
+            row = self.rows.get(kpi.id, {}).get(store.store_id)
+            if row is not None:
+                out.append(KpiTarget(kpi, float(row["target"]), explain(row, self.lang), float(row["weight"]),
+                                     float(row["share"]), str(row["bound"] or "")))
+            else:
+                value = self.rates.get(kpi.id, {}).get(store.store_id)
+                value = None if value is None or value != value else float(value)
+                out.append(KpiTarget(kpi, value, tab_text("tier_target", self.lang).format(tier=store.store_tier)))
+        return tuple(out)
+
+    def week_targets(self, store: Store) -> dict[str, list[float]]:
+        return {measure: by_store[store.store_id] for measure, by_store in self.weeks.items()}
+
+
+def tab_context(plan: Plan, targets: StoreTargets, store: Store, tab: str, entries: StoreEntries) -> TabContext:
+    keys = layout_keys(plan, store)
+    retired = [(key, value) for key, value in entries.items() if key not in keys]
+    main = plan.main_competitor
+    return TabContext(store, tab, plan.language, plan.account, targets.targets(store), targets.week_targets(store),
+                      plan.weeks, plan.programs_for(store), main.name if main else "", "", entries, retired)
+
+
+def tab_fingerprint(ctx: TabContext) -> str:
+    """A short hash of everything a tab is built from except what was typed into it."""
+    payload = repr((LAYOUT_VERSION, ctx.lang, ctx.store, ctx.account, ctx.targets, ctx.weeks, ctx.week_targets,
+                    ctx.programs, ctx.main_competitor))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+
+
+def generate(path: str | Path, sr: str | None = None, region: str | None = None,
+             progress: Progress | None = None) -> GenerateResult:
+    """Add or refresh the store tabs of the HQ workbook at `path` (atomically, with a backup)."""
+    book = FileBook(path, progress)
+    result = generate_tabs(book, sr=sr, region=region, progress=progress)
+    result.book = Path(path)
+    return result
+
+
+def generate_tabs(book: Book, sr: str | None = None, region: str | None = None,
+                  progress: Progress | None = None) -> GenerateResult:
+    """Add or refresh the store tabs of a Book; every value typed into a tab before is kept."""
+    plan = plan_of(book)
+    meta = read_meta(book)
+    tabs = existing_tabs(book, meta)
+    entries = read_tab_entries(book, tabs, progress)
+    allocation = allocate_plan(plan)
+    chosen = [s for s in plan.active_stores if (sr is None or s.sr_id == sr) and (region is None or s.region == region)]
+    if (sr or region) and not chosen:
+        raise KamError(f"no active store matches {'SR ' + sr if sr else ''}{' and ' if sr and region else ''}"
+                       f"{'region ' + region if region else ''}")
+    result = GenerateResult(None)
+    reserved = (set(book.sheet_names()) - {name for name, _ in tabs.values()}) | system_sheet_names()
+    names = tab_names([(s.store_id, s.name) for s in plan.active_stores], reserved=reserved,
+                      existing={sid: name for sid, (name, _) in tabs.items()})
+    active_ids = {s.store_id for s in plan.active_stores}
+    untouched, inactive, removed = [], [], []
+    for store_id, (name, record) in tabs.items():
+        if store_id in active_ids and any(s.store_id == store_id for s in chosen):
+            continue
+        if store_id in active_ids:
+            untouched.append(TabRecord(store_id, name, record.sr_id, record.status, record.fingerprint, record.cells))
+        elif entries.get(store_id):
+            inactive.append(TabRecord(store_id, name, record.sr_id, "inactive", record.fingerprint, record.cells))
+        else:
+            removed.append(name)
+            result.removed.append(store_id)
+    result.kept_inactive = [r.store_id for r in inactive]
+    book.remove_sheets([tabs[s.store_id][0] for s in chosen if s.store_id in tabs] + removed)
+    for record in inactive:
+        book.set_cells(record.tab, {STATUS_CELL: tab_text("inactive", plan.language)})
+    records = _write_tabs(book, plan, allocation, chosen, names, tabs, entries, result, progress)
+    order = {s.store_id: i for i, s in enumerate(plan.stores)}
+    all_records = sorted([*records.values(), *untouched], key=lambda r: order.get(r.store_id, 10**9)) + inactive
+    meta = new_meta(plan.language, plan.account.name, fingerprint=plan.fingerprint(),
+                    generated_at=datetime.now().isoformat(timespec="seconds"), role="hq")
+    meta.tabs = all_records
+    book.put_sheet(meta_sheet(meta))
+    result.backup = book.save(order=[r.tab for r in all_records])
+    return result
+
+
+def _write_tabs(book: Book, plan: Plan, allocation: Allocation, chosen: list[Store], names: dict[str, str],
+                tabs: dict, entries: dict, result: GenerateResult, progress: Progress | None) -> dict[str, TabRecord]:
+    records: dict[str, TabRecord] = {}
+    store_targets = StoreTargets(plan, allocation)
+    tick = every(progress, "writing store tabs", len(chosen))
+    for done, store in enumerate(chosen, start=1):
+        ctx = tab_context(plan, store_targets, store, names[store.store_id], entries.get(store.store_id, {}))
+        ctx.fingerprint = tab_fingerprint(ctx)
+        layout = build_tab(ctx)
+        book.put_sheet(layout.spec)
+        records[store.store_id] = TabRecord(store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint,
+                                            layout.cells)
+        old = tabs.get(store.store_id)
+        if old and old[0] != ctx.tab_name:
+            result.renamed[store.store_id] = (old[0], ctx.tab_name)
+        result.written.append(store.store_id)
+        tick(done)
+    return records

@@ -1,0 +1,101 @@
+"""The hidden _meta sheet: what kam_xl knows about a workbook and where every store tab's inputs are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kam_xl import __version__
+from kam_xl.errors import WorkbookError
+from kam_xl.lang.words import sheet_name
+from kam_xl.storetabs.cellmap import decode, encode
+from kam_xl.xlsx.read import cell_at
+from kam_xl.xlsx.spec import SheetSpec
+
+TEMPLATE_VERSION = 1
+TAB_HEADER = ("store_id", "tab", "sr_id", "status", "fingerprint", "cells")
+_NOTE = "kam_xl metadata: do not edit / 系统数据，请勿修改"
+
+
+@dataclass
+class TabRecord:
+    """One store tab: which store, its sheet name, SR, status, plan fingerprint and input cells."""
+
+    store_id: str
+    tab: str
+    sr_id: str
+    status: str  # "active" or "inactive"
+    fingerprint: str
+    cells: dict
+
+
+@dataclass
+class Meta:
+    values: dict[str, str] = field(default_factory=dict)
+    tabs: list[TabRecord] = field(default_factory=list)
+
+    def tab_for(self, store_id: str) -> TabRecord | None:
+        return next((t for t in self.tabs if t.store_id == store_id), None)
+
+    @property
+    def language(self) -> str:
+        return self.values.get("language", "en")
+
+
+def new_meta(lang: str, account: str, **values: object) -> Meta:
+    base = {"template_version": TEMPLATE_VERSION, "kam_xl_version": __version__, "language": lang,
+            "account": account}
+    base.update(values)
+    return Meta({k: "" if v is None else str(v) for k, v in base.items()})
+
+
+def meta_sheet(meta: Meta) -> SheetSpec:
+    """The _meta sheet (hidden): key/value rows, then one row per store tab."""
+    sheet = SheetSpec(sheet_name("meta", meta.language), role="meta", state="hidden",
+                      widths={1: 22, 2: 40, 3: 10, 4: 10, 5: 18, 6: 80})
+    sheet.set(1, 1, _NOTE, "note")
+    row = 2
+    for key, value in meta.values.items():
+        sheet.set(row, 1, key)
+        sheet.set(row, 2, value)
+        row += 1
+    row += 1
+    sheet.row_values(row, 1, TAB_HEADER, "label")
+    for record in meta.tabs:
+        row += 1
+        sheet.row_values(row, 1, [record.store_id, record.tab, record.sr_id, record.status, record.fingerprint,
+                                  encode(record.cells)])
+    return sheet
+
+
+def read_meta(book) -> Meta:
+    """The _meta of a Book (kam_xl.book); an empty Meta when the workbook has none."""
+    if "_meta" not in book.sheet_names():
+        return Meta()
+    grid = book.grid("_meta")
+    meta = Meta()
+    row = 2
+    while row <= len(grid) and cell_at(grid, row, 1) != TAB_HEADER[0]:
+        key = cell_at(grid, row, 1)
+        if key is not None:
+            value = cell_at(grid, row, 2)
+            meta.values[str(key)] = "" if value is None else _text(value)
+        row += 1
+    for line in range(row + 1, len(grid) + 1):
+        store_id = cell_at(grid, line, 1)
+        if store_id is None:
+            continue
+        try:
+            cells = decode(cell_at(grid, line, 6) or "")
+        except ValueError as exc:
+            raise WorkbookError(f"_meta!F{line}: the cell map of store {store_id} is damaged ({exc})") from None
+        meta.tabs.append(TabRecord(_text(store_id), _text(cell_at(grid, line, 2)), _text(cell_at(grid, line, 3)),
+                                   _text(cell_at(grid, line, 4)), _text(cell_at(grid, line, 5)), cells))
+    return meta
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

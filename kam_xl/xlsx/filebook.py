@@ -1,0 +1,106 @@
+"""FileBook: the Book protocol (kam_xl.book) on an .xlsx file.
+
+Values are read with python-calamine (in read-ahead threads: it releases the GIL); changes are made on
+the package's parts (kam_xl.xlsx.package) and written by one atomic save.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from kam_xl.progress import Progress
+from kam_xl.xlsx.package import Package
+from kam_xl.xlsx.read import open_book, read_grid
+from kam_xl.xlsx.spec import SheetSpec
+from kam_xl.xlsx.writer import SheetWriter
+
+
+class FileBook:
+    """An .xlsx file: values read with python-calamine, changes made on its parts, saved atomically."""
+
+    def __init__(self, path: str | Path, progress: Progress | None = None):
+        self.path = Path(path)
+        self.progress = progress
+        self._reader = open_book(self.path)
+        self._package: Package | None = None
+        self._writer: SheetWriter | None = None
+        self._grids: dict[str, list[list]] = {}
+        self._pending: dict[str, Future] = {}
+        self._pool: ThreadPoolExecutor | None = None  # read-ahead threads, each with its own reader
+        self._local = threading.local()
+
+    def sheet_names(self) -> list[str]:
+        return list(self._reader.sheet_names)
+
+    def grid(self, name: str) -> list[list]:
+        """The values of a sheet as saved on disk (changes made through this Book are not seen)."""
+        if name not in self._grids:
+            pending = self._pending.pop(name, None)
+            self._grids[name] = pending.result() if pending else read_grid(self._reader, name)
+        return self._grids[name]
+
+    def prefetch(self, names: list[str], threads: int = 2) -> None:
+        """Start reading these sheets' values in the background, in this order (python-calamine releases
+        the GIL, so the caller can work on the first sheets while the next ones are read)."""
+        wanted = [name for name in dict.fromkeys(names) if name not in self._grids and name not in self._pending]
+        if not wanted:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kam-read")
+        for name in wanted:
+            self._pending[name] = self._pool.submit(self._read_ahead, name)
+
+    def _read_ahead(self, name: str) -> list[list]:
+        if not hasattr(self._local, "reader"):
+            self._local.reader = open_book(self.path)  # one reader per thread
+        return read_grid(self._local.reader, name)
+
+    def forget(self, name: str) -> None:
+        """Drop a sheet's values read so far (reading thousands of tabs keeps memory flat)."""
+        self._grids.pop(name, None)
+        pending = self._pending.pop(name, None)
+        if pending:
+            pending.cancel()
+
+    @property
+    def package(self) -> Package:
+        if self._package is None:
+            self._package = Package.open(self.path)
+        return self._package
+
+    def put_sheet(self, spec: SheetSpec) -> None:
+        """Add the sheet, or replace the sheet of the same name (it goes where `save` says)."""
+        if self._writer is None:
+            self._writer = SheetWriter(self.package)
+        self._writer.add(spec)
+
+    def remove_sheets(self, names: list[str]) -> None:
+        if names:
+            self.package.remove_sheets(names)
+
+    def set_cells(self, sheet: str, values: dict[str, object]) -> dict[str, object]:
+        return self.package.set_cells(sheet, values)
+
+    def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
+        """Current values of some cells, changes through this Book included (a date comes as its serial)."""
+        return self.package.cell_values(sheet, refs) if refs else {}
+
+    def filled_cells(self, sheet: str) -> set[str]:
+        """The cells of a sheet that hold something now."""
+        return self.package.filled_cells(sheet)
+
+    def save(self, order: list[str] | None = None, before: str | None = None) -> Path | None:
+        """Write every change atomically (a timestamped backup is kept); returns the backup's path."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._writer is not None:
+            self._writer.finish(before=before, order=order)
+            self._writer = None
+        elif order:
+            self.package.reorder_sheets(order)
+        if self._package is None:
+            return None
+        return self._package.save(self.path)

@@ -1,0 +1,105 @@
+"""Writing SheetSpecs into a package: openpyxl makes the styles, sheetxml writes the sheets fast."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import Rule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.differential import DifferentialStyle
+
+from kam_xl.progress import Progress, every
+from kam_xl.xlsx import styles
+from kam_xl.xlsx.charts import chart_parts
+from kam_xl.xlsx.package import NewSheet, Package
+from kam_xl.xlsx.seeding import seed_workbook
+from kam_xl.xlsx.sheetxml import StyleIndex, sheet_xml
+from kam_xl.xlsx.spec import SheetSpec
+from kam_xl.xlsx.stylebook import StyleBook, new_workbook
+
+_PROBE = "kam_style_probe"
+_CELL_STYLE = re.compile(rb'<c r="[A-Z]+1"(?: s="(\d+)")?')
+_DXF = re.compile(rb'dxfId="(\d+)"')
+
+
+def _probe_styles(workbook: Workbook) -> None:
+    """A sheet with one cell per named style and one conditional format per differential style."""
+    sheet = workbook.create_sheet(_PROBE)
+    book = StyleBook(workbook)
+    cells = []
+    for key in styles.CELL:
+        cell = WriteOnlyCell(sheet, value=1)
+        if key != "text":
+            book.apply(cell, key)
+        cells.append(cell)
+    for row, (key, look) in enumerate(styles.DIFFERENTIAL.items(), start=1):
+        dxf = DifferentialStyle(font=Font(color=look["font"]) if look["font"] else None,
+                                fill=PatternFill(bgColor=look["fill"], fill_type="solid") if look["fill"] else None)
+        sheet.conditional_formatting.add(f"A{row}", Rule(type="expression", formula=[f'"{key}"="{key}"'], dxf=dxf))
+    sheet.append(cells)
+
+
+def _style_index(probe_xml: bytes) -> StyleIndex:
+    cell = [int(found or 0) for found in _CELL_STYLE.findall(probe_xml)]
+    dxf = [int(found) for found in _DXF.findall(probe_xml)]
+    return StyleIndex(dict(zip(styles.CELL, cell, strict=True)), dict(zip(styles.DIFFERENTIAL, dxf, strict=True)))
+
+
+def _styled_donor(host: Package | None) -> tuple[Package, StyleIndex]:
+    workbook = seed_workbook(host) if host is not None else new_workbook()
+    _probe_styles(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    donor = Package.open(buffer.getvalue())
+    return donor, _style_index(donor.sheet_xml(_PROBE))
+
+
+class SheetWriter:
+    """Adds sheets to a package one at a time (each spec becomes XML at once, so memory stays small)."""
+
+    def __init__(self, host: Package):
+        self.host = host
+        donor, self.index = _styled_donor(host)
+        host.adopt_styles(donor)
+        self.sheets: list[NewSheet] = []
+
+    def add(self, spec: SheetSpec) -> None:
+        related = chart_parts(spec) if spec.charts else ()
+        xml = sheet_xml(spec, self.index, "rId1" if related else None)
+        self.sheets.append(NewSheet(spec.title, xml, spec.state, related))
+
+    def finish(self, *, before: str | None = None, order: list[str] | None = None) -> None:
+        """Put the sheets into the package, replacing sheets of the same names."""
+        existing = set(self.host.sheet_names())
+        self.host.remove_sheets([sheet.name for sheet in self.sheets if sheet.name in existing])
+        self.host.add_sheets(self.sheets, before=before)
+        if order:
+            self.host.reorder_sheets(order)
+        self.host.set_calc_on_load()
+        self.sheets = []
+
+
+def write_sheets(host: Package, specs: list[SheetSpec], *, before: str | None = None,
+                 order: list[str] | None = None, progress: Progress | None = None) -> None:
+    """Add the sheets to `host`, replacing sheets of the same names; `order` sorts the named sheets."""
+    writer = SheetWriter(host)
+    tick = every(progress, "writing sheets", len(specs))
+    for done, spec in enumerate(specs, start=1):
+        writer.add(spec)
+        tick(done)
+    writer.finish(before=before, order=order)
+
+
+def new_package(specs: list[SheetSpec], progress: Progress | None = None) -> Package:
+    """A new workbook holding the sheets."""
+    workbook = new_workbook()
+    workbook.create_sheet("kam_placeholder")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    package = Package.open(buffer.getvalue())
+    write_sheets(package, specs, progress=progress)
+    package.remove_sheets(["kam_placeholder"])
+    return package
