@@ -154,7 +154,7 @@ def test_email_macro_saves_then_writes_the_cli_emails(files, monkeypatch, tmp_pa
     book = open_in_excel(tmp_path / "account.xlsx", "windows", monkeypatch)
     message = macros.email(book)
     assert book.saved == 1 and "nothing was sent" in message
-    cli = email_out.build_emails(files["reviewed"], tmp_path / "cli")
+    cli = batch.build_emails(files["reviewed"], tmp_path / "cli")
     made = sorted(p.relative_to(tmp_path / "account - e-mails").as_posix()
                   for p in (tmp_path / "account - e-mails").rglob("*.eml"))
     assert made and made == sorted(p.relative_to(tmp_path / "cli").as_posix() for p in (tmp_path / "cli").rglob("*.eml"))
