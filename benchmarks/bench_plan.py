@@ -9,14 +9,14 @@ from benchmarks.common import demo_book, timer
 
 
 def run(stores: int = 5000) -> dict:
-    from kam_xl.plan.workbook import validate_workbook
+    from kam_xl.plan.workbook import validate
 
     with tempfile.TemporaryDirectory() as folder:
         book = demo_book(Path(folder), stores)
         results: dict = {"stores": stores}
-        validate_workbook(book)  # warm up imports and file cache
+        validate(book)  # warm up imports and file cache
         with timer(results, "read_validate_s"):
-            problems = validate_workbook(book)
+            problems = validate(book)
         results["errors"] = sum(p.is_error for p in problems)
     return results
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from kam_xl import __version__
 from kam_xl.errors import KamError
-from kam_xl.plan.demo import DEFAULT_SEED, DEFAULT_STORES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,8 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("book", type=Path)
     init.add_argument("--lang", choices=("en", "zh"), default="en")
     init.add_argument("--demo", action="store_true", help="fill a realistic demo account")
-    init.add_argument("--stores", type=int, default=DEFAULT_STORES)
-    init.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    init.add_argument("--stores", type=int, help="demo: number of stores (default 120)")
+    init.add_argument("--seed", type=int, help="demo: random seed (same seed, same account)")
 
     validate = commands.add_parser("validate", help="check the plan; exit 1 if it has errors")
     validate.add_argument("book", type=Path)
@@ -67,9 +66,9 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the whole loop on a demo account")
     demo.add_argument("--out", type=Path, default=Path("kam-demo"))
-    demo.add_argument("--stores", type=int, default=DEFAULT_STORES)
+    demo.add_argument("--stores", type=int, help="number of stores (default 120)")
     demo.add_argument("--lang", choices=("en", "zh"), default="en")
-    demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    demo.add_argument("--seed", type=int, help="random seed (same seed, same account)")
     return parser
 
 
@@ -108,7 +107,7 @@ class Output:
 def cmd_init(args, out: Output) -> int:
     from kam_xl.plan.workbook import init_workbook
 
-    plan = init_workbook(args.book, lang=args.lang, demo=args.demo, stores=args.stores, seed=args.seed)
+    plan = init_workbook(args.book, lang=args.lang, demo=args.demo, **_given(args, "stores", "seed"))
     stores = len(plan.stores) if plan else 0
     out.say(f"Wrote {args.book} ({'demo account, ' + str(stores) + ' stores' if plan else 'empty template'}, {args.lang})")
     out.data({"book": str(args.book), "lang": args.lang, "stores": stores})
@@ -116,9 +115,9 @@ def cmd_init(args, out: Output) -> int:
 
 
 def cmd_validate(args, out: Output) -> int:
-    from kam_xl.plan.workbook import validate_workbook
+    from kam_xl.plan.workbook import validate
 
-    problems = validate_workbook(args.book)
+    problems = validate(args.book)
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     for problem in errors + warnings:
@@ -172,7 +171,7 @@ def cmd_collect(args, out: Output) -> int:
     if report.backup:
         out.say(f"  backup: {report.backup}")
     out.data(report.as_dict())
-    return 1 if any(f.status == "refused" or f.rejected for f in report.files) else 0
+    return report.exit_code
 
 
 def cmd_review(args, out: Output) -> int:
@@ -214,10 +213,10 @@ def cmd_email(args, out: Output) -> int:
 
 
 def cmd_demo(args, out: Output) -> int:
-    from kam_xl.simulation.run import run_demo
+    from kam_xl.simulation.run import demo
 
     with out.progress() as progress:
-        result = run_demo(args.out, stores=args.stores, lang=args.lang, seed=args.seed, progress=progress)
+        result = demo(args.out, lang=args.lang, progress=progress, **_given(args, "stores", "seed"))
     out.say(f"[bold]kam_xl demo in {result.folder}[/]")
     for what, path in result.made:
         out.say(f"  {what}: {path}")
@@ -230,6 +229,11 @@ def cmd_demo(args, out: Output) -> int:
     out.data({"folder": str(result.folder), "made": {w: str(p) for w, p in result.made},
               "facts": dict(result.facts)})
     return 0
+
+
+def _given(args, *names: str) -> dict:
+    """The options the person gave (the library's defaults stand for the others)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def _escape(text: str) -> str:

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from kam_xl.errors import AllocationError
 from kam_xl.metrics.allocation import (
     Allocation,
+    allocate,
     allocate_kpi,
     allocate_plan,
-    allocate_total,
     explain,
     largest_remainder,
     store_weights,
@@ -170,7 +170,7 @@ TIER_WEIGHTS = pd.Series([1.2, 1.0, 0.8], index=["S1", "S2", "S3"])
 def test_redistribution_one_store_at_max():
     # max growth +100%: caps 200 / 800 / 1000. Raw 600 / 500 / 400: S1 is held at 200,
     # the 400 excess goes to S2 and S3 in proportion 1.0 : 0.8 -> 722.2 and 577.8.
-    result = allocate_total(1500, TIER_WEIGHTS, upper=[200, 800, 1000])
+    result = allocate(1500, TIER_WEIGHTS, upper=[200, 800, 1000])
     assert result["raw"].tolist() == pytest.approx([600, 500, 400])
     assert targets(result) == {"S1": 200, "S2": 722, "S3": 578}
     assert result["bound"].tolist() == ["max", "", ""]
@@ -179,7 +179,7 @@ def test_redistribution_one_store_at_max():
 def test_redistribution_cascades():
     # 1950: S1 held at 200; 1750 over 1.0 : 0.8 gives S2 972 > 800, so S2 is held at 800
     # too, and S3 takes the rest: 950.
-    result = allocate_total(1950, TIER_WEIGHTS, upper=[200, 800, 1000])
+    result = allocate(1950, TIER_WEIGHTS, upper=[200, 800, 1000])
     assert targets(result) == {"S1": 200, "S2": 800, "S3": 950}
     assert result["bound"].tolist() == ["max", "max", ""]
 
@@ -187,7 +187,7 @@ def test_redistribution_cascades():
 def test_redistribution_min_caps():
     # min growth 0: floors 100 / 400 / 500. Raw 480 / 400 / 320: S3 is raised to 500; the
     # other 700 split 1.2 : 1.0 gives S2 318 < 400, so S2 is raised to 400; S1 gets 300.
-    result = allocate_total(1200, TIER_WEIGHTS, lower=[100, 400, 500])
+    result = allocate(1200, TIER_WEIGHTS, lower=[100, 400, 500])
     assert targets(result) == {"S1": 300, "S2": 400, "S3": 500}
     assert result["bound"].tolist() == ["", "min", "min"]
 
@@ -205,13 +205,13 @@ def test_caps_from_plan_growth():
 def test_float_noise_in_caps_does_not_cost_a_unit():
     # 1000 * 1.1 == 1100.0000000000002: the integer bounds must still be [1100, 1100]
     w = pd.Series([1.0, 1.0])
-    result = allocate_total(2200, w, lower=[1000 * 1.1] * 2, upper=[1000 * 1.1] * 2)
+    result = allocate(2200, w, lower=[1000 * 1.1] * 2, upper=[1000 * 1.1] * 2)
     assert result["target"].tolist() == [1100, 1100]
 
 
 def test_infeasible_max_caps_message():
     with pytest.raises(AllocationError) as info:
-        allocate_total(2100, TIER_WEIGHTS, upper=[200, 800, 1000], label="KPI K1")
+        allocate(2100, TIER_WEIGHTS, upper=[200, 800, 1000], label="KPI K1")
     assert str(info.value) == (
         "KPI K1: the growth caps allow at most 2,000 in total but the HQ target is 2,100; "
         "raise max growth or lower the target"
@@ -220,22 +220,22 @@ def test_infeasible_max_caps_message():
 
 def test_infeasible_min_caps_message():
     with pytest.raises(AllocationError, match=r"KPI K1: .*at least 1,000 .* HQ target is 900"):
-        allocate_total(900, TIER_WEIGHTS, lower=[100, 400, 500], label="KPI K1")
+        allocate(900, TIER_WEIGHTS, lower=[100, 400, 500], label="KPI K1")
 
 
 def test_all_zero_weights_is_an_error():
     with pytest.raises(AllocationError, match="weights are zero"):
-        allocate_total(100, pd.Series([0.0, 0.0]))
-    assert allocate_total(0, pd.Series([0.0, 0.0]))["target"].tolist() == [0, 0]
+        allocate(100, pd.Series([0.0, 0.0]))
+    assert allocate(0, pd.Series([0.0, 0.0]))["target"].tolist() == [0, 0]
 
 
 def test_zero_weight_stores_cannot_absorb_excess():
     with pytest.raises(AllocationError, match="at most 10"):
-        allocate_total(100, pd.Series([1.0, 0.0]), upper=[10, 1000])
+        allocate(100, pd.Series([1.0, 0.0]), upper=[10, 1000])
 
 
 def test_total_is_rounded_half_up():
-    assert allocate_total(10.5, pd.Series([1.0, 1.0]))["target"].sum() == 11
+    assert allocate(10.5, pd.Series([1.0, 1.0]))["target"].sum() == 11
 
 
 # ---------------------------------------------------------------------------
@@ -338,7 +338,7 @@ totals = st.one_of(st.integers(0, 10**9), st.floats(0, 1e9))
 @FAST
 @given(weight_lists, totals)
 def test_allocation_sums_to_hq_target(weights, total):
-    result = allocate_total(total, pd.Series(weights))
+    result = allocate(total, pd.Series(weights))
     assert result["target"].sum() == math.floor(total + 0.5)
     assert (result["target"] >= 0).all()
     assert (abs(result["target"] - result["raw"]) < 1).all()
@@ -376,20 +376,20 @@ def _feasible(total, lo, hi) -> bool:
 def test_caps_respected_or_error(problem):
     weights, total, lower, upper, lo, hi = problem
     if _feasible(total, lo, hi):
-        result = allocate_total(total, weights, lower, upper)
+        result = allocate(total, weights, lower, upper)
         got = result["target"].to_numpy()
         assert got.sum() == total
         assert (got >= lo).all() and (got <= hi).all()
     else:
         with pytest.raises(AllocationError):
-            allocate_total(total, weights, lower, upper)
+            allocate(total, weights, lower, upper)
 
 
 @FAST
 @given(capped_problems(feasible=True))
 def test_feasible_caps_are_respected(problem):
     weights, total, lower, upper, lo, hi = problem
-    result = allocate_total(total, weights, lower, upper)
+    result = allocate(total, weights, lower, upper)
     got = result["target"].to_numpy()
     assert got.sum() == total
     assert (got >= lo).all() and (got <= hi).all()
@@ -403,7 +403,7 @@ def test_feasible_caps_are_respected(problem):
 def test_infeasible_caps_raise(problem):
     weights, total, lower, upper, _, _ = problem
     with pytest.raises(AllocationError):
-        allocate_total(total, weights, lower, upper, label="KPI K1")
+        allocate(total, weights, lower, upper, label="KPI K1")
 
 
 @FAST

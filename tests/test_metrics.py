@@ -15,13 +15,13 @@ from kam_xl.metrics.flags import flags
 from kam_xl.metrics.measures import (
     Targets,
     attainment,
-    capped_score,
     growth,
     quadrant,
     rag,
     relationship_level,
     roi,
     run_rate,
+    score,
     share,
     store_metrics,
 )
@@ -745,11 +745,11 @@ def test_rag_helper():
 
 def test_capped_score_helper():
     # (0.3×min(1.32, 1.2) + 0.5×0.5) / 0.8 × 100, the blank attainment left out
-    assert capped_score([1.32, None, 0.5], [0.3, 0.2, 0.5], [1.2, 1.2, 1.1]) == pytest.approx(76.25)
-    assert capped_score([None, None], [0.5, 0.5], [1, 1]) is None
-    assert capped_score([], [], []) is None
-    assert capped_score([1.0], [0.0], [1.2]) is None  # weights sum to 0
-    assert capped_score([1.5], [1.0], [None]) == pytest.approx(150.0)  # blank cap: no cap
+    assert score([1.32, None, 0.5], [0.3, 0.2, 0.5], [1.2, 1.2, 1.1]) == pytest.approx(76.25)
+    assert score([None, None], [0.5, 0.5], [1, 1]) is None
+    assert score([], [], []) is None
+    assert score([1.0], [0.0], [1.2]) is None  # weights sum to 0
+    assert score([1.5], [1.0], [None]) == pytest.approx(150.0)  # blank cap: no cap
 
 
 def test_run_rate_helper():

@@ -10,7 +10,7 @@ from kam_xl.plan.demo import demo_plan
 from kam_xl.plan.load import load_plan, read_plan
 from kam_xl.plan.schema import TABLES
 from kam_xl.plan.sheets import UDF_MODULE
-from kam_xl.plan.workbook import init_workbook, validate_workbook
+from kam_xl.plan.workbook import init_workbook, validate
 
 LANGS = ("en", "zh")
 
@@ -24,7 +24,7 @@ def test_demo_round_trip(demo_book_factory, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_demo_plan_has_no_problems(demo_book_factory, lang):
-    problems = validate_workbook(demo_book_factory(lang, 120))
+    problems = validate(demo_book_factory(lang, 120))
     assert [str(p) for p in problems if p.is_error] == []
 
 
@@ -62,7 +62,7 @@ def test_demo_is_realistic(stores):
 def test_empty_template_needs_filling(tmp_path):
     path = tmp_path / "empty.xlsx"
     init_workbook(path, lang="zh")
-    problems = validate_workbook(path)
+    problems = validate(path)
     assert any(p.is_error for p in problems)
     messages = " ".join(str(p) for p in problems)
     assert "门店" in messages  # the Stores sheet is named in Chinese

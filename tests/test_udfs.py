@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import kam_xl.excel.udfs as K
 from kam_xl.excel import selftest
 from kam_xl.metrics import measures as metrics
-from kam_xl.metrics.allocation import allocate_plan, allocate_total
+from kam_xl.metrics.allocation import allocate, allocate_plan
 from kam_xl.plan.load import plan_of
 from kam_xl.plan.sheets import UDF_MODULE
 from kam_xl.xlsx.filebook import FileBook
@@ -154,9 +154,9 @@ def test_rag_and_quadrant_labels_in_both_languages():
 def test_score_equals_the_metric_engine():
     attainments, weights, caps = [[1.3], [0.8], [None], [1.0]], [[0.3], [0.2], [0.15], [0.35]], [[1.2], [1.2], [1.2], [None]]
     assert K.KAM_SCORE(attainments, weights, caps) == pytest.approx(
-        metrics.capped_score([1.3, 0.8, None, 1.0], [0.3, 0.2, 0.15, 0.35], [1.2, 1.2, 1.2, None]))
+        metrics.score([1.3, 0.8, None, 1.0], [0.3, 0.2, 0.15, 0.35], [1.2, 1.2, 1.2, None]))
     assert K.KAM_SCORE(attainments, weights) == pytest.approx(
-        metrics.capped_score([1.3, 0.8, None, 1.0], [0.3, 0.2, 0.15, 0.35], [None] * 4))
+        metrics.score([1.3, 0.8, None, 1.0], [0.3, 0.2, 0.15, 0.35], [None] * 4))
     assert K.KAM_SCORE([None, None], [1, 1]) is None
     assert K.KAM_SCORE([1, 1], [1, 1, 1]).startswith("#VALUE! weights must be the same size")
     assert K.KAM_SCORE([1, 1], [1, "x"]).startswith("#VALUE! weights")
@@ -164,9 +164,9 @@ def test_score_equals_the_metric_engine():
 
 def test_allocate_shares_a_total_exactly_like_the_plan_allocation():
     weights = [[3.0], [2.0], [None], [5.0]]
-    expected = allocate_total(101, [3.0, 2.0, 5.0])["target"].tolist()
+    expected = allocate(101, [3.0, 2.0, 5.0])["target"].tolist()
     assert K.KAM_ALLOCATE(101, weights) == [[expected[0]], [expected[1]], [None], [expected[2]]] == [[30], [20], [None], [51]]
-    assert K.KAM_ALLOCATE(10, [[1.0, 1.0, 2.0]]) == [allocate_total(10, [1.0, 1.0, 2.0])["target"].tolist()]
+    assert K.KAM_ALLOCATE(10, [[1.0, 1.0, 2.0]]) == [allocate(10, [1.0, 1.0, 2.0])["target"].tolist()]
     capped = K.KAM_ALLOCATE(100, [[1], [1], [1]], [[None], [None], [None]], [[10], [None], [None]])
     assert capped == [[10], [45], [45]]
     assert K.KAM_ALLOCATE(100, [[1], [1]], [[60], [60]]).startswith("#NUM!")

@@ -1,1 +1,8 @@
-"""kam_xl.excel."""
+"""The same steps inside Excel through xlwings (its BSD part only); the only place xlwings is imported.
+
+xlbook.py        XlBook: the Book protocol on an open xlwings workbook
+macros.py        generate / split / collect / review / email on the open workbook (classic and Lite)
+kam_macros.bas   the VBA buttons (KamGenerate, KamSplit, KamCollect, KamReview, KamEmail)
+udfs.py          the KAM_… worksheet functions, thin wrappers over kam_xl.metrics
+selftest.py      builds workbooks/kam-udf-selftest.xlsx, which checks every UDF inside Excel
+"""

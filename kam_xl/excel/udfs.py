@@ -14,7 +14,7 @@ from kam_xl.excel.xlbook import XlBook
 from kam_xl.lang.texts import tab_text
 from kam_xl.lang.words import LANGUAGES, enum_label
 from kam_xl.metrics import measures as metrics
-from kam_xl.metrics.allocation import Allocation, allocate_plan, allocate_total
+from kam_xl.metrics.allocation import Allocation, allocate, allocate_plan
 from kam_xl.model.parsing import (
     ParseError,
     clean_text,
@@ -183,7 +183,7 @@ def KAM_SCORE(attainments, weights, caps=None):
     done = numbers(attainments, "attainments")
     weight = same_size(numbers(weights, "weights"), len(done), "weights")
     cap = same_size(numbers(caps, "caps"), len(done), "caps")
-    return metrics.capped_score(done, weight, cap)
+    return metrics.score(done, weight, cap)
 
 
 @xw.func(category=CATEGORY)
@@ -202,7 +202,7 @@ def KAM_ALLOCATE(total, weights, mins=None, maxs=None):
     lower = same_size(numbers(mins, "mins"), len(weight), "mins")
     upper = same_size(numbers(maxs, "maxs"), len(weight), "maxs")
     whole = single(total, "total")
-    shared = allocate_total(whole, pd.Series([weight[i] for i in given], index=given),
+    shared = allocate(whole, pd.Series([weight[i] for i in given], index=given),
                             _bounds(lower, given), _bounds(upper, given))
     out = [None] * len(weight)
     for i, amount in shared["target"].items():

@@ -66,6 +66,11 @@ class CollectReport:
     def written(self) -> int:
         return sum(f.new + f.changed for f in self.files)
 
+    @property
+    def exit_code(self) -> int:
+        """0 when every file merged cleanly; 1 when a file was refused or a value rejected (see the log)."""
+        return 1 if any(f.status == "refused" or f.rejected for f in self.files) else 0
+
     def as_dict(self) -> dict:
         return {"book": str(self.book) if self.book else None, "saved": self.saved,
                 "backup": str(self.backup) if self.backup else None, "written": self.written,

@@ -1,1 +1,5 @@
-"""kam_xl.lang."""
+"""English and Chinese: sheet names and list values (words.py), and every sentence kam_xl writes (texts.py).
+
+words.py   sheet names, list labels in both languages, matching a typed label back to its key
+texts.py   labels and texts of the HQ workbook, the store tabs, the review and the e-mails
+"""

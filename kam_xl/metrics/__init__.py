@@ -1,1 +1,9 @@
-"""kam_xl.metrics."""
+"""The one definition of every number (docs/metrics.md): pure functions over plain data and pandas.
+
+allocation.py  store and week targets from HQ targets (weights, growth caps, largest remainder), the trace
+measures.py    attainment, share, execution, ROI, score, RAG, quadrant… per store; the scalar forms the UDFs call
+rollup.py      store → SR → region → tier → account (sums summed, ratios recomputed), ranks, next period
+flags.py       the problems and opportunities a store shows (weeks behind, stock, ROI, stale data…)
+
+Nothing here reads or writes a workbook; the store-tab formulas, the UDFs and the review all follow it.
+"""

@@ -228,7 +228,7 @@ def _check_caps(total: int, w: np.ndarray, lo: np.ndarray, hi: np.ndarray, index
         )
 
 
-def allocate_total(total: float, weights, lower=None, upper=None, *, label: str = "") -> pd.DataFrame:
+def allocate(total: float, weights, lower=None, upper=None, *, label: str = "") -> pd.DataFrame:
     """Share `total` over the stores of `weights` in proportion to the weights, within caps.
 
     The total is rounded to a whole number; caps become whole numbers [ceil(lower),
@@ -358,7 +358,7 @@ def allocate_kpi(plan: Plan, kpi: Kpi) -> pd.DataFrame:
     weights = store_weights(stores, kpi, dict(plan.account.tier_factors), len(plan.weeks))
     lower = _growth_cap(weights["baseline"], kpi.min_growth)
     upper = _growth_cap(weights["baseline"], kpi.max_growth)
-    result = allocate_total(kpi.hq_target, weights["weight"], lower, upper, label=f"KPI {kpi.id}")
+    result = allocate(kpi.hq_target, weights["weight"], lower, upper, label=f"KPI {kpi.id}")
     total = _whole_total(kpi.hq_target)
     weight_total = float(weights["weight"].sum())
     share = weights["weight"] / weight_total if weight_total > 0 else weights["weight"] * 0.0

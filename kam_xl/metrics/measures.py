@@ -138,7 +138,7 @@ def rag(attainment, green: float = 1.0, amber: float = 0.9) -> str | None:
     return rags(np.array([_num(attainment)]), _num(green), _num(amber))[0]
 
 
-def capped_score(attainments, weights, caps) -> float | None:
+def score(attainments, weights, caps) -> float | None:
     """Σ w·min(a, cap) / Σ w × 100 over the attainments that are not blank."""
     a = np.array([_num(x) for x in attainments])
     w = np.array([_num(x) for x in weights])

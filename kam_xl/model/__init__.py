@@ -1,1 +1,8 @@
-"""kam_xl.model."""
+"""The plain data that travels between the stages.
+
+plan.py     Plan: the account plan in typed form (account, needs, KPIs, programs, stores, weeks)
+entries.py  what was typed into store tabs: field keys, per-field normalisation, Entries (DataFrames)
+parsing.py  reading what people really type (1,234 · １２３ · 12% · 是/否 · dates as text); ParseError
+
+Nothing here reads or writes a file.
+"""

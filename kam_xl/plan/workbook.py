@@ -26,7 +26,7 @@ def write_plan_workbook(path: str | Path, plan: Plan | None, lang: str) -> None:
     new_package(plan_sheets(plan, lang)).save(Path(path))
 
 
-def validate_workbook(path: str | Path) -> list[Problem]:
+def validate(path: str | Path) -> list[Problem]:
     """Every problem of the plan in the workbook (errors and warnings)."""
     _, problems, _ = read_plan(path)
     return problems

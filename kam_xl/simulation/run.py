@@ -9,7 +9,7 @@ from kam_xl.execution.collect import collect
 from kam_xl.execution.split import split
 from kam_xl.mail.batch import build_emails
 from kam_xl.plan.demo import DEFAULT_SEED, DEFAULT_STORES
-from kam_xl.plan.workbook import init_workbook, validate_workbook
+from kam_xl.plan.workbook import init_workbook, validate
 from kam_xl.progress import Progress
 from kam_xl.reviewing.run import headline, review
 from kam_xl.simulation.simulate import fill_sr_files
@@ -28,7 +28,7 @@ class DemoResult:
     collect_lines: list[str] = field(default_factory=list)
 
 
-def run_demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: str = "en",
+def demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: str = "en",
              seed: int = DEFAULT_SEED, progress: Progress | None = None) -> DemoResult:
     """Build the demo account in `out` and run the workflow on it."""
     folder = Path(out)
@@ -37,7 +37,7 @@ def run_demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: s
     book = folder / ("account.xlsx" if lang == "en" else "客户计划.xlsx")
     plan = init_workbook(book, lang=lang, demo=True, stores=stores, seed=seed)
     result.made.append(("HQ workbook (account plan)", book))
-    problems = validate_workbook(book)
+    problems = validate(book)
     errors = [p for p in problems if p.is_error]
     result.facts += [
         ("account", plan.account.name),
