@@ -21,10 +21,12 @@ demo: venv
 
 ## make test: lint and the whole test suite (LibreOffice tests skip only when soffice is missing outside CI)
 test: venv
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 -q
 
 lint: venv
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
 ## make templates: rebuild the committed workbooks in workbooks/ (empty templates, UDF self-test)

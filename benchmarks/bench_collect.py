@@ -21,10 +21,16 @@ def bench_plan(stores: int, srs: int):
     from kam_xl.plan.demo import demo_plan
 
     plan = demo_plan(stores)
-    shared = tuple(dataclasses.replace(s, active=True, sr_id=f"SR{i * srs // stores + 1:03d}",
-                                       sr_name=f"Rep {i * srs // stores + 1}",
-                                       sr_email=f"rep{i * srs // stores + 1}@example.com")
-                   for i, s in enumerate(plan.stores))
+    shared = tuple(
+        dataclasses.replace(
+            s,
+            active=True,
+            sr_id=f"SR{i * srs // stores + 1:03d}",
+            sr_name=f"Rep {i * srs // stores + 1}",
+            sr_email=f"rep{i * srs // stores + 1}@example.com",
+        )
+        for i, s in enumerate(plan.stores)
+    )
     return dataclasses.replace(plan, stores=shared)
 
 
@@ -78,24 +84,39 @@ def run(stores: int = 1000, srs: int = 50) -> dict:
         start = time.perf_counter()
         again = collect(book, files)
         second = time.perf_counter() - start
-        results = {"stores": stores, "srs": srs, "files": len(files), "values_typed": typed,
-                   "values_written": report.written, "calamine_s": round(floor, 3), "collect_s": round(first, 3),
-                   "ratio": round(first / floor, 2), "recollect_s": round(second, 3),
-                   "recollect_saved": again.saved, "hq_mb": round(book.stat().st_size / 1e6, 1)}
+        results = {
+            "stores": stores,
+            "srs": srs,
+            "files": len(files),
+            "values_typed": typed,
+            "values_written": report.written,
+            "calamine_s": round(floor, 3),
+            "collect_s": round(first, 3),
+            "ratio": round(first / floor, 2),
+            "recollect_s": round(second, 3),
+            "recollect_saved": again.saved,
+            "hq_mb": round(book.stat().st_size / 1e6, 1),
+        }
     results["meets_10s"] = results["collect_s"] <= TARGET_SECONDS
     results["meets_3x"] = results["ratio"] <= TARGET_RATIO
     return results
 
 
 def table(results: dict) -> str:
-    rows = [("stores / SR files", f"{results['stores']} / {results['files']}"),
-            ("values typed / written", f"{results['values_typed']:,} / {results['values_written']:,}"),
-            ("python-calamine read of the SR files", f"{results['calamine_s']:.2f} s"),
-            ("kam collect", f"{results['collect_s']:.2f} s ({results['ratio']:.1f}× the read)"),
-            ("kam collect again (nothing changes)", f"{results['recollect_s']:.2f} s, saved: "
-                                                    f"{results['recollect_saved']}"),
-            ("target ≤ 10 s / ≤ 3×", f"{'met' if results['meets_10s'] else 'NOT met'} / "
-                                     f"{'met' if results['meets_3x'] else 'NOT met'}")]
+    rows = [
+        ("stores / SR files", f"{results['stores']} / {results['files']}"),
+        ("values typed / written", f"{results['values_typed']:,} / {results['values_written']:,}"),
+        ("python-calamine read of the SR files", f"{results['calamine_s']:.2f} s"),
+        ("kam collect", f"{results['collect_s']:.2f} s ({results['ratio']:.1f}× the read)"),
+        (
+            "kam collect again (nothing changes)",
+            f"{results['recollect_s']:.2f} s, saved: {results['recollect_saved']}",
+        ),
+        (
+            "target ≤ 10 s / ≤ 3×",
+            f"{'met' if results['meets_10s'] else 'NOT met'} / {'met' if results['meets_3x'] else 'NOT met'}",
+        ),
+    ]
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
 

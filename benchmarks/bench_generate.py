@@ -57,8 +57,10 @@ def run_floor(stores: int) -> dict:
     results: dict = {"stores": stores, "cells": sum(len(s.cells) for s in specs)}
     with tempfile.TemporaryDirectory() as folder, timer(results, "xlsxwriter_s"):
         workbook = xlsxwriter.Workbook(str(Path(folder) / "floor.xlsx"))
-        formats = {key: workbook.add_format({"num_format": style.get("number_format", "General")})
-                   for key, style in styles.CELL.items()}
+        formats = {
+            key: workbook.add_format({"num_format": style.get("number_format", "General")})
+            for key, style in styles.CELL.items()
+        }
         for spec in specs:
             sheet = workbook.add_worksheet(spec.title)
             for (row, col), (value, style) in spec.cells.items():
@@ -81,4 +83,7 @@ if __name__ == "__main__":
     from benchmarks.common import in_child
 
     for n in (100, 1000, 5000):
-        print(in_child("bench_generate", "run_generate", stores=n), in_child("bench_generate", "run_floor", stores=n))
+        print(
+            in_child("bench_generate", "run_generate", stores=n),
+            in_child("bench_generate", "run_floor", stores=n),
+        )

@@ -38,11 +38,24 @@ def year_plan(stores: int, weeks: int):
         year, number, _ = monday.isocalendar()
         weight, note = demo_data.SEASON.get(number, (1.0, ("", "")))
         thursday = monday + timedelta(days=3)
-        calendar.append(Week(f"{year}-W{number:02d}", monday, monday + timedelta(days=6),
-                             f"{thursday.year}-{thursday.month:02d}", weight, note[0]))
+        calendar.append(
+            Week(
+                f"{year}-W{number:02d}",
+                monday,
+                monday + timedelta(days=6),
+                f"{thursday.year}-{thursday.month:02d}",
+                weight,
+                note[0],
+            )
+        )
     scale = weeks / len(plan.weeks)
     kpis = tuple(replace(k, hq_target=round(k.hq_target * scale, -2)) if k.is_sum else k for k in plan.kpis)
-    return replace(plan, weeks=tuple(calendar), kpis=kpis, account=replace(plan.account, period_end=calendar[-1].end))
+    return replace(
+        plan,
+        weeks=tuple(calendar),
+        kpis=kpis,
+        account=replace(plan.account, period_end=calendar[-1].end),
+    )
 
 
 def build_book(folder: Path, stores: int, weeks: int) -> Path:
@@ -80,10 +93,17 @@ def run(stores: int = 5000, weeks: int = 52, repeats: int = 3) -> dict:
         copies = [shutil.copy(built, Path(folder) / f"whole-{i}.xlsx") for i in range(repeats)]
         cpu = time.process_time()
         totals = seconds(lambda: review(copies.pop()), repeats)
-        results.update(compute_s=min(computed), compute_median_s=statistics.median(computed), total_s=min(totals),
-                       total_median_s=statistics.median(totals), total_cpu_s=round((time.process_time() - cpu) / repeats, 2),
-                       load=round(os.getloadavg()[0], 1), tabs=len(inputs.entries.stores),
-                       flags=len(result.flags), weekly_rows=len(inputs.entries.weekly))
+        results.update(
+            compute_s=min(computed),
+            compute_median_s=statistics.median(computed),
+            total_s=min(totals),
+            total_median_s=statistics.median(totals),
+            total_cpu_s=round((time.process_time() - cpu) / repeats, 2),
+            load=round(os.getloadavg()[0], 1),
+            tabs=len(inputs.entries.stores),
+            flags=len(result.flags),
+            weekly_rows=len(inputs.entries.weekly),
+        )
     return results
 
 
@@ -102,14 +122,21 @@ def rows(stores: int = 5000, weeks: int = 52) -> list[list[str]]:
     r = in_child("bench_review", "run", stores=stores, weeks=weeks)
     size = f"{stores:,} stores × {weeks} weeks"
     return [
-        ["review: computing (engine, roll-ups, flags, next period)", size,
-         f"{r['compute_s']:.2f} s (median {r['compute_median_s']:.2f} s)", f"≤ {COMPUTE_TARGET_S:.0f} s",
-         _ok(r["compute_s"] <= COMPUTE_TARGET_S)],
-        ["review: reading + computing + writing", f"{size}, {r['mb']} MB",
-         f"{r['total_s']:.2f} s (median {r['total_median_s']:.2f} s, CPU {r['total_cpu_s']:.1f} s; read "
-         f"{r['read_s']:.1f} s, write {r['write_s']:.1f} s; peak {r['peak_mb']} MB; load {r['load']})",
-         f"≤ {TOTAL_TARGET_S:.0f} s",
-         _ok(r["total_s"] <= TOTAL_TARGET_S)],
+        [
+            "review: computing (engine, roll-ups, flags, next period)",
+            size,
+            f"{r['compute_s']:.2f} s (median {r['compute_median_s']:.2f} s)",
+            f"≤ {COMPUTE_TARGET_S:.0f} s",
+            _ok(r["compute_s"] <= COMPUTE_TARGET_S),
+        ],
+        [
+            "review: reading + computing + writing",
+            f"{size}, {r['mb']} MB",
+            f"{r['total_s']:.2f} s (median {r['total_median_s']:.2f} s, CPU {r['total_cpu_s']:.1f} s; read "
+            f"{r['read_s']:.1f} s, write {r['write_s']:.1f} s; peak {r['peak_mb']} MB; load {r['load']})",
+            f"≤ {TOTAL_TARGET_S:.0f} s",
+            _ok(r["total_s"] <= TOTAL_TARGET_S),
+        ],
     ]
 
 

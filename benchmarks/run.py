@@ -14,8 +14,15 @@ from benchmarks.common import ROOT, in_child, machine  # noqa: E402
 
 def plan_rows() -> list[list[str]]:
     r = in_child("bench_plan", "run", stores=5000)
-    return [["read + validate the plan", "5,000 stores", f"{r['read_validate_s']:.2f} s", "≤ 2 s",
-             _ok(r["read_validate_s"] <= 2)]]
+    return [
+        [
+            "read + validate the plan",
+            "5,000 stores",
+            f"{r['read_validate_s']:.2f} s",
+            "≤ 2 s",
+            _ok(r["read_validate_s"] <= 2),
+        ]
+    ]
 
 
 def generate_rows() -> list[list[str]]:
@@ -30,27 +37,55 @@ def generate_rows() -> list[list[str]]:
             target, ok = "≤ 15 s and ≤ 2× floor", r["generate_s"] <= 15 and ratio <= 2
         if stores == 5000:
             growth = r["generate_s"] / ours[1000]
-            target, ok = f"≤ 5.5× the 1,000 time ({growth:.1f}×); peak ≤ 2 GB", growth <= 5.5 and r["peak_mb"] <= 2048
-        rows.append([f"generate store tabs ({r['tabs']:,} tabs, {floor['cells']:,} cells)", f"{stores:,} stores",
-                     f"{r['generate_s']:.2f} s (XlsxWriter floor {floor['xlsxwriter_s']:.2f} s, {ratio:.2f}×; "
-                     f"peak {r['peak_mb']} MB)", target, _ok(ok) if target else ""])
+            target, ok = (
+                f"≤ 5.5× the 1,000 time ({growth:.1f}×); peak ≤ 2 GB",
+                growth <= 5.5 and r["peak_mb"] <= 2048,
+            )
+        rows.append(
+            [
+                f"generate store tabs ({r['tabs']:,} tabs, {floor['cells']:,} cells)",
+                f"{stores:,} stores",
+                f"{r['generate_s']:.2f} s (XlsxWriter floor {floor['xlsxwriter_s']:.2f} s, {ratio:.2f}×; "
+                f"peak {r['peak_mb']} MB)",
+                target,
+                _ok(ok) if target else "",
+            ]
+        )
     return rows
 
 
 def collect_rows() -> list[list[str]]:
     r = in_child("bench_collect", "run", stores=1000, srs=50)
-    return [[f"collect {r['files']} SR files ({r['values_written']:,} values written)", "1,000 stores",
-             f"{r['collect_s']:.2f} s (plain python-calamine read {r['calamine_s']:.2f} s, {r['ratio']:.1f}×; "
-             f"again, nothing to change: {r['recollect_s']:.2f} s; peak {r['peak_mb']} MB)", "≤ 10 s and ≤ 3× the read",
-             _ok(r["meets_10s"] and r["meets_3x"])]]
+    return [
+        [
+            f"collect {r['files']} SR files ({r['values_written']:,} values written)",
+            "1,000 stores",
+            f"{r['collect_s']:.2f} s (plain python-calamine read {r['calamine_s']:.2f} s, {r['ratio']:.1f}×; "
+            f"again, nothing to change: {r['recollect_s']:.2f} s; peak {r['peak_mb']} MB)",
+            "≤ 10 s and ≤ 3× the read",
+            _ok(r["meets_10s"] and r["meets_3x"]),
+        ]
+    ]
 
 
 def review_rows() -> list[list[str]]:
     r = in_child("bench_review", "run", stores=5000, weeks=52, repeats=1)
-    return [["review: compute the metrics", "5,000 stores × 52 weeks", f"{r['compute_s']:.2f} s", "≤ 1 s",
-             _ok(r["compute_s"] <= 1)],
-            ["review: read + compute + write", "5,000 stores × 52 weeks",
-             f"{r['total_s']:.2f} s ({r['mb']} MB workbook; peak {r['peak_mb']} MB)", "≤ 20 s", _ok(r["total_s"] <= 20)]]
+    return [
+        [
+            "review: compute the metrics",
+            "5,000 stores × 52 weeks",
+            f"{r['compute_s']:.2f} s",
+            "≤ 1 s",
+            _ok(r["compute_s"] <= 1),
+        ],
+        [
+            "review: read + compute + write",
+            "5,000 stores × 52 weeks",
+            f"{r['total_s']:.2f} s ({r['mb']} MB workbook; peak {r['peak_mb']} MB)",
+            "≤ 20 s",
+            _ok(r["total_s"] <= 20),
+        ],
+    ]
 
 
 def _ok(ok: bool) -> str:
@@ -68,7 +103,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=("plan", "generate", "collect", "review"))
     args = parser.parse_args()
-    sections = {"plan": plan_rows, "generate": generate_rows, "collect": collect_rows, "review": review_rows}
+    sections = {
+        "plan": plan_rows,
+        "generate": generate_rows,
+        "collect": collect_rows,
+        "review": review_rows,
+    }
     rows = []
     for name, build in sections.items():
         if args.only in (None, name):

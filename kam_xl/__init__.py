@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+from kam_xl.version import __version__ as __version__
 
 _STEPS = {
     "init_workbook": "kam_xl.plan.workbook",

@@ -21,24 +21,33 @@ from kam_xl.xlsx.spec import SheetSpec
 class Book(Protocol):
     """What a stage may do with a workbook."""
 
-    def sheet_names(self) -> list[str]: ...
+    def sheet_names(self) -> list[str]:
+        """Sheet names in tab order, hidden ones included."""
 
-    def grid(self, name: str) -> list[list]: ...
+    def grid(self, name: str) -> list[list]:
+        """A sheet's values as rows of cells (None for empty); WorkbookError when there is no such sheet."""
 
-    def forget(self, name: str) -> None: ...
+    def forget(self, name: str) -> None:
+        """Drop what was read of a sheet (reading thousands of tabs keeps memory flat)."""
 
-    def prefetch(self, names: list[str], threads: int = 2) -> None: ...
+    def prefetch(self, names: list[str], threads: int = 2) -> None:
+        """Start reading these sheets in the background (a hint; a Book may ignore it)."""
 
-    def put_sheet(self, spec: SheetSpec) -> None: ...
+    def put_sheet(self, spec: SheetSpec) -> None:
+        """Add the sheet, or replace the sheet of the same name, when the book is saved."""
 
-    def remove_sheets(self, names: list[str]) -> None: ...
+    def remove_sheets(self, names: list[str]) -> None:
+        """Remove these sheets with everything only they use."""
 
-    def set_cells(self, sheet: str, values: dict[str, object]) -> dict[str, object]: ...
+    def set_cells(self, sheet: str, values: dict[str, object]) -> dict[str, object]:
+        """Write values into cells of a sheet (text stays text); return the cells' old values."""
 
-    def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]: ...
+    def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
+        """The current values of some cells of a sheet, changes through this Book included."""
 
-    def filled_cells(self, sheet: str) -> set[str]: ...
+    def filled_cells(self, sheet: str) -> set[str]:
+        """The references of the cells of a sheet that hold a value or a formula now."""
 
-    def save(self, order: list[str] | None = None, before: str | None = None) -> Path | None: ...
-
-
+    def save(self, order: list[str] | None = None, before: str | None = None) -> Path | None:
+        """Write every change (a file: atomically, with a backup); `order` sorts the named sheets, new sheets
+        go `before` that sheet. Returns the backup's path, if one was made."""

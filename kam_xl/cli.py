@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from kam_xl import __version__
 from kam_xl.errors import KamError
+from kam_xl.version import __version__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,16 +47,28 @@ def _parser() -> argparse.ArgumentParser:
 
     review = commands.add_parser("review", help="compute the scorecards and write them into the workbook")
     review.add_argument("book", type=Path)
-    review.add_argument("--as-of", dest="as_of", metavar="DATE_OR_WEEK",
-                        help="week id (2026-W45), week number 1..n or date YYYY-MM-DD; default: last week with entries")
+    review.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="DATE_OR_WEEK",
+        help="week id (2026-W45), week number 1..n or date YYYY-MM-DD; default: last week with entries",
+    )
 
     email = commands.add_parser("email", help="one e-mail per SR, store manager and management (.eml; --send: SMTP)")
     email.add_argument("book", type=Path)
     email.add_argument("--out", type=Path, required=True, help="folder for the .eml files and index.html")
     email.add_argument("--to", default="sr,store,hq", help="which e-mails: sr,store,hq (default: all)")
-    email.add_argument("--as-of", dest="as_of", metavar="DATE_OR_WEEK",
-                       help="week id, week number or date (default: last week with entries)")
-    email.add_argument("--send", action="store_true", help="deliver over SMTP; without it nothing leaves the machine")
+    email.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="DATE_OR_WEEK",
+        help="week id, week number or date (default: last week with entries)",
+    )
+    email.add_argument(
+        "--send",
+        action="store_true",
+        help="deliver over SMTP; without it nothing leaves the machine",
+    )
     email.add_argument("--smtp-host", help="or KAM_SMTP_HOST")
     email.add_argument("--smtp-port", type=int, help="or KAM_SMTP_PORT (25; 587 with --starttls; 465 with --ssl)")
     tls = email.add_mutually_exclusive_group()
@@ -109,7 +121,9 @@ def cmd_init(args, out: Output) -> int:
 
     plan = init_workbook(args.book, lang=args.lang, demo=args.demo, **_given(args, "stores", "seed"))
     stores = len(plan.stores) if plan else 0
-    out.say(f"Wrote {args.book} ({'demo account, ' + str(stores) + ' stores' if plan else 'empty template'}, {args.lang})")
+    out.say(
+        f"Wrote {args.book} ({'demo account, ' + str(stores) + ' stores' if plan else 'empty template'}, {args.lang})"
+    )
     out.data({"book": str(args.book), "lang": args.lang, "stores": stores})
     return 0
 
@@ -123,8 +137,13 @@ def cmd_validate(args, out: Output) -> int:
     for problem in errors + warnings:
         out.say(("[red]" if problem.is_error else "[yellow]") + _escape(str(problem)) + "[/]")
     out.say(f"{args.book}: {len(errors)} error(s), {len(warnings)} warning(s)")
-    out.data({"book": str(args.book), "errors": [p.as_dict() for p in errors],
-              "warnings": [p.as_dict() for p in warnings]})
+    out.data(
+        {
+            "book": str(args.book),
+            "errors": [p.as_dict() for p in errors],
+            "warnings": [p.as_dict() for p in warnings],
+        }
+    )
     return 1 if errors else 0
 
 
@@ -137,15 +156,24 @@ def cmd_generate(args, out: Output) -> int:
     for store_id, (old, new) in result.renamed.items():
         out.say(f"  {store_id}: tab renamed {old!r} -> {new!r}")
     if result.kept_inactive:
-        out.say(f"  kept {len(result.kept_inactive)} tab(s) of stores no longer in the plan (marked inactive): "
-                + ", ".join(result.kept_inactive))
+        out.say(
+            f"  kept {len(result.kept_inactive)} tab(s) of stores no longer in the plan (marked inactive): "
+            + ", ".join(result.kept_inactive)
+        )
     if result.removed:
         out.say(f"  removed {len(result.removed)} empty tab(s) of stores no longer in the plan")
     if result.backup:
         out.say(f"  backup: {result.backup}")
-    out.data({"book": str(args.book), "written": result.written, "renamed": result.renamed,
-              "kept_inactive": result.kept_inactive, "removed": result.removed,
-              "backup": str(result.backup) if result.backup else None})
+    out.data(
+        {
+            "book": str(args.book),
+            "written": result.written,
+            "renamed": result.renamed,
+            "kept_inactive": result.kept_inactive,
+            "removed": result.removed,
+            "backup": str(result.backup) if result.backup else None,
+        }
+    )
     return 0
 
 
@@ -186,8 +214,15 @@ def cmd_review(args, out: Output) -> int:
         out.say(f"[yellow]warning: {_escape(warning)}[/]")
     if result.backup:
         out.say(f"  backup: {result.backup}")
-    out.data({**result.summary, "book": str(args.book), "sheets": result.sheets, "warnings": result.warnings,
-              "backup": str(result.backup) if result.backup else None})
+    out.data(
+        {
+            **result.summary,
+            "book": str(args.book),
+            "sheets": result.sheets,
+            "warnings": result.warnings,
+            "backup": str(result.backup) if result.backup else None,
+        }
+    )
     return 0
 
 
@@ -195,14 +230,19 @@ def cmd_email(args, out: Output) -> int:
     from kam_xl.mail.batch import email
     from kam_xl.mail.smtp import SmtpSettings
 
-    settings = (SmtpSettings.from_env(args.smtp_host, args.smtp_port, args.starttls, args.ssl, args.smtp_user)
-                if args.send else None)
+    settings = (
+        SmtpSettings.from_env(args.smtp_host, args.smtp_port, args.starttls, args.ssl, args.smtp_user)
+        if args.send
+        else None
+    )
     with out.progress() as progress:
         batch = email(args.book, args.out, to=args.to, as_of=args.as_of, send=settings, progress=progress)
     out.say(f"{len(batch)} e-mail(s) written; open {batch.index}")
     for skipped in batch.skipped:
-        out.say(f"[yellow]not written: {skipped.kind} {_escape(skipped.key)} {_escape(skipped.name)}: "
-                f"{_escape(skipped.reason)}[/]")
+        out.say(
+            f"[yellow]not written: {skipped.kind} {_escape(skipped.key)} {_escape(skipped.name)}: "
+            f"{_escape(skipped.reason)}[/]"
+        )
     for warning in batch.warnings:
         out.say(f"[yellow]warning: {_escape(warning)}[/]")
     if batch.send_report:
@@ -226,8 +266,13 @@ def cmd_demo(args, out: Output) -> int:
         out.say("[bold]collect[/]")
         for line in result.collect_lines:
             out.say("  " + _escape(line))
-    out.data({"folder": str(result.folder), "made": {w: str(p) for w, p in result.made},
-              "facts": dict(result.facts)})
+    out.data(
+        {
+            "folder": str(result.folder),
+            "made": {w: str(p) for w, p in result.made},
+            "facts": dict(result.facts),
+        }
+    )
     return 0
 
 
@@ -242,11 +287,20 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-COMMANDS = {"init": cmd_init, "validate": cmd_validate, "generate": cmd_generate, "split": cmd_split,
-            "collect": cmd_collect, "review": cmd_review, "email": cmd_email, "demo": cmd_demo}
+COMMANDS = {
+    "init": cmd_init,
+    "validate": cmd_validate,
+    "generate": cmd_generate,
+    "split": cmd_split,
+    "collect": cmd_collect,
+    "review": cmd_review,
+    "email": cmd_email,
+    "demo": cmd_demo,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the `kam` command line with these arguments (default: sys.argv); returns the exit code."""
     args = _parser().parse_args(argv)
     out = Output(args.quiet, args.json)
     try:

@@ -17,6 +17,7 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
+        """True for an error (the plan cannot be used), False for a warning."""
         return self.severity == "error"
 
     def __str__(self) -> str:
@@ -26,6 +27,7 @@ class Problem:
         return f"{where}: {tag}{self.message}{found}"
 
     def as_dict(self) -> dict:
+        """The problem as plain JSON-able data."""
         return {
             "sheet": self.sheet,
             "cell": self.cell,
@@ -57,10 +59,6 @@ class PlanError(KamError):
 
 class AllocationError(KamError):
     """Targets cannot be allocated as the plan asks (for example infeasible growth caps)."""
-
-
-class LayoutError(KamError):
-    """A store tab cannot be laid out or recognised."""
 
 
 class CollectError(KamError):

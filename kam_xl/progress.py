@@ -7,6 +7,8 @@ from typing import Protocol
 
 
 class Progress(Protocol):
+    """Called as progress(stage, done, total) while long work runs."""
+
     def __call__(self, stage: str, done: int, total: int) -> None: ...
 
 
@@ -32,8 +34,14 @@ class RichProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as Bars
 
-        self._bars = Bars(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self._bars = Bars(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self._tasks: dict[str, int] = {}
         self._started = False
 
@@ -46,6 +54,7 @@ class RichProgress:
         self._bars.update(self._tasks[stage], completed=done, total=total)
 
     def close(self) -> None:
+        """Stop showing the bars."""
         if self._started:
             self._bars.stop()
             self._started = False

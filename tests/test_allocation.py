@@ -33,19 +33,54 @@ FAST = settings(max_examples=150, deadline=None)
 
 def make_store(sid, tier="B", units=100.0, value=1000.0, override=None, active=True) -> Store:
     return Store(
-        store_id=sid, name=f"Store {sid}", city="Beijing", region="North", city_tier="t1",
-        store_tier=tier, format="mall", sr_id="SR1", sr_name="Li", sr_email="li@example.com",
-        manager="Wang", manager_email="wang@example.com", base_units=units, base_value=value,
-        category_units=units * 5, weight_override=override, active=active,
+        store_id=sid,
+        name=f"Store {sid}",
+        city="Beijing",
+        region="North",
+        city_tier="t1",
+        store_tier=tier,
+        format="mall",
+        sr_id="SR1",
+        sr_name="Li",
+        sr_email="li@example.com",
+        manager="Wang",
+        manager_email="wang@example.com",
+        base_units=units,
+        base_value=value,
+        category_units=units * 5,
+        weight_override=override,
+        active=active,
     )
 
 
-def make_kpi(kid="K1", *, measure="units", target=1000.0, basis="baseline", min_growth=None,
-             max_growth=None, type_="sum", tier_targets=()) -> Kpi:
+def make_kpi(
+    kid="K1",
+    *,
+    measure="units",
+    target=1000.0,
+    basis="baseline",
+    min_growth=None,
+    max_growth=None,
+    type_="sum",
+    tier_targets=(),
+) -> Kpi:
     return Kpi(
-        id=kid, name=kid, unit="units", type=type_, measure=measure, direction="higher",
-        hq_target=target, tier_targets=tier_targets, basis=basis, min_growth=min_growth,
-        max_growth=max_growth, weight=1.0, cap=1.2, green=1.0, amber=0.9, group="result",
+        id=kid,
+        name=kid,
+        unit="units",
+        type=type_,
+        measure=measure,
+        direction="higher",
+        hq_target=target,
+        tier_targets=tier_targets,
+        basis=basis,
+        min_growth=min_growth,
+        max_growth=max_growth,
+        weight=1.0,
+        cap=1.2,
+        green=1.0,
+        amber=0.9,
+        group="result",
     )
 
 
@@ -53,19 +88,39 @@ def make_plan(stores, kpis, n_weeks=4, season=None) -> Plan:
     start = date(2025, 1, 6)
     season = season or [1.0] * n_weeks
     weeks = tuple(
-        Week(id=f"W{i + 1:02d}", start=start + timedelta(weeks=i),
-             end=start + timedelta(weeks=i, days=6), month="2025-01", season_weight=s)
+        Week(
+            id=f"W{i + 1:02d}",
+            start=start + timedelta(weeks=i),
+            end=start + timedelta(weeks=i, days=6),
+            month="2025-01",
+            season_weight=s,
+        )
         for i, s in enumerate(season)
     )
     account = Account(
-        name="MegaMart", supplier="Brand", period_start=start, period_end=weeks[-1].end,
-        currency="CNY", kam_name="Zhang", kam_email="zhang@example.com",
-        management_emails=("boss@example.com",), margin_per_unit=50.0, retailer_margin=0.2,
-        relationship_now="supplier", relationship_target="partner",
+        name="MegaMart",
+        supplier="Brand",
+        period_start=start,
+        period_end=weeks[-1].end,
+        currency="CNY",
+        kam_name="Zhang",
+        kam_email="zhang@example.com",
+        management_emails=("boss@example.com",),
+        margin_per_unit=50.0,
+        retailer_margin=0.2,
+        relationship_now="supplier",
+        relationship_target="partner",
     )
     return Plan(
-        language="en", account=account, evidence=(), needs=(), kpis=tuple(kpis), programs=(),
-        competitors=(), stores=tuple(stores), weeks=weeks,
+        language="en",
+        account=account,
+        evidence=(),
+        needs=(),
+        kpis=tuple(kpis),
+        programs=(),
+        competitors=(),
+        stores=tuple(stores),
+        weeks=weeks,
     )
 
 
@@ -264,8 +319,7 @@ def test_explanation_capped_and_redistributed():
     assert targets(frame) == {"S1": 140, "S2": 530, "S3": 530}
     assert frame["bound"].tolist() == ["max", "", ""]
     assert frame.at["S1", "explanation"] == (
-        "140: 1,200 × 13.04% = 157 (weight 120 = baseline 100 × tier A 1.2); "
-        "capped at +40% growth (max 140)"
+        "140: 1,200 × 13.04% = 157 (weight 120 = baseline 100 × tier A 1.2); capped at +40% growth (max 140)"
     )
     assert frame.at["S2", "explanation"] == (
         "530: 1,200 × 43.48% = 522 (weight 400 = baseline 400 × tier B 1); "
@@ -289,8 +343,10 @@ def test_explanation_min_cap():
 
 
 def test_explanation_other_sources():
-    plan = make_plan(three_stores(S1=1.0, S2=3.5, S3=2.0), [make_kpi(basis="equal", target=300),
-                                                            make_kpi(kid="K2", basis="manual", target=650)])
+    plan = make_plan(
+        three_stores(S1=1.0, S2=3.5, S3=2.0),
+        [make_kpi(basis="equal", target=300), make_kpi(kid="K2", basis="manual", target=650)],
+    )
     frame = allocate_kpi(plan, plan.kpis[0])
     assert "equal weights" in frame.at["S1", "explanation"]
     manual = allocate_kpi(plan, plan.kpis[1])
@@ -304,8 +360,14 @@ def test_explanation_other_sources():
 
 
 def test_allocate_plan():
-    rate = make_kpi("K2", type_="rate", measure="display", target=None, basis=None,
-                    tier_targets=(("A", 0.9), ("B", 0.8)))
+    rate = make_kpi(
+        "K2",
+        type_="rate",
+        measure="display",
+        target=None,
+        basis=None,
+        tier_targets=(("A", 0.9), ("B", 0.8)),
+    )
     plan = make_plan(three_stores(), [make_kpi(target=2000), rate], season=[1, 2, 1, 1])
     alloc = allocate_plan(plan)
     assert isinstance(alloc, Allocation)
@@ -360,10 +422,16 @@ def capped_problems(draw, feasible: bool | None):
         top = int(min(hi.sum(), lo.sum() + 10**6))
         total = draw(st.integers(int(lo.sum()), top))
     else:
-        total = draw(st.integers(0, int(lo.sum()) - 1) if lo.sum() > 0 and draw(st.booleans())
-                     else st.integers(int(min(hi.sum(), 10**7)) + 1, 10**7 + 1))
+        total = draw(
+            st.integers(0, int(lo.sum()) - 1)
+            if lo.sum() > 0 and draw(st.booleans())
+            else st.integers(int(min(hi.sum(), 10**7)) + 1, 10**7 + 1)
+        )
         assume(total > hi.sum() or total < lo.sum() or (lo > hi).any())
-    as_array = [np.nan if x is None else x for x in lower], [np.nan if x is None else x for x in upper]
+    as_array = (
+        [np.nan if x is None else x for x in lower],
+        [np.nan if x is None else x for x in upper],
+    )
     return pd.Series(weights), total, *as_array, lo, hi
 
 

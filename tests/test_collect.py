@@ -21,17 +21,24 @@ from kam_xl.execution.log import read_log
 from kam_xl.lang.words import enum_labels
 from kam_xl.model.entries import DATE_RANGE, NUMBER_LIMITS, enum_kind, field_kind, normalise
 from kam_xl.plan.load import load_plan
+from kam_xl.plan.meta import read_meta
 from kam_xl.simulation.simulate import fill_sr_files
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.layout import STORE_ID_CELL
-from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.cellpatch import MAIN_NS, SheetCells, patch_cells, read_value
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from tests.support.sr_files import first_tab, inputs, split_copy
 
-TEXTS = ("checked shelf", "店长同意加大陈列", "promoter late; 'quoted' & <b>", '=HYPERLINK("http://x","y")',
-         "竞品降价200元", "12", "line one\nline two")
+TEXTS = (
+    "checked shelf",
+    "店长同意加大陈列",
+    "promoter late; 'quoted' & <b>",
+    '=HYPERLINK("http://x","y")',
+    "竞品降价200元",
+    "12",
+    "line one\nline two",
+)
 
 
 def _digest(path: Path) -> str:
@@ -198,7 +205,14 @@ def test_a_chinese_workbook_gets_its_own_list_words(demo_book_factory, tmp_path)
     tab, cells = first_tab(files[0])
     cell = field_cells(cells)
     action = cell[("action", 1, "status")]
-    _type(files[0], {cell[("week", week, "display")]: "Y", action: "done", cell[("week", week, "units")]: "１２"})
+    _type(
+        files[0],
+        {
+            cell[("week", week, "display")]: "Y",
+            action: "done",
+            cell[("week", week, "units")]: "１２",
+        },
+    )
     report = collect(book, files[:1])
     assert report.files[0].new == 3 and not [e for e in report.entries if e.what == "rejected"]
     sheet = openpyxl.load_workbook(book)[tab]
@@ -208,8 +222,14 @@ def test_a_chinese_workbook_gets_its_own_list_words(demo_book_factory, tmp_path)
 
 
 def test_sources_skip_lock_files_backups_and_the_hq_workbook(tmp_path):
-    for name in ("SR001.xlsx", "~$SR001.xlsx", "SR001.kam-backup-20260101-000000.xlsx", "notes.txt", "hq.xlsx",
-                 "SR002.XLSX"):
+    for name in (
+        "SR001.xlsx",
+        "~$SR001.xlsx",
+        "SR001.kam-backup-20260101-000000.xlsx",
+        "notes.txt",
+        "hq.xlsx",
+        "SR002.XLSX",
+    ):
         (tmp_path / name).write_bytes(b"x")
     found = sr_sources([tmp_path, tmp_path / "SR001.xlsx"], skip=tmp_path / "hq.xlsx")
     assert [p.name for p in found] == ["SR001.xlsx", "SR002.XLSX"]
@@ -225,13 +245,20 @@ def test_simulated_srs_fill_realistically_and_deterministically(demo_book_factor
     assert [inputs(a) for a in files] == [inputs(b) for b in twins]
     typed = {store: entries for path in files for store, entries in inputs(path).items()}
     stores = {s.store_id: s for s in plan.stores}
-    ratios = [entries[("week", w.id, "units")] / (stores[s].base_units * w.season_weight)
-              for s, entries in typed.items() for w in plan.weeks[:9]
-              if isinstance(entries.get(("week", w.id, "units")), float)]
+    ratios = [
+        entries[("week", w.id, "units")] / (stores[s].base_units * w.season_weight)
+        for s, entries in typed.items()
+        for w in plan.weeks[:9]
+        if isinstance(entries.get(("week", w.id, "units")), float)
+    ]
     assert 0.9 < sum(ratios) / len(ratios) < 1.5  # around baseline × season, lifted by the programs
     assert not any(("week", w.id, "units") in e for e in typed.values() for w in plan.weeks[9:])
-    shares = [e[("week", w.id, "competitor")] / e[("week", w.id, "category")] for e in typed.values()
-              for w in plan.weeks[:9] if isinstance(e.get(("week", w.id, "category")), float)]
+    shares = [
+        e[("week", w.id, "competitor")] / e[("week", w.id, "category")]
+        for e in typed.values()
+        for w in plan.weeks[:9]
+        if isinstance(e.get(("week", w.id, "category")), float)
+    ]
     assert 0.15 < sum(shares) / len(shares) < 0.35  # the main competitor's share in the plan is 28%
     report = collect(book, [tmp_path / "a" / "sr"])
     rejected = {(e.file, e.sheet, e.cell) for e in report.entries if e.what == "rejected"}
@@ -243,18 +270,38 @@ def test_simulated_srs_fill_realistically_and_deterministically(demo_book_factor
 
 # ----- the fast cell patch of Package.set_cells gives what the parsed tree gives ---------------
 
-_CELLS = ('<c r="A1" s="1"/>', '<c r="B1"><v>5</v></c>', '<c r="C1" t="inlineStr"><is><t>x &amp; y</t></is></c>',
-          '<c r="D1" t="s"><v>0</v></c>', '<c r="E1" t="b"><v>1</v></c>', '<c r="F1" s="2" t="n"><v>2.5</v></c>',
-          '<c r="A2" t="str"><v>text</v></c>', '<c r="B2" s="1"></c>', '<c r="C2" t="e"><v>#N/A</v></c>')
-_SHEET = ('<worksheet xmlns="' + MAIN_NS + '"><sheetData><row r="1">' + "".join(_CELLS[:6]) + '</row><row r="2">'
-          + "".join(_CELLS[6:]) + "</row></sheetData></worksheet>").encode()
-_VALUES = st.one_of(st.none(), st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False),
-                    st.booleans(), st.text(max_size=12), st.dates(dt.date(1950, 1, 1), dt.date(2100, 1, 1)))
+_CELLS = (
+    '<c r="A1" s="1"/>',
+    '<c r="B1"><v>5</v></c>',
+    '<c r="C1" t="inlineStr"><is><t>x &amp; y</t></is></c>',
+    '<c r="D1" t="s"><v>0</v></c>',
+    '<c r="E1" t="b"><v>1</v></c>',
+    '<c r="F1" s="2" t="n"><v>2.5</v></c>',
+    '<c r="A2" t="str"><v>text</v></c>',
+    '<c r="B2" s="1"></c>',
+    '<c r="C2" t="e"><v>#N/A</v></c>',
+)
+_SHEET = (
+    '<worksheet xmlns="'
+    + MAIN_NS
+    + '"><sheetData><row r="1">'
+    + "".join(_CELLS[:6])
+    + '</row><row r="2">'
+    + "".join(_CELLS[6:])
+    + "</row></sheetData></worksheet>"
+).encode()
+_VALUES = st.one_of(
+    st.none(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.text(max_size=12),
+    st.dates(dt.date(1950, 1, 1), dt.date(2100, 1, 1)),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(st.sampled_from(["A1", "B1", "C1", "D1", "E1", "F1", "A2", "B2", "C2"]), _VALUES,
-                       min_size=1))
+@given(st.dictionaries(st.sampled_from(["A1", "B1", "C1", "D1", "E1", "F1", "A2", "B2", "C2"]), _VALUES, min_size=1))
 def test_patching_cells_in_place_matches_editing_the_parsed_sheet(values):
     epoch = dt.datetime(1899, 12, 30)
     patched = patch_cells(_SHEET, values, lambda: ["shared"], epoch, "test")
@@ -270,7 +317,12 @@ def test_patching_cells_in_place_matches_editing_the_parsed_sheet(values):
 
 def _meaning(cell: etree._Element) -> tuple:
     """What a cell says: style, type (t="n" is the default), value, and its child elements."""
-    return cell.get("s"), cell.get("t", "n"), read_value(cell, ["shared"]), [child.tag for child in cell]
+    return (
+        cell.get("s"),
+        cell.get("t", "n"),
+        read_value(cell, ["shared"]),
+        [child.tag for child in cell],
+    )
 
 
 def test_patching_falls_back_for_missing_cells_and_formulas():

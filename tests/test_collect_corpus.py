@@ -17,10 +17,10 @@ from kam_xl.execution.log import read_log
 from kam_xl.model.entries import checked
 from kam_xl.model.parsing import ParseError, is_blank
 from kam_xl.plan.load import load_plan
+from kam_xl.plan.meta import read_meta
 from kam_xl.simulation.simulate import fill_sr_files
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import existing_tabs
-from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.cellpatch import MAIN_NS
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import NewSheet, Package
@@ -38,7 +38,13 @@ BAD_CELLS = [
     ("number beyond any float", 1, ("week", "W1", "category"), "1e400", "finite"),
     ("promoter days over the bound", 1, ("week", "W1", "promoter_present"), 5000, "at most"),
     ("yes/no that is neither", 1, ("week", "W1", "display"), "maybe", "Y or N"),
-    ("unknown program status", 2, ("program", "P", "status"), "Finished", "allowed: Planned, Agreed"),
+    (
+        "unknown program status",
+        2,
+        ("program", "P", "status"),
+        "Finished",
+        "allowed: Planned, Agreed",
+    ),
     ("negative cost in brackets", 2, ("program", "P", "cost"), "(50)", "negative"),
     ("impossible date", 2, ("program", "P", "done_on"), "2026-02-30", "not a real date"),
     ("unknown action owner", 2, ("action", 1, "owner"), "Boss", "allowed: SR, Store, HQ"),
@@ -59,7 +65,13 @@ GOOD_CELLS = [
     ("date with slashes", 4, ("action", 5, "due"), "2026/10/5", dt.date(2026, 10, 5)),
     ("Chinese date", 4, ("action", 6, "due"), "2026年10月6日", dt.date(2026, 10, 6)),
     ("lower-case status", 4, ("action", 6, "status"), "done", "done"),
-    ("formula-like comment", 4, ("comment", "sr"), '=HYPERLINK("http://x","y")', '=HYPERLINK("http://x","y")'),
+    (
+        "formula-like comment",
+        4,
+        ("comment", "sr"),
+        '=HYPERLINK("http://x","y")',
+        '=HYPERLINK("http://x","y")',
+    ),
     ("zero", 4, ("week", "W2", "units"), 0, 0.0),
 ]
 # file name -> (what is wrong, the reason the report must give)
@@ -79,7 +91,10 @@ BAD_FILES = {
     "two tabs one store.xlsx": ("two tabs with the same store id", "both store"),
     "dtd.xlsx": ("an XML part with a DTD (entity bomb)", "DTD"),
     "damaged meta.xlsx": ("_meta cell map is not readable", "damaged"),
-    "older SR008.xlsx": ("another file of SR008, saved earlier, different content", "SR008.xlsx.*saved later.*wins"),
+    "older SR008.xlsx": (
+        "another file of SR008, saved earlier, different content",
+        "SR008.xlsx.*saved later.*wins",
+    ),
 }
 
 
@@ -156,10 +171,21 @@ def _make_bad_files(folder: Path, sr: dict[str, Path], hq: Path) -> None:
     set_meta_value(folder / "other account.xlsx", "account", "Another Retail Group")
     _meta_record_cell(sr["SR003"], folder / "stale.xlsx", 2, "E", "0ld0ld0ld0ld")
     stranger = read_meta(FileBook(sr["SR001"])).tabs[0].store_id
-    _copy_with(sr["SR004"], folder / "other srs store.xlsx", lambda p, tabs: p.set_cells(tabs[1].tab, {"C3": stranger}))
-    _copy_with(sr["SR005"], folder / "unknown store.xlsx", lambda p, tabs: p.set_cells(tabs[0].tab, {"C3": "ZZ9999"}))
-    _copy_with(sr["SR006"], folder / "two tabs one store.xlsx",
-               lambda p, tabs: p.set_cells(tabs[1].tab, {"C3": tabs[0].store_id}))
+    _copy_with(
+        sr["SR004"],
+        folder / "other srs store.xlsx",
+        lambda p, tabs: p.set_cells(tabs[1].tab, {"C3": stranger}),
+    )
+    _copy_with(
+        sr["SR005"],
+        folder / "unknown store.xlsx",
+        lambda p, tabs: p.set_cells(tabs[0].tab, {"C3": "ZZ9999"}),
+    )
+    _copy_with(
+        sr["SR006"],
+        folder / "two tabs one store.xlsx",
+        lambda p, tabs: p.set_cells(tabs[1].tab, {"C3": tabs[0].store_id}),
+    )
     part = _sheet_part(sr["SR002"], _tab_names(sr["SR002"])[0])
     bomb = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
     _rewrite(sr["SR002"], folder / "dtd.xlsx", {part: lambda data: data.replace(b"?>", b"?>" + bomb, 1)})
@@ -199,8 +225,10 @@ def _odd_sheets(sr: dict[str, Path]) -> tuple[str, str]:
     package = Package.open(sr["SR002"])
     package.remove_sheets([_tab_names(sr["SR002"])[3]])
     package.save(sr["SR002"], backup=False)
-    xml = (f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>notes</t></is>'
-           '</c></row></sheetData></worksheet>').encode()
+    xml = (
+        f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>notes</t></is>'
+        "</c></row></sheetData></worksheet>"
+    ).encode()
     package = Package.open(sr["SR003"])
     package.add_sheets([NewSheet("My notes", xml)])
     package.save(sr["SR003"], backup=False)

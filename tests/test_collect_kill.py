@@ -83,8 +83,12 @@ def test_a_kill_at_any_moment_leaves_the_old_or_the_new_workbook(prepared):
     seen, saving = [], 0
     for number in range(KILLS):
         book = _fresh(folder, pristine)
-        process = subprocess.Popen(collect_command(book, folder / "sr"), cwd=ROOT, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            collect_command(book, folder / "sr"),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         if number % 2:  # any moment of the run
             time.sleep(rng.uniform(0.1, 1.05) * done)
             process.send_signal(signal.SIGKILL)

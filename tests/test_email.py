@@ -228,8 +228,9 @@ def test_hostile_names_and_comments_render_as_text(hostile_batch):
         parser.feed(html)
         tags = [tag for tag, _ in parser.tags]
         assert "script" not in tags and "b" not in tags
-        assert all(attrs["src"].startswith("cid:") and "onerror" not in attrs for tag, attrs in parser.tags
-                   if tag == "img")
+        assert all(
+            attrs["src"].startswith("cid:") and "onerror" not in attrs for tag, attrs in parser.tags if tag == "img"
+        )
         assert "<script>" not in html and "&lt;script&gt;" in html
         text = _html_text(html)
         assert HOSTILE_NAME in text
@@ -336,15 +337,50 @@ def _fake_render(draft: Draft) -> Draft:
 def _minimal_hq_context() -> dict:
     from kam_xl.mail.content import Words
 
-    summary = {key: None for key in ("score", "score_rag", "quadrant", "units_forecast_vs_target", "retailer_gain",
-                                     "investment", "roi", "result_attainment", "execution_score", "share",
-                                     "competitor_share", "share_change", "incremental_margin", "programs_done",
-                                     "programs_applicable", "competitor")}
+    summary = {
+        key: None
+        for key in (
+            "score",
+            "score_rag",
+            "quadrant",
+            "units_forecast_vs_target",
+            "retailer_gain",
+            "investment",
+            "roi",
+            "result_attainment",
+            "execution_score",
+            "share",
+            "competitor_share",
+            "share_change",
+            "incremental_margin",
+            "programs_done",
+            "programs_applicable",
+            "competitor",
+        )
+    }
     summary.update(stores=1, stores_reporting=0, stores_without_data=1)
-    return {"lang": "en", "t": Words("en"), "account": "A", "supplier": "S", "currency": "CNY", "week": "W1",
-            "kam_name": "K", "kam_email": "k@example.com", "s": summary, "kpis": [], "units": None, "srs": [],
-            "regions": [], "problems": [], "problems_total": 0, "flag_counts": [], "relationship": "–",
-            "problems_sheet": "P", "preheader": "", "kind": "hq"}
+    return {
+        "lang": "en",
+        "t": Words("en"),
+        "account": "A",
+        "supplier": "S",
+        "currency": "CNY",
+        "week": "W1",
+        "kam_name": "K",
+        "kam_email": "k@example.com",
+        "s": summary,
+        "kpis": [],
+        "units": None,
+        "srs": [],
+        "regions": [],
+        "problems": [],
+        "problems_total": 0,
+        "flag_counts": [],
+        "relationship": "–",
+        "problems_sheet": "P",
+        "preheader": "",
+        "kind": "hq",
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -28,9 +28,21 @@ def chromium() -> str | None:
 
 
 def screenshot(browser: str, page: Path, out: Path, profile: Path) -> Image.Image:
-    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", f"--screenshot={out}", "--window-size=1200,1600", page.as_uri()]
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        f"--screenshot={out}",
+        "--window-size=1200,1600",
+        page.as_uri(),
+    ]
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     return Image.open(out).convert("RGB")
 
@@ -75,8 +87,9 @@ def test_chinese_chart_labels_are_drawn_with_a_cjk_font(zh_folder):
     chart = store_chart(labels, [0.9] * len(labels), ["amber"] * len(labels), "各门店销量目标达成率", "alt", "zh")
     cjk_text = "".join(ch for text in chart.texts for ch in text if CJK_CHARACTER.match(ch))
     assert cjk_text
-    cjk_fonts = [path for path in chart.fonts if "CJK" in font_manager.get_font(path).family_name
-                 or "CJK" in Path(path).name]
+    cjk_fonts = [
+        path for path in chart.fonts if "CJK" in font_manager.get_font(path).family_name or "CJK" in Path(path).name
+    ]
     assert cjk_fonts, f"no CJK font drew the chart: {chart.fonts}"
     font = font_manager.get_font(cjk_fonts[0])
     assert all(font.get_char_index(ord(ch)) for ch in cjk_text), "the CJK font lacks glyphs of the labels"

@@ -29,8 +29,12 @@ PASSWORD = "s3cret-P@ss w0rd!#%"
 class Recorder:
     """An SMTP handler that keeps every message; after `healthy` messages it answers `failure` or hangs up."""
 
-    def __init__(self, healthy: int | None = None, failure: str = "451 4.3.0 try again later",
-                 refuse: str | None = None):
+    def __init__(
+        self,
+        healthy: int | None = None,
+        failure: str = "451 4.3.0 try again later",
+        refuse: str | None = None,
+    ):
         self.received: list[dict] = []
         self.healthy, self.failure, self.refuse = healthy, failure, refuse
 
@@ -47,8 +51,14 @@ class Recorder:
                 return "421 closing"
             return self.failure
         message = message_from_bytes(envelope.content, policy=default)
-        self.received.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
-                              "message_id": message["Message-ID"], "message": message})
+        self.received.append(
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "message_id": message["Message-ID"],
+                "message": message,
+            }
+        )
         return "250 2.0.0 OK"
 
 
@@ -195,8 +205,12 @@ def test_login_uses_the_password_from_the_environment_and_never_writes_it(smtp_s
         return AuthResult(success=auth_data.password.decode() == PASSWORD, handled=False)
 
     base = smtp_server(Recorder(), authenticator=authenticator, auth_required=True, auth_require_tls=False)
-    env = {"KAM_SMTP_HOST": "127.0.0.1", "KAM_SMTP_PORT": str(base.port), "KAM_SMTP_USER": "kam",
-           "KAM_SMTP_PASSWORD": PASSWORD}
+    env = {
+        "KAM_SMTP_HOST": "127.0.0.1",
+        "KAM_SMTP_PORT": str(base.port),
+        "KAM_SMTP_USER": "kam",
+        "KAM_SMTP_PASSWORD": PASSWORD,
+    }
     settings = SmtpSettings.from_env(environ=env)
     assert PASSWORD not in repr(settings) and PASSWORD not in settings.describe()
     send_emails(folder, settings, backoff=0)
@@ -214,10 +228,19 @@ def test_login_uses_the_password_from_the_environment_and_never_writes_it(smtp_s
 
 
 def test_settings_come_from_options_or_environment():
-    env = {"KAM_SMTP_HOST": "mail.example.com", "KAM_SMTP_PORT": "2525", "KAM_SMTP_USER": "u",
-           "KAM_SMTP_PASSWORD": "p"}
+    env = {
+        "KAM_SMTP_HOST": "mail.example.com",
+        "KAM_SMTP_PORT": "2525",
+        "KAM_SMTP_USER": "u",
+        "KAM_SMTP_PASSWORD": "p",
+    }
     settings = SmtpSettings.from_env(starttls=True, environ=env)
-    assert (settings.host, settings.port, settings.security, settings.user) == ("mail.example.com", 2525, "starttls", "u")
+    assert (settings.host, settings.port, settings.security, settings.user) == (
+        "mail.example.com",
+        2525,
+        "starttls",
+        "u",
+    )
     assert SmtpSettings.from_env(host="h", ssl=True, environ={}).port == 465
     with pytest.raises(SendError, match="unencrypted"):
         SmtpSettings.from_env(environ=env)

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 import kam_xl.excel.udfs as K
-from kam_xl.excel import macros
-from kam_xl.excel import xlbook as xl_adapter
+from kam_xl.excel import macros, xlbook
 from kam_xl.excel.xlbook import XlBook, arranged
 from kam_xl.execution.collect import collect
 from kam_xl.execution.split import split
@@ -27,7 +26,12 @@ from kam_xl.xlsx.spec import Formula, SheetSpec
 from tests.support import fake_xlwings
 from tests.support.excel_content import ENGINE_GAPS, differences, workbook_content
 
-CLOCKED = ("storetabs.generate", "execution.collect", "reviewing.run", "execution.split")  # the stages that stamp the time into the workbook
+CLOCKED = (
+    "storetabs.generate",
+    "execution.collect",
+    "reviewing.run",
+    "execution.split",
+)  # the stages that stamp the time into the workbook
 SR_FOLDER = "account - SR files"
 
 
@@ -79,7 +83,7 @@ def expected_content(path: Path, engine: str) -> dict:
 
 def open_in_excel(path: Path, engine: str, monkeypatch) -> fake_xlwings.Book:
     """The workbook file as the fake Excel has it open, named account.xlsx in its folder."""
-    monkeypatch.setattr(xl_adapter, "detect_engine", lambda: engine)
+    monkeypatch.setattr(xlbook, "detect_engine", lambda: engine)
     book = pickle.loads(loaded(path, engine))
     book.path = str(path.with_name("account.xlsx"))
     return book
@@ -155,15 +159,19 @@ def test_email_macro_saves_then_writes_the_cli_emails(files, monkeypatch, tmp_pa
     message = macros.email(book)
     assert book.saved == 1 and "nothing was sent" in message
     cli = batch.build_emails(files["reviewed"], tmp_path / "cli")
-    made = sorted(p.relative_to(tmp_path / "account - e-mails").as_posix()
-                  for p in (tmp_path / "account - e-mails").rglob("*.eml"))
-    assert made and made == sorted(p.relative_to(tmp_path / "cli").as_posix() for p in (tmp_path / "cli").rglob("*.eml"))
+    made = sorted(
+        p.relative_to(tmp_path / "account - e-mails").as_posix()
+        for p in (tmp_path / "account - e-mails").rglob("*.eml")
+    )
+    assert made and made == sorted(
+        p.relative_to(tmp_path / "cli").as_posix() for p in (tmp_path / "cli").rglob("*.eml")
+    )
     assert message.startswith(f"{len(cli)} e-mail(s) written")
 
 
 def test_runpython_entry_points_show_the_outcome_in_a_message_box(files, monkeypatch):
     book = open_in_excel(files["start"], "windows", monkeypatch)
-    monkeypatch.setattr(xl_adapter, "caller_book", fake_xlwings.Book.caller)
+    monkeypatch.setattr(xlbook, "caller_book", fake_xlwings.Book.caller)
     with fake_xlwings.calling(book):
         macros.review_macro()  # no store tabs yet: a kam_xl error, shown as its message
         macros.generate_macro()
@@ -217,16 +225,41 @@ def test_the_fake_holds_everything_a_generated_workbook_has(files, tmp_path):
     book.data = [d for d in book.data if not d.name.startswith("HX") or d.name.startswith(("HX0001", "HX0002"))]
     dumped = workbook_content(fake_xlwings.dump_book(book, tmp_path / "again.xlsx"))
     wanted = workbook_content(files["reviewed"])
-    wanted = {"order": dumped["order"], "sheets": {name: wanted["sheets"][name] for name in dumped["order"]}}
+    wanted = {
+        "order": dumped["order"],
+        "sheets": {name: wanted["sheets"][name] for name in dumped["order"]},
+    }
     assert differences(wanted, dumped) == []
 
 
 def test_sheet_order_follows_the_file_writer():
     current = [("README", True), ("Plan", True), ("_meta", False), ("Old", True), ("conf", False)]
     put = [("B", True), ("A", True), ("_meta", False)]
-    assert arranged(current, put, None, ["A", "B"]) == ["README", "Plan", "Old", "A", "B", "_meta", "conf"]
-    assert arranged(current, put, "Plan", None) == ["README", "B", "A", "_meta", "Plan", "Old", "conf"]
-    assert arranged(current, [], None, ["Old", "Plan"]) == ["README", "Old", "_meta", "Plan", "conf"]
+    assert arranged(current, put, None, ["A", "B"]) == [
+        "README",
+        "Plan",
+        "Old",
+        "A",
+        "B",
+        "_meta",
+        "conf",
+    ]
+    assert arranged(current, put, "Plan", None) == [
+        "README",
+        "B",
+        "A",
+        "_meta",
+        "Plan",
+        "Old",
+        "conf",
+    ]
+    assert arranged(current, [], None, ["Old", "Plan"]) == [
+        "README",
+        "Old",
+        "_meta",
+        "Plan",
+        "conf",
+    ]
 
 
 ROOT = Path(__file__).resolve().parents[1]

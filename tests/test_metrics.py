@@ -46,8 +46,24 @@ WEEKS = (
 
 def kpi(kid, measure, weight, cap, amber, group, tiers=(), min_growth=None, max_growth=None) -> Kpi:
     kind = "sum" if measure in ("units", "value") else "rate"
-    return Kpi(kid, kid, "", kind, measure, "higher", 1.0 if kind == "sum" else None, tiers,
-               "baseline" if kind == "sum" else None, min_growth, max_growth, weight, cap, 1.0, amber, group)
+    return Kpi(
+        kid,
+        kid,
+        "",
+        kind,
+        measure,
+        "higher",
+        1.0 if kind == "sum" else None,
+        tiers,
+        "baseline" if kind == "sum" else None,
+        min_growth,
+        max_growth,
+        weight,
+        cap,
+        1.0,
+        amber,
+        group,
+    )
 
 
 KPIS = (
@@ -62,19 +78,77 @@ KPIS = (
 
 
 def store(sid, tier, sr, region, units, value, category) -> Store:
-    return Store(sid, f"Store {sid}", "City", region, "t1", tier, "mall", sr, f"Rep {sr}", "", "", "",
-                 units, value, category, None, True)
+    return Store(
+        sid,
+        f"Store {sid}",
+        "City",
+        region,
+        "t1",
+        tier,
+        "mall",
+        sr,
+        f"Rep {sr}",
+        "",
+        "",
+        "",
+        units,
+        value,
+        category,
+        None,
+        True,
+    )
 
 
 PLAN = Plan(
     language="en",
-    account=Account("Test account", "Aurora", date(2026, 1, 5), date(2026, 2, 1), "CNY", "Kam", "k@x.com",
-                    (), margin_per_unit=10.0, retailer_margin=0.1, relationship_now="supplier",
-                    relationship_target="partner"),
-    evidence=(), needs=(), kpis=KPIS,
+    account=Account(
+        "Test account",
+        "Aurora",
+        date(2026, 1, 5),
+        date(2026, 2, 1),
+        "CNY",
+        "Kam",
+        "k@x.com",
+        (),
+        margin_per_unit=10.0,
+        retailer_margin=0.1,
+        relationship_now="supplier",
+        relationship_target="partner",
+    ),
+    evidence=(),
+    needs=(),
+    kpis=KPIS,
     programs=(
-        Program("P1", "Launch", "launch", date(2026, 1, 5), date(2026, 1, 18), (), (), (), 100.0, 0.1, "", "K1", ""),
-        Program("P2", "Display", "display", date(2026, 1, 19), date(2026, 2, 1), (), (), (), 50.0, 0.1, "", "K4", ""),
+        Program(
+            "P1",
+            "Launch",
+            "launch",
+            date(2026, 1, 5),
+            date(2026, 1, 18),
+            (),
+            (),
+            (),
+            100.0,
+            0.1,
+            "",
+            "K1",
+            "",
+        ),
+        Program(
+            "P2",
+            "Display",
+            "display",
+            date(2026, 1, 19),
+            date(2026, 2, 1),
+            (),
+            (),
+            (),
+            50.0,
+            0.1,
+            "",
+            "K4",
+            "",
+        ),
     ),
     competitors=(),
     stores=(  # weekly baseline units, value, category units
@@ -89,16 +163,30 @@ PLAN = Plan(
 )
 
 # Full-period targets and week targets (season split 1:1:2:1) written by hand.
-UNITS_WEEKS = {"S1": (10, 10, 20, 10), "S2": (5, 5, 10, 5), "S3": (8, 8, 16, 8), "S4": (20, 20, 40, 20),
-               "S5": (4, 4, 8, 4), "S6": (6, 6, 12, 6)}
-VALUE_WEEKS = {"S1": (1000, 1000, 2000, 1000), "S2": (400, 400, 800, 400), "S3": (800, 800, 1600, 800),
-               "S4": (2000, 2000, 4000, 2000), "S5": (0, 0, 0, 0), "S6": (600, 600, 1200, 600)}  # S5: zero target
+UNITS_WEEKS = {
+    "S1": (10, 10, 20, 10),
+    "S2": (5, 5, 10, 5),
+    "S3": (8, 8, 16, 8),
+    "S4": (20, 20, 40, 20),
+    "S5": (4, 4, 8, 4),
+    "S6": (6, 6, 12, 6),
+}
+VALUE_WEEKS = {
+    "S1": (1000, 1000, 2000, 1000),
+    "S2": (400, 400, 800, 400),
+    "S3": (800, 800, 1600, 800),
+    "S4": (2000, 2000, 4000, 2000),
+    "S5": (0, 0, 0, 0),
+    "S6": (600, 600, 1200, 600),
+}  # S5: zero target
 TIER = {"S1": "A", "S2": "B", "S3": "B", "S4": "A", "S5": "B", "S6": "B"}
 
 
 def hand_targets() -> Targets:
-    weekly = {k: pd.DataFrame.from_dict(v, orient="index", columns=[w.id for w in WEEKS]).astype(float)
-              for k, v in (("K1", UNITS_WEEKS), ("K2", VALUE_WEEKS))}
+    weekly = {
+        k: pd.DataFrame.from_dict(v, orient="index", columns=[w.id for w in WEEKS]).astype(float)
+        for k, v in (("K1", UNITS_WEEKS), ("K2", VALUE_WEEKS))
+    }
     full = pd.DataFrame({"K1": weekly["K1"].sum(axis=1), "K2": weekly["K2"].sum(axis=1)})
     for k in KPIS[2:]:
         full[k.id] = [k.tier_target(TIER[s]) for s in full.index]
@@ -110,51 +198,156 @@ TARGETS = hand_targets()
 Y, N = True, False
 LOG = {  # store -> week -> inputs (absent = blank)
     "S1": {
-        "W1": dict(units=12, value=1200, category=40, competitor=10, display=Y, promoter_present=2, promoter_planned=2),
-        "W2": dict(units=12, value=1200, category=40, competitor=10, display=Y, promoter_present=2, promoter_planned=2),
-        "W3": dict(units=30, value=3000, category=80, competitor=20, display=Y, promoter_present=2, promoter_planned=2),
-        "W4": dict(units=12, value=1200, category=40, competitor=10, display=Y, promoter_present=2, promoter_planned=2,
-                   stock=200),
+        "W1": dict(
+            units=12,
+            value=1200,
+            category=40,
+            competitor=10,
+            display=Y,
+            promoter_present=2,
+            promoter_planned=2,
+        ),
+        "W2": dict(
+            units=12,
+            value=1200,
+            category=40,
+            competitor=10,
+            display=Y,
+            promoter_present=2,
+            promoter_planned=2,
+        ),
+        "W3": dict(
+            units=30,
+            value=3000,
+            category=80,
+            competitor=20,
+            display=Y,
+            promoter_present=2,
+            promoter_planned=2,
+        ),
+        "W4": dict(
+            units=12,
+            value=1200,
+            category=40,
+            competitor=10,
+            display=Y,
+            promoter_present=2,
+            promoter_planned=2,
+            stock=200,
+        ),
     },
     "S2": {  # W2 has no units (missing, not zero) but value and category; W3 no value; W4 no category
-        "W1": dict(units=4, value=320, category=20, competitor=6, display=N, promoter_present=1, promoter_planned=2),
+        "W1": dict(
+            units=4,
+            value=320,
+            category=20,
+            competitor=6,
+            display=N,
+            promoter_present=1,
+            promoter_planned=2,
+        ),
         "W2": dict(value=300, category=20),
         "W3": dict(units=8, category=30, competitor=9, display=Y, promoter_planned=2, stock=2),
         "W4": dict(units=6, value=500, display=Y, promoter_present=2, promoter_planned=2),
     },
-    "S3": {w: dict(units=u, value=u * 100, category=c, competitor=c // 5, display=Y)
-           for w, u, c in (("W1", 6, 40), ("W2", 6, 40), ("W3", 12, 80), ("W4", 6, 40))},
+    "S3": {
+        w: dict(units=u, value=u * 100, category=c, competitor=c // 5, display=Y)
+        for w, u, c in (("W1", 6, 40), ("W2", 6, 40), ("W3", 12, 80), ("W4", 6, 40))
+    },
     "S4": {  # nothing in W4
-        "W1": dict(units=20, value=2000, category=80, competitor=20, display=Y, promoter_present=2, promoter_planned=2,
-                   stock=40),
-        "W2": dict(units=20, value=2000, category=80, competitor=20, display=Y, promoter_present=2, promoter_planned=2,
-                   stock=40),
-        "W3": dict(units=40, value=4000, category=160, competitor=40, display=Y, promoter_present=2,
-                   promoter_planned=2, stock=40),
+        "W1": dict(
+            units=20,
+            value=2000,
+            category=80,
+            competitor=20,
+            display=Y,
+            promoter_present=2,
+            promoter_planned=2,
+            stock=40,
+        ),
+        "W2": dict(
+            units=20,
+            value=2000,
+            category=80,
+            competitor=20,
+            display=Y,
+            promoter_present=2,
+            promoter_planned=2,
+            stock=40,
+        ),
+        "W3": dict(
+            units=40,
+            value=4000,
+            category=160,
+            competitor=40,
+            display=Y,
+            promoter_present=2,
+            promoter_planned=2,
+            stock=40,
+        ),
     },
     "S5": {
-        "W1": dict(units=5, value=400, category=20, competitor=4, display=N, promoter_present=0, promoter_planned=2),
-        "W2": dict(units=5, value=400, category=20, competitor=4, display=N, promoter_present=0, promoter_planned=2),
-        "W3": dict(units=10, value=800, category=40, competitor=8, display=N, promoter_present=1, promoter_planned=2),
-        "W4": dict(units=5, value=400, category=20, competitor=4, display=Y, promoter_present=1, promoter_planned=2),
+        "W1": dict(
+            units=5,
+            value=400,
+            category=20,
+            competitor=4,
+            display=N,
+            promoter_present=0,
+            promoter_planned=2,
+        ),
+        "W2": dict(
+            units=5,
+            value=400,
+            category=20,
+            competitor=4,
+            display=N,
+            promoter_present=0,
+            promoter_planned=2,
+        ),
+        "W3": dict(
+            units=10,
+            value=800,
+            category=40,
+            competitor=8,
+            display=N,
+            promoter_present=1,
+            promoter_planned=2,
+        ),
+        "W4": dict(
+            units=5,
+            value=400,
+            category=20,
+            competitor=4,
+            display=Y,
+            promoter_present=1,
+            promoter_planned=2,
+        ),
     },
     "S6": {},  # no entries at all
 }
 PROGRAM_INPUTS = {
     "S1": {"P1": dict(status="done", cost=150.0), "P2": dict(status="done")},
-    "S2": {"P1": dict(status="dropped", note="Store refused the launch table"), "P2": dict(status="dropped")},
+    "S2": {
+        "P1": dict(status="dropped", note="Store refused the launch table"),
+        "P2": dict(status="dropped"),
+    },
     "S3": {"P1": dict(status="done"), "P2": dict(status="agreed")},
     "S4": {"P1": dict(status="done", cost=300.0), "P2": dict(status="planned")},
 }
 ACTION_INPUTS = {
     "S1": [dict(text="Fix price tags", due=date(2026, 1, 14), status="done")],
-    "S2": [dict(text="Move shelf", due=date(2026, 1, 14), status="done"),
-           dict(text="Train staff", due=date(2026, 1, 20), status="open"),
-           dict(text="Poster", due=date(2026, 3, 1), status="done"),  # due after the as-of date
-           dict(due=date(2026, 1, 10), status="open"),  # no action text
-           dict(text="Old idea", due=date(2026, 1, 10), status="dropped")],
-    "S4": [dict(text="Endcap", due=date(2026, 1, 24), status="done"),
-           dict(text="Demo day", due=date(2026, 1, 28), status="done")],  # after S4's as-of date 01-25
+    "S2": [
+        dict(text="Move shelf", due=date(2026, 1, 14), status="done"),
+        dict(text="Train staff", due=date(2026, 1, 20), status="open"),
+        dict(text="Poster", due=date(2026, 3, 1), status="done"),  # due after the as-of date
+        dict(due=date(2026, 1, 10), status="open"),  # no action text
+        dict(text="Old idea", due=date(2026, 1, 10), status="dropped"),
+    ],
+    "S4": [
+        dict(text="Endcap", due=date(2026, 1, 24), status="done"),
+        dict(text="Demo day", due=date(2026, 1, 28), status="done"),
+    ],  # after S4's as-of date 01-25
 }
 
 
@@ -237,15 +430,26 @@ def test_units_actual_and_target_to_date(table):
 def test_value_actual_and_target_to_date(table):
     # S2: W1 320 + W2 300 + W4 500 (W2 counts: value entered, week <= A)
     expect(table, "value_actual", {"S1": 6600, "S2": 1120, "S3": 3000, "S4": 8000, "S5": 2000, "S6": 0})
-    expect(table, "value_target_to_date", {"S1": 5000, "S2": 1200, "S3": 4000, "S4": 8000, "S5": 0, "S6": 0})
+    expect(
+        table,
+        "value_target_to_date",
+        {"S1": 5000, "S2": 1200, "S3": 4000, "S4": 8000, "S5": 0, "S6": 0},
+    )
 
 
 def test_sum_kpi_attainment(table):
     # 66/50, 18/20, 30/40, 80/80, 25/20; S6 0/0 blank
-    expect(table, "K1_attainment", {"S1": 1.32, "S2": 0.9, "S3": 0.75, "S4": 1.0, "S5": 1.25, "S6": BLANK})
+    expect(
+        table,
+        "K1_attainment",
+        {"S1": 1.32, "S2": 0.9, "S3": 0.75, "S4": 1.0, "S5": 1.25, "S6": BLANK},
+    )
     # 6600/5000, 1120/1200, 3000/4000, 8000/8000; S5 target 0 -> blank (not an error)
-    expect(table, "K2_attainment", {"S1": 1.32, "S2": 0.9333333333333333, "S3": 0.75, "S4": 1.0,
-                                    "S5": BLANK, "S6": BLANK})
+    expect(
+        table,
+        "K2_attainment",
+        {"S1": 1.32, "S2": 0.9333333333333333, "S3": 0.75, "S4": 1.0, "S5": BLANK, "S6": BLANK},
+    )
 
 
 def test_sum_kpi_targets_and_actuals(table):
@@ -262,7 +466,11 @@ def test_capped_attainment(table):
 
 
 def test_kpi_rag(table):
-    expect(table, "K1_rag", {"S1": "green", "S2": "amber", "S3": "red", "S4": "green", "S5": "green", "S6": BLANK})
+    expect(
+        table,
+        "K1_rag",
+        {"S1": "green", "S2": "amber", "S3": "red", "S4": "green", "S5": "green", "S6": BLANK},
+    )
     expect(table, "K2_rag", {"S2": "amber", "S5": BLANK})  # 0.933 >= 0.9; blank attainment
     expect(table, "K3_rag", {"S2": "amber", "S4": "red"})  # 0.96 >= 0.95; 0.833 < 0.95
 
@@ -271,21 +479,31 @@ def test_forecast(table):
     # units × Σseason(all)=5 / Σseason(E_units): S2 18×5/(1+2+1); S4 80×5/(1+1+2); S6 0/0 blank
     expect(table, "units_forecast", {"S1": 66, "S2": 22.5, "S3": 30, "S4": 100, "S5": 25, "S6": BLANK})
     # S2 1120×5/(1+1+1)
-    expect(table, "value_forecast", {"S1": 6600, "S2": 1866.6666666666667, "S4": 10000, "S5": 2000, "S6": BLANK})
+    expect(
+        table,
+        "value_forecast",
+        {"S1": 6600, "S2": 1866.6666666666667, "S4": 10000, "S5": 2000, "S6": BLANK},
+    )
 
 
 def test_forecast_vs_target(table):
     # 66/50, 22.5/25, 30/40, 100/100, 25/20
-    expect(table, "units_forecast_vs_target", {"S1": 1.32, "S2": 0.9, "S3": 0.75, "S4": 1.0, "S5": 1.25,
-                                               "S6": BLANK})
+    expect(
+        table,
+        "units_forecast_vs_target",
+        {"S1": 1.32, "S2": 0.9, "S3": 0.75, "S4": 1.0, "S5": 1.25, "S6": BLANK},
+    )
     # 1866.67/2000; S5 target 0 -> blank
     expect(table, "value_forecast_vs_target", {"S2": 0.9333333333333333, "S5": BLANK})
 
 
 def test_growth(table):
     # units / (weekly baseline × |E|) − 1: 66/40, 18/15, 30/32, 80/60, 25/16; S6 0/0 blank
-    expect(table, "growth_units", {"S1": 0.65, "S2": 0.2, "S3": -0.0625, "S4": 0.3333333333333333,
-                                   "S5": 0.5625, "S6": BLANK})
+    expect(
+        table,
+        "growth_units",
+        {"S1": 0.65, "S2": 0.2, "S3": -0.0625, "S4": 0.3333333333333333, "S5": 0.5625, "S6": BLANK},
+    )
     # 6600/4000, 1120/1200, 2000/1200
     expect(table, "growth_value", {"S1": 0.65, "S2": -0.06666666666666667, "S5": 0.6666666666666667})
 
@@ -300,19 +518,34 @@ def test_share(table):
 def test_baseline_share_and_change(table):
     # weekly baseline units / category: 10/50, 20/80
     expect(table, "baseline_share", {"S1": 0.2, "S4": 0.25, "S6": 0.2})
-    expect(table, "share_change", {"S1": 0.13, "S2": 0.04, "S3": -0.05, "S4": 0.0, "S5": 0.05, "S6": BLANK})
+    expect(
+        table,
+        "share_change",
+        {"S1": 0.13, "S2": 0.04, "S3": -0.05, "S4": 0.0, "S5": 0.05, "S6": BLANK},
+    )
 
 
 def test_competitor_share_and_gap(table):
     # S2: W1 6/20 + W3 9/30 = 15/50 (W2 has category but no competitor)
-    expect(table, "competitor_share", {"S1": 0.25, "S2": 0.3, "S3": 0.2, "S4": 0.25, "S5": 0.2, "S6": BLANK})
-    expect(table, "share_gap_vs_competitor", {"S1": 0.08, "S2": -0.06, "S3": -0.05, "S4": 0.0, "S6": BLANK})
+    expect(
+        table,
+        "competitor_share",
+        {"S1": 0.25, "S2": 0.3, "S3": 0.2, "S4": 0.25, "S5": 0.2, "S6": BLANK},
+    )
+    expect(
+        table,
+        "share_gap_vs_competitor",
+        {"S1": 0.08, "S2": -0.06, "S3": -0.05, "S4": 0.0, "S6": BLANK},
+    )
 
 
 def test_rate_kpi_attainment(table):
     # share / tier target: 0.33/0.30, 0.24/0.25, 0.15/0.25, 0.25/0.30, 0.25/0.25
-    expect(table, "K3_attainment", {"S1": 1.1, "S2": 0.96, "S3": 0.6, "S4": 0.8333333333333334, "S5": 1.0,
-                                    "S6": BLANK})
+    expect(
+        table,
+        "K3_attainment",
+        {"S1": 1.1, "S2": 0.96, "S3": 0.6, "S4": 0.8333333333333334, "S5": 1.0, "S6": BLANK},
+    )
     expect(table, "K3_target", {"S1": 0.30, "S2": 0.25})
 
 
@@ -323,23 +556,33 @@ def test_rate_kpi_attainment(table):
 
 def test_display_compliance(table):
     # S2: N, Y, Y -> 2/3; S5: N, N, N, Y -> 1/4
-    expect(table, "display_compliance", {"S1": 1.0, "S2": 0.6666666666666666, "S3": 1.0, "S4": 1.0,
-                                         "S5": 0.25, "S6": BLANK})
+    expect(
+        table,
+        "display_compliance",
+        {"S1": 1.0, "S2": 0.6666666666666666, "S3": 1.0, "S4": 1.0, "S5": 0.25, "S6": BLANK},
+    )
     # 2/3 / 0.9; 0.25 / 0.9
     expect(table, "K4_attainment", {"S2": 0.7407407407407407, "S5": 0.2777777777777778})
 
 
 def test_promoter_attendance(table):
     # S2: weeks with days planned W1, W3, W4: present 1 + blank(0) + 2 = 3 / 6; S3 nothing planned
-    expect(table, "promoter_attendance", {"S1": 1.0, "S2": 0.5, "S3": BLANK, "S4": 1.0, "S5": 0.25,
-                                          "S6": BLANK})
+    expect(
+        table,
+        "promoter_attendance",
+        {"S1": 1.0, "S2": 0.5, "S3": BLANK, "S4": 1.0, "S5": 0.25, "S6": BLANK},
+    )
     expect(table, "K5_attainment", {"S2": 0.5555555555555556, "S3": BLANK})  # 0.5 / 0.9
 
 
 def test_program_execution(table):
     # S2: P1 Dropped with a note -> not applicable; P2 Dropped without a note -> applicable, not done: 0/1
     # S4 (as of 01-25): P1 Done, P2 started 01-19 and Planned: 1/2; S5 statuses blank: 0/2; S6 no as-of date
-    expect(table, "program_execution", {"S1": 1.0, "S2": 0.0, "S3": 0.5, "S4": 0.5, "S5": 0.0, "S6": BLANK})
+    expect(
+        table,
+        "program_execution",
+        {"S1": 1.0, "S2": 0.0, "S3": 0.5, "S4": 0.5, "S5": 0.0, "S6": BLANK},
+    )
     expect(table, "programs_applicable", {"S1": 2, "S2": 1, "S3": 2, "S4": 2, "S5": 2, "S6": 0})
     expect(table, "programs_done", {"S1": 2, "S2": 0, "S3": 1, "S4": 1, "S5": 0, "S6": 0})
 
@@ -347,21 +590,29 @@ def test_program_execution(table):
 def test_action_completion(table):
     # S2: due = "Move shelf" (Done) + "Train staff" (Open); "Poster" due after 02-01, the untitled row and the
     # Dropped one are not due -> 1/2. S4 (as of 01-25): only "Endcap" is due, Done -> 1/1.
-    expect(table, "action_completion", {"S1": 1.0, "S2": 0.5, "S3": BLANK, "S4": 1.0, "S5": BLANK, "S6": BLANK})
+    expect(
+        table,
+        "action_completion",
+        {"S1": 1.0, "S2": 0.5, "S3": BLANK, "S4": 1.0, "S5": BLANK, "S6": BLANK},
+    )
     expect(table, "actions_due", {"S2": 2, "S4": 1, "S6": 0})
     expect(table, "actions_done", {"S2": 1, "S4": 1})
 
 
 def test_execution_score(table):
     # Σ w·rate / Σ w over execution KPIs with a rate (display, promoter, programs 0.1 each, actions 0.05)
-    expect(table, "execution_score", {
-        "S1": 1.0,
-        "S2": 0.40476190476190477,  # (0.1×2/3 + 0.1×0.5 + 0.1×0 + 0.05×0.5) / 0.35
-        "S3": 0.75,  # (0.1×1 + 0.1×0.5) / 0.2 (no promoter days, no actions due)
-        "S4": 0.8571428571428572,  # (0.1 + 0.1 + 0.1×0.5 + 0.05×1) / 0.35
-        "S5": 0.16666666666666669,  # (0.1×0.25 + 0.1×0.25 + 0.1×0) / 0.3
-        "S6": BLANK,
-    })
+    expect(
+        table,
+        "execution_score",
+        {
+            "S1": 1.0,
+            "S2": 0.40476190476190477,  # (0.1×2/3 + 0.1×0.5 + 0.1×0 + 0.05×0.5) / 0.35
+            "S3": 0.75,  # (0.1×1 + 0.1×0.5) / 0.2 (no promoter days, no actions due)
+            "S4": 0.8571428571428572,  # (0.1 + 0.1 + 0.1×0.5 + 0.05×1) / 0.35
+            "S5": 0.16666666666666669,  # (0.1×0.25 + 0.1×0.25 + 0.1×0) / 0.3
+            "S6": BLANK,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -377,13 +628,20 @@ def test_investment(table):
 def test_incremental_units_and_margin(table):
     # units − baseline × |E|: 66−40, 18−15, 30−32, 80−60, 25−16; S6 no units entered -> blank
     expect(table, "incremental_units", {"S1": 26, "S2": 3, "S3": -2, "S4": 20, "S5": 9, "S6": BLANK})
-    expect(table, "incremental_margin", {"S1": 260, "S2": 30, "S3": -20, "S4": 200, "S5": 90, "S6": BLANK})
+    expect(
+        table,
+        "incremental_margin",
+        {"S1": 260, "S2": 30, "S3": -20, "S4": 200, "S5": 90, "S6": BLANK},
+    )
 
 
 def test_roi(table):
     # (260−200)/200, (−20−100)/100, (200−300)/300; zero investment -> blank
-    expect(table, "roi", {"S1": 0.3, "S2": BLANK, "S3": -1.2, "S4": -0.3333333333333333, "S5": BLANK,
-                          "S6": BLANK})
+    expect(
+        table,
+        "roi",
+        {"S1": 0.3, "S2": BLANK, "S3": -1.2, "S4": -0.3333333333333333, "S5": BLANK, "S6": BLANK},
+    )
 
 
 def test_retailer_gain(table):
@@ -397,40 +655,62 @@ def test_retailer_gain(table):
 
 
 def test_score_with_cap(table):
-    expect(table, "score", {
-        # 0.3×1.2 (1.32 capped) + 0.2×1.2 + 0.15×1.1 + 0.1×1 + 0.1×1 + 0.1×1 + 0.05×1.1 (1.25 capped) = 1.12
-        "S1": 112.0,
-        # 0.3×0.9 + 0.2×0.9333 + 0.15×0.96 + 0.1×0.7407 + 0.1×0.5556 + 0.1×0 + 0.05×0.625
-        "S2": 76.15462962962964,
-        # (0.3×0.75 + 0.2×0.75 + 0.15×0.6 + 0.1×1.1 + 0.1×0.5) / 0.85 (no promoter, no actions) = 0.625/0.85
-        "S3": 73.52941176470588,
-        # 0.3×1 + 0.2×1 + 0.15×0.8333 + 0.1×1 + 0.1×1 + 0.1×0.5 + 0.05×1.1 = 0.93
-        "S4": 93.0,
-        # (0.3×1.2 + 0.15×1 + 0.1×0.2778 + 0.1×0.2778 + 0.1×0) / 0.75 (value blank, no actions)
-        "S5": 75.40740740740742,
-        "S6": BLANK,
-    })
+    expect(
+        table,
+        "score",
+        {
+            # 0.3×1.2 (1.32 capped) + 0.2×1.2 + 0.15×1.1 + 0.1×1 + 0.1×1 + 0.1×1 + 0.05×1.1 (1.25 capped) = 1.12
+            "S1": 112.0,
+            # 0.3×0.9 + 0.2×0.9333 + 0.15×0.96 + 0.1×0.7407 + 0.1×0.5556 + 0.1×0 + 0.05×0.625
+            "S2": 76.15462962962964,
+            # (0.3×0.75 + 0.2×0.75 + 0.15×0.6 + 0.1×1.1 + 0.1×0.5) / 0.85 (no promoter, no actions) = 0.625/0.85
+            "S3": 73.52941176470588,
+            # 0.3×1 + 0.2×1 + 0.15×0.8333 + 0.1×1 + 0.1×1 + 0.1×0.5 + 0.05×1.1 = 0.93
+            "S4": 93.0,
+            # (0.3×1.2 + 0.15×1 + 0.1×0.2778 + 0.1×0.2778 + 0.1×0) / 0.75 (value blank, no actions)
+            "S5": 75.40740740740742,
+            "S6": BLANK,
+        },
+    )
 
 
 def test_score_rag(table):
-    expect(table, "score_rag", {"S1": "green", "S2": "red", "S3": "red", "S4": "amber", "S5": "red", "S6": BLANK})
+    expect(
+        table,
+        "score_rag",
+        {"S1": "green", "S2": "red", "S3": "red", "S4": "amber", "S5": "red", "S6": BLANK},
+    )
 
 
 def test_result_attainment(table):
-    expect(table, "result_attainment", {
-        "S1": 1.176923076923077,  # (0.3×1.2 + 0.2×1.2 + 0.15×1.1) / 0.65
-        "S2": 0.9241025641025641,  # (0.3×0.9 + 0.2×0.9333 + 0.15×0.96) / 0.65
-        "S3": 0.7153846153846154,  # (0.225 + 0.15 + 0.09) / 0.65
-        "S4": 0.9615384615384615,  # (0.3 + 0.2 + 0.125) / 0.65
-        "S5": 1.1333333333333333,  # (0.3×1.2 + 0.15×1) / 0.45 (value blank)
-        "S6": BLANK,
-    })
+    expect(
+        table,
+        "result_attainment",
+        {
+            "S1": 1.176923076923077,  # (0.3×1.2 + 0.2×1.2 + 0.15×1.1) / 0.65
+            "S2": 0.9241025641025641,  # (0.3×0.9 + 0.2×0.9333 + 0.15×0.96) / 0.65
+            "S3": 0.7153846153846154,  # (0.225 + 0.15 + 0.09) / 0.65
+            "S4": 0.9615384615384615,  # (0.3 + 0.2 + 0.125) / 0.65
+            "S5": 1.1333333333333333,  # (0.3×1.2 + 0.15×1) / 0.45 (value blank)
+            "S6": BLANK,
+        },
+    )
 
 
 def test_quadrant(table):
     # S1 exec 1.0, result 1.18; S2 0.40/0.92; S3 0.75/0.72; S4 0.857/0.96; S5 0.167/1.13
-    expect(table, "quadrant", {"S1": "star", "S2": "execution_gap", "S3": "execution_gap", "S4": "plan_issue",
-                               "S5": "untapped", "S6": BLANK})
+    expect(
+        table,
+        "quadrant",
+        {
+            "S1": "star",
+            "S2": "execution_gap",
+            "S3": "execution_gap",
+            "S4": "plan_issue",
+            "S5": "untapped",
+            "S6": BLANK,
+        },
+    )
 
 
 def test_label_blanks_are_none(table):
@@ -538,10 +818,22 @@ def test_rollup_roi(by_sr):
 
 def test_rollup_weighted_scores(by_sr):
     # weights = full-period units targets S1 50, S2 25, S3 40 | S4 100, S5 20 (S6 blank score)
-    expect(by_sr, "execution_score", {"SR1": 0.7836438923395446,  # (50×1 + 25×0.40476 + 40×0.75)/115
-                                      "SR2": 0.7420634920634921})  # (100×0.85714 + 20×0.16667)/120
-    expect(by_sr, "score", {"SR1": 90.82645401155631,  # (50×112 + 25×76.1546 + 40×73.5294)/115
-                            "SR2": 90.0679012345679})  # (100×93 + 20×75.4074)/120
+    expect(
+        by_sr,
+        "execution_score",
+        {
+            "SR1": 0.7836438923395446,  # (50×1 + 25×0.40476 + 40×0.75)/115
+            "SR2": 0.7420634920634921,
+        },
+    )  # (100×0.85714 + 20×0.16667)/120
+    expect(
+        by_sr,
+        "score",
+        {
+            "SR1": 90.82645401155631,  # (50×112 + 25×76.1546 + 40×73.5294)/115
+            "SR2": 90.0679012345679,
+        },
+    )  # (100×93 + 20×75.4074)/120
     expect(by_sr, "score_rag", {"SR1": "amber", "SR2": "amber"})
     expect(by_sr, "rank", {"SR1": 1, "SR2": 2})
 
@@ -555,8 +847,14 @@ def test_rollup_result_and_quadrant(by_sr):
 def test_rollup_by_tier(table):
     tiers = rollup(table, PLAN, "store_tier")
     expect(tiers, "K1_attainment", {"A": 1.123076923076923, "B": 0.9125})  # (66+80)/(50+80), 73/80
-    expect(tiers, "score", {"A": 99.33333333333333,  # (50×112 + 100×93)/150
-                            "B": 74.74341599384853})  # (25×76.1546 + 40×73.5294 + 20×75.4074)/85
+    expect(
+        tiers,
+        "score",
+        {
+            "A": 99.33333333333333,  # (50×112 + 100×93)/150
+            "B": 74.74341599384853,
+        },
+    )  # (25×76.1546 + 40×73.5294 + 20×75.4074)/85
 
 
 def test_rollup_by_region(table):
@@ -591,7 +889,11 @@ def test_store_ranks(table):
 
 def test_store_ranks_ties_share_the_best_rank(table):
     tied = table.assign(score=[90.0, 90.0, 80.0, np.nan, 95.0, 90.0])
-    expect(store_ranks(tied, PLAN), "rank_in_account", {"S1": 2, "S2": 2, "S6": 2, "S3": 5, "S5": 1, "S4": BLANK})
+    expect(
+        store_ranks(tied, PLAN),
+        "rank_in_account",
+        {"S1": 2, "S2": 2, "S6": 2, "S3": 5, "S5": 1, "S4": BLANK},
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -628,15 +930,28 @@ def test_flags_as_of_earlier(early):
     # A = 2: P1 ends 01-18, not before the end of W2; no store has 3 weeks below amber yet; investment
     # counts every Done program: S1 (40−200)/200, S3 (−40−100)/100, S4 (0−300)/300
     assert list(zip(found["store_id"], found["kind"])) == [
-        ("S1", "roi_negative"), ("S2", "stale"), ("S3", "roi_negative"), ("S4", "roi_negative"), ("S6", "stale")]
+        ("S1", "roi_negative"),
+        ("S2", "stale"),
+        ("S3", "roi_negative"),
+        ("S4", "roi_negative"),
+        ("S6", "stale"),
+    ]
     expect(early, "roi", {"S1": -0.8, "S3": -1.4, "S4": -1.0})
 
 
 def trend_plan() -> tuple[Plan, Targets]:
     """Nine equal weeks, week target 12 units, for the trend flags."""
     monday = date(2026, 3, 2)
-    weeks = tuple(Week(f"V{i}", monday + timedelta(weeks=i - 1), monday + timedelta(weeks=i - 1, days=6),
-                       "2026-03", 1.0) for i in range(1, 10))
+    weeks = tuple(
+        Week(
+            f"V{i}",
+            monday + timedelta(weeks=i - 1),
+            monday + timedelta(weeks=i - 1, days=6),
+            "2026-03",
+            1.0,
+        )
+        for i in range(1, 10)
+    )
     plan = Plan("en", PLAN.account, (), (), KPIS, (), (), PLAN.stores[:3], weeks)
     week_ids = [w.id for w in weeks]
     weekly = pd.DataFrame(12.0, index=["S1", "S2", "S3"], columns=week_ids)
@@ -648,11 +963,18 @@ def test_share_falling_and_below_amber_runs():
     plan, targets = trend_plan()
     logs = {
         # units 10×4 = 40 at share 40/160 = 25%, then 11×4 = 44 at 44/200 = 22%: units up, share down
-        "S1": {**{f"V{i}": dict(units=10, category=40) for i in range(1, 5)},
-               **{f"V{i}": dict(units=11, category=50) for i in range(5, 9)}},
+        "S1": {
+            **{f"V{i}": dict(units=10, category=40) for i in range(1, 5)},
+            **{f"V{i}": dict(units=11, category=50) for i in range(5, 9)},
+        },
         # entered V1 10/12 below, V2 12/12 ok, V3 V5 V7 10/12 below (V4, V6 blank): run of 3
-        "S2": {"V1": dict(units=10), "V2": dict(units=12), "V3": dict(units=10), "V5": dict(units=10),
-               "V7": dict(units=10)},
+        "S2": {
+            "V1": dict(units=10),
+            "V2": dict(units=12),
+            "V3": dict(units=10),
+            "V5": dict(units=10),
+            "V7": dict(units=10),
+        },
         # 5/12 each week, but V3's week target is 0: the run is V4 alone
         "S3": {f"V{i}": dict(units=5) for i in range(1, 5)},
     }
@@ -662,7 +984,8 @@ def test_share_falling_and_below_amber_runs():
     found = flags(plan, targets, entries, table)
     detail = dict(zip(zip(found["store_id"], found["kind"]), found["detail"]))
     assert detail[("S1", "share_falling")] == pytest.approx(
-        {"units_before": 40, "units_last": 44, "share_before": 0.25, "share_last": 0.22})
+        {"units_before": 40, "units_last": 44, "share_before": 0.25, "share_last": 0.22}
+    )
     assert detail[("S2", "below_amber")]["weeks"] == 3  # blank V4 and V6 do not break the run
     assert ("S1", "below_amber") not in detail  # V5-V8: 11/12 = 91.7% >= 90% ends the run
     assert ("S3", "below_amber") not in detail  # V3's zero target breaks the run: only V4
@@ -672,38 +995,59 @@ def test_share_falling_and_below_amber_runs():
 def test_next_period(table):
     plan_next = next_period(PLAN, TARGETS, table)
     # K1: ½ forecast + ½ target within baseline×4 × [0.95, 1.40], rounded half up
-    expect(plan_next, "K1_suggested", {
-        "S1": 56,  # ½×66 + ½×50 = 58 > max 40×1.4 = 56
-        "S2": 24,  # ½×22.5 + ½×25 = 23.75 -> 24 (caps 19..28)
-        "S3": 35,  # ½×30 + ½×40
-        "S4": 100,
-        "S5": 22,  # ½×25 + ½×20 = 22.5 > max 16×1.4 = 22.4 -> 22
-        "S6": 30,  # no forecast: the current target
-    })
+    expect(
+        plan_next,
+        "K1_suggested",
+        {
+            "S1": 56,  # ½×66 + ½×50 = 58 > max 40×1.4 = 56
+            "S2": 24,  # ½×22.5 + ½×25 = 23.75 -> 24 (caps 19..28)
+            "S3": 35,  # ½×30 + ½×40
+            "S4": 100,
+            "S5": 22,  # ½×25 + ½×20 = 22.5 > max 16×1.4 = 22.4 -> 22
+            "S6": 30,  # no forecast: the current target
+        },
+    )
     # K2 has no growth caps: ½×6600 + ½×5000, ½×1866.67 + ½×2000 = 1933.33, ½×2000 + ½×0
     expect(plan_next, "K2_suggested", {"S1": 5800, "S2": 1933, "S5": 1000, "S6": 3000})
     expect(plan_next, "K1_current", {"S1": 50})
     # max(0, tier share target − share) × category to date × Σseason(all) / Σseason(share weeks)
-    expect(plan_next, "share_gap_units", {
-        "S1": 0.0,  # share 0.33 above 0.30
-        "S2": 0.8333333333333334,  # (0.25 − 0.24) × 50 × 5/3 (share weeks W1, W3)
-        "S3": 20.0,  # (0.25 − 0.15) × 200 × 5/5
-        "S4": 20.0,  # (0.30 − 0.25) × 320 × 5/4
-        "S6": BLANK,
-    })
+    expect(
+        plan_next,
+        "share_gap_units",
+        {
+            "S1": 0.0,  # share 0.33 above 0.30
+            "S2": 0.8333333333333334,  # (0.25 − 0.24) × 50 × 5/3 (share weeks W1, W3)
+            "S3": 20.0,  # (0.25 − 0.15) × 200 × 5/5
+            "S4": 20.0,  # (0.30 − 0.25) × 320 × 5/4
+            "S6": BLANK,
+        },
+    )
 
 
 def test_relationship_level():
     def ev(*items):
         return [Evidence(level, "x", met) for level, met in items]
 
-    assert relationship_level(ev(("supplier", True), ("supplier", True), ("problem_solver", True),
-                                 ("resource", True), ("resource", False), ("partner", True))) == "problem_solver"
+    assert (
+        relationship_level(
+            ev(
+                ("supplier", True),
+                ("supplier", True),
+                ("problem_solver", True),
+                ("resource", True),
+                ("resource", False),
+                ("partner", True),
+            )
+        )
+        == "problem_solver"
+    )
     assert relationship_level(ev(("supplier", False), ("problem_solver", True))) is None
     # a level with no checklist items is not met, so nothing above it counts
     assert relationship_level(ev(("supplier", True), ("resource", True), ("partner", True))) == "supplier"
-    assert relationship_level(ev(*[(lvl, True) for lvl in ("supplier", "problem_solver", "resource",
-                                                            "partner")])) == "partner"
+    assert (
+        relationship_level(ev(*[(lvl, True) for lvl in ("supplier", "problem_solver", "resource", "partner")]))
+        == "partner"
+    )
     assert relationship_level([]) is None
 
 
@@ -728,7 +1072,15 @@ def test_attainment_helper():
     assert attainment(90, 100) == pytest.approx(0.9)
     assert attainment(0, 5) == 0.0
     assert attainment(0.2, 0.25, "lower") == pytest.approx(1.25)  # target / actual
-    for args in ((None, 100), (5, 0), (5, None), ("", 3), (float("nan"), 1), (0, 0.25, "lower"), ("abc", 1)):
+    for args in (
+        (None, 100),
+        (5, 0),
+        (5, None),
+        ("", 3),
+        (float("nan"), 1),
+        (0, 0.25, "lower"),
+        ("abc", 1),
+    ):
         assert attainment(*args) is None
 
 

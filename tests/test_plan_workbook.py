@@ -33,7 +33,9 @@ def test_demo_is_deterministic_and_the_same_account_in_both_languages():
     assert en == demo_plan(200, "en", seed=5)
     assert en != demo_plan(200, "en", seed=6)
     assert [s.store_id for s in en.stores] == [s.store_id for s in zh.stores]
-    assert [(s.base_units, s.store_tier, s.sr_id) for s in en.stores] == [(s.base_units, s.store_tier, s.sr_id) for s in zh.stores]
+    assert [(s.base_units, s.store_tier, s.sr_id) for s in en.stores] == [
+        (s.base_units, s.store_tier, s.sr_id) for s in zh.stores
+    ]
     assert [k.hq_target for k in en.kpis] == [k.hq_target for k in zh.kpis]
     assert en.stores[0].city != zh.stores[0].city
 
@@ -71,9 +73,19 @@ def test_empty_template_needs_filling(tmp_path):
 @pytest.mark.parametrize("lang", LANGS)
 def test_workbook_is_pleasant_and_safe_to_fill(demo_book_factory, lang):
     book = openpyxl.load_workbook(demo_book_factory(lang, 120))
-    assert book.sheetnames[:8] == [sheet_name(k, lang) for k in
-                                   ("readme", "account", "needs", "objectives", "programs", "competition",
-                                    "stores", "calendar")]
+    assert book.sheetnames[:8] == [
+        sheet_name(k, lang)
+        for k in (
+            "readme",
+            "account",
+            "needs",
+            "objectives",
+            "programs",
+            "competition",
+            "stores",
+            "calendar",
+        )
+    ]
     assert book[sheet_name("meta", lang)].sheet_state == "hidden"
     conf = book["xlwings.conf"]
     assert conf.sheet_state == "hidden" and conf["A1"].value == "UDF Modules" and conf["B1"].value == UDF_MODULE

@@ -11,16 +11,23 @@ import pytest
 from kam_xl.lang.words import enum_labels
 from kam_xl.model.entries import enum_kind, field_kind, normalise
 from kam_xl.plan.load import read_plan
+from kam_xl.plan.meta import read_meta
 from kam_xl.plan.workbook import init_workbook
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.storetabs.generate import generate
 from kam_xl.storetabs.layout import STATUS_CELL, STORE_ID_CELL
-from kam_xl.storetabs.meta import read_meta
 from kam_xl.storetabs.names import is_valid_sheet_name
 from kam_xl.xlsx.filebook import FileBook
 
-TEXTS = ["checked shelf", "店长同意加大陈列", "promoter late; 'quoted' & <b>", "  spaces  ", "竞品降价200元", "ok"]
+TEXTS = [
+    "checked shelf",
+    "店长同意加大陈列",
+    "promoter late; 'quoted' & <b>",
+    "  spaces  ",
+    "竞品降价200元",
+    "ok",
+]
 
 
 def typed_value(rng: random.Random, key, lang: str):
@@ -78,14 +85,17 @@ def check_kept(path, expected: dict, gone_programs=()) -> dict:
     for store_id, values in expected.items():
         assert store_id in entries, f"tab of {store_id} lost"
         assert entries[store_id] == values, _diff(store_id, entries[store_id], values)
-        assert not any(key[0] == "program" and key[1] in gone_programs
-                       for key in field_cells(records[store_id].cells)), "a removed program still has input cells"
+        assert not any(
+            key[0] == "program" and key[1] in gone_programs for key in field_cells(records[store_id].cells)
+        ), "a removed program still has input cells"
     return records
 
 
 def _diff(store_id, got, want) -> str:
     missing = {k: v for k, v in want.items() if got.get(k) != v}
-    return f"{store_id}: {len(missing)} value(s) differ, e.g. {list(missing.items())[:3]} got {[got.get(k) for k in list(missing)[:3]]}"
+    sample = list(missing)[:3]
+    wanted, found = [(k, missing[k]) for k in sample], [got.get(k) for k in sample]
+    return f"{store_id}: {len(missing)} value(s) differ, e.g. {wanted} got {found}"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -99,7 +109,9 @@ def test_every_typed_value_survives_every_kind_of_plan_change(tmp_path, lang):
     # 1. targets and weights change
     def targets_and_weights(book, r):
         objectives = book[r.names["objectives"]]
-        objectives[cell(r, "objectives", 0, "hq_target")] = objectives[cell(r, "objectives", 0, "hq_target")].value + 300
+        objectives[cell(r, "objectives", 0, "hq_target")] = (
+            objectives[cell(r, "objectives", 0, "hq_target")].value + 300
+        )
         objectives[cell(r, "objectives", 0, "weight")] = 0.25
         objectives[cell(r, "objectives", 1, "weight")] = 0.25
         book[r.names["calendar"]][cell(r, "calendar", 2, "season_weight")] = 1.4
@@ -155,7 +167,10 @@ def test_every_typed_value_survives_every_kind_of_plan_change(tmp_path, lang):
     assert records[moved.store_id].sr_id == moved.sr_id
     assert deactivated.store_id in result.kept_inactive and records[deactivated.store_id].status == "inactive"
     workbook = openpyxl.load_workbook(path, read_only=True)
-    assert workbook[records[deactivated.store_id].tab][STATUS_CELL].value != workbook[records[moved.store_id].tab][STATUS_CELL].value
+    assert (
+        workbook[records[deactivated.store_id].tab][STATUS_CELL].value
+        != workbook[records[moved.store_id].tab][STATUS_CELL].value
+    )
     for store_id, record in records.items():
         assert is_valid_sheet_name(record.tab)
         assert workbook[record.tab][STORE_ID_CELL].value == store_id
@@ -164,8 +179,14 @@ def test_every_typed_value_survives_every_kind_of_plan_change(tmp_path, lang):
     def program_back(book, r):
         sheet = book[r.names["programs"]]
         row = r.tables["programs"].record_rows[-1] + 1
-        values = {"id": "P01", "name": "Golden Week bundle promotion", "type": enum_labels("program_type", lang)[0],
-                  "start": date(2026, 9, 28), "end": date(2026, 10, 11), "cost_per_store": 2000}
+        values = {
+            "id": "P01",
+            "name": "Golden Week bundle promotion",
+            "type": enum_labels("program_type", lang)[0],
+            "start": date(2026, 9, 28),
+            "end": date(2026, 10, 11),
+            "cost_per_store": 2000,
+        }
         for field, value in values.items():
             sheet.cell(row, r.tables["programs"].columns[field], value)
 

@@ -15,12 +15,12 @@ import pytest
 from kam_xl.errors import KamError
 from kam_xl.lang.words import sheet_name
 from kam_xl.plan.load import load_plan, read_plan
+from kam_xl.plan.meta import read_meta
 from kam_xl.plan.workbook import init_workbook, write_plan_workbook
 from kam_xl.reviewing.run import headline, review, review_book, week_position
 from kam_xl.reviewing.scorecards import GROUP_ROW, STAMP_CELL, rollup_columns, store_columns
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.generate import generate
-from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import cell_at
@@ -29,8 +29,15 @@ from tests import test_metrics as hand
 from tests.support.fill import random_entries, write_entries
 
 BLANK = None
-EN = {"green": "Green", "amber": "Amber", "red": "Red", "star": "Star", "plan_issue": "Plan issue",
-      "execution_gap": "Execution gap", "untapped": "Untapped"}
+EN = {
+    "green": "Green",
+    "amber": "Amber",
+    "red": "Red",
+    "star": "Star",
+    "plan_issue": "Plan issue",
+    "execution_gap": "Execution gap",
+    "untapped": "Untapped",
+}
 
 # ---------------------------------------------------------------------------
 # The hand-worked account of tests/test_metrics.py as a workbook: its allocation gives the hand targets
@@ -48,9 +55,16 @@ def hand_plan():
             return replace(k, hq_target=24000.0, basis="manual")  # 5 × Σ weights 4,800
         return replace(k, tier_targets=(*k.tier_targets, ("C", k.tier_target("B"))))
 
-    stores = tuple(replace(s, sr_email=f"{s.sr_id.lower()}@example.com", manager=f"Manager {s.store_id}",
-                           manager_email=f"{s.store_id.lower()}@example.com", weight_override=WEIGHTS[s.store_id])
-                   for s in hand.PLAN.stores)
+    stores = tuple(
+        replace(
+            s,
+            sr_email=f"{s.sr_id.lower()}@example.com",
+            manager=f"Manager {s.store_id}",
+            manager_email=f"{s.store_id.lower()}@example.com",
+            weight_override=WEIGHTS[s.store_id],
+        )
+        for s in hand.PLAN.stores
+    )
     account = replace(hand.PLAN.account, tier_factors=(("A", 1.0), ("B", 1.0), ("C", 1.0)))
     return replace(hand.PLAN, kpis=tuple(kpi(k) for k in hand.PLAN.kpis), stores=stores, account=account)
 
@@ -75,8 +89,11 @@ def sheets(reviewed):
     path, _ = reviewed
     workbook = openpyxl.load_workbook(path, read_only=True)
     try:
-        yield {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in workbook.worksheets
-               if ws.title in reviewed[1].sheets}
+        yield {
+            ws.title: [list(row) for row in ws.iter_rows(values_only=True)]
+            for ws in workbook.worksheets
+            if ws.title in reviewed[1].sheets
+        }
     finally:
         workbook.close()
 
@@ -124,8 +141,19 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
     path, result = reviewed
     names = FileBook(path).sheet_names()
     at = names.index("Account summary")
-    assert names[at:at + 7] == ["Account summary", "Store scorecard", "SR scorecard", "Region scorecard",
-                                "Tier scorecard", "Problems & opportunities", "Next period"] == result.sheets
+    assert (
+        names[at : at + 7]
+        == [
+            "Account summary",
+            "Store scorecard",
+            "SR scorecard",
+            "Region scorecard",
+            "Tier scorecard",
+            "Problems & opportunities",
+            "Next period",
+        ]
+        == result.sheets
+    )
     assert names.index("Calendar") < at and names[at + 7].startswith("S1")
 
 
@@ -148,9 +176,16 @@ def test_store_units(stores):
     check(stores, "K1_target", {"S1": 50, "S2": 25, "S3": 40, "S4": 100, "S5": 20, "S6": 30})
     check(stores, "K1_actual", {"S1": 66, "S2": 18, "S3": 30, "S4": 80, "S5": 25, "S6": 0})
     check(stores, "K1_target_to_date", {"S1": 50, "S2": 20, "S3": 40, "S4": 80, "S5": 20, "S6": 0})
-    check(stores, "K1_attainment", {"S1": 66 / 50, "S2": 18 / 20, "S3": 30 / 40, "S4": 1.0, "S5": 25 / 20,
-                                    "S6": BLANK})
-    check(stores, "K1_rag", {"S1": "green", "S2": "amber", "S3": "red", "S4": "green", "S5": "green", "S6": BLANK})
+    check(
+        stores,
+        "K1_attainment",
+        {"S1": 66 / 50, "S2": 18 / 20, "S3": 30 / 40, "S4": 1.0, "S5": 25 / 20, "S6": BLANK},
+    )
+    check(
+        stores,
+        "K1_rag",
+        {"S1": "green", "S2": "amber", "S3": "red", "S4": "green", "S5": "green", "S6": BLANK},
+    )
 
 
 def test_store_value_with_a_zero_target(stores):
@@ -173,7 +208,11 @@ def test_store_forecast_and_growth(stores):
 def test_store_share_and_competitor(stores):
     check(stores, "K3_actual", {"S1": 132 / 400, "S2": 12 / 50, "S3": 30 / 200, "S6": BLANK})  # share
     check(stores, "K3_target", {"S1": 0.30, "S2": 0.25})
-    check(stores, "K3_attainment", {"S1": 0.33 / 0.30, "S2": 0.24 / 0.25, "S4": 0.25 / 0.30, "S6": BLANK})
+    check(
+        stores,
+        "K3_attainment",
+        {"S1": 0.33 / 0.30, "S2": 0.24 / 0.25, "S4": 0.25 / 0.30, "S6": BLANK},
+    )
     check(stores, "K3_rag", {"S2": "amber", "S4": "red"})
     check(stores, "baseline_share", {"S1": 10 / 50, "S4": 20 / 80})
     check(stores, "share_change", {"S1": 0.33 - 0.2, "S2": 0.24 - 0.2, "S3": 0.15 - 0.2, "S6": BLANK})
@@ -188,8 +227,16 @@ def test_store_execution_with_a_dropped_program(stores):
     # S2: P1 Dropped with a reason is not applicable, P2 Dropped without one is (not done): 0 / 1
     check(stores, "K6_actual", {"S1": 1.0, "S2": 0.0, "S3": 0.5, "S4": 0.5, "S6": BLANK})
     check(stores, "K7_actual", {"S2": 1 / 2, "S3": BLANK, "S4": 1.0})  # actions done / due by the as-of date
-    check(stores, "execution_score", {"S1": 1.0, "S2": (0.1 * 2 / 3 + 0.1 * 0.5 + 0 + 0.05 * 0.5) / 0.35,
-                                      "S3": (0.1 + 0.1 * 0.5) / 0.2, "S6": BLANK})
+    check(
+        stores,
+        "execution_score",
+        {
+            "S1": 1.0,
+            "S2": (0.1 * 2 / 3 + 0.1 * 0.5 + 0 + 0.05 * 0.5) / 0.35,
+            "S3": (0.1 + 0.1 * 0.5) / 0.2,
+            "S6": BLANK,
+        },
+    )
 
 
 def test_store_input_vs_output_with_zero_investment(stores):
@@ -204,12 +251,22 @@ S2_SCORE = 0.3 * 0.9 + 0.2 * 1120 / 1200 + 0.15 * 0.96 + 0.1 * (2 / 3) / 0.9 + 0
 
 
 def test_store_score_diagnosis_and_ranks(stores):
-    check(stores, "score", {"S1": 112.0, "S2": S2_SCORE * 100, "S3": 0.625 / 0.85 * 100, "S4": 93.0,
-                            "S6": BLANK})
+    check(
+        stores,
+        "score",
+        {"S1": 112.0, "S2": S2_SCORE * 100, "S3": 0.625 / 0.85 * 100, "S4": 93.0, "S6": BLANK},
+    )
     check(stores, "score_rag", {"S1": "green", "S2": "red", "S4": "amber", "S6": BLANK})
-    check(stores, "result_attainment", {"S1": (0.3 * 1.2 + 0.2 * 1.2 + 0.15 * 1.1) / 0.65, "S6": BLANK})
-    check(stores, "quadrant", {"S1": "star", "S2": "execution_gap", "S4": "plan_issue", "S5": "untapped",
-                               "S6": BLANK})
+    check(
+        stores,
+        "result_attainment",
+        {"S1": (0.3 * 1.2 + 0.2 * 1.2 + 0.15 * 1.1) / 0.65, "S6": BLANK},
+    )
+    check(
+        stores,
+        "quadrant",
+        {"S1": "star", "S2": "execution_gap", "S4": "plan_issue", "S5": "untapped", "S6": BLANK},
+    )
     check(stores, "rank_in_sr", {"S1": 1, "S2": 2, "S3": 3, "S4": 1, "S5": 2, "S6": BLANK})
     check(stores, "rank_in_region", {"S3": 3, "S4": 1})
     check(stores, "rank_in_account", {"S1": 1, "S2": 3, "S3": 5, "S4": 2, "S5": 4, "S6": BLANK})
@@ -231,7 +288,11 @@ def test_sr_scorecard(by_sr):
     check(by_sr, "stores", {"SR1": 3, "SR2": 3, "Account": 6})
     check(by_sr, "K1_actual", {"SR1": 66 + 18 + 30, "SR2": 80 + 25 + 0, "Account": 219})
     check(by_sr, "K1_attainment", {"SR1": 114 / 110, "SR2": 105 / 100, "Account": 219 / 210})
-    check(by_sr, "K2_attainment", {"SR1": (6600 + 1120 + 3000) / (5000 + 1200 + 4000), "SR2": 10000 / 8000})
+    check(
+        by_sr,
+        "K2_attainment",
+        {"SR1": (6600 + 1120 + 3000) / (5000 + 1200 + 4000), "SR2": 10000 / 8000},
+    )
     check(by_sr, "K3_target", {"SR1": (0.30 * 200 + 0.25 * 50 + 0.25 * 200) / 450})
     check(by_sr, "K3_attainment", {"SR2": 105 / 121, "Account": (213 / 870) / ((122.5 + 121) / 870)})
     check(by_sr, "K4_actual", {"SR1": 10 / 11, "SR2": 4 / 7})
@@ -241,8 +302,14 @@ def test_sr_scorecard(by_sr):
     check(by_sr, "roi", {"SR1": (270 - 300) / 300, "Account": (560 - 600) / 600})
     check(by_sr, "retailer_gain", {"SR1": 232, "SR2": 280, "Account": 512})
     check(by_sr, "execution_score", {"SR2": (100 * (0.3 / 0.35) + 20 * (0.05 / 0.3)) / 120})
-    check(by_sr, "score", {"SR1": (50 * 112 + 25 * S2_SCORE * 100 + 40 * 0.625 / 0.85 * 100) / 115,
-                           "SR2": (100 * 93 + 20 * 75.40740740740742) / 120})
+    check(
+        by_sr,
+        "score",
+        {
+            "SR1": (50 * 112 + 25 * S2_SCORE * 100 + 40 * 0.625 / 0.85 * 100) / 115,
+            "SR2": (100 * 93 + 20 * 75.40740740740742) / 120,
+        },
+    )
     check(by_sr, "score_rag", {"SR1": "amber", "SR2": "amber"})
     check(by_sr, "rank", {"SR1": 1, "SR2": 2, "Account": BLANK})
     check(by_sr, "quadrant", {"SR1": "untapped", "SR2": "untapped"})
@@ -275,17 +342,28 @@ def labelled(grid: list[list]) -> dict[str, list]:
 
 def test_account_summary(sheets):
     rows = labelled(sheets["Account summary"])
-    assert rows["Score (0-100)"][0] == pytest.approx((50 * 112 + 25 * S2_SCORE * 100 + 40 * 0.625 / 0.85 * 100
-                                                      + 100 * 93 + 20 * 75.40740740740742) / 235)
+    assert rows["Score (0-100)"][0] == pytest.approx(
+        (50 * 112 + 25 * S2_SCORE * 100 + 40 * 0.625 / 0.85 * 100 + 100 * 93 + 20 * 75.40740740740742) / 235
+    )
     assert rows["Score (0-100)"][1] == "Amber"
     assert rows["Quadrant (execution × result)"][0] == "Untapped"
     assert rows["Stores reviewed"][0] == 6
     assert rows["Stores with data for the as-of week"][0] == 4  # S1, S2, S3, S5 have W4
     assert rows["Stores without any entry"][0] == 1
     units = rows["K1 · K1"]  # name, group, period target, target to date, actual, attainment, RAG, forecast
-    assert units[:7] == ["Result", 265, 210, 219, pytest.approx(219 / 210), "Green",
-                         pytest.approx(243.5 / 235)]
-    assert rows["K3 · K3"][3:5] == [pytest.approx(213 / 870), pytest.approx(213 / 243.5)]  # share, vs tier targets
+    assert units[:7] == [
+        "Result",
+        265,
+        210,
+        219,
+        pytest.approx(219 / 210),
+        "Green",
+        pytest.approx(243.5 / 235),
+    ]
+    assert rows["K3 · K3"][3:5] == [
+        pytest.approx(213 / 870),
+        pytest.approx(213 / 243.5),
+    ]  # share, vs tier targets
 
 
 def test_account_summary_principles(sheets):
@@ -304,8 +382,13 @@ def test_account_summary_principles(sheets):
     assert rows["ROI"][0] == pytest.approx(-40 / 600)
     assert rows["Programs done / applicable"][:2] == [4, 9]
     assert rows["Stores with ROI below 0"][0] == 2
-    assert [rows[q][0] for q in ("Star", "Plan issue", "Execution gap", "Untapped", "Not enough data")] == \
-        [1, 1, 2, 1, 1]
+    assert [rows[q][0] for q in ("Star", "Plan issue", "Execution gap", "Untapped", "Not enough data")] == [
+        1,
+        1,
+        2,
+        1,
+        1,
+    ]
 
 
 def test_account_weekly_chart_data(reviewed, sheets):
@@ -327,18 +410,27 @@ def test_charts_are_native(reviewed):
 
 def test_problems_and_opportunities(sheets):
     grid = sheets["Problems & opportunities"]
-    rows = [row for row in grid[GROUP_ROW + 1:] if row[0] is not None]
+    rows = [row for row in grid[GROUP_ROW + 1 :] if row[0] is not None]
     assert [(r[1], r[3], r[2]) for r in rows] == [
-        ("Problem", "S1", "Overstock"), ("Problem", "S2", "Stock-out risk"), ("Problem", "S2", "Missing weekly entries"),
-        ("Problem", "S3", "Units below amber 3+ weeks"), ("Problem", "S3", "ROI below 0"),
-        ("Problem", "S4", "Missing weekly entries"), ("Problem", "S4", "ROI below 0"),
-        ("Problem", "S5", "Program past its end, not Done"), ("Problem", "S6", "Missing weekly entries"),
+        ("Problem", "S1", "Overstock"),
+        ("Problem", "S2", "Stock-out risk"),
+        ("Problem", "S2", "Missing weekly entries"),
+        ("Problem", "S3", "Units below amber 3+ weeks"),
+        ("Problem", "S3", "ROI below 0"),
+        ("Problem", "S4", "Missing weekly entries"),
+        ("Problem", "S4", "ROI below 0"),
+        ("Problem", "S5", "Program past its end, not Done"),
+        ("Problem", "S6", "Missing weekly entries"),
         ("Problem", "S6", "Program past its end, not Done"),
-        ("Opportunity", "S1", "Star store"), ("Opportunity", "S5", "Untapped potential")]
+        ("Opportunity", "S1", "Star store"),
+        ("Opportunity", "S5", "Untapped potential"),
+    ]
     evidence = {(r[3], r[2]): r[8] for r in rows}
     assert evidence[("S1", "Overstock")] == "12.1 weeks of cover: stock 200 in W4"  # 200 / (66 / 4)
-    assert evidence[("S3", "Units below amber 3+ weeks")] == \
-        "Units below 90% of the week target for the last 4 entered weeks (latest W4: 75%)"
+    assert (
+        evidence[("S3", "Units below amber 3+ weeks")]
+        == "Units below 90% of the week target for the last 4 entered weeks (latest W4: 75%)"
+    )
     assert evidence[("S6", "Missing weekly entries")] == "4 week(s) without sell-out units up to W4 (latest W4)"
     assert evidence[("S5", "Program past its end, not Done")] == "Program P1 ended 2026-01-18 and has no status"
     assert evidence[("S4", "ROI below 0")] == "ROI -33%: incremental margin 200 vs investment 300"
@@ -351,13 +443,20 @@ def test_next_period(sheets):
     columns = {c: i for i, c in enumerate(grid[GROUP_ROW], start=0)}
     assert "Suggested next period" in columns
     first = GROUP_ROW + 1
-    ids = [row[0] for row in grid[first:first + 6]]
+    ids = [row[0] for row in grid[first : first + 6]]
     assert ids == ["S1", "S2", "S3", "S4", "S5", "S6"]
-    suggested = [row[7] for row in grid[first:first + 6]]  # K1: current, forecast, suggested
+    suggested = [row[7] for row in grid[first : first + 6]]  # K1: current, forecast, suggested
     assert suggested == [56, 24, 35, 100, 22, 30]  # ½ forecast + ½ target within the growth caps
-    assert [row[11] for row in grid[first:first + 6]] == [5800, 1933, 3500, 10000, 1000, 3000]  # K2
-    assert grid[first][8] == "=IF(N(F7)>0,H7/F7-1,\"\")"  # the change follows the KAM's edits
-    gap = [row[-1] for row in grid[first:first + 6]]
+    assert [row[11] for row in grid[first : first + 6]] == [
+        5800,
+        1933,
+        3500,
+        10000,
+        1000,
+        3000,
+    ]  # K2
+    assert grid[first][8] == '=IF(N(F7)>0,H7/F7-1,"")'  # the change follows the KAM's edits
+    gap = [row[-1] for row in grid[first : first + 6]]
     assert gap[1] == pytest.approx(0.01 * 50 * 5 / 3) and gap[2] == pytest.approx(20) and gap[5] is None
     total = grid[first + 6]
     assert total[0] == "Total" and total[7] == "=SUM(H7:H12)"
@@ -460,12 +559,16 @@ def test_unreadable_cells_are_left_out_with_a_warning(tmp_path):
     record = read_meta(FileBook(path)).tab_for("S1")
     cells = field_cells(record.cells)
     package = Package.open(path)
-    package.set_cells(record.tab, {cells[("week", "W1", "units")]: "twelve", cells[("week", "W1", "display")]: "maybe"})
+    package.set_cells(
+        record.tab,
+        {cells[("week", "W1", "units")]: "twelve", cells[("week", "W1", "display")]: "maybe"},
+    )
     package.save(path, backup=False)
     result = review(path)
     assert result.warnings == [
         f"{record.tab}!{cells[('week', 'W1', 'units')]}: cannot be read as a number; left out of the review",
-        f"{record.tab}!{cells[('week', 'W1', 'display')]}: cannot be read as a yes_no; left out of the review"]
+        f"{record.tab}!{cells[('week', 'W1', 'display')]}: cannot be read as a yes_no; left out of the review",
+    ]
     assert result.stores.at["S1", "units_actual"] == 66 - 12
     assert result.stores.at["S1", "display_compliance"] == 1.0  # 3 of 3 readable weeks
 
@@ -500,18 +603,32 @@ def test_chinese_workbook_gets_chinese_scorecards(tmp_path, demo_book_factory):
     plan = load_plan(path)
     write_entries(path, random_entries(plan, weeks=6), "zh")
     result = review(path)
-    assert result.sheets[:2] == [sheet_name("sc_account", "zh"), sheet_name("sc_store", "zh")] == ["客户总结", "门店记分卡"]
+    assert (
+        result.sheets[:2]
+        == [sheet_name("sc_account", "zh"), sheet_name("sc_store", "zh")]
+        == ["客户总结", "门店记分卡"]
+    )
     grid = FileBook(path).grid("门店记分卡")
     rows = table(grid, store_columns(plan))
-    words = {"green": "绿", "amber": "黄", "red": "红", "star": "明星", "plan_issue": "计划问题",
-             "execution_gap": "执行差距", "untapped": "潜力未挖掘"}
+    words = {
+        "green": "绿",
+        "amber": "黄",
+        "red": "红",
+        "star": "明星",
+        "plan_issue": "计划问题",
+        "execution_gap": "执行差距",
+        "untapped": "潜力未挖掘",
+    }
     for store_id, row in rows.items():
         metrics = result.stores.loc[store_id]
         assert row["score_rag"] == (None if metrics["score_rag"] is None else words[metrics["score_rag"]])
         assert row["quadrant"] == (None if metrics["quadrant"] is None else words[metrics["quadrant"]])
         assert _same(row["score"], metrics["score"]) and _same(row["K1_attainment"], metrics["K1_attainment"])
     problems = FileBook(path).grid("问题与机会")
-    assert cell_at(problems, GROUP_ROW + 1, 9) == "依据" and cell_at(problems, GROUP_ROW + 2, 2) in ("问题", "机会")
+    assert cell_at(problems, GROUP_ROW + 1, 9) == "依据" and cell_at(problems, GROUP_ROW + 2, 2) in (
+        "问题",
+        "机会",
+    )
 
 
 def _same(cell, value) -> bool:
@@ -532,8 +649,28 @@ def test_read_entries_reads_every_value_as_normalise_does(reviewed):
 
     record = read_meta(FileBook(reviewed[0])).tabs[0]
     cells = field_cells(record.cells)
-    samples = [12.0, 0.0, -3.0, 7, 2.5e6, "1,234", "１２", " 12% ", "", "  ", None, "Y", "否", "done", "Dropped",
-               date(2026, 1, 5), "2026-01-05", True, "text", float("inf")]
+    samples = [
+        12.0,
+        0.0,
+        -3.0,
+        7,
+        2.5e6,
+        "1,234",
+        "１２",
+        " 12% ",
+        "",
+        "  ",
+        None,
+        "Y",
+        "否",
+        "done",
+        "Dropped",
+        date(2026, 1, 5),
+        "2026-01-05",
+        True,
+        "text",
+        float("inf"),
+    ]
     grid = [[None] * 30 for _ in range(max(split_ref(c)[0] for c in cells.values()))]
     for index, cell in enumerate(cells.values()):
         row, col = split_ref(cell)

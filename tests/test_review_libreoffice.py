@@ -16,11 +16,11 @@ from kam_xl.metrics.flags import weeks_of_cover
 from kam_xl.metrics.measures import RATE_PARTS, store_metrics, week_data
 from kam_xl.model.plan import Plan
 from kam_xl.plan.load import load_plan
+from kam_xl.plan.meta import read_meta
 from kam_xl.reviewing.run import ReviewResult, read_inputs, review
 from kam_xl.reviewing.scorecards import GROUP_ROW, store_columns
 from kam_xl.storetabs.generate import generate
 from kam_xl.storetabs.layout import LOG, METRIC_ROWS, REVIEW_COLS
-from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.read import cell_at
 from tests.support.fill import random_entries, write_entries
@@ -146,8 +146,14 @@ def log_mismatches(plan: Plan, reviewed: Path, recalculated: Path) -> tuple[list
     for record in read_meta(book).tabs:
         grid, i = book.grid(record.tab), data.stores.get_loc(record.store_id)
         rows = record.cells["week"]["rows"]
-        checks = [(data.data_week[i], LOG["attainment_to_date"], table.at[record.store_id, f"{units.id}_attainment"]),
-                  (stock_week[i], LOG["cover"], cover[i])]
+        checks = [
+            (
+                data.data_week[i],
+                LOG["attainment_to_date"],
+                table.at[record.store_id, f"{units.id}_attainment"],
+            ),
+            (stock_week[i], LOG["cover"], cover[i]),
+        ]
         for week, column, want in checks:
             if week:
                 got = cell_at(grid, rows[plan.weeks[week - 1].id], column)

@@ -32,12 +32,25 @@ def accounts(draw):
     ids = [f"S{i}" for i in range(n)]
     tiers = draw(st.lists(st.sampled_from("AB"), min_size=n, max_size=n))
     srs = draw(st.lists(st.sampled_from(["SR1", "SR2", "SR3"]), min_size=n, max_size=n))
-    stores = tuple(store(s, t, sr, "North" if sr != "SR3" else "South", draw(st.integers(0, 20)),
-                         draw(st.integers(0, 2000)), draw(st.integers(0, 80)))
-                   for s, t, sr in zip(ids, tiers, srs))
+    stores = tuple(
+        store(
+            s,
+            t,
+            sr,
+            "North" if sr != "SR3" else "South",
+            draw(st.integers(0, 20)),
+            draw(st.integers(0, 2000)),
+            draw(st.integers(0, 80)),
+        )
+        for s, t, sr in zip(ids, tiers, srs)
+    )
     plan = Plan("en", PLAN.account, (), (), KPIS, PLAN.programs, (), stores, WEEKS)
-    week_targets = {k: pd.DataFrame([[draw(st.integers(0, top)) for _ in WEEKS] for _ in ids], index=ids,
-                                    columns=WEEK_IDS).astype(float) for k, top in (("K1", 30), ("K2", 3000))}
+    week_targets = {
+        k: pd.DataFrame([[draw(st.integers(0, top)) for _ in WEEKS] for _ in ids], index=ids, columns=WEEK_IDS).astype(
+            float
+        )
+        for k, top in (("K1", 30), ("K2", 3000))
+    }
     full = pd.DataFrame({k: frame.sum(axis=1) for k, frame in week_targets.items()})
     for kpi in KPIS[2:]:
         full[kpi.id] = [kpi.tier_target(t) for t in tiers]
@@ -50,7 +63,15 @@ def accounts(draw):
 def store_inputs(draw) -> dict:
     values = {}
     for week in WEEK_IDS:
-        for field in ("units", "value", "category", "competitor", "promoter_present", "promoter_planned", "stock"):
+        for field in (
+            "units",
+            "value",
+            "category",
+            "competitor",
+            "promoter_present",
+            "promoter_planned",
+            "stock",
+        ):
             values[("week", week, field)] = draw(maybe_count)
         values[("week", week, "display")] = draw(st.sampled_from([None, True, False]))
     for pid in ("P1", "P2"):
@@ -92,7 +113,11 @@ def test_rollup_ratios_equal_ratios_of_summed_parts(account):
         rolled = rollup(table, plan, by)
         for key, rows in groups(table, plan, by):
             for name, (num, den, shift) in RATIOS.items():
-                assert same(rolled.at[key, name], paired_ratio(rows, num, den) + shift), (by, key, name)
+                assert same(rolled.at[key, name], paired_ratio(rows, num, den) + shift), (
+                    by,
+                    key,
+                    name,
+                )
             for kpi in (k for k in plan.kpis if k.is_sum):
                 want = paired_ratio(rows, f"{kpi.id}_actual", f"{kpi.id}_target_to_date")
                 assert same(rolled.at[key, f"{kpi.id}_attainment"], want), (by, key, kpi.id)
@@ -138,7 +163,10 @@ def test_account_rollup_of_sums_is_the_sum_over_stores(account):
         assert rolled["stores"].sum() == total["stores"]
         for column in SUMS:
             values = rolled[column].dropna()
-            assert same(float(values.sum()) if len(values) else math.nan, float(total[column])), (by, column)
+            assert same(float(values.sum()) if len(values) else math.nan, float(total[column])), (
+                by,
+                column,
+            )
 
 
 @FAST
@@ -179,12 +207,21 @@ def test_quadrant_consistent_with_thresholds(execution, result, threshold):
         assert found is None
         return
     high_execution, high_result = np.round(execution, 9) >= threshold, np.round(result, 9) >= 1.0
-    expected = {(True, True): "star", (True, False): "plan_issue", (False, False): "execution_gap",
-                (False, True): "untapped"}[(high_execution, high_result)]
+    expected = {
+        (True, True): "star",
+        (True, False): "plan_issue",
+        (False, False): "execution_gap",
+        (False, True): "untapped",
+    }[(high_execution, high_result)]
     assert found == expected
 
 
-HIGH = {"star": (True, True), "plan_issue": (True, False), "execution_gap": (False, False), "untapped": (False, True)}
+HIGH = {
+    "star": (True, True),
+    "plan_issue": (True, False),
+    "execution_gap": (False, False),
+    "untapped": (False, True),
+}
 
 
 @FAST

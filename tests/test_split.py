@@ -16,11 +16,11 @@ from kam_xl.errors import KamError
 from kam_xl.execution.split import file_names, file_stem, review_cells, split
 from kam_xl.metrics.allocation import allocate_plan
 from kam_xl.plan.load import load_plan
+from kam_xl.plan.meta import read_meta
 from kam_xl.simulation.simulate import fill_sr_files
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import existing_tabs
 from kam_xl.storetabs.layout import STORE_ID_CELL
-from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.cellpatch import strip_tab_selected
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
@@ -49,13 +49,15 @@ def test_one_workbook_per_sr_with_readme_summary_its_tabs_and_meta(split_300):
         assert meta.values["role"] == "sr" and meta.values["account"] == plan.account.name
         assert meta.values["fingerprint"] == plan.fingerprint()
         assert [r.store_id for r in meta.tabs] == by_sr[sr_id]
-        assert all(r.cells == hq_tabs[r.store_id].cells and r.fingerprint == hq_tabs[r.store_id].fingerprint
-                   for r in meta.tabs)
+        assert all(
+            r.cells == hq_tabs[r.store_id].cells and r.fingerprint == hq_tabs[r.store_id].fingerprint for r in meta.tabs
+        )
         names = package.sheet_names()
         assert names == ["README", "My stores", *[r.tab for r in meta.tabs], "_meta"]
         assert package.sheet_state("_meta") == "hidden"
-        assert not any(name.endswith((".bin", "vbaProject.bin")) or "vba" in name.lower()
-                       for name in package.part_names())
+        assert not any(
+            name.endswith((".bin", "vbaProject.bin")) or "vba" in name.lower() for name in package.part_names()
+        )
 
 
 def test_index_lists_every_sr_file(split_300):
@@ -124,8 +126,11 @@ class Secrets:
         own_text += f"\n{mine[0].sr_name}\n{self.plan.account.name}"
         words = {w for s in others for w in (s.store_id, s.name, s.sr_name, s.sr_id) if w not in own_text}
         numbers = {round(t[s.store_id]) for t in self.targets.values() for s in others if s.store_id in t}
-        numbers |= {round(sum(t.get(s.store_id, 0) for s in others if s.sr_id == sr))
-                    for t in self.targets.values() for sr in {s.sr_id for s in others}}
+        numbers |= {
+            round(sum(t.get(s.store_id, 0) for s in others if s.sr_id == sr))
+            for t in self.targets.values()
+            for sr in {s.sr_id for s in others}
+        }
         numbers = {n for n in numbers if n >= 100 and str(n) not in own_text and f"{n:,}" not in own_text}
         text = _package_text(path)
         atoms = _atoms(text)
@@ -148,7 +153,9 @@ def test_the_leak_check_finds_a_workbook_cut_down_from_the_hq_one(split_300, tmp
     own = {r.store_id for r in meta.tabs}
     stranger = next(r for r in read_meta(FileBook(book)).tabs if r.store_id not in own)
     package = Package.open(book)
-    package.remove_sheets([r.tab for r in read_meta(FileBook(book)).tabs if r.store_id not in own | {stranger.store_id}])
+    package.remove_sheets(
+        [r.tab for r in read_meta(FileBook(book)).tabs if r.store_id not in own | {stranger.store_id}]
+    )
     package.save(tmp_path / "cut.xlsx", backup=False)
     secrets = Secrets(book)
     words, numbers = secrets.leaks(tmp_path / "cut.xlsx", meta.values["sr_id"], own)
@@ -160,7 +167,10 @@ def test_the_leak_check_finds_a_workbook_cut_down_from_the_hq_one(split_300, tmp
 def test_review_cells_point_at_the_review_block(split_300):
     book, files = split_300
     plan = load_plan(book)
-    tab, cells = read_meta(FileBook(files[0])).tabs[0].tab, read_meta(FileBook(files[0])).tabs[0].cells
+    tab, cells = (
+        read_meta(FileBook(files[0])).tabs[0].tab,
+        read_meta(FileBook(files[0])).tabs[0].cells,
+    )
     grid = FileBook(files[0]).grid(tab)
     found = review_cells(cells, plan.kpis)
     labels = {"score": "Score (0-100)", "score_rag": "Score RAG", "data_week": "Data up to week"}
@@ -193,8 +203,13 @@ def test_file_names_are_safe_and_unique():
     assert file_stem("SR/01:a*b") == "SR_01_a_b"
     assert file_stem("con") == "_con" and file_stem("~$x") == "_~$x" and file_stem(" . ") == "SR"
     names = file_names(["SR1", "sr1", "a/b", "a_b", "王伟"])
-    assert names == {"SR1": "SR1.xlsx", "sr1": "sr1-2.xlsx", "a/b": "a_b.xlsx", "a_b": "a_b-2.xlsx",
-                     "王伟": "王伟.xlsx"}
+    assert names == {
+        "SR1": "SR1.xlsx",
+        "sr1": "sr1-2.xlsx",
+        "a/b": "a_b.xlsx",
+        "a_b": "a_b-2.xlsx",
+        "王伟": "王伟.xlsx",
+    }
 
 
 @pytest.mark.libreoffice

@@ -1,4 +1,4 @@
-"""Tests of kam_xl.tabnames: store tab names are valid Excel sheet names, unique and stable."""
+"""Tests of kam_xl.storetabs.names: store tab names are valid Excel sheet names, unique and stable."""
 
 from __future__ import annotations
 
@@ -57,8 +57,23 @@ def test_is_valid_sheet_name():
     assert is_valid_sheet_name("😀" * 15)  # 30 units
     assert not is_valid_sheet_name("😀" * 16)  # 32 units
     assert not is_valid_sheet_name("a" * 32)
-    for bad in ("", "   ", "'a", "a'", "a[b", "a]b", "a:b", "a*b", "a?b", "a/b", "a\\b", "a\nb",
-                "a\x00b", "History", "HISTORY"):
+    for bad in (
+        "",
+        "   ",
+        "'a",
+        "a'",
+        "a[b",
+        "a]b",
+        "a:b",
+        "a*b",
+        "a?b",
+        "a/b",
+        "a\\b",
+        "a\nb",
+        "a\x00b",
+        "History",
+        "HISTORY",
+    ):
         assert not is_valid_sheet_name(bad), repr(bad)
     assert is_valid_sheet_name("Joe's shop")
 
@@ -126,7 +141,12 @@ def test_emoji_are_never_split():
 
 def test_graphemes():
     assert graphemes("a" + FAMILY + THUMB + FLAG + FLAG + "e\u0301") == [
-        "a", FAMILY, THUMB, FLAG, FLAG, "e\u0301"
+        "a",
+        FAMILY,
+        THUMB,
+        FLAG,
+        FLAG,
+        "e\u0301",
     ]
     assert graphemes("1\ufe0f\u20e3x") == ["1\ufe0f\u20e3", "x"]
     assert shorten("😀😀", 3) == "😀"
@@ -164,10 +184,51 @@ def test_duplicate_ids_are_refused():
 # ---------------------------------------------------------------------------
 
 PIECES = [
-    "北京", "王府井", "上海徐家汇", "店", "旗舰店", "A", "a", "B", "Shop", "SHOP", "shop", " ", "  ",
-    "'", "''", "[", "]", ":", "*", "?", "/", "\\", "\n", "\t", "\x00", "\x7f", "~2", "History",
-    "😀", THUMB, "👋🏿", FAMILY, "👩\u200d💻", FLAG, "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
-    "e\u0301", "\u0301", "1\ufe0f\u20e3", "❤\ufe0f", "ＡＢＣ", "ﬁ", "ß", "SS", "\u3000", "x" * 40,
+    "北京",
+    "王府井",
+    "上海徐家汇",
+    "店",
+    "旗舰店",
+    "A",
+    "a",
+    "B",
+    "Shop",
+    "SHOP",
+    "shop",
+    " ",
+    "  ",
+    "'",
+    "''",
+    "[",
+    "]",
+    ":",
+    "*",
+    "?",
+    "/",
+    "\\",
+    "\n",
+    "\t",
+    "\x00",
+    "\x7f",
+    "~2",
+    "History",
+    "😀",
+    THUMB,
+    "👋🏿",
+    FAMILY,
+    "👩\u200d💻",
+    FLAG,
+    "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
+    "e\u0301",
+    "\u0301",
+    "1\ufe0f\u20e3",
+    "❤\ufe0f",
+    "ＡＢＣ",
+    "ﬁ",
+    "ß",
+    "SS",
+    "\u3000",
+    "x" * 40,
 ]
 names_text = st.one_of(
     st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
@@ -183,7 +244,10 @@ store_lists = st.lists(st.tuples(ids_text, names_text), max_size=25, unique_by=l
 
 
 @FAST
-@given(store_lists, st.lists(st.sampled_from(["README", "Stores", "history", "S1 Shop", "_meta"]), max_size=3))
+@given(
+    store_lists,
+    st.lists(st.sampled_from(["README", "Stores", "history", "S1 Shop", "_meta"]), max_size=3),
+)
 def test_names_are_valid_unique_and_deterministic(stores, reserved):
     names = tab_names(stores, reserved=reserved)
     assert list(names) == [sid for sid, _ in stores]
@@ -197,9 +261,13 @@ def test_existing_names_never_break_the_rules(stores, data):
     first = tab_names(stores)
     existing = {}
     for sid, _ in stores:  # a mix of current names, junk and other stores' names
-        existing[sid] = data.draw(st.one_of(
-            st.just(first[sid]), names_text, st.sampled_from(list(first.values()) or ["x"]),
-        ))
+        existing[sid] = data.draw(
+            st.one_of(
+                st.just(first[sid]),
+                names_text,
+                st.sampled_from(list(first.values()) or ["x"]),
+            )
+        )
     names = tab_names(stores, existing=existing)
     assert_good(names)
     assert tab_names(stores, existing=existing) == names

@@ -24,10 +24,19 @@ from kam_xl.xlsx.filebook import FileBook
 from tests.support import fake_xlwings
 from tests.support.content import workbook_content as content_of
 
-numbers = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False),
-                    st.integers(-1000, 1000))
-junk = st.one_of(numbers, st.text(max_size=6), st.booleans(), st.dates(), st.lists(numbers, max_size=4),
-                 st.lists(st.lists(st.one_of(numbers, st.text(max_size=3)), min_size=1, max_size=3), max_size=3))
+numbers = st.one_of(
+    st.none(),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False),
+    st.integers(-1000, 1000),
+)
+junk = st.one_of(
+    numbers,
+    st.text(max_size=6),
+    st.booleans(),
+    st.dates(),
+    st.lists(numbers, max_size=4),
+    st.lists(st.lists(st.one_of(numbers, st.text(max_size=3)), min_size=1, max_size=3), max_size=3),
+)
 
 
 def same(found, expected) -> bool:
@@ -40,7 +49,9 @@ def test_the_template_names_an_importable_udf_module():
     module = importlib.import_module(UDF_MODULE)
     assert module is K
     assert [f.__name__ for f in K.UDFS] == sorted(
-        (name for name in vars(K) if name.startswith("KAM_")), key=[f.__name__ for f in K.UDFS].index)
+        (name for name in vars(K) if name.startswith("KAM_")),
+        key=[f.__name__ for f in K.UDFS].index,
+    )
 
 
 def _decorators(function: ast.FunctionDef) -> list[tuple[str, list, dict]]:
@@ -70,8 +81,7 @@ def test_every_udf_has_wizard_docs_and_an_xlwings_signature():
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(K.UDFS), st.lists(junk, min_size=1, max_size=4))
 def test_a_udf_answers_in_the_cell_whatever_it_is_given(udf, args):
-    count = len([p for p in inspect.signature(udf).parameters.values()
-                 if p.default is p.empty and p.name != "caller"])
+    count = len([p for p in inspect.signature(udf).parameters.values() if p.default is p.empty and p.name != "caller"])
     result = udf(*(args + [None] * count)[: max(count, len(args))][: len(inspect.signature(udf).parameters)])
     assert result is None or isinstance(result, (str, float, int, list))
     if isinstance(result, str) and result.startswith("#"):
@@ -144,7 +154,11 @@ def test_rag_and_quadrant_labels_in_both_languages():
     assert K.KAM_RAG(0.95, 1.1, 0.96) == "Red"
     assert K.KAM_RAG(1.0, lang="zh") == "绿"
     assert [K.KAM_QUADRANT(e, r) for e, r in ((0.8, 1.0), (0.9, 0.5), (0.5, 0.5), (0.5, 1.2))] == [
-        "Star", "Plan issue", "Execution gap", "Untapped"]
+        "Star",
+        "Plan issue",
+        "Execution gap",
+        "Untapped",
+    ]
     assert K.KAM_QUADRANT(0.7, 1.0, 0.6, "zh") == "明星"
     for attainment in (0.0, 0.5, 0.89999999999, 0.9, 1.0, 2.0):
         key = metrics.rag(attainment)
@@ -152,11 +166,17 @@ def test_rag_and_quadrant_labels_in_both_languages():
 
 
 def test_score_equals_the_metric_engine():
-    attainments, weights, caps = [[1.3], [0.8], [None], [1.0]], [[0.3], [0.2], [0.15], [0.35]], [[1.2], [1.2], [1.2], [None]]
+    attainments, weights, caps = (
+        [[1.3], [0.8], [None], [1.0]],
+        [[0.3], [0.2], [0.15], [0.35]],
+        [[1.2], [1.2], [1.2], [None]],
+    )
     assert K.KAM_SCORE(attainments, weights, caps) == pytest.approx(
-        metrics.score([1.3, 0.8, None, 1.0], [0.3, 0.2, 0.15, 0.35], [1.2, 1.2, 1.2, None]))
+        metrics.score([1.3, 0.8, None, 1.0], [0.3, 0.2, 0.15, 0.35], [1.2, 1.2, 1.2, None])
+    )
     assert K.KAM_SCORE(attainments, weights) == pytest.approx(
-        metrics.score([1.3, 0.8, None, 1.0], [0.3, 0.2, 0.15, 0.35], [None] * 4))
+        metrics.score([1.3, 0.8, None, 1.0], [0.3, 0.2, 0.15, 0.35], [None] * 4)
+    )
     assert K.KAM_SCORE([None, None], [1, 1]) is None
     assert K.KAM_SCORE([1, 1], [1, 1, 1]).startswith("#VALUE! weights must be the same size")
     assert K.KAM_SCORE([1, 1], [1, "x"]).startswith("#VALUE! weights")
@@ -165,7 +185,11 @@ def test_score_equals_the_metric_engine():
 def test_allocate_shares_a_total_exactly_like_the_plan_allocation():
     weights = [[3.0], [2.0], [None], [5.0]]
     expected = allocate(101, [3.0, 2.0, 5.0])["target"].tolist()
-    assert K.KAM_ALLOCATE(101, weights) == [[expected[0]], [expected[1]], [None], [expected[2]]] == [[30], [20], [None], [51]]
+    assert (
+        K.KAM_ALLOCATE(101, weights)
+        == [[expected[0]], [expected[1]], [None], [expected[2]]]
+        == [[30], [20], [None], [51]]
+    )
     assert K.KAM_ALLOCATE(10, [[1.0, 1.0, 2.0]]) == [allocate(10, [1.0, 1.0, 2.0])["target"].tolist()]
     capped = K.KAM_ALLOCATE(100, [[1], [1], [1]], [[None], [None], [None]], [[10], [None], [None]])
     assert capped == [[10], [45], [45]]
@@ -177,7 +201,10 @@ def test_allocate_shares_a_total_exactly_like_the_plan_allocation():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(0, 10**6), st.lists(st.one_of(st.none(), st.floats(0.01, 1e4)), min_size=1, max_size=12))
+@given(
+    st.integers(0, 10**6),
+    st.lists(st.one_of(st.none(), st.floats(0.01, 1e4)), min_size=1, max_size=12),
+)
 def test_allocate_always_sums_to_the_total(total, weights):
     result = K.KAM_ALLOCATE(total, [[w] for w in weights])
     if all(w is None for w in weights):
@@ -224,7 +251,10 @@ def test_target_is_the_stores_allocated_target_from_the_open_workbook(demo_calle
     assert len(reads) == 1  # the plan is read once per workbook, then cached
     units = next(k for k in plan.kpis if k.measure == "units")
     store, week = plan.active_stores[0], plan.weeks[3]
-    assert K.KAM_TARGET(store.store_id, units.id, week.id, caller) == allocation.weeks[units.id].at[store.store_id, week.id]
+    assert (
+        K.KAM_TARGET(store.store_id, units.id, week.id, caller)
+        == allocation.weeks[units.id].at[store.store_id, week.id]
+    )
 
 
 def test_target_errors_are_na_with_the_reason(demo_caller):
@@ -242,7 +272,9 @@ def test_target_errors_are_na_with_the_reason(demo_caller):
 def test_the_committed_selftest_workbook_is_current(tmp_path):
     assert selftest.PATH.exists(), "run `python -m kam_xl.excel.selftest` (make selftest)"
     fresh = selftest.build(tmp_path / "fresh.xlsx")
-    assert content_of(fresh) == content_of(selftest.PATH), "out of date: run `python -m kam_xl.excel.selftest` and commit"
+    assert content_of(fresh) == content_of(selftest.PATH), (
+        "out of date: run `python -m kam_xl.excel.selftest` and commit"
+    )
 
 
 def test_the_selftest_workbook_calls_every_udf_and_checks_each_row():
@@ -263,7 +295,7 @@ def test_the_selftest_expects_what_kam_target_reads_from_that_workbook():
     for row in range(selftest.FIRST_ROW, sheet.used_range.last_cell.row + 1):
         call = sheet.range(f"B{row}").value or ""
         if call.startswith("KAM_TARGET("):
-            args = [None if a == "" else a.strip('"') for a in call[len("KAM_TARGET("):-1].split(",")]
+            args = [None if a == "" else a.strip('"') for a in call[len("KAM_TARGET(") : -1].split(",")]
             found = K.KAM_TARGET(*(args + [None])[:3], sheet.range("A1"))
             wanted = sheet.range(f"D{row}").value
             assert found == wanted or (isinstance(found, str) and found.startswith(wanted))

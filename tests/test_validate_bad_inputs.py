@@ -196,13 +196,43 @@ def sum_kpi_rate_measure(b, w):
     return _set(b, w, "objectives", 0, "measure", share), "a sum KPI must measure"
 
 
-CASES = [dup_store, store_without_sr, sr_two_emails, baseline_text, baseline_negative, bad_email,
-         program_reversed, program_bad_date, program_unknown_tier, program_unknown_region, weights_not_100,
-         amber_above_green, weeks_overlap, weeks_gap, unknown_basis, missing_sheet, missing_column,
-         store_tier_unknown, rate_kpi_without_tier_target, sum_kpi_without_target, period_reversed,
-         relationship_unknown, need_unknown_program, two_main_competitors, season_weight_zero,
-         category_below_baseline, growth_reversed, target_infeasible, duplicate_kpi, active_unreadable,
-         program_unknown_kpi, management_email_bad, tier_factor_zero, week_reversed, sum_kpi_rate_measure]
+CASES = [
+    dup_store,
+    store_without_sr,
+    sr_two_emails,
+    baseline_text,
+    baseline_negative,
+    bad_email,
+    program_reversed,
+    program_bad_date,
+    program_unknown_tier,
+    program_unknown_region,
+    weights_not_100,
+    amber_above_green,
+    weeks_overlap,
+    weeks_gap,
+    unknown_basis,
+    missing_sheet,
+    missing_column,
+    store_tier_unknown,
+    rate_kpi_without_tier_target,
+    sum_kpi_without_target,
+    period_reversed,
+    relationship_unknown,
+    need_unknown_program,
+    two_main_competitors,
+    season_weight_zero,
+    category_below_baseline,
+    growth_reversed,
+    target_infeasible,
+    duplicate_kpi,
+    active_unreadable,
+    program_unknown_kpi,
+    management_email_bad,
+    tier_factor_zero,
+    week_reversed,
+    sum_kpi_rate_measure,
+]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Every xlwings class, method and property kam_xl touches exists in the installed xlwings, with a compatible signature."""
+"""Every xlwings class, method and property kam_xl touches exists in the installed xlwings, with a compatible
+signature."""
 
 from __future__ import annotations
 
@@ -40,14 +41,22 @@ def compatible(fake_function, real_function) -> list[str]:
     takes_any = any(p.kind is p.VAR_KEYWORD for p in real.values())
     problems = []
     for name, parameter in fake.items():
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD) or name in ("self", "cls"):
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD) or name in (
+            "self",
+            "cls",
+        ):
             continue
         if name not in real and not takes_any:
             problems.append(f"no parameter {name!r}")
-        elif name in real and real[name].kind is parameter.KEYWORD_ONLY and parameter.kind is not parameter.KEYWORD_ONLY:
+        elif (
+            name in real and real[name].kind is parameter.KEYWORD_ONLY and parameter.kind is not parameter.KEYWORD_ONLY
+        ):
             problems.append(f"{name!r} is keyword-only in xlwings")
-    required = [n for n, p in real.items() if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD,
-                                                                                    p.KEYWORD_ONLY) and n != "self"]
+    required = [
+        n
+        for n, p in real.items()
+        if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and n != "self"
+    ]
     problems += [f"xlwings requires {n!r}" for n in required if n not in fake]
     return problems
 
@@ -75,8 +84,11 @@ UDF_SOURCE = Path(xlwings.__file__).with_name("udfs.py")
 
 
 def _functions(path: Path) -> dict[str, ast.FunctionDef]:
-    return {node.name: node for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(node, ast.FunctionDef)}
+    return {
+        node.name: node
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef)
+    }
 
 
 def test_classic_udf_decorators_take_what_kam_udfs_passes():

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kam_xl.errors import KamError
-from kam_xl.excel import xlbook as xl_adapter
+from kam_xl.excel import xlbook
 from kam_xl.excel.xlbook import XlBook, book_folder, quiet
 from kam_xl.execution.collect import collect_book
 from kam_xl.execution.split import split as split_workbook
@@ -20,7 +20,7 @@ from kam_xl.storetabs.generate import generate_tabs
 # files are saved there, over the originals); `email` writes `<workbook name> - e-mails/`. A `KAM SR
 # Folder` / `KAM E-mail Folder` row on the xlwings.conf sheet names another folder (absolute, or relative
 # to the workbook's folder); `KAM Review As Of` sets review's as-of week. Classic xlwings runs the
-# `*_macro()` functions through RunPython (udfs/kam_macros.bas has the VBA buttons).
+# `*_macro()` functions through RunPython (kam_macros.bas beside this module has the VBA buttons).
 CONF_SHEET = "xlwings.conf"
 SR_FOLDER_KEY = "KAM SR Folder"
 EMAIL_FOLDER_KEY = "KAM E-mail Folder"
@@ -42,8 +42,10 @@ def home(xbook: XlBook) -> Path:
     """The workbook's folder; a clear refusal when the workbook has none (never saved, or xlwings Lite)."""
     found = book_folder(xbook.book)
     if found is None:
-        raise KamError("this step reads or writes files next to the workbook: save the workbook to a folder "
-                       "first (xlwings Lite cannot reach your files: there, use the `kam` command instead)")
+        raise KamError(
+            "this step reads or writes files next to the workbook: save the workbook to a folder "
+            "first (xlwings Lite cannot reach your files: there, use the `kam` command instead)"
+        )
     return found
 
 
@@ -77,8 +79,10 @@ def generate(book) -> str:
 
 def _generate(xbook: XlBook) -> str:
     result = generate_tabs(xbook)
-    return (f"{len(result.written)} store tab(s) written, {len(result.kept_inactive)} kept as inactive, "
-            f"{len(result.removed)} removed.")
+    return (
+        f"{len(result.written)} store tab(s) written, {len(result.kept_inactive)} kept as inactive, "
+        f"{len(result.removed)} removed."
+    )
 
 
 def review(book) -> str:
@@ -128,7 +132,9 @@ def _email(xbook: XlBook) -> str:
     target = folder(xbook, EMAIL_FOLDER_KEY, "e-mails")
     batch = build_emails(saved_file(xbook), target, as_of=setting(xbook, AS_OF_KEY))
     skipped = f", {len(batch.skipped)} skipped (no valid address)" if batch.skipped else ""
-    return f"{len(batch)} e-mail(s) written to {batch.folder}{skipped}; nothing was sent (the workbook was saved first)."
+    return (
+        f"{len(batch)} e-mail(s) written to {batch.folder}{skipped}; nothing was sent (the workbook was saved first)."
+    )
 
 
 def show(book, step: Callable[[object], str]) -> str:
@@ -141,27 +147,27 @@ def show(book, step: Callable[[object], str]) -> str:
     return message
 
 
-# Classic xlwings: RunPython "import kam_xl.macros; kam_xl.macros.generate_macro()" (see udfs/kam_macros.bas).
+# Classic xlwings: RunPython "import kam_xl.excel.macros as kam; kam.generate_macro()" (see kam_macros.bas).
 
 
 def generate_macro() -> None:
-    show(xl_adapter.caller_book(), generate)
+    show(xlbook.caller_book(), generate)
 
 
 def split_macro() -> None:
-    show(xl_adapter.caller_book(), split)
+    show(xlbook.caller_book(), split)
 
 
 def collect_macro() -> None:
-    show(xl_adapter.caller_book(), collect)
+    show(xlbook.caller_book(), collect)
 
 
 def review_macro() -> None:
-    show(xl_adapter.caller_book(), review)
+    show(xlbook.caller_book(), review)
 
 
 def email_macro() -> None:
-    show(xl_adapter.caller_book(), email)
+    show(xlbook.caller_book(), email)
 
 
 STEPS = {"generate": generate, "split": split, "collect": collect, "review": review, "email": email}

@@ -77,17 +77,37 @@ def cases(plan) -> list[Case]:
         Case("attainment, blank actual", K.KAM_ATTAINMENT, (BLANK, 100)),
         Case("attainment, target 0", K.KAM_ATTAINMENT, (5, 0)),
         Case("attainment, text", K.KAM_ATTAINMENT, ("abc", 100)),
-        Case("attainment, weeks with actuals", K.KAM_ATTAINMENT, ([[10], [None], [5]], [[8], [9], [7]])),
+        Case(
+            "attainment, weeks with actuals",
+            K.KAM_ATTAINMENT,
+            ([[10], [None], [5]], [[8], [9], [7]]),
+        ),
         Case("attainment, lower is better", K.KAM_ATTAINMENT, (90, 100, "lower")),
         Case("RAG", K.KAM_RAG, (0.95,)),
         Case("RAG, Chinese, default thresholds", K.KAM_RAG, (1, None, None, "zh")),
-        Case("score", K.KAM_SCORE, ([[1.3], [0.8], [None], [1.0]], [[0.3], [0.2], [0.15], [0.35]],
-                                     [[1.2], [1.2], [1.2], [None]])),
+        Case(
+            "score",
+            K.KAM_SCORE,
+            (
+                [[1.3], [0.8], [None], [1.0]],
+                [[0.3], [0.2], [0.15], [0.35]],
+                [[1.2], [1.2], [1.2], [None]],
+            ),
+        ),
         Case("allocate, 4th item", K.KAM_ALLOCATE, (101, [[3], [2], [None], [5]]), index=4),
         Case("allocate, total", K.KAM_ALLOCATE, (101, [[3], [2], [None], [5]]), total=True),
-        Case("allocate, max", K.KAM_ALLOCATE, (100, [[1], [1], [1]], BLANK, [[10], [None], [None]]), index=2),
+        Case(
+            "allocate, max",
+            K.KAM_ALLOCATE,
+            (100, [[1], [1], [1]], BLANK, [[10], [None], [None]]),
+            index=2,
+        ),
         Case("allocate, impossible", K.KAM_ALLOCATE, (100, [[1], [1]], [[60], [60]])),
-        Case("run-rate, weekly", K.KAM_RUNRATE, ([[10], [12], [None], [None]], [[1.5], [1.0], [1.0], [1.2]])),
+        Case(
+            "run-rate, weekly",
+            K.KAM_RUNRATE,
+            ([[10], [12], [None], [None]], [[1.5], [1.0], [1.0], [1.2]]),
+        ),
         Case("run-rate, nothing elapsed", K.KAM_RUNRATE, (10, 13, 0)),
         Case("growth", K.KAM_GROWTH, (120, 100)),
         Case("share, weeks with both", K.KAM_SHARE, ([[10], [5], [None]], [[100], [None], [50]])),
@@ -143,11 +163,21 @@ def call(case: Case, texts: list[str]) -> Formula:
 
 
 def selftest_sheet(plan) -> SheetSpec:
-    sheet = SheetSpec(TITLE, role="selftest", protected=False, freeze=f"A{FIRST_ROW}",
-                      widths={1: 34, 2: 52, 3: 16, 4: 16, 5: 10, 6: 2, 7: 4})
+    sheet = SheetSpec(
+        TITLE,
+        role="selftest",
+        protected=False,
+        freeze=f"A{FIRST_ROW}",
+        widths={1: 34, 2: 52, 3: 16, 4: 16, 5: 10, 6: 2, 7: 4},
+    )
     layout = Layout(sheet)
     sheet.set(1, 1, "kam_xl UDF self-test", "title")
-    sheet.set(2, 1, "Import Functions (xlwings ribbon), then Ctrl+Alt+F9: every row, and B3, must read TRUE.", "note")
+    sheet.set(
+        2,
+        1,
+        "Import Functions (xlwings ribbon), then Ctrl+Alt+F9: every row, and B3, must read TRUE.",
+        "note",
+    )
     sheet.set(3, 1, "All passed", "label")
     sheet.row_values(FIRST_ROW - 1, 1, ["Case", "Formula", "Result", "Expected", "OK"], "header")
     row = FIRST_ROW
@@ -158,7 +188,11 @@ def selftest_sheet(plan) -> SheetSpec:
         sheet.set(row, 1, case.what)
         sheet.set(row, 2, formula.text[1:], "note")
         sheet.set(row, 3, formula, "calc")
-        sheet.set(row, 4, wanted if not isinstance(wanted, str) or not wanted.startswith("#") else wanted.split()[0])
+        sheet.set(
+            row,
+            4,
+            wanted if not isinstance(wanted, str) or not wanted.startswith("#") else wanted.split()[0],
+        )
         sheet.set(row, 5, check(f"C{row}", wanted), "calc_center")
         row += 1
     sheet.set(3, 2, Formula(f"=AND(E{FIRST_ROW}:E{row - 1})"), "calc_center")

@@ -152,7 +152,10 @@ def label(key: str | None, lang: str) -> str | None:
 
 @xw.func(category=CATEGORY)
 @xw.arg("actual", doc="Actual: a number, or the weekly actuals (a range; blank weeks are skipped)")
-@xw.arg("target", doc="Target: a number, or the week targets beside the actuals (counted for entered weeks only)")
+@xw.arg(
+    "target",
+    doc="Target: a number, or the week targets beside the actuals (counted for entered weeks only)",
+)
 @xw.arg("direction", doc='"higher" (default) or "lower" is better; lower gives target / actual')
 @excel_errors
 def KAM_ATTAINMENT(actual, target, direction=None):
@@ -202,8 +205,12 @@ def KAM_ALLOCATE(total, weights, mins=None, maxs=None):
     lower = same_size(numbers(mins, "mins"), len(weight), "mins")
     upper = same_size(numbers(maxs, "maxs"), len(weight), "maxs")
     whole = single(total, "total")
-    shared = allocate(whole, pd.Series([weight[i] for i in given], index=given),
-                            _bounds(lower, given), _bounds(upper, given))
+    shared = allocate(
+        whole,
+        pd.Series([weight[i] for i in given], index=given),
+        _bounds(lower, given),
+        _bounds(upper, given),
+    )
     out = [None] * len(weight)
     for i, amount in shared["target"].items():
         out[i] = int(amount)
@@ -218,14 +225,17 @@ def shaped_like(argument, flat: list) -> list[list]:
     """`flat` laid out as the argument's range: a row stays a row, anything else becomes a column."""
     if isinstance(argument, (list, tuple)) and argument and isinstance(argument[0], (list, tuple)):
         width = len(argument[0])
-        return [list(flat[i:i + width]) for i in range(0, len(flat), width)]
+        return [list(flat[i : i + width]) for i in range(0, len(flat), width)]
     return [[value] for value in flat]
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("actual", doc="Actual to date: a number, or the weekly actuals (a range)")
 @xw.arg("season_all", doc="Season weights of all plan weeks (a range, or their sum)")
-@xw.arg("season_elapsed", doc="Season weights of the weeks with actuals (optional: taken from the weeks beside the actuals)")
+@xw.arg(
+    "season_elapsed",
+    doc="Season weights of the weeks with actuals (optional: taken from the weeks beside the actuals)",
+)
 @excel_errors
 def KAM_RUNRATE(actual, season_all, season_elapsed=None):
     """Run-rate forecast = actual to date × Σ season(all weeks) / Σ season(weeks with actuals)."""
@@ -247,7 +257,10 @@ def KAM_GROWTH(actual, baseline):
 
 @xw.func(category=CATEGORY)
 @xw.arg("units", doc="Our units: a number, or the weekly units (a range)")
-@xw.arg("category", doc="Category units (all brands), beside our units; weeks missing either are skipped")
+@xw.arg(
+    "category",
+    doc="Category units (all brands), beside our units; weeks missing either are skipped",
+)
 @excel_errors
 def KAM_SHARE(units, category):
     """Share = Σ our units / Σ category units over the weeks where both are entered."""
@@ -271,21 +284,31 @@ def KAM_ROI(incremental_margin, investment):
 @excel_errors
 def KAM_QUADRANT(execution, result, threshold=None, lang=None):
     """Star / Plan issue / Execution gap / Untapped from execution and result; blank when either is blank."""
-    key = metrics.quadrant(single(execution, "execution"), single(result, "result"),
-                           option(threshold, 0.8, "threshold"))
+    key = metrics.quadrant(
+        single(execution, "execution"),
+        single(result, "result"),
+        option(threshold, 0.8, "threshold"),
+    )
     return label(key, language(lang))
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("levels", ndim=2, doc="The level of each checklist item (Supplier … Partner, English or Chinese)")
+@xw.arg(
+    "levels",
+    ndim=2,
+    doc="The level of each checklist item (Supplier … Partner, English or Chinese)",
+)
 @xw.arg("met", ndim=2, doc="Whether each item is met (Y/N, 是/否, TRUE/FALSE; blank = not met)")
 @xw.arg("lang", doc='"en" (default) or "zh" for the label')
 @excel_errors
 def KAM_RELATIONSHIP(levels, met, lang=None):
     """The highest relationship level whose checklist, and every lower one, is all met; blank when none is."""
     names, flags = cells(levels), same_size(cells(met), len(cells(levels)), "met")
-    evidence = [Evidence(enum("relationship", name, "levels"), "", _met(flag))
-                for name, flag in zip(names, flags) if not is_blank(name)]
+    evidence = [
+        Evidence(enum("relationship", name, "levels"), "", _met(flag))
+        for name, flag in zip(names, flags)
+        if not is_blank(name)
+    ]
     key = metrics.relationship_level(evidence)
     return None if key is None else enum_label("relationship", key, language(lang))
 
@@ -344,5 +367,16 @@ def plan_targets(book) -> tuple[Plan, Allocation]:
     return cached[1], cached[2]
 
 
-UDFS = (KAM_ATTAINMENT, KAM_RAG, KAM_SCORE, KAM_ALLOCATE, KAM_RUNRATE, KAM_GROWTH, KAM_SHARE, KAM_ROI,
-        KAM_QUADRANT, KAM_RELATIONSHIP, KAM_TARGET)
+UDFS = (
+    KAM_ATTAINMENT,
+    KAM_RAG,
+    KAM_SCORE,
+    KAM_ALLOCATE,
+    KAM_RUNRATE,
+    KAM_GROWTH,
+    KAM_SHARE,
+    KAM_ROI,
+    KAM_QUADRANT,
+    KAM_RELATIONSHIP,
+    KAM_TARGET,
+)

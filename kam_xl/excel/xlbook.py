@@ -32,18 +32,35 @@ from kam_xl.xlsx.spec import Formula, SheetSpec, Validation, column_letter, spli
 ENGINES = ("windows", "mac", "lite")
 MAX_ADDRESS = 255  # characters of a multi-area address Excel's COM Range() accepts
 BORDER = "#BFBFBF"  # the thin cell border of the file writer (xlsx/stylebook.py)
-_ALIGN = {"wrap": (None, "top", True), "center": ("center", "center", None),
-          "center_wrap": ("center", "center", True)}
-_OPERATORS = {(True, True): "between", (True, False): "greater_than_or_equal", (False, True): "less_than_or_equal"}
+_ALIGN = {
+    "wrap": (None, "top", True),
+    "center": ("center", "center", None),
+    "center_wrap": ("center", "center", True),
+}
+_OPERATORS = {
+    (True, True): "between",
+    (True, False): "greater_than_or_equal",
+    (False, True): "less_than_or_equal",
+}
 _VALIDATION_SETTERS = {"decimal": "set_decimal", "whole": "set_whole_number", "date": "set_date"}
-_PROTECTION_FLAGS = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows", "AllowInsertingColumns",
-                     "AllowInsertingRows", "AllowInsertingHyperlinks", "AllowDeletingColumns", "AllowDeletingRows",
-                     "AllowSorting", "AllowFiltering", "AllowUsingPivotTables")
+_PROTECTION_FLAGS = (
+    "AllowFormattingCells",
+    "AllowFormattingColumns",
+    "AllowFormattingRows",
+    "AllowInsertingColumns",
+    "AllowInsertingRows",
+    "AllowInsertingHyperlinks",
+    "AllowDeletingColumns",
+    "AllowDeletingRows",
+    "AllowSorting",
+    "AllowFiltering",
+    "AllowUsingPivotTables",
+)
 _VERY_HIDDEN = 2  # XlSheetVisibility.xlSheetVeryHidden
 
 
 def detect_engine() -> str:
-    """"lite" in the browser (Pyodide), "windows" with COM, else "mac"."""
+    """ "lite" in the browser (Pyodide), "windows" with COM, else "mac"."""
     if sys.platform == "emscripten":
         return "lite"
     return "windows" if sys.platform.startswith("win") else "mac"
@@ -118,8 +135,12 @@ class XlBook:
         grid = self.book.sheets[sheet].used_range
         values = grid.options(ndim=2).value
         top, left = grid.row, grid.column
-        return {f"{column_letter(left + c)}{top + r}" for r, row in enumerate(values) for c, value in enumerate(row)
-                if value not in (None, "")}
+        return {
+            f"{column_letter(left + c)}{top + r}"
+            for r, row in enumerate(values)
+            for c, value in enumerate(row)
+            if value not in (None, "")
+        }
 
     def prefetch(self, names: list[str], threads: int = 2) -> None:
         """Nothing to do ahead: Excel's sheets are read when asked (one object model, one thread)."""
@@ -191,8 +212,12 @@ class XlBook:
             sheet.api.Protect(DrawingObjects=True, Contents=True, Scenarios=True, **flags)
 
 
-def arranged(current: list[tuple[str, bool]], put: list[tuple[str, bool]], before: str | None,
-             order: list[str] | None) -> list[str]:
+def arranged(
+    current: list[tuple[str, bool]],
+    put: list[tuple[str, bool]],
+    before: str | None,
+    order: list[str] | None,
+) -> list[str]:
     """The sheet order the file writer makes: the sheets put go before `before` (or after the last
     visible sheet that stays), then the sheets named in `order` take their places in that order."""
     gone = {name.lower() for name, _ in put}
@@ -202,7 +227,7 @@ def arranged(current: list[tuple[str, bool]], put: list[tuple[str, bool]], befor
         at = visible[-1] + 1 if visible else 0
     else:
         lowered = [name.lower() for name, _ in current]
-        after = [name.lower() for name, _ in current[lowered.index(before.lower()):] if name.lower() not in gone]
+        after = [name.lower() for name, _ in current[lowered.index(before.lower()) :] if name.lower() not in gone]
         at = [name.lower() for name, _ in stay].index(after[0]) if after else len(stay)
     names = [name for name, _ in stay[:at]] + [name for name, _ in put] + [name for name, _ in stay[at:]]
     return reordered(names, order or [])
@@ -480,8 +505,10 @@ class SheetPainter:
                 continue
             look = styles.DIFFERENTIAL[rule.style]
             self.sheet.range(rule.ref).conditional_formats.add_custom(
-                rule.formula, fill_color=look["fill"] and hex_color(look["fill"]),
-                font_color=look["font"] and hex_color(look["font"]))
+                rule.formula,
+                fill_color=look["fill"] and hex_color(look["fill"]),
+                font_color=look["font"] and hex_color(look["font"]),
+            )
 
     def view(self, spec: SheetSpec) -> None:
         if not (spec.freeze and spec.freeze != "A1") and not spec.zoom:
@@ -512,8 +539,12 @@ class SheetPainter:
 
     def extras(self, spec: SheetSpec) -> None:
         """Tab colour, autofilter, protection and charts: COM only."""
-        wanted = {"tab colours": spec.tab_color, "autofilters": spec.autofilter, "sheet protection": spec.protected,
-                  "charts": spec.charts}
+        wanted = {
+            "tab colours": spec.tab_color,
+            "autofilters": spec.autofilter,
+            "sheet protection": spec.protected,
+            "charts": spec.charts,
+        }
         if not self.com:
             for what, present in wanted.items():
                 if present:
@@ -527,9 +558,17 @@ class SheetPainter:
         if spec.autofilter:
             self.sheet.range(spec.autofilter).api.AutoFilter()
         if spec.protected:
-            api.Protect(DrawingObjects=True, Contents=True, Scenarios=True, AllowFormattingColumns=True,
-                        AllowFormattingRows=True, AllowSorting=True, AllowFiltering=True,
-                        AllowInsertingRows=spec.allow_rows, AllowDeletingRows=spec.allow_rows)
+            api.Protect(
+                DrawingObjects=True,
+                Contents=True,
+                Scenarios=True,
+                AllowFormattingColumns=True,
+                AllowFormattingRows=True,
+                AllowSorting=True,
+                AllowFiltering=True,
+                AllowInsertingRows=spec.allow_rows,
+                AllowDeletingRows=spec.allow_rows,
+            )
 
     def visibility(self, state: str) -> None:
         if state == "veryHidden" and self.com:

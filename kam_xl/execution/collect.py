@@ -15,11 +15,11 @@ from kam_xl.lang.texts import tab_text
 from kam_xl.lang.words import enum_labels
 from kam_xl.model.entries import FieldKey, checked, enum_kind, normalise, tab_value
 from kam_xl.model.parsing import ParseError, is_blank
+from kam_xl.plan.meta import Meta, TabRecord, read_meta
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.cellmap import input_positions, key_text
 from kam_xl.storetabs.find import existing_tabs, system_sheet_names
 from kam_xl.storetabs.layout import STORE_ID_CELL
-from kam_xl.storetabs.meta import Meta, TabRecord, read_meta
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import cell_at, open_book, read_grid
@@ -47,9 +47,17 @@ class FileResult:
     kept: int = 0  # blank in the file, HQ value kept
 
     def as_dict(self) -> dict:
-        return {"file": str(self.path), "sr_id": self.sr_id, "status": self.status, "reason": self.reason,
-                "stores": self.stores, "new": self.new, "changed": self.changed, "rejected": self.rejected,
-                "kept": self.kept}
+        return {
+            "file": str(self.path),
+            "sr_id": self.sr_id,
+            "status": self.status,
+            "reason": self.reason,
+            "stores": self.stores,
+            "new": self.new,
+            "changed": self.changed,
+            "rejected": self.rejected,
+            "kept": self.kept,
+        }
 
 
 @dataclass
@@ -72,9 +80,14 @@ class CollectReport:
         return 1 if any(f.status == "refused" or f.rejected for f in self.files) else 0
 
     def as_dict(self) -> dict:
-        return {"book": str(self.book) if self.book else None, "saved": self.saved,
-                "backup": str(self.backup) if self.backup else None, "written": self.written,
-                "files": [f.as_dict() for f in self.files], "log": [e.as_dict() for e in self.entries]}
+        return {
+            "book": str(self.book) if self.book else None,
+            "saved": self.saved,
+            "backup": str(self.backup) if self.backup else None,
+            "written": self.written,
+            "files": [f.as_dict() for f in self.files],
+            "log": [e.as_dict() for e in self.entries],
+        }
 
     def lines(self) -> list[str]:
         """The report for people: one line per file, then every entry other than a file summary."""
@@ -87,8 +100,10 @@ class CollectReport:
 def _file_line(result: FileResult) -> str:
     if result.status in ("refused", "skipped"):
         return f"{result.path.name}: {result.status} — {result.reason}"
-    return (f"{result.path.name} ({result.sr_id}): {result.status}, {result.stores} store(s), {result.new} new, "
-            f"{result.changed} changed, {result.rejected} rejected, {result.kept} blank kept")
+    return (
+        f"{result.path.name} ({result.sr_id}): {result.status}, {result.stores} store(s), {result.new} new, "
+        f"{result.changed} changed, {result.rejected} rejected, {result.kept} blank kept"
+    )
 
 
 @dataclass
@@ -158,8 +173,12 @@ def hq_state(book: Book) -> HqState:
     if not meta.tabs:
         raise CollectError("the HQ workbook has no store tabs: run `kam generate BOOK.xlsx` before collecting")
     tabs = existing_tabs(book, meta)
-    return HqState(meta.values.get("account", ""), meta.language, {s: r for s, (_, r) in tabs.items()},
-                   {s: name for s, (name, _) in tabs.items()})
+    return HqState(
+        meta.values.get("account", ""),
+        meta.language,
+        {s: r for s, (_, r) in tabs.items()},
+        {s: name for s, (name, _) in tabs.items()},
+    )
 
 
 def sr_sources(sources: list[Path], skip: Path | None = None) -> list[Path]:
@@ -217,7 +236,7 @@ def _try_read(path: Path, hq: HqState) -> SrFile | str:
 def _without_name(message: str, path: Path) -> str:
     """A message without the file's path or name in front (the report names the file already)."""
     message = message.replace(str(path), path.name)
-    return message[len(path.name) + 2:] if message.startswith(f"{path.name}: ") else message
+    return message[len(path.name) + 2 :] if message.startswith(f"{path.name}: ") else message
 
 
 def _refuse(report: CollectReport, path: Path, reason: str, sr_id: str = "", what: str = "refused") -> None:
@@ -254,14 +273,17 @@ def read_sr_file(path: Path, hq: HqState) -> SrFile:
 def _sr_identity(meta: Meta, hq: HqState) -> str:
     role, account, sr_id = (meta.values.get(key, "") for key in ("role", "account", "sr_id"))
     if not meta.values:
-        raise CollectError("not an SR workbook made by `kam split` (no _meta sheet) — ask the SR to "
-                           "fill the file that was sent to them")
+        raise CollectError(
+            "not an SR workbook made by `kam split` (no _meta sheet) — ask the SR to "
+            "fill the file that was sent to them"
+        )
     if role != "sr" or not sr_id:
         what = "the HQ workbook" if role == "hq" else "not an SR workbook"
         raise CollectError(f"{what}, not an SR file made by `kam split` — collect only SR files")
     if account != hq.account:
-        raise CollectError(f"made for account {account!r}, not {hq.account!r} — collect it into that "
-                           "account's workbook")
+        raise CollectError(
+            f"made for account {account!r}, not {hq.account!r} — collect it into that account's workbook"
+        )
     return sr_id
 
 
@@ -278,18 +300,39 @@ def _sr_tabs(source: _Source, meta: Meta, hq: HqState, sr_id: str, name: str) ->
             continue
         record = _checked_record(store_id, sheet, expected, hq, sr_id)
         if store_id in found:
-            raise CollectError(f"sheets {found[store_id].sheet!r} and {sheet!r} are both store {store_id} "
-                               "— delete the copy and send the file again")
+            raise CollectError(
+                f"sheets {found[store_id].sheet!r} and {sheet!r} are both store {store_id} "
+                "— delete the copy and send the file again"
+            )
         found[store_id] = SrTab(store_id, sheet, raw_values(grid, record.cells))
     return list(found.values()), notes + _tab_notes(found, expected, sr_id, name)
 
 
 def _tab_notes(found: dict[str, SrTab], expected: dict[str, TabRecord], sr_id: str, name: str) -> list[LogEntry]:
     """Notes on tabs renamed in the file (still merged) and tabs missing from it (nothing to merge)."""
-    notes = [LogEntry("note", name, f"tab {expected[s].tab!r} was renamed in the file; recognised by its store ID",
-                      sr_id, tab.sheet, store=s) for s, tab in found.items() if tab.sheet != expected[s].tab]
-    notes += [LogEntry("note", name, f"the tab of store {s} is missing from the file: nothing merged for it", sr_id,
-                       expected[s].tab, store=s) for s in sorted(expected.keys() - found.keys())]
+    notes = [
+        LogEntry(
+            "note",
+            name,
+            f"tab {expected[s].tab!r} was renamed in the file; recognised by its store ID",
+            sr_id,
+            tab.sheet,
+            store=s,
+        )
+        for s, tab in found.items()
+        if tab.sheet != expected[s].tab
+    ]
+    notes += [
+        LogEntry(
+            "note",
+            name,
+            f"the tab of store {s} is missing from the file: nothing merged for it",
+            sr_id,
+            expected[s].tab,
+            store=s,
+        )
+        for s in sorted(expected.keys() - found.keys())
+    ]
     return notes
 
 
@@ -302,23 +345,27 @@ def store_id_of(grid: list[list]) -> str | None:
     return None if value is None else shown(value).strip()
 
 
-def _checked_record(store_id: str, sheet: str, expected: dict[str, TabRecord], hq: HqState,
-                    sr_id: str) -> TabRecord:
+def _checked_record(store_id: str, sheet: str, expected: dict[str, TabRecord], hq: HqState, sr_id: str) -> TabRecord:
     """This file's record of a store tab, after checking the store is this SR's and the plan is current."""
     where = f"sheet {sheet!r} (store {store_id})"
     mine = hq.records.get(store_id)
     if mine is None:
         raise CollectError(f"{where}: no such store in the HQ workbook — the file belongs to another plan")
     if mine.sr_id != sr_id:
-        raise CollectError(f"{where}: the store belongs to {mine.sr_id}, not to {sr_id} — each SR sends back "
-                           "only their own file")
+        raise CollectError(
+            f"{where}: the store belongs to {mine.sr_id}, not to {sr_id} — each SR sends back only their own file"
+        )
     record = expected.get(store_id)
     if record is None:
-        raise CollectError(f"{where}: the tab is not listed in this file's _meta (copied in from another file?) "
-                           "— send the file as it was split")
+        raise CollectError(
+            f"{where}: the tab is not listed in this file's _meta (copied in from another file?) "
+            "— send the file as it was split"
+        )
     if record.fingerprint != mine.fingerprint:
-        raise CollectError(f"{where}: made for an earlier plan (version {record.fingerprint}, HQ now has "
-                           f"{mine.fingerprint}); split again and send the new file")
+        raise CollectError(
+            f"{where}: made for an earlier plan (version {record.fingerprint}, HQ now has "
+            f"{mine.fingerprint}); split again and send the new file"
+        )
     return record
 
 
@@ -369,8 +416,12 @@ def _duplicate(report: CollectReport, sr_id: str, other: SrFile, winner: SrFile)
         why = "is the newer file on disk (both files carry the same save time)"
     else:
         why = "comes later by name (both files carry the same save time)"
-    _refuse(report, other.path, f"another file for {sr_id}, {winner.path.name}, {why} and wins; collect this "
-                                "one alone if it is the right one", sr_id)
+    _refuse(
+        report,
+        other.path,
+        f"another file for {sr_id}, {winner.path.name}, {why} and wins; collect this one alone if it is the right one",
+        sr_id,
+    )
 
 
 def merge_file(book: Book, hq: HqState, sr_file: SrFile, entries: list[LogEntry]) -> FileResult:
@@ -381,13 +432,25 @@ def merge_file(book: Book, hq: HqState, sr_file: SrFile, entries: list[LogEntry]
         merge_tab(book, hq, sr_file, tab, result, entries)
     if result.new or result.changed:
         result.status = "merged"
-        entries.append(LogEntry("merged", sr_file.path.name, f"{result.stores} store(s): {result.new} new, "
-                                f"{result.changed} changed, {result.rejected} rejected", sr_file.sr_id))
+        entries.append(
+            LogEntry(
+                "merged",
+                sr_file.path.name,
+                f"{result.stores} store(s): {result.new} new, {result.changed} changed, {result.rejected} rejected",
+                sr_file.sr_id,
+            )
+        )
     return result
 
 
-def merge_tab(book: Book, hq: HqState, sr_file: SrFile, tab: SrTab, result: FileResult,
-              entries: list[LogEntry]) -> None:
+def merge_tab(
+    book: Book,
+    hq: HqState,
+    sr_file: SrFile,
+    tab: SrTab,
+    result: FileResult,
+    entries: list[LogEntry],
+) -> None:
     sheet = hq.sheets[tab.store_id]
     places = {key: cell for key, cell, _, _ in input_positions(hq.records[tab.store_id].cells)}
     filled = book.filled_cells(sheet)
@@ -440,13 +503,33 @@ def _reason(key: FieldKey, exc: ParseError, lang: str) -> str:
     return f"{exc}{allowed}"
 
 
-def _cell_entry(what: str, sr_file: SrFile, tab: SrTab, cell: str, key: FieldKey, old: object, raw: object,
-                value: object) -> LogEntry:
-    reasons = {"kept": "blank in the file: the HQ value is kept (clear it in HQ if it should go)",
-               "changed": "the SR file has another value"}
+def _cell_entry(
+    what: str,
+    sr_file: SrFile,
+    tab: SrTab,
+    cell: str,
+    key: FieldKey,
+    old: object,
+    raw: object,
+    value: object,
+) -> LogEntry:
+    reasons = {
+        "kept": "blank in the file: the HQ value is kept (clear it in HQ if it should go)",
+        "changed": "the SR file has another value",
+    }
     new = shown(raw) if what == "rejected" else shown(value)
-    return LogEntry(what, sr_file.path.name, value if what == "rejected" else reasons[what], sr_file.sr_id,
-                    tab.sheet, cell, tab.store_id, key_text(key), shown(_as_typed(key, old)), new)
+    return LogEntry(
+        what,
+        sr_file.path.name,
+        value if what == "rejected" else reasons[what],
+        sr_file.sr_id,
+        tab.sheet,
+        cell,
+        tab.store_id,
+        key_text(key),
+        shown(_as_typed(key, old)),
+        new,
+    )
 
 
 def _as_typed(key: FieldKey, value: object) -> object:

@@ -10,7 +10,19 @@ from kam_xl.lang.words import LANGUAGES, sheet_name
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import SheetSpec, column_letter
 
-LOG_COLUMNS = ("time", "file", "sr", "sheet", "cell", "store", "field", "what", "old", "new", "reason")
+LOG_COLUMNS = (
+    "time",
+    "file",
+    "sr",
+    "sheet",
+    "cell",
+    "store",
+    "field",
+    "what",
+    "old",
+    "new",
+    "reason",
+)
 WHATS = ("refused", "rejected", "changed", "kept", "merged", "skipped", "note")
 HEADER_ROW = 4
 _WIDTHS = (19, 22, 9, 30, 8, 10, 26, 22, 18, 18, 70)
@@ -95,9 +107,13 @@ def read_log(book, lang: str) -> list[LogEntry]:
 def log_sheet(entries: list[LogEntry], lang: str) -> SheetSpec:
     """The collect-log sheet holding `entries`, oldest first (every value is text, never a formula)."""
     last = HEADER_ROW + max(len(entries), 1)
-    sheet = SheetSpec(sheet_name("collect_log", lang), role="collect_log", freeze=f"A{HEADER_ROW + 1}",
-                      widths=dict(enumerate(_WIDTHS, start=1)),
-                      autofilter=f"A{HEADER_ROW}:{column_letter(len(LOG_COLUMNS))}{last}")
+    sheet = SheetSpec(
+        sheet_name("collect_log", lang),
+        role="collect_log",
+        freeze=f"A{HEADER_ROW + 1}",
+        widths=dict(enumerate(_WIDTHS, start=1)),
+        autofilter=f"A{HEADER_ROW}:{column_letter(len(LOG_COLUMNS))}{last}",
+    )
     sheet.set(1, 1, text("log_title", lang), "title")
     sheet.set(2, 1, text("log_note", lang), "note")
     sheet.row_values(HEADER_ROW, 1, [_label(name, lang) for name in LOG_COLUMNS], "header")

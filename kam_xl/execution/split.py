@@ -15,10 +15,10 @@ from kam_xl.lang.texts import SR_README_LINES, tab_text, text
 from kam_xl.lang.words import sheet_name
 from kam_xl.model.plan import Kpi, Plan, Store
 from kam_xl.plan.load import plan_of
+from kam_xl.plan.meta import Meta, TabRecord, meta_sheet, new_meta, read_meta
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import existing_tabs
 from kam_xl.storetabs.layout import METRIC_ROWS, REVIEW_COLS
-from kam_xl.storetabs.meta import Meta, TabRecord, meta_sheet, new_meta, read_meta
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import NewSheet, Package, seed_workbook
 from kam_xl.xlsx.safezip import atomic_write
@@ -28,9 +28,27 @@ from kam_xl.xlsx.writer import SheetWriter
 
 _PLACEHOLDER = "kam_placeholder"
 _UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
-SUMMARY_COLUMNS = ("store_id", "store", "city", "tier", "units_target", "units_target_to_date", "units_to_date",
-                   "attainment", "score", "score_rag", "data_week")
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{n}" for n in range(1, 10)),
+    *(f"LPT{n}" for n in range(1, 10)),
+}
+SUMMARY_COLUMNS = (
+    "store_id",
+    "store",
+    "city",
+    "tier",
+    "units_target",
+    "units_target_to_date",
+    "units_to_date",
+    "attainment",
+    "score",
+    "score_rag",
+    "data_week",
+)
 SUMMARY_FIRST_ROW = 5
 
 
@@ -45,8 +63,13 @@ class SrWorkbook:
     stores: list[str]
 
     def as_dict(self) -> dict:
-        return {"sr_id": self.sr_id, "sr_name": self.sr_name, "sr_email": self.sr_email, "file": str(self.path),
-                "stores": list(self.stores)}
+        return {
+            "sr_id": self.sr_id,
+            "sr_name": self.sr_name,
+            "sr_email": self.sr_email,
+            "file": str(self.path),
+            "stores": list(self.stores),
+        }
 
 
 @dataclass
@@ -56,8 +79,11 @@ class SplitResult:
     index: Path | None = None
 
     def as_dict(self) -> dict:
-        return {"folder": str(self.folder), "index": str(self.index) if self.index else None,
-                "files": [f.as_dict() for f in self.files]}
+        return {
+            "folder": str(self.folder),
+            "index": str(self.index) if self.index else None,
+            "files": [f.as_dict() for f in self.files],
+        }
 
 
 def split(path: str | Path, out_dir: str | Path, progress: Progress | None = None) -> SplitResult:
@@ -93,16 +119,20 @@ def check_current(plan: Plan, meta: Meta) -> None:
     if not meta.tabs:
         raise KamError("the workbook has no store tabs yet: run `kam generate BOOK.xlsx` first, then split")
     if meta.values.get("fingerprint") != plan.fingerprint():
-        raise KamError("the plan changed since the store tabs were generated: run `kam generate BOOK.xlsx` "
-                       "so the tabs match the plan, then split again")
+        raise KamError(
+            "the plan changed since the store tabs were generated: run `kam generate BOOK.xlsx` "
+            "so the tabs match the plan, then split again"
+        )
 
 
 def stores_by_sr(plan: Plan, tabs: dict[str, tuple[str, TabRecord]]) -> dict[str, list[Store]]:
     """The active stores of each SR, in plan order; every one must have its tab."""
     missing = [s.store_id for s in plan.active_stores if s.store_id not in tabs]
     if missing:
-        raise KamError(f"{len(missing)} active store(s) have no tab ({', '.join(missing[:5])}"
-                       f"{'…' if len(missing) > 5 else ''}): run `kam generate BOOK.xlsx`, then split again")
+        raise KamError(
+            f"{len(missing)} active store(s) have no tab ({', '.join(missing[:5])}"
+            f"{'…' if len(missing) > 5 else ''}): run `kam generate BOOK.xlsx`, then split again"
+        )
     groups: dict[str, list[Store]] = {}
     for store in plan.active_stores:
         groups.setdefault(store.sr_id, []).append(store)
@@ -139,8 +169,10 @@ class SrPackageFactory:
         names = [r.tab for r in records]
         package.copy_sheets_from(self.hq, names)
         lang, sr = self.plan.language, stores[0]
-        front = [readme_sheet(self.plan, sr, len(stores), file_name),
-                 my_stores_sheet(self.plan, stores, records)]
+        front = [
+            readme_sheet(self.plan, sr, len(stores), file_name),
+            my_stores_sheet(self.plan, stores, records),
+        ]
         package.add_sheets([self._sheet(spec) for spec in front], before=names[0])
         package.add_sheets([self._sheet(meta_sheet(self._meta(sr, records)))])
         package.remove_sheets([_PLACEHOLDER])
@@ -151,10 +183,16 @@ class SrPackageFactory:
         return NewSheet(spec.title, sheet_xml(spec, self.styles), spec.state)
 
     def _meta(self, sr: Store, records: list[TabRecord]) -> Meta:
-        meta = new_meta(self.plan.language, self.plan.account.name, fingerprint=self.plan.fingerprint(),
-                        role="sr", sr_id=sr.sr_id, sr_name=sr.sr_name,
-                        generated_at=self.meta.values.get("generated_at", ""),
-                        split_at=datetime.now().isoformat(timespec="seconds"))
+        meta = new_meta(
+            self.plan.language,
+            self.plan.account.name,
+            fingerprint=self.plan.fingerprint(),
+            role="sr",
+            sr_id=sr.sr_id,
+            sr_name=sr.sr_name,
+            generated_at=self.meta.values.get("generated_at", ""),
+            split_at=datetime.now().isoformat(timespec="seconds"),
+        )
         meta.tabs = records
         return meta
 
@@ -163,43 +201,76 @@ def readme_sheet(plan: Plan, sr: Store, stores: int, file_name: str) -> SheetSpe
     """The SR's README in the workbook's language: what to fill, colours, how to send it back."""
     lang = plan.language
     sheet = SheetSpec(sheet_name("readme", lang), role="readme", widths={1: 4, 2: 110}, tab_color="1F4E78")
-    words = {"sr": f"{sr.sr_name} ({sr.sr_id})", "account": plan.account.name, "kam": plan.account.kam_name,
-             "kam_email": plan.account.kam_email, "file": file_name, "stores": stores,
-             "my_stores": sheet_name("my_stores", lang)}
+    words = {
+        "sr": f"{sr.sr_name} ({sr.sr_id})",
+        "account": plan.account.name,
+        "kam": plan.account.kam_name,
+        "kam_email": plan.account.kam_email,
+        "file": file_name,
+        "stores": stores,
+        "my_stores": sheet_name("my_stores", lang),
+    }
     for row, (style, pair) in enumerate(SR_README_LINES, start=1):
         sheet.set(row, 2, (pair[0] if lang == "en" else pair[1]).format(**words), style)
     return sheet
 
 
 def review_cells(cells: dict, kpis: tuple[Kpi, ...]) -> dict[str, str]:
-    """Where a store tab's live review numbers are, worked out from its cell map (store_tab._review).
+    """Where a store tab's live review numbers are, worked out from its cell map (storetabs.layout).
 
     The metric rows end just above the SR comment; the KPI rows end one row above the metrics.
     """
     metrics_first = split_ref(cells["comment"]["sr"])[0] - len(METRIC_ROWS)
     metric = {key: f"D{metrics_first + offset}" for offset, (key, _) in enumerate(METRIC_ROWS)}
-    out = {"score": metric["score"], "score_rag": metric["score_rag"], "data_week": metric["data_week"]}
+    out = {
+        "score": metric["score"],
+        "score_rag": metric["score_rag"],
+        "data_week": metric["data_week"],
+    }
     units = next((i for i, k in enumerate(kpis) if k.measure == "units"), None)
     if units is not None:
         row = metrics_first - 1 - len(kpis) + units
-        for name, column in (("units_target", "period_target"), ("units_target_to_date", "target_to_date"),
-                             ("units_to_date", "actual"), ("attainment", "attainment")):
+        for name, column in (
+            ("units_target", "period_target"),
+            ("units_target_to_date", "target_to_date"),
+            ("units_to_date", "actual"),
+            ("attainment", "attainment"),
+        ):
             out[name] = f"{column_letter(REVIEW_COLS[column])}{row}"
     return out
 
 
-_SUMMARY_STYLE = {"store_id": "id", "store": "text", "city": "text", "tier": "text", "units_target": "calc_int",
-                  "units_target_to_date": "calc_int", "units_to_date": "calc_int", "attainment": "calc_pct",
-                  "score": "calc_num", "score_rag": "calc_center", "data_week": "calc_center"}
+_SUMMARY_STYLE = {
+    "store_id": "id",
+    "store": "text",
+    "city": "text",
+    "tier": "text",
+    "units_target": "calc_int",
+    "units_target_to_date": "calc_int",
+    "units_to_date": "calc_int",
+    "attainment": "calc_pct",
+    "score": "calc_num",
+    "score_rag": "calc_center",
+    "data_week": "calc_center",
+}
 
 
 def my_stores_sheet(plan: Plan, stores: list[Store], records: list[TabRecord]) -> SheetSpec:
     """The SR's summary: one row per store, linked to its tab, with formulas reading its review block."""
     lang, sr = plan.language, stores[0]
-    sheet = SheetSpec(sheet_name("my_stores", lang), role="my_stores", freeze=f"A{SUMMARY_FIRST_ROW}",
-                      widths={1: 10, 2: 36, 3: 14, 4: 6, **{c: 14 for c in range(5, 12)}}, tab_color="C00000")
-    sheet.set(1, 1, text("my_stores_title", lang).format(sr=f"{sr.sr_name} ({sr.sr_id})", account=plan.account.name),
-              "title")
+    sheet = SheetSpec(
+        sheet_name("my_stores", lang),
+        role="my_stores",
+        freeze=f"A{SUMMARY_FIRST_ROW}",
+        widths={1: 10, 2: 36, 3: 14, 4: 6, **{c: 14 for c in range(5, 12)}},
+        tab_color="C00000",
+    )
+    sheet.set(
+        1,
+        1,
+        text("my_stores_title", lang).format(sr=f"{sr.sr_name} ({sr.sr_id})", account=plan.account.name),
+        "title",
+    )
     sheet.set(2, 1, text("my_stores_note", lang), "note")
     for col, name in enumerate(SUMMARY_COLUMNS, start=1):
         sheet.set(SUMMARY_FIRST_ROW - 1, col, _summary_label(name, lang), "header")
@@ -209,14 +280,26 @@ def my_stores_sheet(plan: Plan, stores: list[Store], records: list[TabRecord]) -
     _summary_total(sheet, last, lang)
     rag = column_letter(SUMMARY_COLUMNS.index("score_rag") + 1)
     for key in ("green", "amber", "red"):
-        sheet.cond_formats.append(CondFormat(f"{rag}{SUMMARY_FIRST_ROW}:{rag}{last}",
-                                             f'={rag}{SUMMARY_FIRST_ROW}="{tab_text(key, lang)}"', key))
+        sheet.cond_formats.append(
+            CondFormat(
+                f"{rag}{SUMMARY_FIRST_ROW}:{rag}{last}",
+                f'={rag}{SUMMARY_FIRST_ROW}="{tab_text(key, lang)}"',
+                key,
+            )
+        )
     return sheet
 
 
-_SUMMARY_WORDS = {"store_id": "store_id", "store": "store", "city": "city_region", "tier": "tier_format",
-                  "attainment": "attainment_to_date", "score": "score", "score_rag": "score_rag",
-                  "data_week": "data_week"}
+_SUMMARY_WORDS = {
+    "store_id": "store_id",
+    "store": "store",
+    "city": "city_region",
+    "tier": "tier_format",
+    "attainment": "attainment_to_date",
+    "score": "score",
+    "score_rag": "score_rag",
+    "data_week": "data_week",
+}
 
 
 def _summary_label(name: str, lang: str) -> str:
@@ -228,8 +311,12 @@ def _summary_label(name: str, lang: str) -> str:
 def _summary_row(sheet: SheetSpec, row: int, store: Store, record: TabRecord, cells: dict[str, str]) -> None:
     where = quote_sheet(record.tab)
     link = f"#{where}!A1".replace('"', '""')
-    values = {"store_id": store.store_id, "city": store.city, "tier": store.store_tier,
-              "store": Formula(f'=HYPERLINK("{link}","{store.name.replace(chr(34), chr(34) * 2)}")')}
+    values = {
+        "store_id": store.store_id,
+        "city": store.city,
+        "tier": store.store_tier,
+        "store": Formula(f'=HYPERLINK("{link}","{store.name.replace(chr(34), chr(34) * 2)}")'),
+    }
     for name in SUMMARY_COLUMNS[4:]:
         values[name] = Formula(f"={where}!{cells[name]}") if name in cells else None
     for col, name in enumerate(SUMMARY_COLUMNS, start=1):
@@ -242,10 +329,19 @@ def _summary_total(sheet: SheetSpec, last: int, lang: str) -> None:
     letters = {name: column_letter(i) for i, name in enumerate(SUMMARY_COLUMNS, start=1)}
     for name in ("units_target", "units_target_to_date", "units_to_date"):
         letter = letters[name]
-        sheet.set(total, SUMMARY_COLUMNS.index(name) + 1,
-                  Formula(f"=SUM({letter}{SUMMARY_FIRST_ROW}:{letter}{last})"), "calc_int")
+        sheet.set(
+            total,
+            SUMMARY_COLUMNS.index(name) + 1,
+            Formula(f"=SUM({letter}{SUMMARY_FIRST_ROW}:{letter}{last})"),
+            "calc_int",
+        )
     done, due = f"{letters['units_to_date']}{total}", f"{letters['units_target_to_date']}{total}"
-    sheet.set(total, SUMMARY_COLUMNS.index("attainment") + 1, Formula(f'=IF({due}>0,{done}/{due},"")'), "calc_pct")
+    sheet.set(
+        total,
+        SUMMARY_COLUMNS.index("attainment") + 1,
+        Formula(f'=IF({due}>0,{done}/{due},"")'),
+        "calc_pct",
+    )
 
 
 def file_stem(sr_id: str) -> str:
@@ -276,8 +372,16 @@ def write_index(folder: Path, files: list[SrWorkbook]) -> Path:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["sr_id", "sr_name", "sr_email", "file", "stores", "store_ids"])
     for item in files:
-        writer.writerow([item.sr_id, item.sr_name, item.sr_email, item.path.name, len(item.stores),
-                         " ".join(item.stores)])
+        writer.writerow(
+            [
+                item.sr_id,
+                item.sr_name,
+                item.sr_email,
+                item.path.name,
+                len(item.stores),
+                " ".join(item.stores),
+            ]
+        )
     path = folder / "index.csv"
     atomic_write(path, buffer.getvalue().encode("utf-8-sig"), backup=False)
     return path

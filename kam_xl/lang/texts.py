@@ -23,71 +23,117 @@ TEXT: dict[str, tuple[str, str]] = {
 
 # (style, (English, Chinese)) — one line of the README sheet each.
 README_LINES: tuple[tuple[str, tuple[str, str]], ...] = (
-    ("title", ("kam_xl — key account plan, execution and review", "kam_xl —— 大客户计划、执行与回顾")),
-    ("note", (
-        "One workbook for the whole loop: the KAM plans here, every store gets its own plan tab, "
-        "each sales rep (SR) gets a file with only their stores, and the results come back for review.",
-        "一个工作簿完成整个循环：大客户经理在此制定计划，每家门店生成自己的计划页，"
-        "每位业务代表（SR）只收到自己门店的文件，结果回收后统一回顾。",
-    )),
+    (
+        "title",
+        ("kam_xl — key account plan, execution and review", "kam_xl —— 大客户计划、执行与回顾"),
+    ),
+    (
+        "note",
+        (
+            "One workbook for the whole loop: the KAM plans here, every store gets its own plan tab, "
+            "each sales rep (SR) gets a file with only their stores, and the results come back for review.",
+            "一个工作簿完成整个循环：大客户经理在此制定计划，每家门店生成自己的计划页，"
+            "每位业务代表（SR）只收到自己门店的文件，结果回收后统一回顾。",
+        ),
+    ),
     ("subtitle", ("1. Account Plan (KAM)", "1. 制定客户计划（大客户经理）")),
-    ("wrap", (
-        "Fill the yellow cells of Account, Needs, Objectives, Programs, Competition, Stores and Calendar. "
-        "Headers are how kam_xl reads the sheets: you may reorder or add columns, but keep the header words.",
-        "填写 客户概况、客户需求、目标、活动方案、竞争、门店、日历 各页的黄色单元格。"
-        "kam_xl 按表头读取：可以调整列顺序或增加列，但请保留表头文字。",
-    )),
-    ("wrap", (
-        "Check the plan: macro 'validate' or `kam validate BOOK.xlsx`. Every problem is listed as Sheet!Cell: what is wrong.",
-        "检查计划：宏 'validate' 或命令 `kam validate BOOK.xlsx`。每个问题都会以“页!单元格：问题”列出。",
-    )),
+    (
+        "wrap",
+        (
+            "Fill the yellow cells of Account, Needs, Objectives, Programs, Competition, Stores and Calendar. "
+            "Headers are how kam_xl reads the sheets: you may reorder or add columns, but keep the header words.",
+            "填写 客户概况、客户需求、目标、活动方案、竞争、门店、日历 各页的黄色单元格。"
+            "kam_xl 按表头读取：可以调整列顺序或增加列，但请保留表头文字。",
+        ),
+    ),
+    (
+        "wrap",
+        (
+            "Check the plan: macro 'validate' or `kam validate BOOK.xlsx`. "
+            "Every problem is listed as Sheet!Cell: what is wrong.",
+            "检查计划：宏 'validate' 或命令 `kam validate BOOK.xlsx`。每个问题都会以“页!单元格：问题”列出。",
+        ),
+    ),
     ("subtitle", ("2. Account Execution (SR, store manager)", "2. 执行客户计划（业务代表、店长）")),
-    ("wrap", (
-        "'generate' makes one plan tab per store: targets with how they were allocated, the HQ programs for the "
-        "store, actions agreed with the store manager, the weekly log and a live review block. Running it again "
-        "after the plan changed keeps everything already typed into the tabs.",
-        "'generate' 为每家门店生成计划页：目标及其分配依据、适用的总部活动、与店长约定的行动、周报记录和实时回顾。"
-        "计划调整后再次运行，已录入的数据全部保留。",
-    )),
-    ("wrap", (
-        "'split' writes one file per SR with only their stores; SRs fill the yellow cells in Excel, WPS or "
-        "LibreOffice (no macros needed) and send the file back; 'collect' merges the files into this workbook, "
-        "checks every value and logs what it changed or refused in the collect log.",
-        "'split' 为每位业务代表生成只含其门店的文件；业务代表在 Excel、WPS 或 LibreOffice 中填写黄色单元格"
-        "（无需宏）后发回；'collect' 将文件合并回本工作簿，逐项检查并在回收日志中记录修改与拒收。",
-    )),
-    ("subtitle", ("3. Account Review (KAM, regional managers, management)", "3. 回顾（大客户经理、大区经理、管理层）")),
-    ("wrap", (
-        "'review' computes the scorecards (store, SR, region, tier, account), problems and opportunities and a "
-        "next-period proposal; 'email' sends each SR, store manager and management their own scorecard.",
-        "'review' 计算记分卡（门店、业务代表、大区、门店级别、客户）、问题与机会以及下期建议；"
-        "'email' 向每位业务代表、店长和管理层发送各自的记分卡。",
-    )),
+    (
+        "wrap",
+        (
+            "'generate' makes one plan tab per store: targets with how they were allocated, the HQ programs for the "
+            "store, actions agreed with the store manager, the weekly log and a live review block. Running it again "
+            "after the plan changed keeps everything already typed into the tabs.",
+            "'generate' 为每家门店生成计划页：目标及其分配依据、适用的总部活动、与店长约定的行动、周报记录和实时回顾。"
+            "计划调整后再次运行，已录入的数据全部保留。",
+        ),
+    ),
+    (
+        "wrap",
+        (
+            "'split' writes one file per SR with only their stores; SRs fill the yellow cells in Excel, WPS or "
+            "LibreOffice (no macros needed) and send the file back; 'collect' merges the files into this workbook, "
+            "checks every value and logs what it changed or refused in the collect log.",
+            "'split' 为每位业务代表生成只含其门店的文件；业务代表在 Excel、WPS 或 LibreOffice 中填写黄色单元格"
+            "（无需宏）后发回；'collect' 将文件合并回本工作簿，逐项检查并在回收日志中记录修改与拒收。",
+        ),
+    ),
+    (
+        "subtitle",
+        (
+            "3. Account Review (KAM, regional managers, management)",
+            "3. 回顾（大客户经理、大区经理、管理层）",
+        ),
+    ),
+    (
+        "wrap",
+        (
+            "'review' computes the scorecards (store, SR, region, tier, account), problems and opportunities and a "
+            "next-period proposal; 'email' sends each SR, store manager and management their own scorecard.",
+            "'review' 计算记分卡（门店、业务代表、大区、门店级别、客户）、问题与机会以及下期建议；"
+            "'email' 向每位业务代表、店长和管理层发送各自的记分卡。",
+        ),
+    ),
     ("subtitle", ("Colours", "颜色说明")),
-    ("wrap", ("Yellow: cells you fill. Blue: live formulas. White: fixed by the plan.",
-              "黄色：需填写。蓝色：实时公式。白色：由计划确定。")),
+    (
+        "wrap",
+        (
+            "Yellow: cells you fill. Blue: live formulas. White: fixed by the plan.",
+            "黄色：需填写。蓝色：实时公式。白色：由计划确定。",
+        ),
+    ),
     ("subtitle", ("Principles the review makes visible", "回顾体现的原则")),
-    ("wrap", (
-        "See the business from the retailer's side · Fight the competitor, not the battlefield · "
-        "Every business is input vs output (ROI) · Behaviour → execution → result.",
-        "站在零售商角度看生意 · 打击竞争对手，而不是争夺阵地 · 一切生意都是投入产出（ROI）· 行为 → 执行 → 结果。",
-    )),
+    (
+        "wrap",
+        (
+            "See the business from the retailer's side · Fight the competitor, not the battlefield · "
+            "Every business is input vs output (ROI) · Behaviour → execution → result.",
+            "站在零售商角度看生意 · 打击竞争对手，而不是争夺阵地 · 一切生意都是投入产出（ROI）· 行为 → 执行 → 结果。",
+        ),
+    ),
 )
 
 # The relationship evidence checklist of an empty template.
 DEFAULT_EVIDENCE: tuple[tuple[str, tuple[str, str]], ...] = (
     ("supplier", ("Orders and deliveries run without disputes", "订单与交付无争议")),
-    ("supplier", ("Listed in the retailer's range with agreed terms", "已进入零售商商品目录并签订条款")),
-    ("problem_solver", ("We fixed at least one retailer issue this period", "本期至少解决了零售商的一个问题")),
+    (
+        "supplier",
+        ("Listed in the retailer's range with agreed terms", "已进入零售商商品目录并签订条款"),
+    ),
+    (
+        "problem_solver",
+        ("We fixed at least one retailer issue this period", "本期至少解决了零售商的一个问题"),
+    ),
     ("problem_solver", ("Monthly business review held with the buyer", "与采购每月开展业务回顾")),
     ("resource", ("Joint plan agreed with category management", "与品类管理部门共同制定计划")),
-    ("resource", ("Retailer uses our data or training for its own staff", "零售商采用我方数据或培训其员工")),
+    (
+        "resource",
+        ("Retailer uses our data or training for its own staff", "零售商采用我方数据或培训其员工"),
+    ),
     ("partner", ("Shared targets signed by both top managements", "双方高层签署共同目标")),
     ("partner", ("Joint investment in stores or systems", "在门店或系统上共同投资")),
 )
 
 
 def text(key: str, lang: str) -> str:
+    """A text of the HQ workbook and the console in `lang` (KeyError names a missing key)."""
     pair = TEXT[key]
     return pair[0] if lang == "en" else pair[1]
 
@@ -208,7 +254,10 @@ TAB: dict[str, tuple[str, str]] = {
     "as_of_date": ("Data date", "数据日期"),
     "sr_comment": ("SR comment", "业务代表评语"),
     "manager_comment": ("Store manager feedback", "店长反馈"),
-    "retired": ("Kept from earlier versions of the plan (not counted)", "以前计划版本保留的数据（不计入）"),
+    "retired": (
+        "Kept from earlier versions of the plan (not counted)",
+        "以前计划版本保留的数据（不计入）",
+    ),
     "green": ("Green", "绿"),
     "amber": ("Amber", "黄"),
     "red": ("Red", "红"),
@@ -224,6 +273,7 @@ TAB: dict[str, tuple[str, str]] = {
 
 
 def tab_text(key: str, lang: str) -> str:
+    """A label or text of the store tab in `lang`."""
     pair = TAB[key]
     return pair[0] if lang == "en" else pair[1]
 
@@ -232,89 +282,127 @@ def tab_text(key: str, lang: str) -> str:
 # {file} and {stores} are filled in by split.
 SR_README_LINES: tuple[tuple[str, tuple[str, str]], ...] = (
     ("title", ("Store plans of {sr} · {account}", "{sr} 的门店计划 · {account}")),
-    ("note", (
-        "This file holds your {stores} store(s) only. Fill it in Excel, WPS or LibreOffice and send it back; "
-        "no macros or add-ins are needed.",
-        "本文件只包含您负责的 {stores} 家门店。可在 Excel、WPS 或 LibreOffice 中填写后发回，无需宏或插件。",
-    )),
+    (
+        "note",
+        (
+            "This file holds your {stores} store(s) only. Fill it in Excel, WPS or LibreOffice and send it back; "
+            "no macros or add-ins are needed.",
+            "本文件只包含您负责的 {stores} 家门店。可在 Excel、WPS 或 LibreOffice 中填写后发回，无需宏或插件。",
+        ),
+    ),
     ("subtitle", ("What to fill", "需要填写的内容")),
-    ("wrap", (
-        "Each store has its own tab. Type into the yellow cells only: the date the store manager agreed the plan; "
-        "the status, actual cost and date done of each HQ program (a reason in the note if you drop one); the "
-        "actions agreed with the store manager; every week's sell-out units and value, category units (all "
-        "brands), main-competitor units, display OK (Y/N), promoter days, stock, competitor activity and a "
-        "comment; and your comment and the store manager's feedback at the bottom.",
-        "每家门店一个工作表。只在黄色单元格中填写：与店长确认计划的日期；每项总部活动的状态、实际费用和完成日期"
-        "（取消时在备注中写明原因）；与店长约定的行动；每周的销量和销售额、品类销量（全部品牌）、主要竞品销量、"
-        "陈列是否达标（是/否）、促销员天数、库存、竞品动态和备注；以及页面底部您的评语和店长反馈。",
-    )),
-    ("wrap", (
-        "Numbers as numbers (1234 or 1,234), dates as YYYY-MM-DD, list cells from their drop-down. Leave a cell "
-        "empty when you do not know the value; an empty cell never erases what HQ already has.",
-        "数字直接填写（1234 或 1,234），日期写成 YYYY-MM-DD，下拉单元格请从列表中选择。不清楚的数值请留空；"
-        "留空不会清除总部已有的数据。",
-    )),
+    (
+        "wrap",
+        (
+            "Each store has its own tab. Type into the yellow cells only: the date the store manager agreed the plan; "
+            "the status, actual cost and date done of each HQ program (a reason in the note if you drop one); the "
+            "actions agreed with the store manager; every week's sell-out units and value, category units (all "
+            "brands), main-competitor units, display OK (Y/N), promoter days, stock, competitor activity and a "
+            "comment; and your comment and the store manager's feedback at the bottom.",
+            "每家门店一个工作表。只在黄色单元格中填写：与店长确认计划的日期；每项总部活动的状态、实际费用和完成日期"
+            "（取消时在备注中写明原因）；与店长约定的行动；每周的销量和销售额、品类销量（全部品牌）、主要竞品销量、"
+            "陈列是否达标（是/否）、促销员天数、库存、竞品动态和备注；以及页面底部您的评语和店长反馈。",
+        ),
+    ),
+    (
+        "wrap",
+        (
+            "Numbers as numbers (1234 or 1,234), dates as YYYY-MM-DD, list cells from their drop-down. Leave a cell "
+            "empty when you do not know the value; an empty cell never erases what HQ already has.",
+            "数字直接填写（1234 或 1,234），日期写成 YYYY-MM-DD，下拉单元格请从列表中选择。不清楚的数值请留空；"
+            "留空不会清除总部已有的数据。",
+        ),
+    ),
     ("subtitle", ("Colours", "颜色说明")),
-    ("wrap", ("Yellow: cells you fill. Blue: live formulas that update as you type. White: fixed by the plan.",
-              "黄色：需填写。蓝色：随录入实时更新的公式。白色：由计划确定。")),
-    ("wrap", ("'{my_stores}' shows every store's target, units to date, attainment, score and RAG; click a "
-              "store's name to open its tab.",
-              "“{my_stores}”汇总每家门店的目标、累计销量、达成率、总分和红黄绿状态；点击门店名称可打开该门店的工作表。")),
+    (
+        "wrap",
+        (
+            "Yellow: cells you fill. Blue: live formulas that update as you type. White: fixed by the plan.",
+            "黄色：需填写。蓝色：随录入实时更新的公式。白色：由计划确定。",
+        ),
+    ),
+    (
+        "wrap",
+        (
+            "'{my_stores}' shows every store's target, units to date, attainment, score and RAG; click a "
+            "store's name to open its tab.",
+            "“{my_stores}”汇总每家门店的目标、累计销量、达成率、总分和红黄绿状态；点击门店名称可打开该门店的工作表。",
+        ),
+    ),
     ("subtitle", ("How to send it back", "如何发回")),
-    ("wrap", (
-        "Save the file as .xlsx (Excel Workbook) under the same name ({file}), without a password, and e-mail "
-        "it to {kam} ({kam_email}). Send the whole file every time: HQ merges the latest values, checks every "
-        "cell and tells you what it could not read.",
-        "请以 .xlsx（Excel 工作簿）格式、原文件名（{file}）保存，不要设置密码，然后通过邮件发送给 {kam}"
-        "（{kam_email}）。每次请发送完整文件：总部会合并最新数据、逐项检查，并告知无法识别的内容。",
-    )),
+    (
+        "wrap",
+        (
+            "Save the file as .xlsx (Excel Workbook) under the same name ({file}), without a password, and e-mail "
+            "it to {kam} ({kam_email}). Send the whole file every time: HQ merges the latest values, checks every "
+            "cell and tells you what it could not read.",
+            "请以 .xlsx（Excel 工作簿）格式、原文件名（{file}）保存，不要设置密码，然后通过邮件发送给 {kam}"
+            "（{kam_email}）。每次请发送完整文件：总部会合并最新数据、逐项检查，并告知无法识别的内容。",
+        ),
+    ),
     ("subtitle", ("Please do not", "请勿")),
-    ("wrap", (
-        "Rename, add, delete or move sheets, rows or columns; paste over formulas; copy tabs between files; or "
-        "edit the hidden _meta sheet. HQ recognises each store by its store ID in cell C3 and each value by its "
-        "cell, so a changed structure means values cannot be merged.",
-        "重命名、增加、删除或移动工作表、行或列；覆盖公式；在文件之间复制工作表；或修改隐藏的 _meta 工作表。"
-        "总部通过 C3 单元格中的门店编号识别门店、按单元格位置识别数据，结构改变会导致数据无法合并。",
-    )),
+    (
+        "wrap",
+        (
+            "Rename, add, delete or move sheets, rows or columns; paste over formulas; copy tabs between files; or "
+            "edit the hidden _meta sheet. HQ recognises each store by its store ID in cell C3 and each value by its "
+            "cell, so a changed structure means values cannot be merged.",
+            "重命名、增加、删除或移动工作表、行或列；覆盖公式；在文件之间复制工作表；或修改隐藏的 _meta 工作表。"
+            "总部通过 C3 单元格中的门店编号识别门店、按单元格位置识别数据，结构改变会导致数据无法合并。",
+        ),
+    ),
 )
 
 # Words of the SR summary sheet and the collect log.
-TEXT.update({
-    "my_stores_title": ("My stores · {sr} · {account}", "我的门店 · {sr} · {account}"),
-    "my_stores_note": ("Click a store to open its tab. The numbers update as you type into the store tabs.",
-                       "点击门店名称打开其工作表。数字随门店工作表中的录入实时更新。"),
-    "units_target": ("Units target (period)", "销量目标（周期）"),
-    "units_target_to_date": ("Units target to date", "销量目标（至今）"),
-    "units_to_date": ("Units to date", "累计销量"),
-    "log_title": ("Collect log: what kam collect merged, changed and refused", "回收日志：kam collect 合并、修改和拒收的内容"),
-    "log_note": ("One row per refused file, rejected cell, changed value or kept value; newest runs at the bottom.",
-                 "每行记录一个拒收的文件、拒收的单元格、修改的数值或保留的数值；最新记录在最后。"),
-    "time": ("Time", "时间"),
-    "file": ("File", "文件"),
-    "sheet": ("Sheet", "工作表"),
-    "cell": ("Cell", "单元格"),
-    "field": ("Field", "项目"),
-    "what": ("What", "类型"),
-    "old": ("Old value", "原值"),
-    "new": ("New value", "新值"),
-    "reason": ("Reason", "原因"),
-    "what_refused": ("File refused", "文件拒收"),
-    "what_rejected": ("Value rejected", "数值拒收"),
-    "what_changed": ("Value changed", "数值修改"),
-    "what_kept": ("Blank in file, HQ value kept", "文件中为空，保留总部数值"),
-    "what_merged": ("File merged", "文件已合并"),
-    "what_skipped": ("Duplicate file skipped", "重复文件已跳过"),
-    "what_note": ("Note", "提示"),
-})
+TEXT.update(
+    {
+        "my_stores_title": ("My stores · {sr} · {account}", "我的门店 · {sr} · {account}"),
+        "my_stores_note": (
+            "Click a store to open its tab. The numbers update as you type into the store tabs.",
+            "点击门店名称打开其工作表。数字随门店工作表中的录入实时更新。",
+        ),
+        "units_target": ("Units target (period)", "销量目标（周期）"),
+        "units_target_to_date": ("Units target to date", "销量目标（至今）"),
+        "units_to_date": ("Units to date", "累计销量"),
+        "log_title": (
+            "Collect log: what kam collect merged, changed and refused",
+            "回收日志：kam collect 合并、修改和拒收的内容",
+        ),
+        "log_note": (
+            "One row per refused file, rejected cell, changed value or kept value; newest runs at the bottom.",
+            "每行记录一个拒收的文件、拒收的单元格、修改的数值或保留的数值；最新记录在最后。",
+        ),
+        "time": ("Time", "时间"),
+        "file": ("File", "文件"),
+        "sheet": ("Sheet", "工作表"),
+        "cell": ("Cell", "单元格"),
+        "field": ("Field", "项目"),
+        "what": ("What", "类型"),
+        "old": ("Old value", "原值"),
+        "new": ("New value", "新值"),
+        "reason": ("Reason", "原因"),
+        "what_refused": ("File refused", "文件拒收"),
+        "what_rejected": ("Value rejected", "数值拒收"),
+        "what_changed": ("Value changed", "数值修改"),
+        "what_kept": ("Blank in file, HQ value kept", "文件中为空，保留总部数值"),
+        "what_merged": ("File merged", "文件已合并"),
+        "what_skipped": ("Duplicate file skipped", "重复文件已跳过"),
+        "what_note": ("Note", "提示"),
+    }
+)
 
 
 # Words of the review scorecards (kam review). review_text() falls back to the store tab's words (TAB).
 REVIEW: dict[str, tuple[str, str]] = {
-    "stamp_as_of": ("As of week {week} (week {number} of {weeks}, ending {end})",
-                    "截至 {week}（第 {number} 周，共 {weeks} 周，{end} 结束）"),
+    "stamp_as_of": (
+        "As of week {week} (week {number} of {weeks}, ending {end})",
+        "截至 {week}（第 {number} 周，共 {weeks} 周，{end} 结束）",
+    ),
     "stamp_no_data": ("No weekly entries yet: nothing to review", "尚无周报数据：暂无可回顾内容"),
-    "stamp_computed": ("Computed {at} by kam_xl {version}. Running review again replaces this sheet.",
-                       "由 kam_xl {version} 于 {at} 计算。再次运行回顾会替换本页。"),
+    "stamp_computed": (
+        "Computed {at} by kam_xl {version}. Running review again replaces this sheet.",
+        "由 kam_xl {version} 于 {at} 计算。再次运行回顾会替换本页。",
+    ),
     "grp_store": ("Store", "门店"),
     "grp_group": ("Group", "分组"),
     "grp_score": ("Score and diagnosis", "得分与诊断"),
@@ -367,12 +455,22 @@ REVIEW: dict[str, tuple[str, str]] = {
     "sec_score": ("The account at a glance", "客户总览"),
     "sec_targets": ("Targets vs actual", "目标与实际"),
     "sec_relationship": ("Relationship with the retailer", "客户关系"),
-    "sec_retailer": ("1. See the business from the retailer's side: the retailer's gain",
-                     "1. 站在零售商角度看生意：零售商收益"),
-    "sec_competitor": ("2. Fight the competitor, not the battlefield: our share vs the main competitor",
-                       "2. 打击竞争对手，而不是争夺阵地：我方与主要竞品份额"),
-    "sec_roi": ("3. Every business is input vs output: investment and return", "3. 一切生意都是投入产出：投入与回报"),
-    "sec_quadrant": ("4. Behaviour → execution → result: stores per quadrant", "4. 行为 → 执行 → 结果：各象限门店数"),
+    "sec_retailer": (
+        "1. See the business from the retailer's side: the retailer's gain",
+        "1. 站在零售商角度看生意：零售商收益",
+    ),
+    "sec_competitor": (
+        "2. Fight the competitor, not the battlefield: our share vs the main competitor",
+        "2. 打击竞争对手，而不是争夺阵地：我方与主要竞品份额",
+    ),
+    "sec_roi": (
+        "3. Every business is input vs output: investment and return",
+        "3. 一切生意都是投入产出：投入与回报",
+    ),
+    "sec_quadrant": (
+        "4. Behaviour → execution → result: stores per quadrant",
+        "4. 行为 → 执行 → 结果：各象限门店数",
+    ),
     "sec_flags": ("Problems and opportunities found", "发现的问题与机会"),
     "sec_chart_data": ("Data of the charts", "图表数据"),
     "stores_reviewed": ("Stores reviewed", "参与回顾门店"),
@@ -399,7 +497,10 @@ REVIEW: dict[str, tuple[str, str]] = {
     "count": ("Count", "数量"),
     "chart_weekly": ("Weekly sell-out units: actual vs target", "每周销量：实际与目标"),
     "chart_by_sr": ("Attainment to date by SR", "各业务代表累计达成率"),
-    "chart_scatter": ("Execution score vs result attainment (one point per store)", "执行得分与结果达成率（每点一家门店）"),
+    "chart_scatter": (
+        "Execution score vs result attainment (one point per store)",
+        "执行得分与结果达成率（每点一家门店）",
+    ),
     "week_target_units": ("Week target, units", "周目标销量"),
     "week_actual_units": ("Units sold", "实际销量"),
     "week_reporting_target": ("Target of the stores that reported", "已录入门店的目标"),
@@ -407,12 +508,22 @@ REVIEW: dict[str, tuple[str, str]] = {
     "week_stores": ("Stores that reported", "录入门店数"),
     "value_label": ("Value", "数值"),
     # Quadrant actions
-    "do_star": ("Replicate: write down what works here and copy it to similar stores",
-                "复制：总结成功做法并推广到同类门店"),
-    "do_plan_issue": ("Revisit the target or the program: execution is there, the result is not",
-                      "重新审视目标或活动：执行到位但结果未达成"),
-    "do_execution_gap": ("Coach: execution and result are both below the bar", "辅导：执行与结果均未达标"),
-    "do_untapped": ("Raise the bar: results come without full execution", "提高标准：执行未到位结果已达成"),
+    "do_star": (
+        "Replicate: write down what works here and copy it to similar stores",
+        "复制：总结成功做法并推广到同类门店",
+    ),
+    "do_plan_issue": (
+        "Revisit the target or the program: execution is there, the result is not",
+        "重新审视目标或活动：执行到位但结果未达成",
+    ),
+    "do_execution_gap": (
+        "Coach: execution and result are both below the bar",
+        "辅导：执行与结果均未达标",
+    ),
+    "do_untapped": (
+        "Raise the bar: results come without full execution",
+        "提高标准：执行未到位结果已达成",
+    ),
     "do_none": ("Get the weekly entries in", "督促完成周报录入"),
     # Flags: what, evidence and suggested action (keys of flags.SUGGESTED_ACTIONS)
     "flag_below_amber": ("Units below amber 3+ weeks", "销量连续3周以上低于黄灯线"),
@@ -424,49 +535,86 @@ REVIEW: dict[str, tuple[str, str]] = {
     "flag_program_overdue": ("Program past its end, not Done", "活动已过期未完成"),
     "flag_star": ("Star store", "明星门店"),
     "flag_untapped": ("Untapped potential", "潜力未挖掘"),
-    "ev_below_amber": ("Units below {amber} of the week target for the last {weeks} entered weeks (latest {latest_week}: "
-                       "{latest_attainment})",
-                       "最近 {weeks} 个已录入周的销量均低于周目标的 {amber}（最近 {latest_week}：{latest_attainment}）"),
-    "ev_share_falling": ("Units {units_before} → {units_last} but share {share_before} → {share_last} (last 4 entered "
-                         "weeks vs the 4 before)",
-                         "销量 {units_before} → {units_last}，但份额 {share_before} → {share_last}（最近4个录入周对比之前4周）"),
-    "ev_stock_out_risk": ("{weeks_of_cover} weeks of cover: stock {stock} in {week}",
-                          "库存仅够 {weeks_of_cover} 周：{week} 库存 {stock}"),
-    "ev_overstock": ("{weeks_of_cover} weeks of cover: stock {stock} in {week}",
-                     "库存可售 {weeks_of_cover} 周：{week} 库存 {stock}"),
-    "ev_stale": ("{weeks} week(s) without sell-out units up to {as_of} (latest {latest_week})",
-                 "截至 {as_of} 有 {weeks} 周未录入销量（最近一次缺失 {latest_week}）"),
-    "ev_roi_negative": ("ROI {roi}: incremental margin {incremental_margin} vs investment {investment}",
-                        "投资回报率 {roi}：增量毛利 {incremental_margin}，投入 {investment}"),
-    "ev_program_overdue": ("Program {program_id} ended {end} and is {status}, not Done",
-                           "活动 {program_id} 已于 {end} 结束，状态为“{status}”，未完成"),
-    "ev_program_no_status": ("Program {program_id} ended {end} and has no status", "活动 {program_id} 已于 {end} 结束，尚无状态"),
-    "ev_star": ("Execution {execution} and result {result}: both at or above the bar",
-                "执行 {execution}，结果 {result}：均已达标"),
-    "ev_untapped": ("Result {result} with execution at {execution} only", "结果 {result}，执行仅 {execution}"),
+    "ev_below_amber": (
+        "Units below {amber} of the week target for the last {weeks} entered weeks (latest {latest_week}: "
+        "{latest_attainment})",
+        "最近 {weeks} 个已录入周的销量均低于周目标的 {amber}（最近 {latest_week}：{latest_attainment}）",
+    ),
+    "ev_share_falling": (
+        "Units {units_before} → {units_last} but share {share_before} → {share_last} (last 4 entered "
+        "weeks vs the 4 before)",
+        "销量 {units_before} → {units_last}，但份额 {share_before} → {share_last}（最近4个录入周对比之前4周）",
+    ),
+    "ev_stock_out_risk": (
+        "{weeks_of_cover} weeks of cover: stock {stock} in {week}",
+        "库存仅够 {weeks_of_cover} 周：{week} 库存 {stock}",
+    ),
+    "ev_overstock": (
+        "{weeks_of_cover} weeks of cover: stock {stock} in {week}",
+        "库存可售 {weeks_of_cover} 周：{week} 库存 {stock}",
+    ),
+    "ev_stale": (
+        "{weeks} week(s) without sell-out units up to {as_of} (latest {latest_week})",
+        "截至 {as_of} 有 {weeks} 周未录入销量（最近一次缺失 {latest_week}）",
+    ),
+    "ev_roi_negative": (
+        "ROI {roi}: incremental margin {incremental_margin} vs investment {investment}",
+        "投资回报率 {roi}：增量毛利 {incremental_margin}，投入 {investment}",
+    ),
+    "ev_program_overdue": (
+        "Program {program_id} ended {end} and is {status}, not Done",
+        "活动 {program_id} 已于 {end} 结束，状态为“{status}”，未完成",
+    ),
+    "ev_program_no_status": (
+        "Program {program_id} ended {end} and has no status",
+        "活动 {program_id} 已于 {end} 结束，尚无状态",
+    ),
+    "ev_star": (
+        "Execution {execution} and result {result}: both at or above the bar",
+        "执行 {execution}，结果 {result}：均已达标",
+    ),
+    "ev_untapped": (
+        "Result {result} with execution at {execution} only",
+        "结果 {result}，执行仅 {execution}",
+    ),
     "act_coach_sell_out": (
         "Coach the store on sell-out: check range, price and display against the plan and agree a recovery "
         "action with the store manager this week.",
-        "辅导门店提升销量：对照计划检查品类、价格和陈列，本周与店长约定改进行动。"),
+        "辅导门店提升销量：对照计划检查品类、价格和陈列，本周与店长约定改进行动。",
+    ),
     "act_defend_share": (
         "The category grows faster than we do: check the competitor's promotion and answer with our program, "
         "display or promoter days.",
-        "品类增长快于我方：了解竞品促销，并以我方活动、陈列或促销员投入应对。"),
-    "act_replenish_stock": ("Stock-out risk: order now and confirm the delivery date with the store.",
-                            "有缺货风险：立即补货并与门店确认到货日期。"),
-    "act_reduce_stock": ("Overstock: move units to faster stores or plan a sell-through promotion.",
-                         "库存积压：调拨到销售更快的门店，或策划清库促销。"),
-    "act_chase_entries": ("Ask the SR to fill the missing weeks: without them the store cannot be reviewed.",
-                          "请业务代表补录缺失周报，否则无法回顾该门店。"),
+        "品类增长快于我方：了解竞品促销，并以我方活动、陈列或促销员投入应对。",
+    ),
+    "act_replenish_stock": (
+        "Stock-out risk: order now and confirm the delivery date with the store.",
+        "有缺货风险：立即补货并与门店确认到货日期。",
+    ),
+    "act_reduce_stock": (
+        "Overstock: move units to faster stores or plan a sell-through promotion.",
+        "库存积压：调拨到销售更快的门店，或策划清库促销。",
+    ),
+    "act_chase_entries": (
+        "Ask the SR to fill the missing weeks: without them the store cannot be reviewed.",
+        "请业务代表补录缺失周报，否则无法回顾该门店。",
+    ),
     "act_review_investment": (
         "The investment does not pay back here: keep the programs that move units, change or stop the rest.",
-        "投入未能回本：保留带动销量的活动，调整或停止其余活动。"),
-    "act_close_program": ("Close the program on the store tab: Done with its cost, or Dropped with the reason.",
-                          "在门店页关闭该活动：标记完成并填写费用，或标记取消并写明原因。"),
-    "act_replicate": ("Star store: write down what works and replicate it in similar stores.",
-                      "明星门店：总结成功做法并推广到同类门店。"),
-    "act_raise_bar": ("Results come without full execution: raise the target and execute the plan fully.",
-                      "执行未到位结果已达成：提高目标并全面执行计划。"),
+        "投入未能回本：保留带动销量的活动，调整或停止其余活动。",
+    ),
+    "act_close_program": (
+        "Close the program on the store tab: Done with its cost, or Dropped with the reason.",
+        "在门店页关闭该活动：标记完成并填写费用，或标记取消并写明原因。",
+    ),
+    "act_replicate": (
+        "Star store: write down what works and replicate it in similar stores.",
+        "明星门店：总结成功做法并推广到同类门店。",
+    ),
+    "act_raise_bar": (
+        "Results come without full execution: raise the target and execute the plan fully.",
+        "执行未到位结果已达成：提高目标并全面执行计划。",
+    ),
 }
 
 
@@ -482,19 +630,29 @@ EMAIL: dict[str, tuple[str, str]] = {
     "kind_store": ("Store manager", "店长"),
     "kind_hq": ("Management", "管理层"),
     "no_week": ("no data yet", "暂无数据"),
-    "subj_sr": ("{account} · scorecard of your stores · {week}", "{account} · 您的门店记分卡 · {week}"),
-    "subj_store": ("{store} · your store's plan and results · {week}", "{store} · 门店计划与业绩 · {week}"),
+    "subj_sr": (
+        "{account} · scorecard of your stores · {week}",
+        "{account} · 您的门店记分卡 · {week}",
+    ),
+    "subj_store": (
+        "{store} · your store's plan and results · {week}",
+        "{store} · 门店计划与业绩 · {week}",
+    ),
     "subj_hq": ("{account} · account review · {week}", "{account} · 客户回顾 · {week}"),
     "hello": ("Hello {name},", "{name}，您好："),
     "regards": ("Best regards,", "此致敬礼！"),
     "kam_role": ("Key account manager, {supplier}", "{supplier} 大客户经理"),
     "sr_role": ("Sales representative, {supplier}", "{supplier} 业务代表"),
-    "footer": ("Sent by kam_xl for the {account} account plan. Numbers as of {week}. Reply to this e-mail "
-               "with any question.", "由 kam_xl 为 {account} 客户计划发送。数据截至 {week}。如有疑问请直接回复本邮件。"),
+    "footer": (
+        "Sent by kam_xl for the {account} account plan. Numbers as of {week}. Reply to this e-mail with any question.",
+        "由 kam_xl 为 {account} 客户计划发送。数据截至 {week}。如有疑问请直接回复本邮件。",
+    ),
     "as_of": ("As of {week}", "截至 {week}"),
     # SR e-mail
-    "sr_intro": ("Here is the scorecard of your {stores} store(s) in the {account} plan, as of {week}.",
-                 "以下是您在 {account} 计划中负责的 {stores} 家门店截至 {week} 的记分卡。"),
+    "sr_intro": (
+        "Here is the scorecard of your {stores} store(s) in the {account} plan, as of {week}.",
+        "以下是您在 {account} 计划中负责的 {stores} 家门店截至 {week} 的记分卡。",
+    ),
     "your_score": ("Your score", "您的得分"),
     "units_col": ("Units to date / target", "累计销量 / 目标"),
     "gain_short": ("Retailer's gain", "零售商收益"),
@@ -504,43 +662,77 @@ EMAIL: dict[str, tuple[str, str]] = {
     "units_vs_target": ("Units vs target to date", "销量目标达成率（至今）"),
     "sec_your_stores": ("Your stores", "您的门店"),
     "chart_stores": ("Units vs target to date, by store", "各门店销量目标达成率（至今）"),
-    "chart_stores_alt": ("Bar chart: each store's units as a share of its target to date",
-                         "柱状图：各门店销量占至今目标的比例"),
+    "chart_stores_alt": (
+        "Bar chart: each store's units as a share of its target to date",
+        "柱状图：各门店销量占至今目标的比例",
+    ),
     "sec_top_actions": ("Top actions for next week", "下周重点行动"),
-    "top_actions_note": ("Ranked by weighted gap: the score points each KPI below target costs the store.",
-                         "按加权差距排序：各未达标指标使门店损失的得分点数。"),
+    "top_actions_note": (
+        "Ranked by weighted gap: the score points each KPI below target costs the store.",
+        "按加权差距排序：各未达标指标使门店损失的得分点数。",
+    ),
     "points": ("Score points at stake", "影响得分（点）"),
     "standing": ("Where it stands", "目前状况"),
-    "no_top_actions": ("Every KPI with data is on target: keep it up.", "所有有数据的指标均已达标，请继续保持。"),
-    "gap_sum": ("{actual} of {target} to date ({gap} short)", "至今 {actual} / {target}（差 {gap}）"),
+    "no_top_actions": (
+        "Every KPI with data is on target: keep it up.",
+        "所有有数据的指标均已达标，请继续保持。",
+    ),
+    "gap_sum": (
+        "{actual} of {target} to date ({gap} short)",
+        "至今 {actual} / {target}（差 {gap}）",
+    ),
     "gap_rate": ("{actual} vs target {target}", "{actual}，目标 {target}"),
-    "next_units": ("Close the sell-out gap: check range, price and display and agree a recovery action with "
-                   "the store manager.", "追赶销量差距：检查品类、价格和陈列，并与店长约定改进行动。"),
-    "next_value": ("Lift the ticket: push bundles, services and the higher models.",
-                   "提升客单价：推动套装、服务和高端机型。"),
-    "next_share": ("Win back share: answer the competitor's activity with our program, display or promoter.",
-                   "夺回份额：以我方活动、陈列或促销员应对竞品动作。"),
-    "next_display": ("Put the display back to the agreed standard and check it every week.",
-                     "将陈列恢复到约定标准，并每周检查。"),
-    "next_promoter": ("Confirm next week's promoter roster with the store and chase the missing days.",
-                      "与门店确认下周促销员排班，并跟进缺勤天数。"),
-    "next_programs": ("Run the open programs: mark each Done with its cost, or Dropped with the reason.",
-                      "推进未完成的活动：完成的标记完成并填写费用，取消的写明原因。"),
-    "next_actions": ("Follow up the overdue actions with the store manager.", "与店长跟进已到期的行动。"),
+    "next_units": (
+        "Close the sell-out gap: check range, price and display and agree a recovery action with the store manager.",
+        "追赶销量差距：检查品类、价格和陈列，并与店长约定改进行动。",
+    ),
+    "next_value": (
+        "Lift the ticket: push bundles, services and the higher models.",
+        "提升客单价：推动套装、服务和高端机型。",
+    ),
+    "next_share": (
+        "Win back share: answer the competitor's activity with our program, display or promoter.",
+        "夺回份额：以我方活动、陈列或促销员应对竞品动作。",
+    ),
+    "next_display": (
+        "Put the display back to the agreed standard and check it every week.",
+        "将陈列恢复到约定标准，并每周检查。",
+    ),
+    "next_promoter": (
+        "Confirm next week's promoter roster with the store and chase the missing days.",
+        "与门店确认下周促销员排班，并跟进缺勤天数。",
+    ),
+    "next_programs": (
+        "Run the open programs: mark each Done with its cost, or Dropped with the reason.",
+        "推进未完成的活动：完成的标记完成并填写费用，取消的写明原因。",
+    ),
+    "next_actions": (
+        "Follow up the overdue actions with the store manager.",
+        "与店长跟进已到期的行动。",
+    ),
     "sec_store_problems": ("Problems and opportunities", "问题与机会"),
     "no_problems": ("No problem found in your stores.", "您的门店未发现问题。"),
     "manager_feedback": ("Store manager feedback", "店长反馈"),
-    "attachment_note": ("Attached: {file}, your workbook with only your stores. Fill in this week's entries in "
-                        "the yellow cells and send it back to {kam}.",
-                        "附件 {file} 是只包含您门店的工作簿。请在黄色单元格中填写本周数据后发回给 {kam}。"),
+    "attachment_note": (
+        "Attached: {file}, your workbook with only your stores. Fill in this week's entries in "
+        "the yellow cells and send it back to {kam}.",
+        "附件 {file} 是只包含您门店的工作簿。请在黄色单元格中填写本周数据后发回给 {kam}。",
+    ),
     # Store-manager e-mail
-    "store_intro": ("Here is what the {supplier} plan brings {store} and how it is going, as of {week}.",
-                    "以下是 {supplier} 计划为 {store} 带来的收益及截至 {week} 的进展。"),
+    "store_intro": (
+        "Here is what the {supplier} plan brings {store} and how it is going, as of {week}.",
+        "以下是 {supplier} 计划为 {store} 带来的收益及截至 {week} 的进展。",
+    ),
     "sec_brings": ("What the plan brings your store", "本计划为贵店带来的收益"),
-    "gain_line": ("So far the plan has earned your store {gain} of extra margin, on {incremental} of sales "
-                  "above your usual level.", "截至目前，本计划为贵店带来增量毛利 {gain}，销售额比平时水平多 {incremental}。"),
-    "no_gain": ("Your extra margin shows here as soon as the weekly sales are entered.",
-                "周销售数据录入后，这里将显示贵店的增量毛利。"),
+    "gain_line": (
+        "So far the plan has earned your store {gain} of extra margin, on {incremental} of sales "
+        "above your usual level.",
+        "截至目前，本计划为贵店带来增量毛利 {gain}，销售额比平时水平多 {incremental}。",
+    ),
+    "no_gain": (
+        "Your extra margin shows here as soon as the weekly sales are entered.",
+        "周销售数据录入后，这里将显示贵店的增量毛利。",
+    ),
     "programs_intro": ("The programs running in your store:", "在贵店开展的活动："),
     "dates": ("Dates", "日期"),
     "sec_results": ("Results so far", "目前业绩"),
@@ -551,12 +743,16 @@ EMAIL: dict[str, tuple[str, str]] = {
     "growth_usual": ("Growth vs your usual level (units)", "相对平时水平增长（销量）"),
     "our_share": ("Our share of the category", "我方品类份额"),
     "sec_agreed": ("The actions we agreed", "我们约定的行动"),
-    "no_actions": ("No action recorded yet: {sr} will agree the next ones with you.",
-                   "尚无记录的行动：{sr} 将与您商定下一步行动。"),
+    "no_actions": (
+        "No action recorded yet: {sr} will agree the next ones with you.",
+        "尚无记录的行动：{sr} 将与您商定下一步行动。",
+    ),
     "your_feedback": ("Your feedback", "您的反馈"),
     # Management e-mail
-    "hq_intro": ("The {account} review as of {week}: {stores} stores, {reporting} with data for the week.",
-                 "{account} 截至 {week} 的回顾：共 {stores} 家门店，其中 {reporting} 家已录入本周数据。"),
+    "hq_intro": (
+        "The {account} review as of {week}: {stores} stores, {reporting} with data for the week.",
+        "{account} 截至 {week} 的回顾：共 {stores} 家门店，其中 {reporting} 家已录入本周数据。",
+    ),
     "sec_summary": ("Account summary", "客户总结"),
     "units_line": ("Units vs target to date", "销量目标达成率（至今）"),
     "value_line": ("Value vs target to date", "销售额目标达成率（至今）"),
@@ -566,15 +762,22 @@ EMAIL: dict[str, tuple[str, str]] = {
     "sec_sr_ranking": ("SR ranking", "业务代表排名"),
     "sec_regions": ("Region roll-up", "大区汇总"),
     "chart_account": ("Account overview chart", "客户概览图表"),
-    "chart_account_alt": ("Charts: weekly units vs target, and units vs target to date by SR",
-                          "图表：每周销量与目标、各业务代表销量目标达成率"),
-    "problems_shown": ("The {shown} most important of {total}; the full list is on the workbook's '{sheet}' sheet.",
-                       "显示最重要的 {shown} 条，共 {total} 条；完整列表见工作簿“{sheet}”页。"),
+    "chart_account_alt": (
+        "Charts: weekly units vs target, and units vs target to date by SR",
+        "图表：每周销量与目标、各业务代表销量目标达成率",
+    ),
+    "problems_shown": (
+        "The {shown} most important of {total}; the full list is on the workbook's '{sheet}' sheet.",
+        "显示最重要的 {shown} 条，共 {total} 条；完整列表见工作簿“{sheet}”页。",
+    ),
     "flags_by_kind": ("Problems by kind", "问题类型统计"),
     # index.html
     "index_title": ("E-mails of {account} · {week}", "{account} 的邮件 · {week}"),
-    "index_note": ("Written to this folder, not sent. Open a subject to preview the e-mail, or the .eml file in "
-                   "Outlook or Thunderbird.", "已写入本文件夹，尚未发送。点击主题可预览邮件，或用 Outlook、Thunderbird 打开 .eml 文件。"),
+    "index_note": (
+        "Written to this folder, not sent. Open a subject to preview the e-mail, or the .eml file in "
+        "Outlook or Thunderbird.",
+        "已写入本文件夹，尚未发送。点击主题可预览邮件，或用 Outlook、Thunderbird 打开 .eml 文件。",
+    ),
     "messages": ("E-mails", "邮件"),
     "total_size": ("Total size", "总大小"),
     "to": ("To", "收件人"),

@@ -72,7 +72,10 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "priority": {"high": ("High", "高"), "medium": ("Medium", "中"), "low": ("Low", "低")},
     "kpi_type": {"sum": ("Sum", "累计"), "rate": ("Rate", "比率")},
-    "direction": {"higher": ("Higher is better", "越高越好"), "lower": ("Lower is better", "越低越好")},
+    "direction": {
+        "higher": ("Higher is better", "越高越好"),
+        "lower": ("Lower is better", "越低越好"),
+    },
     "basis": {
         "baseline": ("Baseline x tier", "基线×级别系数"),
         "tier": ("Tier", "级别系数"),
@@ -107,10 +110,27 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
 # Extra spellings people type, mapped to keys (lower-cased, spaces removed).
 ENUM_ALIASES: dict[str, dict[str, str]] = {
     "yes_no": {
-        "y": "yes", "yes": "yes", "true": "yes", "1": "yes", "是": "yes", "对": "yes", "√": "yes",
-        "✓": "yes", "ok": "yes", "有": "yes",
-        "n": "no", "no": "no", "false": "no", "0": "no", "否": "no", "不": "no", "×": "no",
-        "✗": "no", "不是": "no", "无": "no", "没有": "no",
+        "y": "yes",
+        "yes": "yes",
+        "true": "yes",
+        "1": "yes",
+        "是": "yes",
+        "对": "yes",
+        "√": "yes",
+        "✓": "yes",
+        "ok": "yes",
+        "有": "yes",
+        "n": "no",
+        "no": "no",
+        "false": "no",
+        "0": "no",
+        "否": "no",
+        "不": "no",
+        "×": "no",
+        "✗": "no",
+        "不是": "no",
+        "无": "no",
+        "没有": "no",
     },
     "relationship": {"problemsolver": "problem_solver", "enterpriseresource": "resource"},
     "basis": {"baseline": "baseline", "baselinextier": "baseline", "基线": "baseline"},
@@ -121,6 +141,7 @@ ENUM_ALIASES: dict[str, dict[str, str]] = {
 
 
 def check_language(lang: str) -> str:
+    """`lang` when it is one kam_xl speaks (en, zh); KamError otherwise."""
     if lang not in LANGUAGES:
         raise KamError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
     return lang
@@ -131,6 +152,7 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def sheet_name(key: str, lang: str) -> str:
+    """The name of one of kam_xl's sheets (by key) in `lang`."""
     return _pick(SHEETS[key], lang)
 
 
@@ -144,10 +166,12 @@ def sheet_key(name: str) -> str | None:
 
 
 def enum_label(kind: str, key: str, lang: str) -> str:
+    """The label of a list value (kind, key) in `lang`; KeyError for an unknown key."""
     return _pick(ENUMS[kind][key], lang)
 
 
 def enum_labels(kind: str, lang: str) -> list[str]:
+    """Every label of a list in `lang`, in the list's order (what a drop-down offers)."""
     return [_pick(pair, lang) for pair in ENUMS[kind].values()]
 
 

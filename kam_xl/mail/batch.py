@@ -38,11 +38,11 @@ from kam_xl.mail.mime import (
 )
 from kam_xl.mail.smtp import SendReport, SmtpSettings, send_emails
 from kam_xl.model.plan import Plan, Store
+from kam_xl.plan.meta import TabRecord, read_meta
 from kam_xl.plan.schema import ACCOUNT, TABLES
 from kam_xl.progress import Progress, every
 from kam_xl.reviewing.run import compute_review, read_inputs
 from kam_xl.storetabs.find import existing_tabs
-from kam_xl.storetabs.meta import TabRecord, read_meta
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.safezip import atomic_write
 
@@ -83,10 +83,14 @@ class EmailBatch:
         return self.messages[position]
 
     def as_dict(self) -> dict:
-        return {"folder": str(self.folder), "index": str(self.index) if self.index else None,
-                "messages": [m.as_dict() for m in self.messages], "skipped": [s.__dict__ for s in self.skipped],
-                "warnings": list(self.warnings),
-                "send": self.send_report.as_dict() if self.send_report else None}
+        return {
+            "folder": str(self.folder),
+            "index": str(self.index) if self.index else None,
+            "messages": [m.as_dict() for m in self.messages],
+            "skipped": [s.__dict__ for s in self.skipped],
+            "warnings": list(self.warnings),
+            "send": self.send_report.as_dict() if self.send_report else None,
+        }
 
 
 def parse_kinds(to: str | tuple | list) -> tuple[str, ...]:
@@ -98,8 +102,14 @@ def parse_kinds(to: str | tuple | list) -> tuple[str, ...]:
     return tuple(k for k in KINDS if k in wanted)
 
 
-def build_emails(source: str | Path | Book, out_dir: str | Path, to=KINDS, as_of: object = None,
-                 progress: Progress | None = None, now: datetime | None = None) -> EmailBatch:
+def build_emails(
+    source: str | Path | Book,
+    out_dir: str | Path,
+    to=KINDS,
+    as_of: object = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> EmailBatch:
     """Write the e-mails of the HQ workbook's review into `out_dir` (.eml files, previews, index.html).
 
     Nothing is sent and the workbook is not changed: the review is computed, not written.
@@ -107,7 +117,11 @@ def build_emails(source: str | Path | Book, out_dir: str | Path, to=KINDS, as_of
     kinds = parse_kinds(to)
     book = FileBook(source, progress) if isinstance(source, (str, Path)) else source
     inputs = read_inputs(book, progress)
-    review = Review(inputs.plan, compute_review(inputs.plan, inputs.targets, inputs.entries, as_of), inputs.entries)
+    review = Review(
+        inputs.plan,
+        compute_review(inputs.plan, inputs.targets, inputs.entries, as_of),
+        inputs.entries,
+    )
     writer = Writer(Path(out_dir), review, now or datetime.now().astimezone())
     batch = EmailBatch(writer.folder, warnings=list(inputs.warnings))
     drafts = list(_drafts(book, review, kinds, batch))
@@ -119,8 +133,14 @@ def build_emails(source: str | Path | Book, out_dir: str | Path, to=KINDS, as_of
     return batch
 
 
-def email(source: str | Path | Book, out_dir: str | Path, to=KINDS, as_of: object = None,
-          send: SmtpSettings | None = None, progress: Progress | None = None) -> EmailBatch:
+def email(
+    source: str | Path | Book,
+    out_dir: str | Path,
+    to=KINDS,
+    as_of: object = None,
+    send: SmtpSettings | None = None,
+    progress: Progress | None = None,
+) -> EmailBatch:
     """`kam email`: write the e-mails and, given SMTP settings, deliver what the send log has not sent yet.
 
     Raises SendError (with `.report`) when some e-mail could not be delivered; running again resumes.
@@ -133,8 +153,11 @@ def email(source: str | Path | Book, out_dir: str | Path, to=KINDS, as_of: objec
 
 def _drafts(book: Book, review: Review, kinds: tuple[str, ...], batch: EmailBatch):
     """A callable per e-mail to write (so charts and attachments are made one at a time); skips recorded."""
-    makers = {"hq": lambda: hq_drafts(review), "sr": lambda: sr_drafts(book, review),
-              "store": lambda: store_drafts(review)}
+    makers = {
+        "hq": lambda: hq_drafts(review),
+        "sr": lambda: sr_drafts(book, review),
+        "store": lambda: store_drafts(review),
+    }
     for kind in ("hq", "sr", "store"):
         if kind in kinds:
             for item in makers[kind]():
@@ -144,8 +167,9 @@ def _drafts(book: Book, review: Review, kinds: tuple[str, ...], batch: EmailBatc
                     yield item
 
 
-def _recipients(words: Words, kind: str, key: str, name: str,
-                people: list[tuple[str, str, str]]) -> list[Address] | Skipped:
+def _recipients(
+    words: Words, kind: str, key: str, name: str, people: list[tuple[str, str, str]]
+) -> list[Address] | Skipped:
     """Addresses of (display name, e-mail, plan field) people; a Skipped when any is missing or not valid."""
     found = []
     for person, email, where in people:
@@ -183,12 +207,24 @@ def hq_drafts(review: Review):
 
     def draft() -> Draft:
         context = hq_context(review)
-        context["preheader"] = words("hq_intro", account=acc.name, week=review.week, stores=context["s"]["stores"],
-                                     reporting=context["s"]["stores_reporting"])
+        context["preheader"] = words(
+            "hq_intro",
+            account=acc.name,
+            week=review.week,
+            stores=context["s"]["stores"],
+            reporting=context["s"]["stores_reporting"],
+        )
         charts = [_hq_chart(review)] if review.units_kpi and review.result.as_of_week else []
         context["chart"] = charts[0] if charts else None
-        return Draft("hq", "account", to, words("subj_hq", account=acc.name, week=review.week), context,
-                     charts=charts, stores=[s.store_id for s in plan.active_stores])
+        return Draft(
+            "hq",
+            "account",
+            to,
+            words("subj_hq", account=acc.name, week=review.week),
+            context,
+            charts=charts,
+            stores=[s.store_id for s in plan.active_stores],
+        )
 
     yield draft
 
@@ -196,9 +232,18 @@ def hq_drafts(review: Review):
 def _hq_chart(review: Review):
     words = review.words
     weeks, srs = hq_chart_frames(review)
-    return account_chart(weeks, srs, {"weekly": words("chart_weekly"), "by_sr": words("chart_by_sr"),
-                                      "target": words("week_target_units"), "actual": words("week_actual_units"),
-                                      "alt": words("chart_account_alt")}, review.plan.language)
+    return account_chart(
+        weeks,
+        srs,
+        {
+            "weekly": words("chart_weekly"),
+            "by_sr": words("chart_by_sr"),
+            "target": words("week_target_units"),
+            "actual": words("week_actual_units"),
+            "alt": words("chart_account_alt"),
+        },
+        review.plan.language,
+    )
 
 
 def sr_drafts(book: Book, review: Review):
@@ -211,7 +256,13 @@ def sr_drafts(book: Book, review: Review):
     factory = SrPackageFactory(getattr(book, "package", None) or _no_package(), plan, meta)
     for sr_id, stores in groups.items():
         sr = next((s for s in stores if s.sr_email.strip()), stores[0])
-        to = _recipients(review.words, "sr", sr_id, sr.sr_name, [(sr.sr_name, sr.sr_email, plan_field("stores", "sr_email", plan.language))])
+        to = _recipients(
+            review.words,
+            "sr",
+            sr_id,
+            sr.sr_name,
+            [(sr.sr_name, sr.sr_email, plan_field("stores", "sr_email", plan.language))],
+        )
         if isinstance(to, Skipped):
             yield to
             continue
@@ -225,8 +276,9 @@ def sr_drafts(book: Book, review: Review):
 
 
 def _no_package():
-    raise KamError("the SR e-mails attach workbooks copied from the workbook file: save the workbook and run "
-                   "email on the file")
+    raise KamError(
+        "the SR e-mails attach workbooks copied from the workbook file: save the workbook and run email on the file"
+    )
 
 
 def _named(tab: str, record: TabRecord) -> TabRecord:
@@ -237,30 +289,72 @@ def _sr_draft(review: Review, sr_id: str, stores: list[Store], to: list[Address]
     words, acc = review.words, review.plan.account
     context = sr_context(review, sr_id, stores)
     labels, values, rags = sr_chart_data(review, stores)
-    charts = [store_chart(labels, values, rags, words("chart_stores"), words("chart_stores_alt"), review.plan.language)
-              ] if not all(map(blank, values)) else []  # no chart while no store has data
-    context.update(chart=charts[0] if charts else None, attachment=attachment.filename,
-                   preheader=words("sr_intro", stores=len(stores), account=acc.name, week=review.week))
-    return Draft("sr", sr_id, to, words("subj_sr", account=acc.name, week=review.week), context, charts=charts,
-                 attachments=[attachment], stores=[s.store_id for s in stores])
+    charts = (
+        [
+            store_chart(
+                labels,
+                values,
+                rags,
+                words("chart_stores"),
+                words("chart_stores_alt"),
+                review.plan.language,
+            )
+        ]
+        if not all(map(blank, values))
+        else []
+    )  # no chart while no store has data
+    context.update(
+        chart=charts[0] if charts else None,
+        attachment=attachment.filename,
+        preheader=words("sr_intro", stores=len(stores), account=acc.name, week=review.week),
+    )
+    return Draft(
+        "sr",
+        sr_id,
+        to,
+        words("subj_sr", account=acc.name, week=review.week),
+        context,
+        charts=charts,
+        attachments=[attachment],
+        stores=[s.store_id for s in stores],
+    )
 
 
 def store_drafts(review: Review):
     words, acc = review.words, review.plan.account
     for store in review.plan.active_stores:
-        to = _recipients(words, "store", store.store_id, store.name,
-                         [(store.manager, store.manager_email,
-                           plan_field("stores", "manager_email", review.plan.language))])
+        to = _recipients(
+            words,
+            "store",
+            store.store_id,
+            store.name,
+            [
+                (
+                    store.manager,
+                    store.manager_email,
+                    plan_field("stores", "manager_email", review.plan.language),
+                )
+            ],
+        )
         if isinstance(to, Skipped):
             yield to
             continue
 
         def draft(store=store, to=to) -> Draft:
             context = store_context(review, store)
-            context.update(chart=None, preheader=words("store_intro", supplier=acc.supplier, store=store.name,
-                                                       week=review.week))
-            return Draft("store", store.store_id, to, words("subj_store", store=store.name, week=review.week),
-                         context, cc=_optional(store.sr_name, store.sr_email), stores=[store.store_id])
+            context.update(
+                chart=None,
+                preheader=words("store_intro", supplier=acc.supplier, store=store.name, week=review.week),
+            )
+            return Draft(
+                "store",
+                store.store_id,
+                to,
+                words("subj_store", store=store.name, week=review.week),
+                context,
+                cc=_optional(store.sr_name, store.sr_email),
+                stores=[store.store_id],
+            )
 
         yield draft
 
@@ -283,17 +377,33 @@ class Writer:
         stem = self._stem(draft)
         for number, chart in enumerate(draft.charts, start=1):
             chart.cid = f"{stem}-chart{number}@kam-xl"
-        identity = [self.review.plan.account.name, self.review.result.as_of_week_id, draft.kind, draft.key,
-                    sorted(a.addr_spec.lower() for a in [*draft.to, *draft.cc])]
+        identity = [
+            self.review.plan.account.name,
+            self.review.result.as_of_week_id,
+            draft.kind,
+            draft.key,
+            sorted(a.addr_spec.lower() for a in [*draft.to, *draft.cc]),
+        ]
         msg_id = message_id(identity, self.sender)
         message, data = within_limit(draft, self.sender, msg_id, self.when)
         eml = f"{MESSAGES_DIR}/{stem}.eml"
         (self.folder / eml).write_bytes(data)
         preview = write_preview(message, self.folder / PREVIEW_DIR, stem)
-        return MessageRecord(draft.kind, draft.key, msg_id, draft.subject, str(self.sender),
-                             [str(a) for a in draft.to], [str(a) for a in draft.cc], eml, len(data),
-                             [a.filename for a in draft.attachments], list(draft.stores),
-                             preview.relative_to(self.folder).as_posix(), draft.context.get("preheader", ""))
+        return MessageRecord(
+            draft.kind,
+            draft.key,
+            msg_id,
+            draft.subject,
+            str(self.sender),
+            [str(a) for a in draft.to],
+            [str(a) for a in draft.cc],
+            eml,
+            len(data),
+            [a.filename for a in draft.attachments],
+            list(draft.stores),
+            preview.relative_to(self.folder).as_posix(),
+            draft.context.get("preheader", ""),
+        )
 
     def _stem(self, draft: Draft) -> str:
         stem = Path(file_names([draft.key])[draft.key]).stem
@@ -304,11 +414,17 @@ class Writer:
         return name
 
     def finish(self, batch: EmailBatch) -> Path:
-        manifest = {"account": self.review.plan.account.name, "week": self.review.result.as_of_week_id,
-                    "written_at": self.when.isoformat(timespec="seconds"),
-                    "messages": [m.as_dict() for m in batch.messages]}
-        atomic_write(self.folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"),
-                     backup=False)
+        manifest = {
+            "account": self.review.plan.account.name,
+            "week": self.review.result.as_of_week_id,
+            "written_at": self.when.isoformat(timespec="seconds"),
+            "messages": [m.as_dict() for m in batch.messages],
+        }
+        atomic_write(
+            self.folder / MANIFEST,
+            json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"),
+            backup=False,
+        )
         page = index_page(self.review, batch)
         atomic_write(self.folder / INDEX, page.encode("utf-8"), backup=False)
         return self.folder / INDEX
@@ -366,8 +482,12 @@ def write_preview(message, folder: Path, stem: str) -> Path:
 def index_page(review: Review, batch: EmailBatch) -> str:
     words: Words = review.words
     kinds = {kind: sum(1 for m in batch.messages if m.kind == kind) for kind in KINDS}
-    context = {**review.common(), "messages": batch.messages, "skipped": batch.skipped, "counts": kinds,
-               "total_size": sum(m.size for m in batch.messages), "title": words("index_title",
-                                                                                  account=review.plan.account.name,
-                                                                                  week=review.week)}
+    context = {
+        **review.common(),
+        "messages": batch.messages,
+        "skipped": batch.skipped,
+        "counts": kinds,
+        "total_size": sum(m.size for m in batch.messages),
+        "title": words("index_title", account=review.plan.account.name, week=review.week),
+    }
     return environment().get_template("email_index.html").render(context)

@@ -14,9 +14,22 @@ import pandas as pd
 from kam_xl.errors import KamError
 
 # Fonts with Chinese glyphs, best first: Linux (fonts-noto-cjk, fonts-wqy), Windows, macOS.
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans SC", "Source Han Sans", "Noto Sans SC",
-                "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "DengXian",
-                "PingFang SC", "Hiragino Sans GB", "Heiti SC", "Arial Unicode MS")
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK",
+    "Source Han Sans SC",
+    "Source Han Sans",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "DengXian",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "Arial Unicode MS",
+)
 LATIN_FAMILY = "DejaVu Sans"
 CJK_CHARACTER = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 RAG_COLOURS = {"green": "#2E7D32", "amber": "#E0A100", "red": "#C62828", None: "#9E9E9E"}
@@ -76,8 +89,10 @@ def missing_glyphs(texts, families: list[str]) -> set[str]:
     """The characters of `texts` (spaces aside) that none of the families' fonts can draw."""
     from matplotlib import font_manager
 
-    fonts = [font_manager.get_font(font_manager.findfont(font_manager.FontProperties(family=f),
-                                                         fallback_to_default=False)) for f in families]
+    fonts = [
+        font_manager.get_font(font_manager.findfont(font_manager.FontProperties(family=f), fallback_to_default=False))
+        for f in families
+    ]
     wanted = {ch for text in texts for ch in str(text) if not ch.isspace()}
     return {ch for ch in wanted if not any(font.get_char_index(ord(ch)) for font in fonts)}
 
@@ -88,14 +103,17 @@ def chart_families(texts, lang: str) -> list[str]:
         return [LATIN_FAMILY]
     family = cjk_family()
     if family is None:
-        raise FontError("the charts have Chinese text but no Chinese (CJK) font is installed: install Noto Sans CJK "
-                        "(Debian/Ubuntu: apt-get install fonts-noto-cjk; Windows and macOS have Microsoft YaHei "
-                        "or PingFang), then delete matplotlib's font cache folder and run again")
+        raise FontError(
+            "the charts have Chinese text but no Chinese (CJK) font is installed: install Noto Sans CJK "
+            "(Debian/Ubuntu: apt-get install fonts-noto-cjk; Windows and macOS have Microsoft YaHei "
+            "or PingFang), then delete matplotlib's font cache folder and run again"
+        )
     families = [family, LATIN_FAMILY]
     missing = {ch for ch in missing_glyphs(texts, families) if CJK_CHARACTER.match(ch)}
     if missing:
-        raise FontError(f"the font {family} ({font_path(family)}) cannot draw {''.join(sorted(missing))!r}: "
-                        "install fonts-noto-cjk")
+        raise FontError(
+            f"the font {family} ({font_path(family)}) cannot draw {''.join(sorted(missing))!r}: install fonts-noto-cjk"
+        )
     return families
 
 
@@ -114,9 +132,18 @@ class Canvas:
     def __init__(self, texts: list[str], lang: str, height_in: float, ratios: tuple[float, ...] = (1.0,)):
         self.families = chart_families(texts, lang)
         self.missing = missing_glyphs(texts, self.families)
-        self.rc = {"font.family": self.families, "text.parse_math": False, "axes.edgecolor": GRID,
-                   "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK, "font.size": 9,
-                   "axes.titlesize": 10.5, "axes.titleweight": "bold", "axes.titlelocation": "left"}
+        self.rc = {
+            "font.family": self.families,
+            "text.parse_math": False,
+            "axes.edgecolor": GRID,
+            "axes.labelcolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "font.size": 9,
+            "axes.titlesize": 10.5,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+        }
         self.size, self.ratios = (WIDTH_IN, height_in), ratios
         self._context = None
 
@@ -154,9 +181,14 @@ class Canvas:
         from matplotlib import font_manager
         from matplotlib.text import Text
 
-        found = {str(getattr(p, "path", p)) for p in (
-            font_manager.findfont(t.get_fontproperties(), fallback_to_default=False)
-            for t in self.figure.findobj(Text) if t.get_text())}
+        found = {
+            str(getattr(p, "path", p))
+            for p in (
+                font_manager.findfont(t.get_fontproperties(), fallback_to_default=False)
+                for t in self.figure.findobj(Text)
+                if t.get_text()
+            )
+        }
         return sorted(found)
 
 
@@ -184,48 +216,88 @@ def attainment_bars(ax, labels: list[str], values: np.ndarray, rags: list, title
     ax.axvline(1.0, color=TARGET, linewidth=1.2, linestyle="--")
     for row, value in zip(rows, values):
         text = "–" if math.isnan(value) else f"{value:.0%}"
-        ax.text((0 if math.isnan(value) else value) + 0.012, row, text, va="center", fontsize=8, color=INK,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
+        ax.text(
+            (0 if math.isnan(value) else value) + 0.012,
+            row,
+            text,
+            va="center",
+            fontsize=8,
+            color=INK,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85},
+        )
     _percent_axis(ax, values)
     ax.set_title(title)
     _style(ax)
 
 
-def store_chart(labels: list[str], values, rags: list, title: str, alt: str, lang: str,
-                dpi: int = 150) -> ChartImage:
+def store_chart(labels: list[str], values, rags: list, title: str, alt: str, lang: str, dpi: int = 150) -> ChartImage:
     """The SR's chart: each store's units attainment to date, in RAG colours."""
     texts = [title, *labels]
     with Canvas(texts, lang, height_in=1.1 + 0.27 * max(len(labels), 3)) as canvas:
-        attainment_bars(canvas.axes[0], [canvas.label(short(x)) for x in labels], np.asarray(values, dtype=float),
-                        rags, canvas.label(title))
+        attainment_bars(
+            canvas.axes[0],
+            [canvas.label(short(x)) for x in labels],
+            np.asarray(values, dtype=float),
+            rags,
+            canvas.label(title),
+        )
     return ChartImage(canvas.png(dpi), "stores.png", alt, texts, canvas.fonts_used(), render=canvas.png)
 
 
-def account_chart(weeks: pd.DataFrame, srs: pd.DataFrame, words: dict[str, str], lang: str,
-                  dpi: int = 150) -> ChartImage:
+def account_chart(
+    weeks: pd.DataFrame, srs: pd.DataFrame, words: dict[str, str], lang: str, dpi: int = 150
+) -> ChartImage:
     """The management chart: weekly units vs target, then units attainment to date by SR.
 
     `srs` has columns label, attainment, rag (best first); `words` has weekly, by_sr, target, actual, alt.
     """
-    texts = [words["weekly"], words["by_sr"], words["target"], words["actual"], *srs["label"], *weeks["week_id"]]
+    texts = [
+        words["weekly"],
+        words["by_sr"],
+        words["target"],
+        words["actual"],
+        *srs["label"],
+        *weeks["week_id"],
+    ]
     bars = 0.9 + 0.25 * max(len(srs), 3)
     with Canvas(texts, lang, height_in=2.8 + bars, ratios=(2.8, bars)) as canvas:
         top, bottom = canvas.axes
         canvas.figure.get_layout_engine().set(hspace=0.08)
         _weekly(top, weeks, {k: canvas.label(v) for k, v in words.items()})
-        attainment_bars(bottom, [canvas.label(short(x)) for x in srs["label"]],
-                        srs["attainment"].to_numpy(dtype=float), list(srs["rag"]), canvas.label(words["by_sr"]))
+        attainment_bars(
+            bottom,
+            [canvas.label(short(x)) for x in srs["label"]],
+            srs["attainment"].to_numpy(dtype=float),
+            list(srs["rag"]),
+            canvas.label(words["by_sr"]),
+        )
     return ChartImage(canvas.png(dpi), "account.png", words["alt"], texts, canvas.fonts_used(), render=canvas.png)
 
 
 def _weekly(ax, weeks: pd.DataFrame, words: dict[str, str]) -> None:
     positions = np.arange(len(weeks))
-    ax.bar(positions, weeks["units"].to_numpy(dtype=float), color="#5B9BD5", width=0.64, label=words["actual"],
-           zorder=2)
-    ax.plot(positions, weeks["target_units"].to_numpy(dtype=float), color=TARGET, marker="o", markersize=3.5,
-            linewidth=1.6, label=words["target"])
+    ax.bar(
+        positions,
+        weeks["units"].to_numpy(dtype=float),
+        color="#5B9BD5",
+        width=0.64,
+        label=words["actual"],
+        zorder=2,
+    )
+    ax.plot(
+        positions,
+        weeks["target_units"].to_numpy(dtype=float),
+        color=TARGET,
+        marker="o",
+        markersize=3.5,
+        linewidth=1.6,
+        label=words["target"],
+    )
     step = max(1, math.ceil(len(weeks) / 13))
-    ax.set_xticks(positions[::step], [str(w)[-3:] if "-W" in str(w) else str(w) for w in weeks["week_id"]][::step])
+    ax.set_xticks(
+        positions[::step],
+        [str(w)[-3:] if "-W" in str(w) else str(w) for w in weeks["week_id"]][::step],
+    )
     ax.set_title(words["weekly"])
     ax.legend(loc="upper center", frameon=False, ncols=2, bbox_to_anchor=(0.5, -0.1))
     ax.yaxis.set_major_formatter(_thousands())

@@ -19,10 +19,26 @@ from kam_xl.reviewing.problems import problems_frame
 TOP_ACTIONS = 5
 HQ_PROBLEMS = 15
 # Problems management sees first: money lost, then sell-out and share, then stock and housekeeping.
-PROBLEM_ORDER = ("roi_negative", "below_amber", "share_falling", "stock_out_risk", "program_overdue", "overstock",
-                 "stale", "star", "untapped")
-NEXT_ACTION = {"units": "next_units", "value": "next_value", "share": "next_share", "display": "next_display",
-               "promoter": "next_promoter", "programs": "next_programs", "actions": "next_actions"}
+PROBLEM_ORDER = (
+    "roi_negative",
+    "below_amber",
+    "share_falling",
+    "stock_out_risk",
+    "program_overdue",
+    "overstock",
+    "stale",
+    "star",
+    "untapped",
+)
+NEXT_ACTION = {
+    "units": "next_units",
+    "value": "next_value",
+    "share": "next_share",
+    "display": "next_display",
+    "promoter": "next_promoter",
+    "programs": "next_programs",
+    "actions": "next_actions",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -106,7 +122,7 @@ class Review:
 
     @cached_property
     def problems(self) -> pd.DataFrame:
-        """review_problems.problems_frame, with each row's kind as its key (kind_key)."""
+        """reviewing.problems.problems_frame, with each row's kind as its key (kind_key)."""
         frame = problems_frame(self.plan, self.result)
         keys = {self.words(f"flag_{kind}"): kind for kind in PROBLEM_ORDER}
         frame["kind_key"] = frame["kind"].map(keys)
@@ -133,9 +149,17 @@ class Review:
     def common(self) -> dict:
         """What every template gets: language, words, the account, the week and the sender."""
         acc = self.plan.account
-        return {"lang": self.plan.language, "t": self.words, "account": acc.name, "supplier": acc.supplier,
-                "currency": acc.currency, "week": self.week, "kam_name": acc.kam_name, "kam_email": acc.kam_email,
-                "has_data": bool(self.result.as_of_week)}
+        return {
+            "lang": self.plan.language,
+            "t": self.words,
+            "account": acc.name,
+            "supplier": acc.supplier,
+            "currency": acc.currency,
+            "week": self.week,
+            "kam_name": acc.kam_name,
+            "kam_email": acc.kam_email,
+            "has_data": bool(self.result.as_of_week),
+        }
 
 
 def store_rows(review: Review, stores: pd.DataFrame) -> list[dict]:
@@ -144,16 +168,23 @@ def store_rows(review: Review, stores: pd.DataFrame) -> list[dict]:
     feedback = review.feedback
     rows = []
     for store_id, row in stores.iterrows():
-        rows.append({
-            "id": store_id, "name": row["store_name"],
-            "units": plain(row["units_actual"]), "units_target": plain(row["units_target_to_date"]),
-            "attainment": plain(row[f"{kpi.id}_attainment"]) if kpi else None,
-            "rag": plain(row[f"{kpi.id}_rag"]) if kpi else None,
-            "share": plain(row["share"]), "execution": plain(row["execution_score"]),
-            "score": plain(row["score"]), "score_rag": plain(row["score_rag"]),
-            "quadrant": plain(row["quadrant"]), "problems": int(row["flag_count"]),
-            "feedback": plain(feedback.get(store_id)),
-        })
+        rows.append(
+            {
+                "id": store_id,
+                "name": row["store_name"],
+                "units": plain(row["units_actual"]),
+                "units_target": plain(row["units_target_to_date"]),
+                "attainment": plain(row[f"{kpi.id}_attainment"]) if kpi else None,
+                "rag": plain(row[f"{kpi.id}_rag"]) if kpi else None,
+                "share": plain(row["share"]),
+                "execution": plain(row["execution_score"]),
+                "score": plain(row["score"]),
+                "score_rag": plain(row["score_rag"]),
+                "quadrant": plain(row["quadrant"]),
+                "problems": int(row["flag_count"]),
+                "feedback": plain(feedback.get(store_id)),
+            }
+        )
     return rows
 
 
@@ -168,11 +199,21 @@ def weighted_gaps(plan: Plan, stores: pd.DataFrame) -> pd.DataFrame:
     attainment = np.column_stack([stores[f"{k.id}_attainment"].to_numpy(dtype=float) for k in kpis])
     weights = np.where(np.isnan(attainment), 0.0, [k.weight for k in kpis])
     total = weights.sum(axis=1, keepdims=True)
-    points = np.divide(weights * np.clip(1 - np.nan_to_num(attainment, nan=1.0), 0, None) * 100, total,
-                       out=np.zeros_like(weights), where=total > 0)
+    points = np.divide(
+        weights * np.clip(1 - np.nan_to_num(attainment, nan=1.0), 0, None) * 100,
+        total,
+        out=np.zeros_like(weights),
+        where=total > 0,
+    )
     store_at, kpi_at = np.nonzero(points > 0)
-    frame = pd.DataFrame({"store_id": stores.index[store_at], "kpi": [kpis[i].id for i in kpi_at],
-                          "points": points[store_at, kpi_at], "order": store_at})
+    frame = pd.DataFrame(
+        {
+            "store_id": stores.index[store_at],
+            "kpi": [kpis[i].id for i in kpi_at],
+            "points": points[store_at, kpi_at],
+            "order": store_at,
+        }
+    )
     return frame.sort_values(["points", "order"], ascending=[False, True], kind="stable")
 
 
@@ -182,9 +223,16 @@ def top_actions(review: Review, stores: pd.DataFrame, count: int = TOP_ACTIONS) 
     actions = []
     for gap in weighted_gaps(plan, stores).head(count).itertuples():
         kpi, row = plan.kpi(gap.kpi), stores.loc[gap.store_id]
-        actions.append({"store_id": gap.store_id, "store_name": row["store_name"], "kpi": kpi.name,
-                        "points": float(gap.points), "where": _standing(words, kpi, row, plan.account.currency),
-                        "action": words(NEXT_ACTION[kpi.measure])})
+        actions.append(
+            {
+                "store_id": gap.store_id,
+                "store_name": row["store_name"],
+                "kpi": kpi.name,
+                "points": float(gap.points),
+                "where": _standing(words, kpi, row, plan.account.currency),
+                "action": words(NEXT_ACTION[kpi.measure]),
+            }
+        )
     return actions
 
 
@@ -198,9 +246,18 @@ def _standing(words: Words, kpi: Kpi, row: pd.Series, currency: str) -> str:
 
 
 def problem_rows(frame: pd.DataFrame) -> list[dict]:
-    return [{"type": r.type, "kind": r.kind, "store_id": r.store_id, "store_name": r.store_name,
-             "sr_name": r.sr_name, "evidence": r.evidence, "action": r.suggested_action}
-            for r in frame.itertuples()]
+    return [
+        {
+            "type": r.type,
+            "kind": r.kind,
+            "store_id": r.store_id,
+            "store_name": r.store_name,
+            "sr_name": r.sr_name,
+            "evidence": r.evidence,
+            "action": r.suggested_action,
+        }
+        for r in frame.itertuples()
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -216,11 +273,18 @@ def sr_context(review: Review, sr_id: str, stores: list[Store]) -> dict:
     kpi = review.units_kpi
     problems = review.problems
     return {
-        **review.common(), "kind": "sr", "sr_id": sr_id, "sr_name": stores[0].sr_name,
-        "rows": store_rows(review, mine), "top_actions": top_actions(review, mine),
+        **review.common(),
+        "kind": "sr",
+        "sr_id": sr_id,
+        "sr_name": stores[0].sr_name,
+        "rows": store_rows(review, mine),
+        "top_actions": top_actions(review, mine),
         "problems": problem_rows(problems[problems["sr_id"] == sr_id]),
-        "score": plain(totals["score"]), "score_rag": plain(totals["score_rag"]), "rank": plain(totals["rank"]),
-        "srs": len(result.rollups["sr_id"]), "stores": len(stores),
+        "score": plain(totals["score"]),
+        "score_rag": plain(totals["score_rag"]),
+        "rank": plain(totals["rank"]),
+        "srs": len(result.rollups["sr_id"]),
+        "stores": len(stores),
         "attainment": plain(totals[f"{kpi.id}_attainment"]) if kpi else None,
         "attainment_rag": plain(totals[f"{kpi.id}_rag"]) if kpi else None,
     }
@@ -240,12 +304,19 @@ def store_context(review: Review, store: Store) -> dict:
     """The store manager's brief: what the plan brings the store, the results so far, the agreed actions."""
     row = review.result.stores.loc[store.store_id]
     return {
-        **review.common(), "kind": "store", "store_id": store.store_id, "store_name": store.name,
-        "manager": store.manager, "sr_name": store.sr_name, "sr_email": store.sr_email,
+        **review.common(),
+        "kind": "store",
+        "store_id": store.store_id,
+        "store_name": store.name,
+        "manager": store.manager,
+        "sr_name": store.sr_name,
+        "sr_email": store.sr_email,
         "gain": plain(row["retailer_gain"]),
         "incremental_value": plain(row["value_actual"] - row["baseline_value_to_date"])
-        if row["value_weeks_entered"] > 0 else None,
-        "programs": _programs(review, store), "results": _results(review, row),
+        if row["value_weeks_entered"] > 0
+        else None,
+        "programs": _programs(review, store),
+        "results": _results(review, row),
         "actions": _actions(review, store.store_id),
         "feedback": plain(review.feedback.get(store.store_id)),
     }
@@ -254,9 +325,17 @@ def store_context(review: Review, store: Store) -> dict:
 def _programs(review: Review, store: Store) -> list[dict]:
     words = review.words
     status = review.program_status
-    return [{"name": p.name, "type": words.enum("program_type", p.type), "start": day(p.start), "end": day(p.end),
-             "benefit": p.benefit, "status": words.enum("program_status", status.get((store.store_id, p.id)))}
-            for p in review.plan.programs_for(store)]
+    return [
+        {
+            "name": p.name,
+            "type": words.enum("program_type", p.type),
+            "start": day(p.start),
+            "end": day(p.end),
+            "benefit": p.benefit,
+            "status": words.enum("program_status", status.get((store.store_id, p.id))),
+        }
+        for p in review.plan.programs_for(store)
+    ]
 
 
 def _results(review: Review, row: pd.Series) -> list[dict]:
@@ -268,22 +347,49 @@ def _results(review: Review, row: pd.Series) -> list[dict]:
             continue
         show = (lambda v: money(v, currency)) if kpi.measure == "value" else (num if kpi.is_sum else pct)
         target = row.get(f"{kpi.id}_target_to_date") if kpi.is_sum else row.get(f"{kpi.id}_target")
-        lines.append({"label": kpi.name, "actual": show(row[f"{kpi.id}_actual"]), "target": show(target),
-                      "attainment": plain(row[f"{kpi.id}_attainment"]), "rag": plain(row[f"{kpi.id}_rag"])})
-    lines.append({"label": words("forecast_period"), "actual": num(row["units_forecast"]),
-                  "target": num(row["units_target"]), "attainment": plain(row["units_forecast_vs_target"]),
-                  "rag": None})
-    lines.append({"label": words("growth_usual"), "actual": pct(row["growth_units"], 1), "target": "",
-                  "attainment": None, "rag": None})
+        lines.append(
+            {
+                "label": kpi.name,
+                "actual": show(row[f"{kpi.id}_actual"]),
+                "target": show(target),
+                "attainment": plain(row[f"{kpi.id}_attainment"]),
+                "rag": plain(row[f"{kpi.id}_rag"]),
+            }
+        )
+    lines.append(
+        {
+            "label": words("forecast_period"),
+            "actual": num(row["units_forecast"]),
+            "target": num(row["units_target"]),
+            "attainment": plain(row["units_forecast_vs_target"]),
+            "rag": None,
+        }
+    )
+    lines.append(
+        {
+            "label": words("growth_usual"),
+            "actual": pct(row["growth_units"], 1),
+            "target": "",
+            "attainment": None,
+            "rag": None,
+        }
+    )
     return lines
 
 
 def _actions(review: Review, store_id: str) -> list[dict]:
     words = review.words
     mine = review.actions.get(store_id, review.entries.actions.iloc[:0])
-    return [{"text": str(r.text), "owner": words.enum("owner", r.owner), "due": day(r.due),
-             "status": words.enum("action_status", r.status), "result": "" if blank(r.result) else str(r.result)}
-            for r in mine.itertuples()]
+    return [
+        {
+            "text": str(r.text),
+            "owner": words.enum("owner", r.owner),
+            "due": day(r.due),
+            "status": words.enum("action_status", r.status),
+            "result": "" if blank(r.result) else str(r.result),
+        }
+        for r in mine.itertuples()
+    ]
 
 
 def hq_context(review: Review) -> dict:
@@ -291,13 +397,19 @@ def hq_context(review: Review) -> dict:
     result, summary = review.result, review.result.summary
     problems = review.problems
     return {
-        **review.common(), "kind": "hq", "s": summary, "kpis": summary["kpis"],
+        **review.common(),
+        "kind": "hq",
+        "s": summary,
+        "kpis": summary["kpis"],
         "units": next((k for k in summary["kpis"] if k["measure"] == "units"), None),
         "srs": _ranking(review, result.rollups["sr_id"], "sr_name"),
         "regions": _ranking(review, result.rollups["region"], None),
-        "problems": problem_rows(_important(review, problems).head(HQ_PROBLEMS)), "problems_total": len(problems),
-        "flag_counts": [{"kind": review.words(f"flag_{k}"), "count": n, "action": review.words(f"act_{a}")}
-                        for k, n, a in _flag_kinds(summary)],
+        "problems": problem_rows(_important(review, problems).head(HQ_PROBLEMS)),
+        "problems_total": len(problems),
+        "flag_counts": [
+            {"kind": review.words(f"flag_{k}"), "count": n, "action": review.words(f"act_{a}")}
+            for k, n, a in _flag_kinds(summary)
+        ],
         "relationship": _relationship(review, summary["relationship"]),
         "problems_sheet": sheet_name("sc_problems", review.plan.language),
     }
@@ -306,13 +418,24 @@ def hq_context(review: Review) -> dict:
 def _ranking(review: Review, frame: pd.DataFrame, name_column: str | None) -> list[dict]:
     kpi = review.units_kpi
     ranked = frame.sort_values("rank", na_position="last", kind="stable")
-    return [{"id": key, "name": plain(row[name_column]) if name_column else key, "stores": int(row["stores"]),
-             "rank": plain(row["rank"]), "attainment": plain(row[f"{kpi.id}_attainment"]) if kpi else None,
-             "rag": plain(row[f"{kpi.id}_rag"]) if kpi else None, "share": plain(row["share"]),
-             "execution": plain(row["execution_score"]), "score": plain(row["score"]),
-             "score_rag": plain(row["score_rag"]), "gain": plain(row["retailer_gain"]), "roi": plain(row["roi"]),
-             "problems": int(row["flag_count"])}
-            for key, row in ranked.iterrows()]
+    return [
+        {
+            "id": key,
+            "name": plain(row[name_column]) if name_column else key,
+            "stores": int(row["stores"]),
+            "rank": plain(row["rank"]),
+            "attainment": plain(row[f"{kpi.id}_attainment"]) if kpi else None,
+            "rag": plain(row[f"{kpi.id}_rag"]) if kpi else None,
+            "share": plain(row["share"]),
+            "execution": plain(row["execution_score"]),
+            "score": plain(row["score"]),
+            "score_rag": plain(row["score_rag"]),
+            "gain": plain(row["retailer_gain"]),
+            "roi": plain(row["roi"]),
+            "problems": int(row["flag_count"]),
+        }
+        for key, row in ranked.iterrows()
+    ]
 
 
 def _important(review: Review, problems: pd.DataFrame) -> pd.DataFrame:
@@ -344,5 +467,10 @@ def hq_chart_frames(review: Review) -> tuple[pd.DataFrame, pd.DataFrame]:
         return review.result.weeks, pd.DataFrame(columns=["label", "attainment", "rag"])
     ranked = srs.sort_values(f"{kpi.id}_attainment", ascending=False, na_position="last", kind="stable")
     labels = [f"{name} ({sr_id})" for sr_id, name in zip(ranked.index, ranked["sr_name"])]
-    return review.result.weeks, pd.DataFrame({"label": labels, "attainment": ranked[f"{kpi.id}_attainment"].to_numpy(),
-                                              "rag": [plain(r) for r in ranked[f"{kpi.id}_rag"]]})
+    return review.result.weeks, pd.DataFrame(
+        {
+            "label": labels,
+            "attainment": ranked[f"{kpi.id}_attainment"].to_numpy(),
+            "rag": [plain(r) for r in ranked[f"{kpi.id}_rag"]],
+        }
+    )

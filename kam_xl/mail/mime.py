@@ -12,13 +12,17 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from functools import lru_cache
 
-from kam_xl import __version__
 from kam_xl.errors import KamError
 from kam_xl.mail.charts import ChartImage
 from kam_xl.mail.content import day, money, num, pct, pts
+from kam_xl.version import __version__
 
 MAX_EMAIL_BYTES = 1_000_000
-SHRINK_DPI = (110, 80, 60)  # the chart resolutions tried, in turn, while an e-mail is over the limit
+SHRINK_DPI = (
+    110,
+    80,
+    60,
+)  # the chart resolutions tried, in turn, while an e-mail is over the limit
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -85,9 +89,14 @@ def environment():
     """The Jinja2 environment of kam_xl/mail/templates: autoescape on for .html, strict about missing names."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=PackageLoader("kam_xl.mail", "templates"),
-                      autoescape=select_autoescape(("html",), default_for_string=True, default=False),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("kam_xl.mail", "templates"),
+        autoescape=select_autoescape(("html",), default_for_string=True, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(pct=pct, pts=pts, num=num, money=money, day=day)
     return env
 
@@ -159,16 +168,23 @@ def compose(draft: Draft, sender: Address, msg_id: str, when: datetime) -> Email
     msg.add_alternative(html_body(draft.kind, context), subtype="html")
     html = msg.get_payload()[1]
     for chart in draft.charts:
-        html.add_related(chart.png, "image", "png", cid=f"<{chart.cid}>", filename=chart.name,
-                         disposition="inline")
+        html.add_related(
+            chart.png,
+            "image",
+            "png",
+            cid=f"<{chart.cid}>",
+            filename=chart.name,
+            disposition="inline",
+        )
     for item in draft.attachments:
         msg.add_attachment(item.data, item.maintype, item.subtype, filename=item.filename)
     msg["Content-Language"] = "zh-CN" if draft.context["lang"] == "zh" else "en"
     return msg
 
 
-def within_limit(draft: Draft, sender: Address, msg_id: str, when: datetime,
-                 limit: int = MAX_EMAIL_BYTES) -> tuple[EmailMessage, bytes]:
+def within_limit(
+    draft: Draft, sender: Address, msg_id: str, when: datetime, limit: int = MAX_EMAIL_BYTES
+) -> tuple[EmailMessage, bytes]:
     """The message and its bytes, its charts rendered smaller while it is over `limit`; EmailError if it stays over."""
     msg = compose(draft, sender, msg_id, when)
     data = msg.as_bytes()
@@ -181,8 +197,9 @@ def within_limit(draft: Draft, sender: Address, msg_id: str, when: datetime,
         data = msg.as_bytes()
     if len(data) > limit:
         attached = ", ".join(f"{a.filename} {len(a.data) / 1e6:.2f} MB" for a in draft.attachments) or "none"
-        raise EmailError(f"the {draft.kind} e-mail {draft.key} ({draft.subject}) would be {len(data) / 1e6:.2f} MB, "
-                         f"over the {limit / 1e6:.0f} MB limit (attachments: {attached}): split the scope, "
-                         f"for example fewer stores per SR")
+        raise EmailError(
+            f"the {draft.kind} e-mail {draft.key} ({draft.subject}) would be {len(data) / 1e6:.2f} MB, "
+            f"over the {limit / 1e6:.0f} MB limit (attachments: {attached}): split the scope, "
+            f"for example fewer stores per SR"
+        )
     return msg, data
-

@@ -20,7 +20,12 @@ from kam_xl.progress import Progress, every
 
 SEND_LOG = "send-log.jsonl"
 MANIFEST = "messages.json"
-ENV = {"host": "KAM_SMTP_HOST", "port": "KAM_SMTP_PORT", "user": "KAM_SMTP_USER", "password": "KAM_SMTP_PASSWORD"}
+ENV = {
+    "host": "KAM_SMTP_HOST",
+    "port": "KAM_SMTP_PORT",
+    "user": "KAM_SMTP_USER",
+    "password": "KAM_SMTP_PASSWORD",
+}
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 MAX_DELAY = 60.0
@@ -38,8 +43,15 @@ class SmtpSettings:
     timeout: float = 30.0
 
     @classmethod
-    def from_env(cls, host: str | None = None, port: int | str | None = None, starttls: bool = False,
-                 ssl: bool = False, user: str | None = None, environ: dict | None = None) -> SmtpSettings:
+    def from_env(
+        cls,
+        host: str | None = None,
+        port: int | str | None = None,
+        starttls: bool = False,
+        ssl: bool = False,
+        user: str | None = None,
+        environ: dict | None = None,
+    ) -> SmtpSettings:
         """Settings from the options, each falling back to its KAM_SMTP_* variable."""
         env = os.environ if environ is None else environ
         if starttls and ssl:
@@ -56,19 +68,22 @@ class SmtpSettings:
         user = user or env.get(ENV["user"]) or None
         password = env.get(ENV["password"]) or None
         if user and not password:
-            raise SendError(f"SMTP user {user} needs a password: set {ENV['password']} (it is never asked for, "
-                            "printed or written)")
+            raise SendError(
+                f"SMTP user {user} needs a password: set {ENV['password']} (it is never asked for, printed or written)"
+            )
         settings = cls(host, port, security, user, password)
         settings.check()
         return settings
 
     def check(self) -> None:
+        """KamError (SendError) when a setting is missing or inconsistent, before anything is sent."""
         if self.user and self.security == "none" and self.host.lower() not in LOOPBACK:
             raise SendError(f"refusing to send the SMTP password unencrypted to {self.host}: use --starttls or --ssl")
         if not (self.user or "").isascii() or not (self.password or "").isascii():
             raise SendError(f"{ENV['user']} and {ENV['password']} must be plain ASCII for SMTP login")
 
     def describe(self) -> str:
+        """The server and security as one line for the report (never the password)."""
         who = f"{self.user}@" if self.user else ""
         return f"smtp://{who}{self.host}:{self.port} ({self.security})"
 
@@ -90,8 +105,15 @@ class SendReport:
         return not self.failed and not self.not_sent and not self.refused
 
     def as_dict(self) -> dict:
-        return {"log": str(self.log), "sent": self.sent, "already_sent": self.already_sent, "failed": self.failed,
-                "not_sent": self.not_sent, "refused": self.refused, "complete": self.complete}
+        return {
+            "log": str(self.log),
+            "sent": self.sent,
+            "already_sent": self.already_sent,
+            "failed": self.failed,
+            "not_sent": self.not_sent,
+            "refused": self.refused,
+            "complete": self.complete,
+        }
 
 
 # ---------------------------------------------------------------------------
@@ -123,8 +145,13 @@ class SendLog:
         return {e["message_id"] for e in self.entries() if e.get("status") == "sent"}
 
     def append(self, entry: dict) -> None:
-        line = json.dumps({"time": datetime.now().astimezone().isoformat(timespec="seconds"), **entry},
-                          ensure_ascii=False) + "\n"
+        line = (
+            json.dumps(
+                {"time": datetime.now().astimezone().isoformat(timespec="seconds"), **entry},
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
         with open(self.path, "ab") as handle:
             if handle.tell() and not _ends_with_newline(self.path):
                 handle.write(b"\n")  # after a torn line, start a new one
@@ -280,9 +307,16 @@ def _text(message) -> str:
     return message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
 
 
-def send_emails(source, settings: SmtpSettings, *, folder: str | Path | None = None, attempts: int = 5,
-                backoff: float = 2.0, progress: Progress | None = None,
-                sleep: Callable[[float], None] = time.sleep) -> SendReport:
+def send_emails(
+    source,
+    settings: SmtpSettings,
+    *,
+    folder: str | Path | None = None,
+    attempts: int = 5,
+    backoff: float = 2.0,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendReport:
     """Send the e-mails written by build_emails that the send log does not list as sent.
 
     `source` is the output folder, the EmailBatch or a list of message records (then give `folder`).
@@ -323,7 +357,7 @@ class Delivery:
         try:
             for done, item in enumerate(pending, start=1):
                 if not self.deliver(item):
-                    self.report.not_sent = [i.message_id for i in pending[done - 1:]]
+                    self.report.not_sent = [i.message_id for i in pending[done - 1 :]]
                     return
                 tick(done)
         finally:
@@ -331,15 +365,21 @@ class Delivery:
 
     def deliver(self, item: Outgoing) -> bool:
         """Send one e-mail; False when the server stays unavailable (the run stops there)."""
-        entry = {"message_id": item.message_id, "file": item.file.relative_to(self.folder).as_posix(),
-                 "kind": item.kind, "to": item.recipients}
+        entry = {
+            "message_id": item.message_id,
+            "file": item.file.relative_to(self.folder).as_posix(),
+            "kind": item.kind,
+            "to": item.recipients,
+        }
         for attempt in range(1, self.attempts + 1):
             try:
                 refused = self.connection.send(item)
             except smtplib.SMTPAuthenticationError as exc:
                 self.connection.drop()
-                raise SendError(f"the SMTP server refused the login of {self.connection.settings.user}: "
-                                f"{reply_text(exc)} (check KAM_SMTP_USER and KAM_SMTP_PASSWORD)") from None
+                raise SendError(
+                    f"the SMTP server refused the login of {self.connection.settings.user}: "
+                    f"{reply_text(exc)} (check KAM_SMTP_USER and KAM_SMTP_PASSWORD)"
+                ) from None
             except (OSError, smtplib.SMTPException) as exc:
                 self.connection.drop()
                 if not temporary(exc):
@@ -366,18 +406,25 @@ class Delivery:
 def _incomplete(report: SendReport, folder: Path) -> str:
     parts = [f"{len(report.sent)} e-mail(s) sent now, {len(report.already_sent)} sent before"]
     if report.failed:
-        parts.append(f"{len(report.failed)} refused by the server: " + "; ".join(
-            f"{mid} {why}" for mid, why in list(report.failed.items())[:5]))
+        parts.append(
+            f"{len(report.failed)} refused by the server: "
+            + "; ".join(f"{mid} {why}" for mid, why in list(report.failed.items())[:5])
+        )
     if report.refused:
-        parts.append(f"{len(report.refused)} sent with some recipients refused (not sent again): " + "; ".join(
-            f"{who} {why}" for refusals in list(report.refused.values())[:5] for who, why in refusals.items()))
+        parts.append(
+            f"{len(report.refused)} sent with some recipients refused (not sent again): "
+            + "; ".join(
+                f"{who} {why}" for refusals in list(report.refused.values())[:5] for who, why in refusals.items()
+            )
+        )
     if report.not_sent:
         parts.append(f"{len(report.not_sent)} not sent yet because the server is not available")
-    return (", ".join(parts) + f". Run the same command again to send the rest: {folder / SEND_LOG} lists what was "
-            "sent, and it is never sent twice.")
+    return (
+        ", ".join(parts) + f". Run the same command again to send the rest: {folder / SEND_LOG} lists what was "
+        "sent, and it is never sent twice."
+    )
 
 
 def sent_message_ids(folder: str | Path) -> set[str]:
     """The Message-IDs the send log of an output folder lists as sent."""
     return SendLog(Path(folder) / SEND_LOG).sent_ids()
-

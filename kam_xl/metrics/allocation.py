@@ -1,4 +1,4 @@
-"""Target allocation (DESIGN §6): share HQ KPI targets over stores and weeks, with a trace."""
+"""Target allocation (docs/metrics.md): share HQ KPI targets over stores and weeks, with a trace."""
 
 from __future__ import annotations
 
@@ -17,10 +17,25 @@ BASES = ("baseline", "tier", "equal", "manual")
 DEFAULT_BASIS = "baseline"  # a sum KPI whose basis is left empty is allocated by baseline x tier
 MEASURE_COLUMNS = {"units": "base_units", "value": "base_value"}
 KPI_COLUMNS = (
-    "kpi_id", "basis", "baseline", "weight", "weight_source", "weight_total", "share", "raw",
-    "lower", "upper", "bound", "target", "explanation",
+    "kpi_id",
+    "basis",
+    "baseline",
+    "weight",
+    "weight_source",
+    "weight_total",
+    "share",
+    "raw",
+    "lower",
+    "upper",
+    "bound",
+    "target",
+    "explanation",
     # extra columns the explanation is built from
-    "hq_target", "store_tier", "tier_factor", "min_growth", "max_growth",
+    "hq_target",
+    "store_tier",
+    "tier_factor",
+    "min_growth",
+    "max_growth",
 )
 _DECIMALS = 6  # caps are rounded to this many decimals before ceil/floor (1000 * 1.1 != 1100.0)
 
@@ -244,7 +259,9 @@ def allocate(total: float, weights, lower=None, upper=None, *, label: str = "") 
     whole = _whole_total(total, label)
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
-        raise AllocationError(f"{_prefix(label)}store(s) {_names(weights.index, bad)} have a negative or missing weight")
+        raise AllocationError(
+            f"{_prefix(label)}store(s) {_names(weights.index, bad)} have a negative or missing weight"
+        )
     lo, hi = _cap_arrays(lower, upper, weights.index)
     _check_caps(whole, w, lo, hi, weights.index, label)
     w_sum = w.sum()
@@ -261,7 +278,7 @@ def allocate(total: float, weights, lower=None, upper=None, *, label: str = "") 
 
 
 def _bound_marks(lam: float | None, w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """"max"/"min" for the stores whose proportional amount lam*w lies beyond a cap."""
+    """ "max"/"min" for the stores whose proportional amount lam*w lies beyond a cap."""
     prop = np.zeros_like(w) if lam is None else lam * w
     tol = 1e-9 * np.maximum(1.0, np.abs(prop))
     marks = np.where(prop > hi + tol, "max", np.where(prop < lo - tol, "min", ""))
@@ -308,7 +325,7 @@ def _tier_factors(stores: pd.DataFrame, kpi: Kpi, tier_factors: dict, needed: bo
 
 
 def store_weights(stores: pd.DataFrame, kpi: Kpi, tier_factors: dict, n_weeks: int) -> pd.DataFrame:
-    """Each store's weight for `kpi` (DESIGN §6), by the KPI's basis.
+    """Each store's weight for `kpi` (docs/metrics.md), by the KPI's basis.
 
     The Stores sheet's weight override is the weight of the "manual" basis only: other bases
     ignore it, because one number cannot be on the scale of both a units and a value weight.
@@ -447,7 +464,10 @@ def _growth(g: float) -> str:
 
 def _weight_text(row: Mapping, words: dict) -> str:
     return words[row["weight_source"]].format(
-        w=_num(row["weight"]), b=_num(row["baseline"]), t=row["store_tier"], f=_num(row["tier_factor"])
+        w=_num(row["weight"]),
+        b=_num(row["baseline"]),
+        t=row["store_tier"],
+        f=_num(row["tier_factor"]),
     )
 
 
@@ -459,8 +479,11 @@ def explain(row: Mapping, lang: str = "en") -> str:
     words = _WORDS[check_language(lang)]
     target, raw, bound = int(row["target"]), float(row["raw"]), row["bound"]
     parts = {
-        "target": _num(target), "total": _num(row["hq_target"]), "share": _pct(float(row["share"])),
-        "raw": _num(round(raw)), "weight": _weight_text(row, words),
+        "target": _num(target),
+        "total": _num(row["hq_target"]),
+        "share": _pct(float(row["share"])),
+        "raw": _num(round(raw)),
+        "weight": _weight_text(row, words),
     }
     if bound in ("max", "min"):
         cap = row["max_growth"] if bound == "max" else row["min_growth"]
@@ -515,7 +538,12 @@ def rate_kpi_targets(plan: Plan, kpi: Kpi) -> pd.Series:
     """A rate KPI's target per active store: the target of the store's tier (NaN if none)."""
     stores = plan.store_frame()
     values = [kpi.tier_target(tier) for tier in stores["store_tier"]]
-    return pd.Series([np.nan if v is None else float(v) for v in values], index=stores.index, name=kpi.id, dtype=float)
+    return pd.Series(
+        [np.nan if v is None else float(v) for v in values],
+        index=stores.index,
+        name=kpi.id,
+        dtype=float,
+    )
 
 
 @dataclass(frozen=True, eq=False)

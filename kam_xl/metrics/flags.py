@@ -21,8 +21,15 @@ from kam_xl.metrics.measures import (
 from kam_xl.model.entries import Entries
 from kam_xl.model.plan import Plan
 
-FLAG_KINDS = ("below_amber", "share_falling", "stock_out_risk", "overstock", "stale", "roi_negative",
-              "program_overdue")
+FLAG_KINDS = (
+    "below_amber",
+    "share_falling",
+    "stock_out_risk",
+    "overstock",
+    "stale",
+    "roi_negative",
+    "program_overdue",
+)
 SUGGESTED_ACTIONS = {
     "below_amber": "coach_sell_out",
     "share_falling": "defend_share",
@@ -48,8 +55,12 @@ def _clean(value):
 
 
 def _flag(store_id, kind: str, evidence: str, **detail) -> dict:
-    return {"store_id": store_id, "kind": kind, "evidence": evidence,
-            "detail": {k: _clean(v) for k, v in detail.items()}}
+    return {
+        "store_id": store_id,
+        "kind": kind,
+        "evidence": evidence,
+        "detail": {k: _clean(v) for k, v in detail.items()},
+    }
 
 
 def _pct(x: float) -> str:
@@ -75,11 +86,18 @@ def _below_amber(plan: Plan, targets: Targets, data: WeekData) -> list[dict]:
     found = []
     for i in np.flatnonzero(run >= BELOW_AMBER_WEEKS):
         latest = data.data_week[i] - 1
-        found.append(_flag(
-            data.stores[i], "below_amber",
-            f"units below {_pct(kpi.amber)} of the week target for the last {run[i]} entered weeks "
-            f"(latest {week_ids[latest]}: {_pct(weekly[i, latest])})",
-            weeks=run[i], latest_week=week_ids[latest], latest_attainment=weekly[i, latest], amber=kpi.amber))
+        found.append(
+            _flag(
+                data.stores[i],
+                "below_amber",
+                f"units below {_pct(kpi.amber)} of the week target for the last {run[i]} entered weeks "
+                f"(latest {week_ids[latest]}: {_pct(weekly[i, latest])})",
+                weeks=run[i],
+                latest_week=week_ids[latest],
+                latest_attainment=weekly[i, latest],
+                amber=kpi.amber,
+            )
+        )
     return found
 
 
@@ -94,11 +112,16 @@ def _share_falling(plan: Plan, data: WeekData) -> list[dict]:
     share_before = ratios(units_before, data.summed("category", before))
     hit = (both.sum(axis=1) >= 2 * TREND_WEEKS) & (units_last > units_before) & (share_last < share_before)
     return [
-        _flag(data.stores[i], "share_falling",
-              f"units {units_before[i]:,.0f} → {units_last[i]:,.0f} but share {share_before[i]:.1%} → "
-              f"{share_last[i]:.1%} (last {TREND_WEEKS} weeks vs the {TREND_WEEKS} before)",
-              units_before=units_before[i], units_last=units_last[i],
-              share_before=share_before[i], share_last=share_last[i])
+        _flag(
+            data.stores[i],
+            "share_falling",
+            f"units {units_before[i]:,.0f} → {units_last[i]:,.0f} but share {share_before[i]:.1%} → "
+            f"{share_last[i]:.1%} (last {TREND_WEEKS} weeks vs the {TREND_WEEKS} before)",
+            units_before=units_before[i],
+            units_last=units_last[i],
+            share_before=share_before[i],
+            share_last=share_last[i],
+        )
         for i in np.flatnonzero(hit)
     ]
 
@@ -121,9 +144,16 @@ def _cover(plan: Plan, data: WeekData) -> list[dict]:
     for kind, hit in (("stock_out_risk", cover < COVER_LOW), ("overstock", cover > COVER_HIGH)):
         for i in np.flatnonzero(hit):
             week_id = plan.weeks[stock_week[i] - 1].id
-            found.append(_flag(data.stores[i], kind,
-                               f"{cover[i]:.1f} weeks of cover: stock {stock[i]:,.0f} in {week_id}",
-                               weeks_of_cover=cover[i], stock=stock[i], week=week_id))
+            found.append(
+                _flag(
+                    data.stores[i],
+                    kind,
+                    f"{cover[i]:.1f} weeks of cover: stock {stock[i]:,.0f} in {week_id}",
+                    weeks_of_cover=cover[i],
+                    stock=stock[i],
+                    week=week_id,
+                )
+            )
     return found
 
 
@@ -133,10 +163,14 @@ def _stale(plan: Plan, data: WeekData) -> list[dict]:
     count = missing.sum(axis=1)
     latest = np.where(missing, data.weeks, 0).max(axis=1, initial=0)
     return [
-        _flag(data.stores[i], "stale",
-              f"{count[i]} week(s) without sell-out units up to {plan.weeks[data.review_week - 1].id} "
-              f"(latest {plan.weeks[latest[i] - 1].id})",
-              weeks=count[i], latest_week=plan.weeks[latest[i] - 1].id)
+        _flag(
+            data.stores[i],
+            "stale",
+            f"{count[i]} week(s) without sell-out units up to {plan.weeks[data.review_week - 1].id} "
+            f"(latest {plan.weeks[latest[i] - 1].id})",
+            weeks=count[i],
+            latest_week=plan.weeks[latest[i] - 1].id,
+        )
         for i in np.flatnonzero(count > 0)
     ]
 
@@ -144,9 +178,14 @@ def _stale(plan: Plan, data: WeekData) -> list[dict]:
 def _roi_negative(store_table: pd.DataFrame) -> list[dict]:
     low = store_table[store_table["roi"] < 0]
     return [
-        _flag(store_id, "roi_negative",
-              f"ROI {row.roi:.0%}: incremental margin {row.incremental_margin:,.0f} vs investment {row.investment:,.0f}",
-              roi=row.roi, incremental_margin=row.incremental_margin, investment=row.investment)
+        _flag(
+            store_id,
+            "roi_negative",
+            f"ROI {row.roi:.0%}: incremental margin {row.incremental_margin:,.0f} vs investment {row.investment:,.0f}",
+            roi=row.roi,
+            incremental_margin=row.incremental_margin,
+            investment=row.investment,
+        )
         for store_id, row in zip(low.index, low.itertuples())
     ]
 
@@ -163,9 +202,16 @@ def _overdue(plan: Plan, entries: Entries, data: WeekData) -> list[dict]:
     for row in rows[late].itertuples():
         status = row.status if isinstance(row.status, str) else None
         state = f"is {status}" if status else "has no status"
-        found.append(_flag(row.store_id, "program_overdue",
-                           f"program {row.program_id} ended {row.end.date().isoformat()} and {state}, not Done",
-                           program_id=row.program_id, end=row.end.date().isoformat(), status=status))
+        found.append(
+            _flag(
+                row.store_id,
+                "program_overdue",
+                f"program {row.program_id} ended {row.end.date().isoformat()} and {state}, not Done",
+                program_id=row.program_id,
+                end=row.end.date().isoformat(),
+                status=status,
+            )
+        )
     return found
 
 
@@ -175,18 +221,34 @@ def _sr_ids(plan: Plan, store_table: pd.DataFrame, stores: pd.Index) -> pd.Serie
     return store_info(plan, stores)["sr_id"]
 
 
-def flags(plan: Plan, targets: Targets, entries: Entries, store_table: pd.DataFrame,
-          as_of: int | None = None, data: WeekData | None = None) -> pd.DataFrame:
+def flags(
+    plan: Plan,
+    targets: Targets,
+    entries: Entries,
+    store_table: pd.DataFrame,
+    as_of: int | None = None,
+    data: WeekData | None = None,
+) -> pd.DataFrame:
     """One row per flag: store_id, sr_id, kind, evidence, detail (dict), suggested_action_key."""
     data = data or week_data(plan, entries, as_of)
-    found = [*_below_amber(plan, targets, data), *_share_falling(plan, data), *_cover(plan, data),
-             *_stale(plan, data), *_roi_negative(store_table), *_overdue(plan, entries, data)]
+    found = [
+        *_below_amber(plan, targets, data),
+        *_share_falling(plan, data),
+        *_cover(plan, data),
+        *_stale(plan, data),
+        *_roi_negative(store_table),
+        *_overdue(plan, entries, data),
+    ]
     frame = pd.DataFrame(found, columns=["store_id", "kind", "evidence", "detail"]).astype(object)
     sr = _sr_ids(plan, store_table, data.stores)
     frame.insert(1, "sr_id", [_none(sr.get(s)) for s in frame["store_id"]])
     frame["suggested_action_key"] = frame["kind"].map(SUGGESTED_ACTIONS).astype(object)
-    order = np.lexsort((frame["kind"].map(FLAG_KINDS.index).to_numpy(dtype=int),
-                        data.stores.get_indexer(frame["store_id"])))
+    order = np.lexsort(
+        (
+            frame["kind"].map(FLAG_KINDS.index).to_numpy(dtype=int),
+            data.stores.get_indexer(frame["store_id"]),
+        )
+    )
     return frame.iloc[order].reset_index(drop=True)[list(FLAG_COLUMNS)]
 
 

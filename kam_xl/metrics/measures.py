@@ -14,7 +14,10 @@ from kam_xl.model.entries import WEEK_FIELDS, Entries
 from kam_xl.model.plan import RELATIONSHIP_LADDER, Evidence, Kpi, Plan
 
 THRESHOLD_DECIMALS = 9  # attainments are rounded to this many decimals before a threshold test
-SUM_PARTS = {"units": ("units_actual", "units_target_to_date"), "value": ("value_actual", "value_target_to_date")}
+SUM_PARTS = {
+    "units": ("units_actual", "units_target_to_date"),
+    "value": ("value_actual", "value_target_to_date"),
+}
 # measure -> (rate column, numerator, denominator)
 RATE_PARTS = {
     "share": ("share", "share_units", "share_category"),
@@ -36,15 +39,47 @@ RATIOS = {
 }
 KPI_SUFFIXES = ("target", "target_to_date", "actual", "attainment", "capped", "rag")
 HEADLINE = (
-    "units_actual", "units_target_to_date", "value_actual", "value_target_to_date", "units_forecast",
-    "value_forecast", "units_forecast_vs_target", "value_forecast_vs_target", "growth_units", "growth_value",
-    "share", "baseline_share", "share_change", "competitor_share", "share_gap_vs_competitor",
-    "display_compliance", "promoter_attendance", "program_execution", "action_completion", "execution_score",
-    "investment", "incremental_units", "incremental_margin", "roi", "retailer_gain",
-    "score", "score_rag", "result_attainment", "quadrant",
+    "units_actual",
+    "units_target_to_date",
+    "value_actual",
+    "value_target_to_date",
+    "units_forecast",
+    "value_forecast",
+    "units_forecast_vs_target",
+    "value_forecast_vs_target",
+    "growth_units",
+    "growth_value",
+    "share",
+    "baseline_share",
+    "share_change",
+    "competitor_share",
+    "share_gap_vs_competitor",
+    "display_compliance",
+    "promoter_attendance",
+    "program_execution",
+    "action_completion",
+    "execution_score",
+    "investment",
+    "incremental_units",
+    "incremental_margin",
+    "roi",
+    "retailer_gain",
+    "score",
+    "score_rag",
+    "result_attainment",
+    "quadrant",
 )
-LABEL_COLUMNS = ("store_name", "sr_id", "sr_name", "region", "store_tier", "data_week_id", "as_of_date",
-                 "score_rag", "quadrant")
+LABEL_COLUMNS = (
+    "store_name",
+    "sr_id",
+    "sr_name",
+    "region",
+    "store_tier",
+    "data_week_id",
+    "as_of_date",
+    "score_rag",
+    "quadrant",
+)
 
 
 # ---------------------------------------------------------------------------
@@ -53,11 +88,14 @@ LABEL_COLUMNS = ("store_name", "sr_id", "sr_name", "region", "store_tier", "data
 
 
 def ratios(num, den) -> np.ndarray:
-    """num / den elementwise; NaN where the denominator is 0 or either side is blank."""
+    """num / den elementwise; NaN where the denominator is 0, either side is blank, or the quotient is beyond
+    the largest float (Excel shows #NUM! there; kam_xl leaves it blank, as for a division by zero)."""
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     ok = np.isfinite(num) & np.isfinite(den) & (den != 0)
     out = np.full(np.broadcast_shapes(num.shape, den.shape), np.nan)
-    np.divide(num, den, out=out, where=ok)
+    with np.errstate(over="ignore"):
+        np.divide(num, den, out=out, where=ok)
+    out[np.isinf(out)] = np.nan
     return out
 
 
@@ -67,7 +105,7 @@ def attainments(actual, target, direction: str = "higher") -> np.ndarray:
 
 
 def rags(attainment, green: float = 1.0, amber: float = 0.9) -> np.ndarray:
-    """"green" / "amber" / "red" per attainment, None where it is blank."""
+    """ "green" / "amber" / "red" per attainment, None where it is blank."""
     a = np.round(np.asarray(attainment, dtype=float), THRESHOLD_DECIMALS)
     out = np.full(a.shape, None, dtype=object)
     out[a < amber] = "red"
@@ -77,7 +115,7 @@ def rags(attainment, green: float = 1.0, amber: float = 0.9) -> np.ndarray:
 
 
 def quadrants(execution, result, threshold: float = 0.8) -> np.ndarray:
-    """"star" / "plan_issue" / "execution_gap" / "untapped", None where either input is blank."""
+    """ "star" / "plan_issue" / "execution_gap" / "untapped", None where either input is blank."""
     e = np.round(np.asarray(execution, dtype=float), THRESHOLD_DECIMALS)
     r = np.round(np.asarray(result, dtype=float), THRESHOLD_DECIMALS)
     shape = np.broadcast_shapes(e.shape, r.shape)
@@ -145,7 +183,7 @@ def score(attainments, weights, caps) -> float | None:
     c = np.array([_num(x) for x in caps])
     if not (len(a) == len(w) == len(c)):
         return None
-    values = [capped(a[i:i + 1], c[i]) for i in range(len(a))]
+    values = [capped(a[i : i + 1], c[i]) for i in range(len(a))]
     return _out(weighted_means(values, list(w), 1) * 100.0)
 
 
@@ -197,25 +235,36 @@ class Targets:
 
     @classmethod
     def from_allocation(cls, allocation) -> Targets:
+        """The targets an Allocation gives every store and week."""
         columns = {k: frame["target"].astype(float) for k, frame in allocation.kpis.items()}
         columns.update({k: series.astype(float) for k, series in allocation.rate_targets.items()})
         full = pd.DataFrame(columns)
         return cls(full=full, weekly={k: frame.astype(float) for k, frame in allocation.weeks.items()})
 
     def store_targets(self, kpi_id: str, stores: pd.Index) -> np.ndarray:
+        """Store × KPI targets for the period."""
         if kpi_id not in self.full.columns:
             return np.full(len(stores), np.nan)
         return self.full[kpi_id].reindex(stores).to_numpy(dtype=float)
 
     def week_targets(self, kpi_id: str, stores: pd.Index, week_ids: list[str]) -> np.ndarray:
+        """Store × week targets of one measure (units or value)."""
         if kpi_id not in self.weekly:
             return np.full((len(stores), len(week_ids)), np.nan)
         frame = self.weekly[kpi_id].reindex(index=stores, columns=week_ids)
         return frame.to_numpy(dtype=float)
 
 
-WEEK_ARRAYS = ("units", "value", "category", "competitor", "display", "promoter_present",
-               "promoter_planned", "stock")
+WEEK_ARRAYS = (
+    "units",
+    "value",
+    "category",
+    "competitor",
+    "display",
+    "promoter_present",
+    "promoter_planned",
+    "stock",
+)
 
 
 @dataclass(frozen=True)
@@ -237,6 +286,7 @@ class WeekData:
         return ~np.isnan(self.values[field]) & (self.weeks <= self.review_week)
 
     def summed(self, field: str, mask: np.ndarray) -> np.ndarray:
+        """One measure summed over the weeks to date, per store."""
         return np.where(mask, self.values[field], 0.0).sum(axis=1)
 
 
@@ -298,6 +348,7 @@ def week_data(plan: Plan, entries: Entries, as_of: int | None = None) -> WeekDat
 
 
 def sum_kpi(plan: Plan, measure: str) -> Kpi | None:
+    """The plan's first sum KPI on `measure` (units or value), or None."""
     kpi = plan.kpi_for(measure)
     return kpi if kpi is not None and kpi.is_sum else None
 
@@ -320,8 +371,11 @@ def _data_week_columns(plan: Plan, data: WeekData) -> dict:
     dates = np.array([None] + [w.end for w in plan.weeks], dtype=object)
     entered = data.entered("units").sum(axis=1)
     return {
-        "data_week": data.data_week, "data_week_id": ids[data.data_week], "as_of_date": dates[data.data_week],
-        "weeks_entered": entered, "weeks_missing": data.review_week - entered,
+        "data_week": data.data_week,
+        "data_week_id": ids[data.data_week],
+        "as_of_date": dates[data.data_week],
+        "weeks_entered": entered,
+        "weeks_missing": data.review_week - entered,
     }
 
 
@@ -357,9 +411,11 @@ def _share_columns(plan: Plan, data: WeekData, info: pd.DataFrame) -> dict:
     rival = data.entered("competitor") & data.entered("category")
     return {
         "season_all": np.full(len(data.stores), season.sum()),
-        "share_units": data.summed("units", both), "share_category": data.summed("category", both),
+        "share_units": data.summed("units", both),
+        "share_category": data.summed("category", both),
         "share_season_entered": np.where(both, season, 0.0).sum(axis=1),
-        "competitor_units": data.summed("competitor", rival), "competitor_category": data.summed("category", rival),
+        "competitor_units": data.summed("competitor", rival),
+        "competitor_category": data.summed("category", rival),
         "base_units": info["base_units"].to_numpy(dtype=float),
         "base_value": info["base_value"].to_numpy(dtype=float),
         "base_category": info["category_units"].to_numpy(dtype=float),
@@ -398,12 +454,14 @@ def to_days(column: pd.Series) -> np.ndarray:
 
 def program_rows(plan: Plan, entries: Entries, stores: pd.Index) -> pd.DataFrame:
     """The store tabs' program rows with the plan's start, end and cost per store."""
-    catalogue = pd.DataFrame({
-        "program_id": pd.Series([p.id for p in plan.programs], dtype=object),
-        "start": pd.to_datetime([p.start for p in plan.programs]),
-        "end": pd.to_datetime([p.end for p in plan.programs]),
-        "plan_cost": [float(p.cost_per_store) for p in plan.programs],
-    }).drop_duplicates("program_id")
+    catalogue = pd.DataFrame(
+        {
+            "program_id": pd.Series([p.id for p in plan.programs], dtype=object),
+            "start": pd.to_datetime([p.start for p in plan.programs]),
+            "end": pd.to_datetime([p.end for p in plan.programs]),
+            "plan_cost": [float(p.cost_per_store) for p in plan.programs],
+        }
+    ).drop_duplicates("program_id")
     rows = entries.programs[entries.programs["store_id"].isin(stores)]
     rows = rows.astype({"program_id": object}).merge(catalogue, on="program_id", how="left")
     return rows.assign(position=stores.get_indexer(rows["store_id"]))
@@ -454,8 +512,11 @@ def _money_columns(plan: Plan, cols: dict) -> dict:
     incremental = np.where(cols["weeks_entered"] > 0, units_gain, np.nan)
     value_gain = cols["value_actual"] - cols["baseline_value_to_date"]
     gain = np.where(cols["value_weeks_entered"] > 0, value_gain, np.nan) * plan.account.retailer_margin
-    return {"incremental_units": incremental, "incremental_margin": incremental * plan.account.margin_per_unit,
-            "retailer_gain": gain}
+    return {
+        "incremental_units": incremental,
+        "incremental_margin": incremental * plan.account.margin_per_unit,
+        "retailer_gain": gain,
+    }
 
 
 def _kpi_columns(plan: Plan, targets: Targets, stores: pd.Index, cols: dict) -> dict:
@@ -476,8 +537,12 @@ def _kpi_columns(plan: Plan, targets: Targets, stores: pd.Index, cols: dict) -> 
 
 
 def kpi_result(kpi: Kpi, actual, att) -> dict:
-    return {f"{kpi.id}_actual": actual, f"{kpi.id}_attainment": att,
-            f"{kpi.id}_capped": capped(att, kpi.cap), f"{kpi.id}_rag": rags(att, kpi.green, kpi.amber)}
+    return {
+        f"{kpi.id}_actual": actual,
+        f"{kpi.id}_attainment": att,
+        f"{kpi.id}_capped": capped(att, kpi.cap),
+        f"{kpi.id}_rag": rags(att, kpi.green, kpi.amber),
+    }
 
 
 def group_mean(plan: Plan, cols: dict, suffix: str, group: str | None, size: int) -> np.ndarray:
@@ -486,8 +551,13 @@ def group_mean(plan: Plan, cols: dict, suffix: str, group: str | None, size: int
     return weighted_means([cols[f"{k.id}_{suffix}"] for k in kpis], [k.weight for k in kpis], size)
 
 
-def score_columns(plan: Plan, cols: dict, size: int, score: np.ndarray | None = None,
-                  execution: np.ndarray | None = None) -> dict:
+def score_columns(
+    plan: Plan,
+    cols: dict,
+    size: int,
+    score: np.ndarray | None = None,
+    execution: np.ndarray | None = None,
+) -> dict:
     """Execution score, score, score RAG, result attainment and quadrant (given or computed)."""
     acc = plan.account
     if execution is None:
@@ -495,9 +565,11 @@ def score_columns(plan: Plan, cols: dict, size: int, score: np.ndarray | None = 
     fraction = group_mean(plan, cols, "capped", None, size) if score is None else score / 100.0
     result = group_mean(plan, cols, "capped", "result", size)
     return {
-        "execution_score": execution, "score": fraction * 100.0,
+        "execution_score": execution,
+        "score": fraction * 100.0,
         "score_rag": rags(fraction, acc.score_green, acc.score_amber),
-        "result_attainment": result, "quadrant": quadrants(execution, result, acc.execution_threshold),
+        "result_attainment": result,
+        "quadrant": quadrants(execution, result, acc.execution_threshold),
     }
 
 
@@ -521,8 +593,13 @@ def _identity(info: pd.DataFrame) -> dict:
     return {c: info[c].to_numpy(dtype=object) for c in ("store_name", "sr_id", "sr_name", "region", "store_tier")}
 
 
-def store_metrics(plan: Plan, targets: Targets, entries: Entries, as_of: int | None = None,
-                  data: WeekData | None = None) -> pd.DataFrame:
+def store_metrics(
+    plan: Plan,
+    targets: Targets,
+    entries: Entries,
+    as_of: int | None = None,
+    data: WeekData | None = None,
+) -> pd.DataFrame:
     """Every metric of docs/metrics.md for each store of `entries` (index store_id); `data` is
     week_data(plan, entries, as_of) when the caller has it already."""
     data = data or week_data(plan, entries, as_of)
@@ -537,6 +614,16 @@ def store_metrics(plan: Plan, targets: Targets, entries: Entries, as_of: int | N
     cols |= ratio_columns(cols)
     cols |= _kpi_columns(plan, targets, data.stores, cols)
     cols |= score_columns(plan, cols, len(data.stores))
-    first = ["store_name", "sr_id", "sr_name", "region", "store_tier", "data_week", "data_week_id", "as_of_date",
-             "weeks_entered", "weeks_missing"]
+    first = [
+        "store_name",
+        "sr_id",
+        "sr_name",
+        "region",
+        "store_tier",
+        "data_week",
+        "data_week_id",
+        "as_of_date",
+        "weeks_entered",
+        "weeks_missing",
+    ]
     return labelled_frame(cols, data.stores, column_order(cols, plan, first))

@@ -21,13 +21,37 @@ from kam_xl.model.plan import Plan
 
 GROUPINGS = ("sr_id", "region", "store_tier", "account")
 SUMS = (
-    "weeks_entered", "weeks_missing", "units_actual", "units_target_to_date", "units_target",
-    "value_actual", "value_target_to_date", "value_target", "units_forecast", "value_forecast",
-    "baseline_units_to_date", "baseline_value_to_date", "base_units", "base_value", "base_category",
-    "share_units", "share_category", "competitor_units", "competitor_category",
-    "display_yes", "display_checked", "promoter_present_sum", "promoter_planned_sum",
-    "programs_done", "programs_applicable", "actions_done", "actions_due",
-    "investment", "incremental_units", "incremental_margin", "retailer_gain",
+    "weeks_entered",
+    "weeks_missing",
+    "units_actual",
+    "units_target_to_date",
+    "units_target",
+    "value_actual",
+    "value_target_to_date",
+    "value_target",
+    "units_forecast",
+    "value_forecast",
+    "baseline_units_to_date",
+    "baseline_value_to_date",
+    "base_units",
+    "base_value",
+    "base_category",
+    "share_units",
+    "share_category",
+    "competitor_units",
+    "competitor_category",
+    "display_yes",
+    "display_checked",
+    "promoter_present_sum",
+    "promoter_planned_sum",
+    "programs_done",
+    "programs_applicable",
+    "actions_done",
+    "actions_due",
+    "investment",
+    "incremental_units",
+    "incremental_margin",
+    "retailer_gain",
 )
 WEIGHT_COLUMN = "units_target"
 
@@ -69,7 +93,10 @@ def _parts(table: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         _, num, den = RATE_PARTS[kpi.measure]
         target = table[f"{kpi.id}_target"]
         known = table[num].notna() & table[den].notna() & target.notna()
-        cols[f"{kpi.id}|n"], cols[f"{kpi.id}|d"] = table[num].where(known, 0.0), table[den].where(known, 0.0)
+        cols[f"{kpi.id}|n"], cols[f"{kpi.id}|d"] = (
+            table[num].where(known, 0.0),
+            table[den].where(known, 0.0),
+        )
         cols[f"{kpi.id}|t"] = (target * table[den]).where(known, 0.0)
     weight = _weights(table)
     for column in ("execution_score", "score"):
@@ -87,7 +114,10 @@ def _ratio_columns(summed: pd.DataFrame) -> dict:
     out = {name: _paired(summed, num, den) + shift for name, (num, den, shift) in RATIOS.items()}
     out["share_change"] = out["share"] - out["baseline_share"]
     out["share_gap_vs_competitor"] = out["share"] - out["competitor_share"]
-    margin, investment = summed["incremental_margin|investment|n"], summed["incremental_margin|investment|d"]
+    margin, investment = (
+        summed["incremental_margin|investment|n"],
+        summed["incremental_margin|investment|d"],
+    )
     out["roi"] = ratios(margin - investment, investment)
     return out
 
@@ -129,7 +159,11 @@ def rollup(store_table: pd.DataFrame, plan: Plan, by: str) -> pd.DataFrame:
 def store_ranks(store_table: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     """Rank of each store by score (1 = best, ties share the best rank, blank score = no rank)."""
     out = {}
-    for name, by in (("rank_in_sr", "sr_id"), ("rank_in_region", "region"), ("rank_in_account", "account")):
+    for name, by in (
+        ("rank_in_sr", "sr_id"),
+        ("rank_in_region", "region"),
+        ("rank_in_account", "account"),
+    ):
         keys = _group_keys(store_table, plan, by)
         out[name] = store_table["score"].groupby(keys, dropna=False).rank(ascending=False, method="min")
     return pd.DataFrame(out, index=store_table.index)
@@ -173,4 +207,3 @@ def share_gap_units(plan: Plan, targets: Targets, store_table: pd.DataFrame) -> 
     gap = np.maximum(0.0, target - store_table["share"].to_numpy(dtype=float))
     scale = ratios(store_table["season_all"], store_table["share_season_entered"])
     return gap * store_table["share_category"].to_numpy(dtype=float) * scale
-

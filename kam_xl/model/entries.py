@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from kam_xl.lang.words import enum_label
@@ -18,9 +17,27 @@ from kam_xl.model import parsing as P
 #   ("program", program_id, field)    one of PROGRAM_FIELDS
 #   ("action", row_number, field)     one of ACTION_FIELDS (row_number starts at 1)
 #   ("comment", who)                  who in COMMENT_FIELDS
-WEEK_FIELDS = ("units", "value", "category", "competitor", "display", "promoter_present", "promoter_planned",
-               "stock", "competitor_activity", "comment")
-WEEK_NUMBERS = ("units", "value", "category", "competitor", "promoter_present", "promoter_planned", "stock")
+WEEK_FIELDS = (
+    "units",
+    "value",
+    "category",
+    "competitor",
+    "display",
+    "promoter_present",
+    "promoter_planned",
+    "stock",
+    "competitor_activity",
+    "comment",
+)
+WEEK_NUMBERS = (
+    "units",
+    "value",
+    "category",
+    "competitor",
+    "promoter_present",
+    "promoter_planned",
+    "stock",
+)
 PROGRAM_FIELDS = ("status", "cost", "done_on", "note")
 ACTION_FIELDS = ("text", "owner", "due", "status", "result")
 COMMENT_FIELDS = ("sr", "manager")
@@ -28,17 +45,39 @@ COMMENT_FIELDS = ("sr", "manager")
 # The kind of value of each field, used to check and normalise what people type.
 FIELD_KIND = {
     **{f: "number" for f in WEEK_NUMBERS},
-    "display": "yes_no", "competitor_activity": "text", "comment": "text",
-    "status": "enum", "cost": "number", "done_on": "date", "note": "text",
-    "text": "text", "owner": "enum", "due": "date", "result": "text",
-    "agreed": "date", "sr": "text", "manager": "text",
+    "display": "yes_no",
+    "competitor_activity": "text",
+    "comment": "text",
+    "status": "enum",
+    "cost": "number",
+    "done_on": "date",
+    "note": "text",
+    "text": "text",
+    "owner": "enum",
+    "due": "date",
+    "result": "text",
+    "agreed": "date",
+    "sr": "text",
+    "manager": "text",
 }
-ENUM_OF = {("program", "status"): "program_status", ("action", "status"): "action_status",
-           ("action", "owner"): "owner", ("week", "display"): "yes_no"}
+ENUM_OF = {
+    ("program", "status"): "program_status",
+    ("action", "status"): "action_status",
+    ("action", "owner"): "owner",
+    ("week", "display"): "yes_no",
+}
 
 # What the store tabs' data validations allow: numbers from 0 up to these bounds, dates in DATE_RANGE.
-NUMBER_LIMITS = {"units": 1e7, "value": 1e11, "category": 1e8, "competitor": 1e8, "promoter_present": 1000,
-                 "promoter_planned": 1000, "stock": 1e8, "cost": 1e9}
+NUMBER_LIMITS = {
+    "units": 1e7,
+    "value": 1e11,
+    "category": 1e8,
+    "competitor": 1e8,
+    "promoter_present": 1000,
+    "promoter_planned": 1000,
+    "stock": 1e8,
+    "cost": 1e9,
+}
 DATE_RANGE = (date(2000, 1, 1), date(2100, 12, 31))
 MAX_TEXT = 32_767
 
@@ -47,10 +86,12 @@ StoreEntries = dict  # FieldKey -> value (typed: float, str, date, canonical enu
 
 
 def field_kind(key: FieldKey) -> str:
+    """How a field's value is read: number, int, date, text, list or yes_no."""
     return FIELD_KIND[key[-1]]
 
 
 def enum_kind(key: FieldKey) -> str | None:
+    """The list (lang.words.ENUMS) a field's value comes from, or None."""
     return ENUM_OF.get((key[0], key[-1]))
 
 
@@ -118,8 +159,12 @@ class Entries:
     stores: pd.DataFrame
 
 
-def build_entries(per_store: Mapping[str, StoreEntries], week_ids: Iterable[str],
-                  programs_by_store: Mapping[str, Iterable[str]], action_rows: int) -> Entries:
+def build_entries(
+    per_store: Mapping[str, StoreEntries],
+    week_ids: Iterable[str],
+    programs_by_store: Mapping[str, Iterable[str]],
+    action_rows: int,
+) -> Entries:
     """Long frames from each store's typed field values; every week, program and action row has a row."""
     week_ids = list(week_ids)
     weekly, programs, actions, stores = [], [], [], []
@@ -131,22 +176,38 @@ def build_entries(per_store: Mapping[str, StoreEntries], week_ids: Iterable[str]
                 row[field] = (1.0 if value else 0.0) if field == "display" and value is not None else value
             weekly.append(row)
         for program_id in programs_by_store.get(store_id, ()):
-            programs.append({"store_id": store_id, "program_id": program_id,
-                             **{f: values.get(("program", program_id, f)) for f in PROGRAM_FIELDS}})
+            programs.append(
+                {
+                    "store_id": store_id,
+                    "program_id": program_id,
+                    **{f: values.get(("program", program_id, f)) for f in PROGRAM_FIELDS},
+                }
+            )
         for number in range(1, action_rows + 1):
-            actions.append({"store_id": store_id, "row": number,
-                            **{f: values.get(("action", number, f)) for f in ACTION_FIELDS}})
-        stores.append({"store_id": store_id, "agreed": values.get(("agreed",)),
-                       "sr_comment": values.get(("comment", "sr")), "manager_comment": values.get(("comment", "manager"))})
+            actions.append(
+                {
+                    "store_id": store_id,
+                    "row": number,
+                    **{f: values.get(("action", number, f)) for f in ACTION_FIELDS},
+                }
+            )
+        stores.append(
+            {
+                "store_id": store_id,
+                "agreed": values.get(("agreed",)),
+                "sr_comment": values.get(("comment", "sr")),
+                "manager_comment": values.get(("comment", "manager")),
+            }
+        )
     weekly_frame = pd.DataFrame(weekly, columns=["store_id", "week", "week_id", *WEEK_FIELDS])
     for column in (*WEEK_NUMBERS, "display"):
         weekly_frame[column] = pd.to_numeric(weekly_frame[column], errors="coerce").astype(float)
     program_frame = pd.DataFrame(programs, columns=["store_id", "program_id", *PROGRAM_FIELDS])
     program_frame["cost"] = pd.to_numeric(program_frame["cost"], errors="coerce").astype(float)
     action_frame = pd.DataFrame(actions, columns=["store_id", "row", *ACTION_FIELDS])
-    return Entries(weekly_frame, program_frame, action_frame,
-                   pd.DataFrame(stores, columns=["store_id", "agreed", "sr_comment", "manager_comment"]))
-
-
-def is_blank_value(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value == ""
+    return Entries(
+        weekly_frame,
+        program_frame,
+        action_frame,
+        pd.DataFrame(stores, columns=["store_id", "agreed", "sr_comment", "manager_comment"]),
+    )

@@ -22,7 +22,16 @@ _CURRENCY = re.compile(r"^(?:cny|rmb|usd|eur|[¥$€£])|(?:元|块|cny|rmb)$", 
 _PLAIN = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 _MULTIPLIERS = {"万": 1e4, "亿": 1e8}
-_ERROR_VALUES = {"#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#getting_data"}
+_ERROR_VALUES = {
+    "#n/a",
+    "#div/0!",
+    "#value!",
+    "#ref!",
+    "#name?",
+    "#num!",
+    "#null!",
+    "#getting_data",
+}
 
 
 def clean_text(value: object) -> str:
@@ -34,6 +43,7 @@ def clean_text(value: object) -> str:
 
 
 def is_blank(value: object) -> bool:
+    """True for None, empty or whitespace-only text, and NaN: a cell nobody filled."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -205,7 +215,9 @@ def parse_text(value: object) -> str:
     return _EDGE_SPACES.sub("", str(value))
 
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 
 
 def parse_email(value: object) -> str | None:

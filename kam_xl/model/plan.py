@@ -19,6 +19,8 @@ EXECUTION_MEASURES = ("display", "promoter", "programs", "actions")
 
 @dataclass(frozen=True)
 class Account:
+    """The Account sheet: who, when, margins, thresholds, relationship and strategy texts."""
+
     name: str
     supplier: str
     period_start: date
@@ -39,11 +41,14 @@ class Account:
     value_proposition: str = ""
 
     def tier_factor(self, tier: str) -> float:
+        """The allocation factor of a store tier (A 1.2, B 1.0, C 0.8 unless the plan says otherwise)."""
         return dict(self.tier_factors)[tier]
 
 
 @dataclass(frozen=True)
 class Evidence:
+    """One item of a relationship level's evidence checklist, and whether it is met."""
+
     level: str
     evidence: str
     met: bool
@@ -51,6 +56,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Need:
+    """One retailer need (Needs sheet) and the programs that answer it."""
+
     id: str
     need: str
     category: str
@@ -61,6 +68,8 @@ class Need:
 
 @dataclass(frozen=True)
 class Kpi:
+    """One objective (Objectives sheet): a sum KPI with an HQ target or a rate KPI with tier targets."""
+
     id: str
     name: str
     unit: str
@@ -80,14 +89,18 @@ class Kpi:
 
     @property
     def is_sum(self) -> bool:
+        """True for a sum KPI (units, value) allocated over stores; False for a rate KPI."""
         return self.type == "sum"
 
     def tier_target(self, tier: str) -> float | None:
+        """A rate KPI's target for a store tier (None when not set)."""
         return dict(self.tier_targets).get(tier)
 
 
 @dataclass(frozen=True)
 class Program:
+    """One HQ program (Programs sheet): when, where it applies, cost and what it brings the store."""
+
     id: str
     name: str
     type: str
@@ -116,6 +129,8 @@ class Program:
 
 @dataclass(frozen=True)
 class Competitor:
+    """One competitor (Competition sheet) and our response."""
+
     name: str
     share: float | None
     strategy: str
@@ -126,6 +141,8 @@ class Competitor:
 
 @dataclass(frozen=True)
 class Store:
+    """One store (Stores sheet): identity, SR, manager, tiers, baselines."""
+
     store_id: str
     name: str
     city: str
@@ -147,6 +164,8 @@ class Store:
 
 @dataclass(frozen=True)
 class Week:
+    """One week of the plan (Calendar sheet) with its season weight."""
+
     id: str
     start: date
     end: date
@@ -157,6 +176,8 @@ class Week:
 
 @dataclass(frozen=True)
 class Plan:
+    """The whole account plan, as read from the HQ workbook's plan sheets."""
+
     language: str
     account: Account
     evidence: tuple[Evidence, ...]
@@ -170,6 +191,7 @@ class Plan:
 
     @cached_property
     def active_stores(self) -> tuple[Store, ...]:
+        """The stores marked active, in plan order."""
         return tuple(s for s in self.stores if s.active)
 
     def store_frame(self, active_only: bool = True) -> pd.DataFrame:
@@ -180,20 +202,25 @@ class Plan:
         return frame.set_index("store_id", drop=False)
 
     def kpi(self, kpi_id: str) -> Kpi:
+        """The KPI with this id (KeyError when there is none)."""
         return next(k for k in self.kpis if k.id == kpi_id)
 
     def kpi_for(self, measure: str) -> Kpi | None:
+        """The first KPI on a measure, or None."""
         return next((k for k in self.kpis if k.measure == measure), None)
 
     @property
     def main_competitor(self) -> Competitor | None:
+        """The competitor with the largest estimated share (the store tabs compare against it)."""
         return next((c for c in self.competitors if c.main), None)
 
     def programs_for(self, store: Store) -> tuple[Program, ...]:
+        """The programs that apply to a store (its tier, region and format)."""
         acc = self.account
         return tuple(p for p in self.programs if p.applies_to(store, acc.period_start, acc.period_end))
 
     def regions(self) -> tuple[str, ...]:
+        """The regions of the active stores, in first-seen order."""
         return tuple(dict.fromkeys(s.region for s in self.stores))
 
     def fingerprint(self) -> str:

@@ -31,8 +31,17 @@ class _Where:
 def check_plan(plan: Plan, reader: PlanReader) -> None:
     """Add to reader.problems every cross-cell problem of the plan."""
     where = _Where(reader)
-    for check in (_account, _duplicates, _stores, _objectives, _feasibility, _programs, _needs, _competition,
-                  _calendar):
+    for check in (
+        _account,
+        _duplicates,
+        _stores,
+        _objectives,
+        _feasibility,
+        _programs,
+        _needs,
+        _competition,
+        _calendar,
+    ):
         check(plan, reader, where)
 
 
@@ -41,19 +50,39 @@ def _account(plan: Plan, r: PlanReader, w: _Where) -> None:
     if acc.period_start and acc.period_end and acc.period_start > acc.period_end:
         r.error(sheet, w.account("period_end"), "the plan period ends before it starts", acc.period_end)
     if acc.score_amber > acc.score_green:
-        r.error(sheet, w.account("score_amber"), "the score's amber threshold is above its green threshold",
-                f"{acc.score_amber:.0%}")
+        r.error(
+            sheet,
+            w.account("score_amber"),
+            "the score's amber threshold is above its green threshold",
+            f"{acc.score_amber:.0%}",
+        )
     for tier, factor in acc.tier_factors:
         if factor is not None and factor <= 0 and w.account(f"tier_factor_{tier.lower()}"):
-            r.error(sheet, w.account(f"tier_factor_{tier.lower()}"), f"tier factor {tier} must be above 0", factor)
+            r.error(
+                sheet,
+                w.account(f"tier_factor_{tier.lower()}"),
+                f"tier factor {tier} must be above 0",
+                factor,
+            )
     ladder = ["supplier", "problem_solver", "resource", "partner"]
-    if acc.relationship_now in ladder and acc.relationship_target in ladder and \
-            ladder.index(acc.relationship_target) < ladder.index(acc.relationship_now):
-        r.warn(sheet, w.account("relationship_target"), "the target relationship level is below the current one")
+    if (
+        acc.relationship_now in ladder
+        and acc.relationship_target in ladder
+        and ladder.index(acc.relationship_target) < ladder.index(acc.relationship_now)
+    ):
+        r.warn(
+            sheet,
+            w.account("relationship_target"),
+            "the target relationship level is below the current one",
+        )
     levels = {e.level for e in plan.evidence}
     for level in ladder:
         if plan.evidence and level not in levels:
-            r.warn(sheet, "A1", f"no evidence is listed for the level '{enum_label('relationship', level, r.lang)}'")
+            r.warn(
+                sheet,
+                "A1",
+                f"no evidence is listed for the level '{enum_label('relationship', level, r.lang)}'",
+            )
 
 
 def _duplicates(plan: Plan, r: PlanReader, w: _Where) -> None:
@@ -72,8 +101,12 @@ def _duplicates(plan: Plan, r: PlanReader, w: _Where) -> None:
             if not value:
                 continue
             if folded in first:
-                r.error(w.sheet(key), w.cell(key, index, field),
-                        f"duplicate: the same as {w.cell(key, first[folded], field)}", value)
+                r.error(
+                    w.sheet(key),
+                    w.cell(key, index, field),
+                    f"duplicate: the same as {w.cell(key, first[folded], field)}",
+                    value,
+                )
             else:
                 first[folded] = index
 
@@ -91,30 +124,51 @@ def _stores(plan: Plan, r: PlanReader, w: _Where) -> None:
             _same(r, sheet, w, emails, s.sr_id, s.sr_email.casefold(), index, "sr_email", "e-mail")
             _same(r, sheet, w, names, s.sr_id, s.sr_name, index, "sr_name", "name")
         if s.category_units and s.base_units > s.category_units:
-            r.error(sheet, w.cell("stores", index, "category_units"),
-                    "category units (all brands) are below our own baseline units", s.category_units)
+            r.error(
+                sheet,
+                w.cell("stores", index, "category_units"),
+                "category units (all brands) are below our own baseline units",
+                s.category_units,
+            )
         elif s.category_units and s.base_units and not 0.02 <= s.base_units / s.category_units <= 0.9:
-            r.warn(sheet, w.cell("stores", index, "category_units"),
-                   f"our share would be {s.base_units / s.category_units:.0%}; check the category units",
-                   s.category_units)
+            r.warn(
+                sheet,
+                w.cell("stores", index, "category_units"),
+                f"our share would be {s.base_units / s.category_units:.0%}; check the category units",
+                s.category_units,
+            )
         if s.active and s.base_units == 0 and "base_units" in r.tables["stores"].columns:
-            r.warn(sheet, w.cell("stores", index, "base_units"), "baseline units are 0: the store gets no target")
+            r.warn(
+                sheet,
+                w.cell("stores", index, "base_units"),
+                "baseline units are 0: the store gets no target",
+            )
     manual = [k for k in plan.kpis if k.is_sum and k.basis == "manual"]
     for index, s in enumerate(plan.stores):
         if manual and s.active and s.weight_override is None:
-            r.error(sheet, w.cell("stores", index, "weight_override"),
-                    f"KPI {manual[0].id} is allocated by manual weight: this store needs a weight")
+            r.error(
+                sheet,
+                w.cell("stores", index, "weight_override"),
+                f"KPI {manual[0].id} is allocated by manual weight: this store needs a weight",
+            )
     if not manual and any(s.weight_override is not None for s in plan.stores):
-        r.warn(sheet, w.range("stores", "weight_override"),
-               "weight overrides are only used by KPIs whose allocation basis is 'Manual'")
+        r.warn(
+            sheet,
+            w.range("stores", "weight_override"),
+            "weight overrides are only used by KPIs whose allocation basis is 'Manual'",
+        )
 
 
 def _same(r, sheet, w, seen: dict, sr_id: str, value: str, index: int, field: str, what: str) -> None:
     if sr_id not in seen:
         seen[sr_id] = (value, index)
     elif seen[sr_id][0] != value:
-        r.error(sheet, w.cell("stores", index, field),
-                f"SR {sr_id} has another {what} at {w.cell('stores', seen[sr_id][1], field)}", value)
+        r.error(
+            sheet,
+            w.cell("stores", index, field),
+            f"SR {sr_id} has another {what} at {w.cell('stores', seen[sr_id][1], field)}",
+            value,
+        )
 
 
 def _objectives(plan: Plan, r: PlanReader, w: _Where) -> None:
@@ -130,28 +184,61 @@ def _objectives(plan: Plan, r: PlanReader, w: _Where) -> None:
     for index, k in enumerate(plan.kpis):
         cell = lambda field, i=index: w.cell("objectives", i, field)  # noqa: E731
         if k.amber > k.green:
-            r.error(sheet, cell("amber"), "the amber threshold is above the green threshold", f"{k.amber:.0%}")
+            r.error(
+                sheet,
+                cell("amber"),
+                "the amber threshold is above the green threshold",
+                f"{k.amber:.0%}",
+            )
         if k.measure in measures:
-            r.error(sheet, cell("measure"), f"two KPIs use the same measure (see {w.cell('objectives', measures[k.measure], 'measure')})",
-                    k.measure)
+            r.error(
+                sheet,
+                cell("measure"),
+                f"two KPIs use the same measure (see {w.cell('objectives', measures[k.measure], 'measure')})",
+                k.measure,
+            )
         measures.setdefault(k.measure, index)
         if k.type == "sum":
             if k.measure and k.measure not in SUM_MEASURES:
-                r.error(sheet, cell("measure"), "a sum KPI must measure sell-out units or value", k.measure)
+                r.error(
+                    sheet,
+                    cell("measure"),
+                    "a sum KPI must measure sell-out units or value",
+                    k.measure,
+                )
             if k.hq_target is None:
                 r.error(sheet, cell("hq_target"), "a sum KPI needs an HQ target")
             if not k.basis:
                 r.error(sheet, cell("basis"), "a sum KPI needs an allocation basis")
             if k.min_growth is not None and k.max_growth is not None and k.min_growth > k.max_growth:
-                r.error(sheet, cell("min_growth"), "min growth is above max growth", f"{k.min_growth:.0%}")
+                r.error(
+                    sheet,
+                    cell("min_growth"),
+                    "min growth is above max growth",
+                    f"{k.min_growth:.0%}",
+                )
         elif k.type == "rate":
             if k.measure and k.measure not in RATE_MEASURES:
-                r.error(sheet, cell("measure"), "a rate KPI must measure a rate (share or execution)", k.measure)
+                r.error(
+                    sheet,
+                    cell("measure"),
+                    "a rate KPI must measure a rate (share or execution)",
+                    k.measure,
+                )
             for tier in TIERS:
                 if k.tier_target(tier) is None:
-                    r.error(sheet, cell(f"target_{tier.lower()}"), f"a rate KPI needs a target for tier {tier}")
+                    r.error(
+                        sheet,
+                        cell(f"target_{tier.lower()}"),
+                        f"a rate KPI needs a target for tier {tier}",
+                    )
         if k.cap < 1:
-            r.warn(sheet, cell("cap"), "a cap below 100% means no store can reach full marks", f"{k.cap:.0%}")
+            r.warn(
+                sheet,
+                cell("cap"),
+                "a cap below 100% means no store can reach full marks",
+                f"{k.cap:.0%}",
+            )
         if k.group == "execution" and k.measure in SUM_MEASURES:
             r.error(sheet, cell("group"), "sell-out is a result, not execution", k.group)
 
@@ -168,14 +255,27 @@ def _feasibility(plan: Plan, r: PlanReader, w: _Where) -> None:
         base = sum((s.base_units if k.measure == "units" else s.base_value) for s in stores) * weeks
         cell = w.cell("objectives", index, "hq_target")
         if k.max_growth is not None and base * (1 + k.max_growth) < k.hq_target - 0.5:
-            r.error(w.sheet("objectives"), cell, f"the HQ target needs {k.hq_target / base - 1:+.0%} growth but max "
-                    f"growth allows at most {base * (1 + k.max_growth):,.0f}", k.hq_target)
+            r.error(
+                w.sheet("objectives"),
+                cell,
+                f"the HQ target needs {k.hq_target / base - 1:+.0%} growth but max "
+                f"growth allows at most {base * (1 + k.max_growth):,.0f}",
+                k.hq_target,
+            )
         if k.min_growth is not None and base * (1 + k.min_growth) > k.hq_target + 0.5:
-            r.error(w.sheet("objectives"), cell, f"the HQ target is below what min growth requires "
-                    f"({base * (1 + k.min_growth):,.0f})", k.hq_target)
+            r.error(
+                w.sheet("objectives"),
+                cell,
+                f"the HQ target is below what min growth requires ({base * (1 + k.min_growth):,.0f})",
+                k.hq_target,
+            )
         if base and not -0.5 <= k.hq_target / base - 1 <= 1.0:
-            r.warn(w.sheet("objectives"), cell, f"the HQ target means {k.hq_target / base - 1:+.0%} vs baseline",
-                   k.hq_target)
+            r.warn(
+                w.sheet("objectives"),
+                cell,
+                f"the HQ target means {k.hq_target / base - 1:+.0%} vs baseline",
+                k.hq_target,
+            )
 
 
 def _programs(plan: Plan, r: PlanReader, w: _Where) -> None:
@@ -188,9 +288,18 @@ def _programs(plan: Plan, r: PlanReader, w: _Where) -> None:
         cell = lambda field, i=index: w.cell("programs", i, field)  # noqa: E731
         if p.start and p.end and p.start > p.end:
             r.error(sheet, cell("end"), "the program ends before it starts", p.end)
-        elif p.start and p.end and acc.period_start and acc.period_end and \
-                (p.end < acc.period_start or p.start > acc.period_end):
-            r.warn(sheet, cell("start"), "the program is outside the plan period and applies to no store")
+        elif (
+            p.start
+            and p.end
+            and acc.period_start
+            and acc.period_end
+            and (p.end < acc.period_start or p.start > acc.period_end)
+        ):
+            r.warn(
+                sheet,
+                cell("start"),
+                "the program is outside the plan period and applies to no store",
+            )
         for tier in p.tiers:
             if tier not in TIERS:
                 r.error(sheet, cell("tiers"), f"unknown store tier '{tier}' (use A, B, C)", tier)
@@ -215,12 +324,20 @@ def _competition(plan: Plan, r: PlanReader, w: _Where) -> None:
     sheet = w.sheet("competition")
     mains = [i for i, c in enumerate(plan.competitors) if c.main]
     if len(mains) > 1:
-        r.error(sheet, w.cell("competition", mains[1], "main"), "only one competitor can be the main competitor")
+        r.error(
+            sheet,
+            w.cell("competition", mains[1], "main"),
+            "only one competitor can be the main competitor",
+        )
     if plan.competitors and not mains:
         r.warn(sheet, w.range("competition", "main"), "no main competitor is marked")
     total = sum(c.share or 0 for c in plan.competitors)
     if total > 1.0005:
-        r.error(sheet, w.range("competition", "share"), f"competitor shares add up to {total:.0%}, above 100%")
+        r.error(
+            sheet,
+            w.range("competition", "share"),
+            f"competitor shares add up to {total:.0%}, above 100%",
+        )
     kpis = {k.id for k in plan.kpis}
     for index, c in enumerate(plan.competitors):
         if c.kpi and c.kpi not in kpis:
@@ -236,22 +353,45 @@ def _calendar(plan: Plan, r: PlanReader, w: _Where) -> None:
     dated = []
     for index, wk in enumerate(plan.weeks):
         if wk.season_weight is not None and wk.season_weight <= 0:
-            r.error(sheet, w.cell("calendar", index, "season_weight"), "the season weight must be above 0",
-                    wk.season_weight)
+            r.error(
+                sheet,
+                w.cell("calendar", index, "season_weight"),
+                "the season weight must be above 0",
+                wk.season_weight,
+            )
         if wk.start and wk.end:
             if wk.start > wk.end:
-                r.error(sheet, w.cell("calendar", index, "end"), "the week ends before it starts", wk.end)
+                r.error(
+                    sheet,
+                    w.cell("calendar", index, "end"),
+                    "the week ends before it starts",
+                    wk.end,
+                )
                 continue
             dated.append((wk.start, wk.end, index))
     dated.sort()
     for (_s1, e1, i1), (s2, _e2, i2) in zip(dated, dated[1:]):
         if s2 <= e1:
-            r.error(sheet, w.cell("calendar", i2, "start"), f"the week overlaps the week at {w.cell('calendar', i1, 'start')}", s2)
+            r.error(
+                sheet,
+                w.cell("calendar", i2, "start"),
+                f"the week overlaps the week at {w.cell('calendar', i1, 'start')}",
+                s2,
+            )
         elif (s2 - e1).days > 1:
-            r.error(sheet, w.cell("calendar", i2, "start"), f"gap of {(s2 - e1).days - 1} day(s) after the week at "
-                    f"{w.cell('calendar', i1, 'end')}", s2)
+            r.error(
+                sheet,
+                w.cell("calendar", i2, "start"),
+                f"gap of {(s2 - e1).days - 1} day(s) after the week at {w.cell('calendar', i1, 'end')}",
+                s2,
+            )
     acc = plan.account
-    if dated and acc.period_start and acc.period_end and (dated[0][0] > acc.period_start or dated[-1][1] < acc.period_end):
+    if (
+        dated
+        and acc.period_start
+        and acc.period_end
+        and (dated[0][0] > acc.period_start or dated[-1][1] < acc.period_end)
+    ):
         r.warn(sheet, w.range("calendar", "start"), "the weeks do not cover the whole plan period")
     indexes = [i for *_, i in dated]
     if indexes != sorted(indexes):

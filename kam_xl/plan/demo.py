@@ -33,12 +33,16 @@ def demo_plan(stores: int = DEFAULT_STORES, lang: str = "en", seed: int = DEFAUL
         language=lang,
         account=account,
         evidence=tuple(Evidence(level, _pick(words, lang), met) for level, words, met in D.EVIDENCE),
-        needs=tuple(Need(nid, _pick(need, lang), cat, prio, answer, _pick(value, lang))
-                    for nid, need, cat, prio, answer, value in D.NEEDS),
+        needs=tuple(
+            Need(nid, _pick(need, lang), cat, prio, answer, _pick(value, lang))
+            for nid, need, cat, prio, answer, value in D.NEEDS
+        ),
         kpis=_kpis(store_list, len(weeks), lang),
         programs=_programs(lang),
-        competitors=tuple(Competitor(_pick(name, lang), share, _pick(strategy, lang), _pick(resp, lang), kpi, main)
-                          for name, share, strategy, resp, kpi, main in D.COMPETITORS),
+        competitors=tuple(
+            Competitor(_pick(name, lang), share, _pick(strategy, lang), _pick(resp, lang), kpi, main)
+            for name, share, strategy, resp, kpi, main in D.COMPETITORS
+        ),
         stores=store_list,
         weeks=weeks,
     )
@@ -52,8 +56,16 @@ def _weeks(lang: str) -> tuple[Week, ...]:
         iso_year, iso_week, _ = monday.isocalendar()
         weight, note = D.SEASON.get(iso_week, (1.0, ("", "")))
         thursday = monday + timedelta(days=3)
-        weeks.append(Week(f"{iso_year}-W{iso_week:02d}", monday, monday + timedelta(days=6),
-                          f"{thursday.year}-{thursday.month:02d}", weight, _pick(note, lang)))
+        weeks.append(
+            Week(
+                f"{iso_year}-W{iso_week:02d}",
+                monday,
+                monday + timedelta(days=6),
+                f"{thursday.year}-{thursday.month:02d}",
+                weight,
+                _pick(note, lang),
+            )
+        )
     return tuple(weeks)
 
 
@@ -61,12 +73,20 @@ def _account(lang: str, weeks: tuple[Week, ...]) -> Account:
     surname, given = D.ACCOUNT["kam"]
     kam = f"{given[0]} {surname[0]}" if lang == "en" else surname[1] + given[1]
     return Account(
-        name=_pick(D.ACCOUNT["name"], lang), supplier=_pick(D.ACCOUNT["supplier"], lang),
-        period_start=weeks[0].start, period_end=weeks[-1].end, currency="CNY", kam_name=kam,
+        name=_pick(D.ACCOUNT["name"], lang),
+        supplier=_pick(D.ACCOUNT["supplier"], lang),
+        period_start=weeks[0].start,
+        period_end=weeks[-1].end,
+        currency="CNY",
+        kam_name=kam,
         kam_email=f"{given[0].lower()}.{surname[0].lower()}@example.com",
-        management_emails=D.ACCOUNT["management"], margin_per_unit=180.0, retailer_margin=0.12,
-        relationship_now="problem_solver", relationship_target="resource",
-        strategy=_pick(D.ACCOUNT["strategy"], lang), value_proposition=_pick(D.ACCOUNT["value"], lang),
+        management_emails=D.ACCOUNT["management"],
+        margin_per_unit=180.0,
+        retailer_margin=0.12,
+        relationship_now="problem_solver",
+        relationship_target="resource",
+        strategy=_pick(D.ACCOUNT["strategy"], lang),
+        value_proposition=_pick(D.ACCOUNT["value"], lang),
     )
 
 
@@ -101,16 +121,26 @@ def _stores(rng: np.random.Generator, count: int, lang: str) -> tuple[Store, ...
         key = f"{city_index}-{district[0]}"
         seen[key] = seen.get(key, 0) + 1
         suffix = "" if seen[key] == 1 else f" {seen[key]}"
-        rows.append({
-            "store_id": f"HX{number:04d}" if count < 10000 else f"HX{number:05d}",
-            "city": _pick((en_city, zh_city), lang), "region": _pick(D.REGIONS[region], lang),
-            "region_key": region, "city_tier": city_tier, "store_tier": tier, "format": fmt,
-            "name": (f"{D.ACCOUNT['short'][0]} {en_city} {district[0]}{suffix}" if lang == "en"
-                     else f"{D.ACCOUNT['short'][1]}{zh_city}{district[1]}{suffix.strip()}店"),
-            "base_units": round(units, 1), "base_value": float(round(units * price)),
-            "category_units": round(units / share, 1),
-            "active": not (count >= 50 and number % 97 == 0),
-        })
+        rows.append(
+            {
+                "store_id": f"HX{number:04d}" if count < 10000 else f"HX{number:05d}",
+                "city": _pick((en_city, zh_city), lang),
+                "region": _pick(D.REGIONS[region], lang),
+                "region_key": region,
+                "city_tier": city_tier,
+                "store_tier": tier,
+                "format": fmt,
+                "name": (
+                    f"{D.ACCOUNT['short'][0]} {en_city} {district[0]}{suffix}"
+                    if lang == "en"
+                    else f"{D.ACCOUNT['short'][1]}{zh_city}{district[1]}{suffix.strip()}店"
+                ),
+                "base_units": round(units, 1),
+                "base_value": float(round(units * price)),
+                "category_units": round(units / share, 1),
+                "active": not (count >= 50 and number % 97 == 0),
+            }
+        )
     _assign_srs(rows, lang)
     _assign_managers(rows, lang)
     return tuple(Store(**{k: v for k, v in row.items() if k != "region_key"}, weight_override=None) for row in rows)
@@ -122,7 +152,11 @@ def _assign_srs(rows: list[dict], lang: str) -> None:
     for position, row in enumerate(rows):
         index = position * total // len(rows)
         name, local = _person(index + 3, lang)
-        row.update(sr_id=f"SR{index + 1:03d}", sr_name=name, sr_email=f"{local}.{index + 1:03d}@example.com")
+        row.update(
+            sr_id=f"SR{index + 1:03d}",
+            sr_name=name,
+            sr_email=f"{local}.{index + 1:03d}@example.com",
+        )
 
 
 def _assign_managers(rows: list[dict], lang: str) -> None:
@@ -133,25 +167,76 @@ def _assign_managers(rows: list[dict], lang: str) -> None:
 
 def _kpis(stores: tuple[Store, ...], n_weeks: int, lang: str) -> tuple[Kpi, ...]:
     active = [s for s in stores if s.active]
-    totals = {"units": sum(s.base_units for s in active) * n_weeks, "value": sum(s.base_value for s in active) * n_weeks}
+    totals = {
+        "units": sum(s.base_units for s in active) * n_weeks,
+        "value": sum(s.base_value for s in active) * n_weeks,
+    }
     kpis = []
     for kid, measure, kind, name, unit, weight, cap, amber, group, tier_targets in D.KPIS:
         if kind == "sum":
             step = 100 if measure == "units" else 10000
             hq = float(max(step, round(totals[measure] * 1.12 / step) * step))
-            kpis.append(Kpi(kid, _pick(name, lang), _pick(unit, lang), kind, measure, "higher", hq, (), "baseline",
-                            -0.05, 0.45, weight, cap, 1.0, amber, group))
+            kpis.append(
+                Kpi(
+                    kid,
+                    _pick(name, lang),
+                    _pick(unit, lang),
+                    kind,
+                    measure,
+                    "higher",
+                    hq,
+                    (),
+                    "baseline",
+                    -0.05,
+                    0.45,
+                    weight,
+                    cap,
+                    1.0,
+                    amber,
+                    group,
+                )
+            )
         else:
-            kpis.append(Kpi(kid, _pick(name, lang), _pick(unit, lang), kind, measure, "higher", None,
-                            tuple(zip("ABC", tier_targets)), None, None, None, weight, cap, 1.0, amber, group))
+            kpis.append(
+                Kpi(
+                    kid,
+                    _pick(name, lang),
+                    _pick(unit, lang),
+                    kind,
+                    measure,
+                    "higher",
+                    None,
+                    tuple(zip("ABC", tier_targets)),
+                    None,
+                    None,
+                    None,
+                    weight,
+                    cap,
+                    1.0,
+                    amber,
+                    group,
+                )
+            )
     return tuple(kpis)
 
 
 def _programs(lang: str) -> tuple[Program, ...]:
     year = D.PERIOD_START[0]
     return tuple(
-        Program(pid, _pick(name, lang), ptype, date(year, *start), date(year, *end), tiers,
-                tuple(_pick(D.REGIONS[r], lang) for r in regions), formats, float(cost), uplift,
-                _pick(benefit, lang), kpi, need)
+        Program(
+            pid,
+            _pick(name, lang),
+            ptype,
+            date(year, *start),
+            date(year, *end),
+            tiers,
+            tuple(_pick(D.REGIONS[r], lang) for r in regions),
+            formats,
+            float(cost),
+            uplift,
+            _pick(benefit, lang),
+            kpi,
+            need,
+        )
         for pid, name, ptype, start, end, tiers, regions, formats, cost, uplift, benefit, kpi, need in D.PROGRAMS
     )

@@ -67,8 +67,13 @@ class PlanReader:
                 self.error(sheet, cell, f"{column.header(self.lang)} is required")
             return value
         if column.kind in ("number", "int", "percent") and not _within(value, column):
-            self.error(sheet, cell, f"{column.header(self.lang)} must be between "
-                       f"{_show(column.lo, column.kind)} and {_show(column.hi, column.kind)}", raw)
+            self.error(
+                sheet,
+                cell,
+                f"{column.header(self.lang)} must be between "
+                f"{_show(column.lo, column.kind)} and {_show(column.hi, column.kind)}",
+                raw,
+            )
             return None
         return value
 
@@ -95,8 +100,9 @@ class PlanReader:
             raw = {c.key: cell_at(grid, row, table.columns[c.key]) for c in present}
             if all(P.is_blank(v) for v in raw.values()):
                 continue
-            record = {c.key: self.parse(c, raw[c.key], sheet, f"{column_letter(table.columns[c.key])}{row}")
-                      for c in present}
+            record = {
+                c.key: self.parse(c, raw[c.key], sheet, f"{column_letter(table.columns[c.key])}{row}") for c in present
+            }
             records.append(record)
             table.record_rows.append(row)
         return records
@@ -158,8 +164,12 @@ class PlanReader:
             raw = {c.key: cell_at(grid, line, i) for i, c in enumerate(EVIDENCE, start=1)}
             if all(P.is_blank(v) for v in raw.values()):
                 continue
-            records.append({c.key: self.parse(c, raw[c.key], sheet, f"{column_letter(i)}{line}")
-                            for i, c in enumerate(EVIDENCE, start=1)})
+            records.append(
+                {
+                    c.key: self.parse(c, raw[c.key], sheet, f"{column_letter(i)}{line}")
+                    for i, c in enumerate(EVIDENCE, start=1)
+                }
+            )
             table.record_rows.append(line)
         return records
 
@@ -169,26 +179,62 @@ class PlanReader:
         acc = self.read_account()
         factors = tuple((t, acc.get(f"tier_factor_{t.lower()}") or 0.0) for t in "ABC")
         account = Account(
-            name=acc.get("name") or "", supplier=acc.get("supplier") or "",
-            period_start=acc.get("period_start"), period_end=acc.get("period_end"),
-            currency=acc.get("currency") or "", kam_name=acc.get("kam_name") or "",
-            kam_email=acc.get("kam_email") or "", management_emails=acc.get("management_emails") or (),
-            margin_per_unit=_num(acc.get("margin_per_unit")), retailer_margin=_num(acc.get("retailer_margin")),
-            relationship_now=acc.get("relationship_now") or "", relationship_target=acc.get("relationship_target") or "",
-            tier_factors=factors, execution_threshold=_default(acc.get("execution_threshold"), 0.8),
-            score_green=_default(acc.get("score_green"), 1.0), score_amber=_default(acc.get("score_amber"), 0.9),
-            strategy=acc.get("strategy") or "", value_proposition=acc.get("value_proposition") or "",
+            name=acc.get("name") or "",
+            supplier=acc.get("supplier") or "",
+            period_start=acc.get("period_start"),
+            period_end=acc.get("period_end"),
+            currency=acc.get("currency") or "",
+            kam_name=acc.get("kam_name") or "",
+            kam_email=acc.get("kam_email") or "",
+            management_emails=acc.get("management_emails") or (),
+            margin_per_unit=_num(acc.get("margin_per_unit")),
+            retailer_margin=_num(acc.get("retailer_margin")),
+            relationship_now=acc.get("relationship_now") or "",
+            relationship_target=acc.get("relationship_target") or "",
+            tier_factors=factors,
+            execution_threshold=_default(acc.get("execution_threshold"), 0.8),
+            score_green=_default(acc.get("score_green"), 1.0),
+            score_amber=_default(acc.get("score_amber"), 0.9),
+            strategy=acc.get("strategy") or "",
+            value_proposition=acc.get("value_proposition") or "",
         )
         evidence = tuple(Evidence(r["level"] or "", r["evidence"] or "", bool(r["met"])) for r in self.read_evidence())
-        needs = tuple(Need(_s(r, "id"), _s(r, "need"), _s(r, "category"), _s(r, "priority"), r.get("answer") or (),
-                           _s(r, "value")) for r in self.read_table("needs"))
+        needs = tuple(
+            Need(
+                _s(r, "id"),
+                _s(r, "need"),
+                _s(r, "category"),
+                _s(r, "priority"),
+                r.get("answer") or (),
+                _s(r, "value"),
+            )
+            for r in self.read_table("needs")
+        )
         kpis = tuple(_kpi(r) for r in self.read_table("objectives"))
         programs = tuple(_program(r) for r in self.read_table("programs"))
-        competitors = tuple(Competitor(_s(r, "name"), r.get("share"), _s(r, "strategy"), _s(r, "response"),
-                                       _s(r, "kpi"), bool(r.get("main"))) for r in self.read_table("competition"))
+        competitors = tuple(
+            Competitor(
+                _s(r, "name"),
+                r.get("share"),
+                _s(r, "strategy"),
+                _s(r, "response"),
+                _s(r, "kpi"),
+                bool(r.get("main")),
+            )
+            for r in self.read_table("competition")
+        )
         stores = tuple(_store(r) for r in self.read_table("stores"))
-        weeks = tuple(Week(_s(r, "id"), r.get("start"), r.get("end"), _s(r, "month"),
-                           _num(r.get("season_weight")), _s(r, "note")) for r in self.read_table("calendar"))
+        weeks = tuple(
+            Week(
+                _s(r, "id"),
+                r.get("start"),
+                r.get("end"),
+                _s(r, "month"),
+                _num(r.get("season_weight")),
+                _s(r, "note"),
+            )
+            for r in self.read_table("calendar")
+        )
         return Plan(self.lang, account, evidence, needs, kpis, programs, competitors, stores, weeks)
 
 
@@ -207,25 +253,65 @@ def _default(value, default: float) -> float:
 
 def _kpi(r: dict) -> Kpi:
     tiers = tuple((t, r[f"target_{t.lower()}"]) for t in "ABC" if r.get(f"target_{t.lower()}") is not None)
-    return Kpi(_s(r, "id"), _s(r, "name"), _s(r, "unit"), _s(r, "type"), _s(r, "measure"),
-               r.get("direction") or "higher", r.get("hq_target"), tiers, r.get("basis"), r.get("min_growth"),
-               r.get("max_growth"), _num(r.get("weight")), _default(r.get("cap"), 1.0),
-               _default(r.get("green"), 1.0), _default(r.get("amber"), 0.9), _s(r, "group"))
+    return Kpi(
+        _s(r, "id"),
+        _s(r, "name"),
+        _s(r, "unit"),
+        _s(r, "type"),
+        _s(r, "measure"),
+        r.get("direction") or "higher",
+        r.get("hq_target"),
+        tiers,
+        r.get("basis"),
+        r.get("min_growth"),
+        r.get("max_growth"),
+        _num(r.get("weight")),
+        _default(r.get("cap"), 1.0),
+        _default(r.get("green"), 1.0),
+        _default(r.get("amber"), 0.9),
+        _s(r, "group"),
+    )
 
 
 def _program(r: dict) -> Program:
     tiers = tuple(t.upper() for item in r.get("tiers") or () for t in item.split())
-    return Program(_s(r, "id"), _s(r, "name"), _s(r, "type"), r.get("start"), r.get("end"), tiers,
-                   r.get("regions") or (), r.get("formats") or (), _num(r.get("cost_per_store")),
-                   _num(r.get("uplift")), _s(r, "benefit"), _s(r, "kpi"), _s(r, "need"))
+    return Program(
+        _s(r, "id"),
+        _s(r, "name"),
+        _s(r, "type"),
+        r.get("start"),
+        r.get("end"),
+        tiers,
+        r.get("regions") or (),
+        r.get("formats") or (),
+        _num(r.get("cost_per_store")),
+        _num(r.get("uplift")),
+        _s(r, "benefit"),
+        _s(r, "kpi"),
+        _s(r, "need"),
+    )
 
 
 def _store(r: dict) -> Store:
-    return Store(_s(r, "store_id"), _s(r, "name"), _s(r, "city"), _s(r, "region"), _s(r, "city_tier"),
-                 _s(r, "store_tier"), _s(r, "format"), _s(r, "sr_id"), _s(r, "sr_name"), _s(r, "sr_email"),
-                 _s(r, "manager"), _s(r, "manager_email") or "", _num(r.get("base_units")),
-                 _num(r.get("base_value")), _num(r.get("category_units")), r.get("weight_override"),
-                 r.get("active") is not False)
+    return Store(
+        _s(r, "store_id"),
+        _s(r, "name"),
+        _s(r, "city"),
+        _s(r, "region"),
+        _s(r, "city_tier"),
+        _s(r, "store_tier"),
+        _s(r, "format"),
+        _s(r, "sr_id"),
+        _s(r, "sr_name"),
+        _s(r, "sr_email"),
+        _s(r, "manager"),
+        _s(r, "manager_email") or "",
+        _num(r.get("base_units")),
+        _num(r.get("base_value")),
+        _num(r.get("category_units")),
+        r.get("weight_override"),
+        r.get("active") is not False,
+    )
 
 
 def _within(value: float, column: Column) -> bool:

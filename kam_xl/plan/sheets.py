@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 
-from kam_xl import __version__
 from kam_xl.lang.texts import DEFAULT_EVIDENCE, README_LINES, text
 from kam_xl.lang.words import enum_label, enum_labels, sheet_name
 from kam_xl.model.plan import Plan
+from kam_xl.plan.meta import TEMPLATE_VERSION, meta_sheet, new_meta
 from kam_xl.plan.schema import ACCOUNT, EVIDENCE, SPARE_ROWS, TABLES, Column
-from kam_xl.storetabs.meta import TEMPLATE_VERSION, meta_sheet, new_meta
+from kam_xl.version import __version__
 from kam_xl.xlsx.spec import SheetSpec, Validation, column_letter, ref
 
 UDF_MODULE = "kam_xl.excel.udfs"
 
 _INPUT_STYLE = {
-    "text": "input", "long_text": "input_wrap", "number": "input_num", "int": "input_int",
-    "percent": "input_pct", "date": "input_date", "email": "input", "emails": "input",
-    "enum": "input", "enum_list": "input", "list": "input", "yes_no": "input_center",
+    "text": "input",
+    "long_text": "input_wrap",
+    "number": "input_num",
+    "int": "input_int",
+    "percent": "input_pct",
+    "date": "input_date",
+    "email": "input",
+    "emails": "input",
+    "enum": "input",
+    "enum_list": "input",
+    "list": "input",
+    "yes_no": "input_center",
 }
 _MIN_DATE = date(2000, 1, 1)
 _MAX_DATE = date(2100, 12, 31)
@@ -67,14 +76,23 @@ def _validation_for(column: Column, area: str, lang: str) -> Validation | None:
     if kind in ("number", "int", "percent") and (column.lo is not None or column.hi is not None):
         lo = column.lo if column.lo is not None else -1e15
         hi = column.hi if column.hi is not None else 1e15
-        return Validation(area, "whole" if kind == "int" else "decimal", lo=lo, hi=hi,
-                          error=text("dv_number", lang).format(lo=_show(lo, kind), hi=_show(hi, kind)))
+        return Validation(
+            area,
+            "whole" if kind == "int" else "decimal",
+            lo=lo,
+            hi=hi,
+            error=text("dv_number", lang).format(lo=_show(lo, kind), hi=_show(hi, kind)),
+        )
     if kind == "date":
         return Validation(area, "date", lo=_MIN_DATE, hi=_MAX_DATE, error=text("dv_date", lang))
     if kind == "email":
         first = area.split(":")[0]
-        return Validation(area, "custom", formula=f'=OR({first}="",ISNUMBER(FIND("@",{first})))',
-                          error=text("dv_email", lang))
+        return Validation(
+            area,
+            "custom",
+            formula=f'=OR({first}="",ISNUMBER(FIND("@",{first})))',
+            error=text("dv_email", lang),
+        )
     if column.hint(lang):
         return Validation(area, "custom", formula="=TRUE", prompt=column.hint(lang))
     return None
@@ -87,8 +105,7 @@ def _show(number: float, kind: str) -> str:
 def table_sheet(key: str, rows: list[dict], lang: str) -> SheetSpec:
     """A plan table: locked header row, yellow input rows with validations, frozen header."""
     columns = TABLES[key]
-    sheet = SheetSpec(sheet_name(key, lang), role=key, freeze="B2" if key == "stores" else "A2",
-                      autofilter=None)
+    sheet = SheetSpec(sheet_name(key, lang), role=key, freeze="B2" if key == "stores" else "A2", autofilter=None)
     sheet.heights[1] = 42
     last = len(rows) + SPARE_ROWS[key] + 1
     for col, column in enumerate(columns, start=1):
@@ -147,30 +164,59 @@ def account_sheet(plan: Plan | None, lang: str) -> SheetSpec:
 
 def account_values(plan: Plan | None, lang: str) -> dict:
     if plan is None:
-        return {"currency": "CNY", "tier_factor_a": 1.2, "tier_factor_b": 1.0, "tier_factor_c": 0.8,
-                "execution_threshold": 0.8, "score_green": 1.0, "score_amber": 0.9}
+        return {
+            "currency": "CNY",
+            "tier_factor_a": 1.2,
+            "tier_factor_b": 1.0,
+            "tier_factor_c": 0.8,
+            "execution_threshold": 0.8,
+            "score_green": 1.0,
+            "score_amber": 0.9,
+        }
     acc = plan.account
     factors = dict(acc.tier_factors)
     return {
-        "name": acc.name, "supplier": acc.supplier, "period_start": acc.period_start,
-        "period_end": acc.period_end, "currency": acc.currency, "kam_name": acc.kam_name,
-        "kam_email": acc.kam_email, "management_emails": ", ".join(acc.management_emails),
-        "margin_per_unit": acc.margin_per_unit, "retailer_margin": acc.retailer_margin,
+        "name": acc.name,
+        "supplier": acc.supplier,
+        "period_start": acc.period_start,
+        "period_end": acc.period_end,
+        "currency": acc.currency,
+        "kam_name": acc.kam_name,
+        "kam_email": acc.kam_email,
+        "management_emails": ", ".join(acc.management_emails),
+        "margin_per_unit": acc.margin_per_unit,
+        "retailer_margin": acc.retailer_margin,
         "relationship_now": enum_label("relationship", acc.relationship_now, lang),
         "relationship_target": enum_label("relationship", acc.relationship_target, lang),
-        "tier_factor_a": factors["A"], "tier_factor_b": factors["B"], "tier_factor_c": factors["C"],
-        "execution_threshold": acc.execution_threshold, "score_green": acc.score_green,
-        "score_amber": acc.score_amber, "strategy": acc.strategy,
+        "tier_factor_a": factors["A"],
+        "tier_factor_b": factors["B"],
+        "tier_factor_c": factors["C"],
+        "execution_threshold": acc.execution_threshold,
+        "score_green": acc.score_green,
+        "score_amber": acc.score_amber,
+        "strategy": acc.strategy,
         "value_proposition": acc.value_proposition,
     }
 
 
 def evidence_rows(plan: Plan | None, lang: str) -> list[dict]:
     if plan is None:
-        return [{"level": enum_label("relationship", level, lang), "evidence": words[0 if lang == "en" else 1],
-                 "met": None} for level, words in DEFAULT_EVIDENCE]
-    return [{"level": enum_label("relationship", e.level, lang), "evidence": e.evidence,
-             "met": enum_label("yes_no", "yes" if e.met else "no", lang)} for e in plan.evidence]
+        return [
+            {
+                "level": enum_label("relationship", level, lang),
+                "evidence": words[0 if lang == "en" else 1],
+                "met": None,
+            }
+            for level, words in DEFAULT_EVIDENCE
+        ]
+    return [
+        {
+            "level": enum_label("relationship", e.level, lang),
+            "evidence": e.evidence,
+            "met": enum_label("yes_no", "yes" if e.met else "no", lang),
+        }
+        for e in plan.evidence
+    ]
 
 
 def _labels(kind: str, keys, lang: str) -> str:
@@ -180,32 +226,63 @@ def _labels(kind: str, keys, lang: str) -> str:
 def needs_rows(plan: Plan | None, lang: str) -> list[dict]:
     if plan is None:
         return []
-    return [{"id": n.id, "need": n.need, "category": enum_label("need_category", n.category, lang),
-             "priority": enum_label("priority", n.priority, lang) if n.priority else None,
-             "answer": ", ".join(n.answer), "value": n.value} for n in plan.needs]
+    return [
+        {
+            "id": n.id,
+            "need": n.need,
+            "category": enum_label("need_category", n.category, lang),
+            "priority": enum_label("priority", n.priority, lang) if n.priority else None,
+            "answer": ", ".join(n.answer),
+            "value": n.value,
+        }
+        for n in plan.needs
+    ]
 
 
 def objective_rows(plan: Plan | None, lang: str) -> list[dict]:
     if plan is None:
         return [
-            {"id": kid, "name": enum_label("measure", measure, lang), "type": enum_label("kpi_type", kind, lang),
-             "measure": enum_label("measure", measure, lang), "direction": enum_label("direction", "higher", lang),
-             "basis": enum_label("basis", "baseline", lang) if kind == "sum" else None,
-             "weight": weight, "cap": cap, "green": 1.0, "amber": 0.9,
-             "group": enum_label("kpi_group", group, lang), "unit": _default_unit(measure, lang)}
+            {
+                "id": kid,
+                "name": enum_label("measure", measure, lang),
+                "type": enum_label("kpi_type", kind, lang),
+                "measure": enum_label("measure", measure, lang),
+                "direction": enum_label("direction", "higher", lang),
+                "basis": enum_label("basis", "baseline", lang) if kind == "sum" else None,
+                "weight": weight,
+                "cap": cap,
+                "green": 1.0,
+                "amber": 0.9,
+                "group": enum_label("kpi_group", group, lang),
+                "unit": _default_unit(measure, lang),
+            }
             for kid, measure, kind, weight, cap, group in STANDARD_KPIS
         ]
     rows = []
     for k in plan.kpis:
         tiers = dict(k.tier_targets)
-        rows.append({
-            "id": k.id, "name": k.name, "unit": k.unit, "type": enum_label("kpi_type", k.type, lang),
-            "measure": enum_label("measure", k.measure, lang), "direction": enum_label("direction", k.direction, lang),
-            "hq_target": k.hq_target, "target_a": tiers.get("A"), "target_b": tiers.get("B"),
-            "target_c": tiers.get("C"), "basis": enum_label("basis", k.basis, lang) if k.basis else None,
-            "min_growth": k.min_growth, "max_growth": k.max_growth, "weight": k.weight, "cap": k.cap,
-            "green": k.green, "amber": k.amber, "group": enum_label("kpi_group", k.group, lang),
-        })
+        rows.append(
+            {
+                "id": k.id,
+                "name": k.name,
+                "unit": k.unit,
+                "type": enum_label("kpi_type", k.type, lang),
+                "measure": enum_label("measure", k.measure, lang),
+                "direction": enum_label("direction", k.direction, lang),
+                "hq_target": k.hq_target,
+                "target_a": tiers.get("A"),
+                "target_b": tiers.get("B"),
+                "target_c": tiers.get("C"),
+                "basis": enum_label("basis", k.basis, lang) if k.basis else None,
+                "min_growth": k.min_growth,
+                "max_growth": k.max_growth,
+                "weight": k.weight,
+                "cap": k.cap,
+                "green": k.green,
+                "amber": k.amber,
+                "group": enum_label("kpi_group", k.group, lang),
+            }
+        )
     return rows
 
 
@@ -218,48 +295,98 @@ def _default_unit(measure: str, lang: str) -> str:
 def program_rows(plan: Plan | None, lang: str) -> list[dict]:
     if plan is None:
         return []
-    return [{"id": p.id, "name": p.name, "type": enum_label("program_type", p.type, lang), "start": p.start,
-             "end": p.end, "tiers": ", ".join(p.tiers), "regions": ", ".join(p.regions),
-             "formats": _labels("format", p.formats, lang), "cost_per_store": p.cost_per_store,
-             "uplift": p.uplift, "benefit": p.benefit, "kpi": p.kpi, "need": p.need} for p in plan.programs]
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "type": enum_label("program_type", p.type, lang),
+            "start": p.start,
+            "end": p.end,
+            "tiers": ", ".join(p.tiers),
+            "regions": ", ".join(p.regions),
+            "formats": _labels("format", p.formats, lang),
+            "cost_per_store": p.cost_per_store,
+            "uplift": p.uplift,
+            "benefit": p.benefit,
+            "kpi": p.kpi,
+            "need": p.need,
+        }
+        for p in plan.programs
+    ]
 
 
 def competitor_rows(plan: Plan | None, lang: str) -> list[dict]:
     if plan is None:
         return []
-    return [{"name": c.name, "share": c.share, "strategy": c.strategy, "response": c.response, "kpi": c.kpi,
-             "main": enum_label("yes_no", "yes" if c.main else "no", lang)} for c in plan.competitors]
+    return [
+        {
+            "name": c.name,
+            "share": c.share,
+            "strategy": c.strategy,
+            "response": c.response,
+            "kpi": c.kpi,
+            "main": enum_label("yes_no", "yes" if c.main else "no", lang),
+        }
+        for c in plan.competitors
+    ]
 
 
 def store_rows(plan: Plan | None, lang: str) -> list[dict]:
     if plan is None:
         return []
     yes, no = enum_label("yes_no", "yes", lang), enum_label("yes_no", "no", lang)
-    return [{
-        "store_id": s.store_id, "name": s.name, "city": s.city, "region": s.region,
-        "city_tier": enum_label("city_tier", s.city_tier, lang) if s.city_tier else None,
-        "store_tier": s.store_tier, "format": enum_label("format", s.format, lang), "sr_id": s.sr_id,
-        "sr_name": s.sr_name, "sr_email": s.sr_email, "manager": s.manager, "manager_email": s.manager_email,
-        "base_units": s.base_units, "base_value": s.base_value, "category_units": s.category_units,
-        "weight_override": s.weight_override, "active": yes if s.active else no,
-    } for s in plan.stores]
+    return [
+        {
+            "store_id": s.store_id,
+            "name": s.name,
+            "city": s.city,
+            "region": s.region,
+            "city_tier": enum_label("city_tier", s.city_tier, lang) if s.city_tier else None,
+            "store_tier": s.store_tier,
+            "format": enum_label("format", s.format, lang),
+            "sr_id": s.sr_id,
+            "sr_name": s.sr_name,
+            "sr_email": s.sr_email,
+            "manager": s.manager,
+            "manager_email": s.manager_email,
+            "base_units": s.base_units,
+            "base_value": s.base_value,
+            "category_units": s.category_units,
+            "weight_override": s.weight_override,
+            "active": yes if s.active else no,
+        }
+        for s in plan.stores
+    ]
 
 
 def week_rows(plan: Plan | None, lang: str) -> list[dict]:
     if plan is None:
         return []
-    return [{"id": w.id, "start": w.start, "end": w.end, "month": w.month, "season_weight": w.season_weight,
-             "note": w.note} for w in plan.weeks]
+    return [
+        {
+            "id": w.id,
+            "start": w.start,
+            "end": w.end,
+            "month": w.month,
+            "season_weight": w.season_weight,
+            "note": w.note,
+        }
+        for w in plan.weeks
+    ]
 
 
 def xlwings_conf_sheet() -> SheetSpec:
     """xlwings reads its settings from this sheet; UDF Modules names the kam_xl UDF module."""
     sheet = SheetSpec("xlwings.conf", role="xlwings", state="hidden", protected=False, widths={1: 22, 2: 30})
     for row, (key, value) in enumerate(
-        [("UDF Modules", UDF_MODULE), ("Debug UDFs", False), ("Use UDF Server", False), ("Show Console", False)],
+        [
+            ("UDF Modules", UDF_MODULE),
+            ("Debug UDFs", False),
+            ("Use UDF Server", False),
+            ("Show Console", False),
+        ],
         start=1,
     ):
         sheet.set(row, 1, key)
         sheet.set(row, 2, value)
     return sheet
-

@@ -13,8 +13,13 @@ from kam_xl.plan.sheets import plan_sheets
 from kam_xl.xlsx.writer import new_package
 
 
-def init_workbook(path: str | Path, lang: str = "en", demo: bool = False, stores: int = DEFAULT_STORES,
-                  seed: int = DEFAULT_SEED) -> Plan | None:
+def init_workbook(
+    path: str | Path,
+    lang: str = "en",
+    demo: bool = False,
+    stores: int = DEFAULT_STORES,
+    seed: int = DEFAULT_SEED,
+) -> Plan | None:
     """Write a new HQ workbook at `path` (a backup is kept if it existed); returns the demo plan."""
     check_language(lang)
     plan = demo_plan(stores, lang, seed) if demo else None

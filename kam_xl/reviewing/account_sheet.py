@@ -47,9 +47,16 @@ class Page:
 
     def rag(self, cell: str) -> None:
         """Colour a cell holding a RAG or quadrant word."""
-        styles = {**{k: k for k in RAG_WORDS}, "star": "green", "execution_gap": "red", "plan_issue": "amber",
-                  "untapped": "amber"}
-        self.sheet.cond_formats += [CondFormat(cell, f'={cell}="{self.t(key)}"', style) for key, style in styles.items()]
+        styles = {
+            **{k: k for k in RAG_WORDS},
+            "star": "green",
+            "execution_gap": "red",
+            "plan_issue": "amber",
+            "untapped": "amber",
+        }
+        self.sheet.cond_formats += [
+            CondFormat(cell, f'={cell}="{self.t(key)}"', style) for key, style in styles.items()
+        ]
 
     def word(self, key: str | None) -> str | None:
         return None if key is None else self.t(key)
@@ -89,14 +96,30 @@ def glance(page: Page, plan: Plan, s: dict) -> None:
 def targets(page: Page, plan: Plan, s: dict) -> None:
     """Per KPI: target, target to date, actual, attainment, RAG and forecast vs period target."""
     page.section("sec_targets")
-    page.header([page.t("kpi"), page.t("grp_group"), page.t("period_target"), page.t("target_to_date"),
-                 page.t("actual"), page.t("attainment"), page.t("rag"), page.t("forecast_vs_target")])
+    page.header(
+        [
+            page.t("kpi"),
+            page.t("grp_group"),
+            page.t("period_target"),
+            page.t("target_to_date"),
+            page.t("actual"),
+            page.t("attainment"),
+            page.t("rag"),
+            page.t("forecast_vs_target"),
+        ]
+    )
     for kpi, row in zip(plan.kpis, s["kpis"]):
         number = "fixed_int" if kpi.is_sum else "fixed_pct"
-        values = [(f"{kpi.id} · {kpi.name}", "fixed_id"), (enum_label("kpi_group", kpi.group, plan.language), "fixed"),
-                  (row["target"], number), (row["target_to_date"], number), (row["actual"], number),
-                  (row["attainment"], "fixed_pct"), (page.word(row["rag"]), "fixed_center"),
-                  (row["forecast_vs_target"], "fixed_pct")]
+        values = [
+            (f"{kpi.id} · {kpi.name}", "fixed_id"),
+            (enum_label("kpi_group", kpi.group, plan.language), "fixed"),
+            (row["target"], number),
+            (row["target_to_date"], number),
+            (row["actual"], number),
+            (row["attainment"], "fixed_pct"),
+            (page.word(row["rag"]), "fixed_center"),
+            (row["forecast_vs_target"], "fixed_pct"),
+        ]
         for col, (value, style) in enumerate(values, start=1):
             page.sheet.set(page.row, col, value, style)
         page.sheet.cond_formats += threshold_rules(f"F{page.row}", f"F{page.row}", kpi.green, kpi.amber)
@@ -155,9 +178,15 @@ def quadrants(page: Page, s: dict) -> None:
     for key in (*QUADRANTS, "none"):
         count = s["quadrants"][key]
         label = page.t("quadrant_none" if key == "none" else key)
-        for col, (value, style) in enumerate(((label, "fixed_center"), (count, "fixed_int"),
-                                              (count / total, "fixed_pct"), (page.t(f"do_{key}"), "fixed")),
-                                             start=1):
+        for col, (value, style) in enumerate(
+            (
+                (label, "fixed_center"),
+                (count, "fixed_int"),
+                (count / total, "fixed_pct"),
+                (page.t(f"do_{key}"), "fixed"),
+            ),
+            start=1,
+        ):
             page.sheet.set(page.row, col, value, style)
         page.rag(f"A{page.row}")
         page.row += 1
@@ -194,36 +223,89 @@ def table(page: Page, labels: list[str], columns: list[list], styles: list[str])
 
 def weekly_table(page: Page, result) -> Chart:
     w = result.weeks
-    labels = [page.t("week"), page.t("week_target_units"), page.t("week_actual_units"),
-              page.t("week_reporting_target"), page.t("week_attainment"), page.t("week_stores")]
-    columns = [w["week_id"].tolist(), numbers(w["target_units"]), numbers(w["units"]), numbers(w["reporting_target"]),
-               numbers(w["attainment"]), numbers(w["stores_reporting"])]
-    first, last = table(page, labels, columns, ["fixed_center", "fixed_int", "fixed_int", "fixed_int", "fixed_pct",
-                                                "fixed_int"])
-    return Chart("line", page.t("chart_weekly"), f"{CHART_COLUMN}5", f"A{first}:A{last}",
-                 ((labels[1], f"B{first}:B{last}"), (labels[2], f"C{first}:C{last}")),
-                 y_title=page.t("units"), width_cm=18, height_cm=8.5)
+    labels = [
+        page.t("week"),
+        page.t("week_target_units"),
+        page.t("week_actual_units"),
+        page.t("week_reporting_target"),
+        page.t("week_attainment"),
+        page.t("week_stores"),
+    ]
+    columns = [
+        w["week_id"].tolist(),
+        numbers(w["target_units"]),
+        numbers(w["units"]),
+        numbers(w["reporting_target"]),
+        numbers(w["attainment"]),
+        numbers(w["stores_reporting"]),
+    ]
+    first, last = table(
+        page,
+        labels,
+        columns,
+        ["fixed_center", "fixed_int", "fixed_int", "fixed_int", "fixed_pct", "fixed_int"],
+    )
+    return Chart(
+        "line",
+        page.t("chart_weekly"),
+        f"{CHART_COLUMN}5",
+        f"A{first}:A{last}",
+        ((labels[1], f"B{first}:B{last}"), (labels[2], f"C{first}:C{last}")),
+        y_title=page.t("units"),
+        width_cm=18,
+        height_cm=8.5,
+    )
 
 
 def sr_table(page: Page, plan: Plan, result) -> Chart:
     frame = result.rollups["sr_id"]
     kpis = [k for k in plan.kpis if k.is_sum]
-    labels = [page.t("sr_id"), page.t("sr_name"), *(f"{k.id} · {k.name}" for k in kpis), page.t("score")]
-    columns = [list(map(plain, frame.index)), [None if blank(v) else v for v in frame["sr_name"].tolist()],
-               *(numbers(frame[f"{k.id}_attainment"]) for k in kpis), numbers(frame["score"])]
+    labels = [
+        page.t("sr_id"),
+        page.t("sr_name"),
+        *(f"{k.id} · {k.name}" for k in kpis),
+        page.t("score"),
+    ]
+    columns = [
+        list(map(plain, frame.index)),
+        [None if blank(v) else v for v in frame["sr_name"].tolist()],
+        *(numbers(frame[f"{k.id}_attainment"]) for k in kpis),
+        numbers(frame["score"]),
+    ]
     styles = ["fixed_id", "fixed", *("fixed_pct" for _ in kpis), "fixed_score"]
     first, last = table(page, labels, columns, styles)
-    series = tuple((labels[2 + i], f"{column_letter(3 + i)}{first}:{column_letter(3 + i)}{last}")
-                   for i in range(len(kpis)))
-    return Chart("bar", page.t("chart_by_sr"), f"{CHART_COLUMN}23", f"B{first}:B{last}", series,
-                 y_title=page.t("attainment"), width_cm=18, height_cm=8.5)
+    series = tuple(
+        (labels[2 + i], f"{column_letter(3 + i)}{first}:{column_letter(3 + i)}{last}") for i in range(len(kpis))
+    )
+    return Chart(
+        "bar",
+        page.t("chart_by_sr"),
+        f"{CHART_COLUMN}23",
+        f"B{first}:B{last}",
+        series,
+        y_title=page.t("attainment"),
+        width_cm=18,
+        height_cm=8.5,
+    )
 
 
 def store_table(page: Page, result) -> Chart:
     stores = result.stores
     labels = [page.t("store_id"), page.t("execution_score"), page.t("result_attainment")]
-    columns = [list(stores.index), numbers(stores["execution_score"]), numbers(stores["result_attainment"])]
+    columns = [
+        list(stores.index),
+        numbers(stores["execution_score"]),
+        numbers(stores["result_attainment"]),
+    ]
     first, last = table(page, labels, columns, ["fixed_id", "fixed_pct", "fixed_pct"])
-    return Chart("scatter", page.t("chart_scatter"), f"{CHART_COLUMN}41", f"B{first}:B{last}",
-                 ((labels[2], f"C{first}:C{last}"),), x_title=labels[1], y_title=labels[2], width_cm=18,
-                 height_cm=8.5)
+    return Chart(
+        "scatter",
+        page.t("chart_scatter"),
+        f"{CHART_COLUMN}41",
+        f"B{first}:B{last}",
+        ((labels[2], f"C{first}:C{last}"),),
+        x_title=labels[1],
+        y_title=labels[2],
+        width_cm=18,
+        height_cm=8.5,
+    )

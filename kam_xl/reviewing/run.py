@@ -27,6 +27,7 @@ from kam_xl.model.entries import (
 from kam_xl.model.parsing import ParseError, parse_date
 from kam_xl.model.plan import Plan
 from kam_xl.plan.load import plan_of
+from kam_xl.plan.meta import Meta, read_meta
 from kam_xl.progress import Progress
 from kam_xl.reviewing.account_sheet import account_sheet
 from kam_xl.reviewing.scorecards import next_period_sheet, problems_sheet, rollup_sheet, store_sheet
@@ -34,7 +35,6 @@ from kam_xl.reviewing.summary import account_summary, account_weeks
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.storetabs.layout import ACTION_ROWS
-from kam_xl.storetabs.meta import Meta, read_meta
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.spec import SheetSpec
 
@@ -69,8 +69,12 @@ def review(path: str | Path, as_of: object = None, progress: Progress | None = N
     return result
 
 
-def review_book(book: Book, as_of: object = None, progress: Progress | None = None,
-                computed_at: datetime | None = None) -> ReviewResult:
+def review_book(
+    book: Book,
+    as_of: object = None,
+    progress: Progress | None = None,
+    computed_at: datetime | None = None,
+) -> ReviewResult:
     """Read the plan and the store tabs of a Book, compute every metric and write the scorecard sheets.
 
     `as_of` is a week id ("2026-W45"), a week number of the plan (1..n) or a date (the week holding
@@ -112,8 +116,13 @@ def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult) -> None
     result.backup = book.save(order=result.sheets, before=inputs.first_tab)
 
 
-def compute_review(plan: Plan, targets: Targets, entries: Entries, as_of: object = None,
-                   computed_at: datetime | None = None) -> ReviewResult:
+def compute_review(
+    plan: Plan,
+    targets: Targets,
+    entries: Entries,
+    as_of: object = None,
+    computed_at: datetime | None = None,
+) -> ReviewResult:
     """Every number of the review (docs/metrics.md) for the entries, with nothing read or written."""
     week = week_position(plan, as_of)
     data = week_data(plan, entries, week)
@@ -126,8 +135,18 @@ def compute_review(plan: Plan, targets: Targets, entries: Entries, as_of: object
     weeks = account_weeks(plan, targets, data)
     proposal = next_period(plan, targets, table)
     at = (computed_at or datetime.now()).isoformat(timespec="seconds")
-    result = ReviewResult(plan.language, data.review_week, _week_id(plan, data), at, stores, rollups, found,
-                          proposal, weeks, {})
+    result = ReviewResult(
+        plan.language,
+        data.review_week,
+        _week_id(plan, data),
+        at,
+        stores,
+        rollups,
+        found,
+        proposal,
+        weeks,
+        {},
+    )
     result.summary = account_summary(plan, result)
     return result
 
@@ -183,8 +202,10 @@ def _as_date(as_of: object, plan: Plan) -> date:
     except ParseError:
         day = None
     if day is None:
-        raise KamError(f"--as-of {as_of}: give a week id such as {plan.weeks[0].id}, a week number "
-                       f"1 to {len(plan.weeks)} or a date (YYYY-MM-DD)")
+        raise KamError(
+            f"--as-of {as_of}: give a week id such as {plan.weeks[0].id}, a week number "
+            f"1 to {len(plan.weeks)} or a date (YYYY-MM-DD)"
+        )
     return day
 
 
@@ -214,8 +235,11 @@ def read_store_entries(book: Book, plan: Plan, progress: Progress | None = None)
 
 def _unreadable(values: StoreEntries) -> list[tuple]:
     """Keys whose value is not of the field's type (kept as typed by the reader, left out by review)."""
-    return [key for key, value in values.items()  # most values are plain numbers: checked before calling _fits
-            if not (type(value) is float and value >= 0 and key[-1] in NUMBER_FIELDS) and not _fits(key, value)]
+    return [
+        key
+        for key, value in values.items()  # most values are plain numbers: checked before calling _fits
+        if not (type(value) is float and value >= 0 and key[-1] in NUMBER_FIELDS) and not _fits(key, value)
+    ]
 
 
 def _fits(key: tuple, value: object) -> bool:
@@ -241,8 +265,10 @@ def _unread_warnings(tabs: dict, unread: dict[str, list]) -> list[str]:
     for store_id, keys in unread.items():
         name, record = tabs[store_id]
         cells = field_cells(record.cells)
-        lines += [f"{name}!{cells.get(key, '?')}: cannot be read as a {field_kind(key)}; left out of the review"
-                  for key in keys]
+        lines += [
+            f"{name}!{cells.get(key, '?')}: cannot be read as a {field_kind(key)}; left out of the review"
+            for key in keys
+        ]
     if len(lines) > MAX_LISTED:
         lines = lines[:MAX_LISTED] + [f"... and {len(lines) - MAX_LISTED} more cells that cannot be read"]
     return lines
@@ -251,13 +277,17 @@ def _unread_warnings(tabs: dict, unread: dict[str, list]) -> list[str]:
 def _plan_warnings(plan: Plan, meta: Meta, tabs: dict) -> list[str]:
     warnings = []
     if meta.values.get("fingerprint") and meta.values["fingerprint"] != plan.fingerprint():
-        warnings.append("the plan changed after the store tabs were generated: run `kam generate BOOK` so the "
-                        "tabs show the targets the review uses")
+        warnings.append(
+            "the plan changed after the store tabs were generated: run `kam generate BOOK` so the "
+            "tabs show the targets the review uses"
+        )
     missing = [s.store_id for s in plan.active_stores if s.store_id not in tabs]
     if missing:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
-        warnings.append(f"{len(missing)} active store(s) have no tab yet and count as not reporting "
-                        f"(run `kam generate BOOK`): {shown}")
+        warnings.append(
+            f"{len(missing)} active store(s) have no tab yet and count as not reporting "
+            f"(run `kam generate BOOK`): {shown}"
+        )
     return warnings
 
 
@@ -269,13 +299,24 @@ def headline(summary: dict) -> list[tuple[str, str]]:
         if measure in kpis:
             facts.append((f"{measure} vs target to date", _attainment_words(kpis[measure])))
     facts += [
-        ("share vs main competitor", f"{_pct(summary['share'])} vs {_pct(summary['competitor_share'])} "
-                                     f"({summary['competitor'] or 'main competitor'})"),
+        (
+            "share vs main competitor",
+            f"{_pct(summary['share'])} vs {_pct(summary['competitor_share'])} "
+            f"({summary['competitor'] or 'main competitor'})",
+        ),
         ("retailer's gain", _money(summary["retailer_gain"], summary["currency"])),
-        ("investment → ROI", f"{_money(summary['investment'], summary['currency'])} → {_pct(summary['roi'])}"),
-        ("stores per quadrant", " · ".join(f"{k.replace('_', ' ')} {n}" for k, n in summary["quadrants"].items())),
-        ("relationship", f"{_level(summary['relationship']['evidence'])} (target "
-                         f"{_level(summary['relationship']['target'])})"),
+        (
+            "investment → ROI",
+            f"{_money(summary['investment'], summary['currency'])} → {_pct(summary['roi'])}",
+        ),
+        (
+            "stores per quadrant",
+            " · ".join(f"{k.replace('_', ' ')} {n}" for k, n in summary["quadrants"].items()),
+        ),
+        (
+            "relationship",
+            f"{_level(summary['relationship']['evidence'])} (target {_level(summary['relationship']['target'])})",
+        ),
         ("problems flagged", str(sum(summary["flags"].values()))),
     ]
     return facts

@@ -8,19 +8,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kam_xl import __version__
 from kam_xl.lang.texts import review_text
 from kam_xl.lang.words import sheet_name
 from kam_xl.metrics.measures import RATE_PARTS
 from kam_xl.model.plan import Plan
 from kam_xl.reviewing.problems import problems_frame
 from kam_xl.storetabs.layout import threshold_rules
+from kam_xl.version import __version__
 from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, column_letter
 
 STAMP_CELL = "A3"  # the computed-at stamp: the one cell that differs between two runs of review
 GROUP_ROW = 5  # tables: group headers, then column headers, then one row per record
 TAB_COLOR = "548235"
-QUADRANT_STYLE = {"star": "green", "plan_issue": "amber", "execution_gap": "red", "untapped": "amber"}
+QUADRANT_STYLE = {
+    "star": "green",
+    "plan_issue": "amber",
+    "execution_gap": "red",
+    "untapped": "amber",
+}
 
 
 @dataclass(frozen=True)
@@ -39,22 +44,37 @@ class Column:
 
 
 # (key, style, label key) of the metric groups every scorecard shows.
-DATA_COLUMNS = (("weeks_entered", "fixed_int", "weeks_entered"), ("weeks_missing", "fixed_int", "weeks_missing"))
-STORE_DATA = (("data_week_id", "fixed_center", "data_week_id"), ("as_of_date", "fixed_date", "as_of_date"))
+DATA_COLUMNS = (
+    ("weeks_entered", "fixed_int", "weeks_entered"),
+    ("weeks_missing", "fixed_int", "weeks_missing"),
+)
+STORE_DATA = (
+    ("data_week_id", "fixed_center", "data_week_id"),
+    ("as_of_date", "fixed_date", "as_of_date"),
+)
 SELL_OUT = (
-    ("units_forecast", "fixed_int", "forecast_units"), ("units_forecast_vs_target", "fixed_pct", "units_fc_vs_target"),
-    ("value_forecast", "fixed_int", "forecast_value"), ("value_forecast_vs_target", "fixed_pct", "value_fc_vs_target"),
-    ("growth_units", "fixed_pct", "growth"), ("growth_value", "fixed_pct", "growth_value"),
+    ("units_forecast", "fixed_int", "forecast_units"),
+    ("units_forecast_vs_target", "fixed_pct", "units_fc_vs_target"),
+    ("value_forecast", "fixed_int", "forecast_value"),
+    ("value_forecast_vs_target", "fixed_pct", "value_fc_vs_target"),
+    ("growth_units", "fixed_pct", "growth"),
+    ("growth_value", "fixed_pct", "growth_value"),
 )
 SHARE = (
-    ("share", "fixed_pct", "share"), ("baseline_share", "fixed_pct", "baseline_share"),
-    ("share_change", "fixed_pts", "share_change"), ("competitor_share", "fixed_pct", "competitor_share"),
+    ("share", "fixed_pct", "share"),
+    ("baseline_share", "fixed_pct", "baseline_share"),
+    ("share_change", "fixed_pts", "share_change"),
+    ("competitor_share", "fixed_pct", "competitor_share"),
     ("share_gap_vs_competitor", "fixed_pts", "share_gap"),
 )
-EXECUTION = tuple((RATE_PARTS[m][0], "fixed_pct", RATE_PARTS[m][0]) for m in ("display", "promoter", "programs", "actions"))
+EXECUTION = tuple(
+    (RATE_PARTS[m][0], "fixed_pct", RATE_PARTS[m][0]) for m in ("display", "promoter", "programs", "actions")
+)
 MONEY = (
-    ("investment", "fixed_int", "investment"), ("incremental_units", "fixed_int", "incremental_units"),
-    ("incremental_margin", "fixed_int", "incremental_margin"), ("roi", "fixed_pct", "roi"),
+    ("investment", "fixed_int", "investment"),
+    ("incremental_units", "fixed_int", "incremental_units"),
+    ("incremental_margin", "fixed_int", "incremental_margin"),
+    ("roi", "fixed_pct", "roi"),
     ("retailer_gain", "fixed_int", "retailer_gain"),
 )
 TEXT_KEYS = {"data_week_id", "as_of_date"}
@@ -71,8 +91,11 @@ def new_sheet(key: str, plan: Plan, result) -> SheetSpec:
     sheet = SheetSpec(sheet_name(key, lang), role="scorecard", tab_color=TAB_COLOR)
     sheet.set(1, 1, f"{sheet.title} · {plan.account.name}", "title")
     sheet.set(2, 1, as_of_words(plan, result), "subtitle")
-    sheet.put(STAMP_CELL, review_text("stamp_computed", lang).format(at=result.computed_at.replace("T", " "),
-                                                                      version=__version__), "stamp")
+    sheet.put(
+        STAMP_CELL,
+        review_text("stamp_computed", lang).format(at=result.computed_at.replace("T", " "), version=__version__),
+        "stamp",
+    )
     return sheet
 
 
@@ -80,13 +103,17 @@ def as_of_words(plan: Plan, result) -> str:
     if not result.as_of_week:
         return review_text("stamp_no_data", plan.language)
     week = plan.weeks[result.as_of_week - 1]
-    return review_text("stamp_as_of", plan.language).format(week=week.id, number=result.as_of_week,
-                                                            weeks=len(plan.weeks), end=week.end.isoformat())
+    return review_text("stamp_as_of", plan.language).format(
+        week=week.id, number=result.as_of_week, weeks=len(plan.weeks), end=week.end.isoformat()
+    )
 
 
 def metric_columns(spec, group: str, lang: str, skip=frozenset()) -> list[Column]:
-    return [Column(key, review_text(label, lang), style, group, "text" if key in TEXT_KEYS else "number")
-            for key, style, label in spec if key not in skip]
+    return [
+        Column(key, review_text(label, lang), style, group, "text" if key in TEXT_KEYS else "number")
+        for key, style, label in spec
+        if key not in skip
+    ]
 
 
 def kpi_columns(plan: Plan) -> list[Column]:
@@ -97,10 +124,17 @@ def kpi_columns(plan: Plan) -> list[Column]:
         out.append(Column(f"{k.id}_target", review_text("period_target", lang), style, group))
         if k.is_sum:
             out.append(Column(f"{k.id}_target_to_date", review_text("target_to_date", lang), style, group))
-        out += [Column(f"{k.id}_actual", review_text("actual", lang), style, group),
-                Column(f"{k.id}_attainment", review_text("attainment", lang), "fixed_pct", group,
-                       colour=(k.green, k.amber)),
-                Column(f"{k.id}_rag", review_text("rag", lang), "fixed_center", group, "rag", 8)]
+        out += [
+            Column(f"{k.id}_actual", review_text("actual", lang), style, group),
+            Column(
+                f"{k.id}_attainment",
+                review_text("attainment", lang),
+                "fixed_pct",
+                group,
+                colour=(k.green, k.amber),
+            ),
+            Column(f"{k.id}_rag", review_text("rag", lang), "fixed_center", group, "rag", 8),
+        ]
     return out
 
 
@@ -108,14 +142,24 @@ def score_columns(plan: Plan, ranks: tuple[str, ...]) -> list[Column]:
     lang, acc = plan.language, plan.account
     group = review_text("grp_score", lang)
     return [
-        Column("score", review_text("score", lang), "fixed_score", group, colour=(acc.score_green * 100,
-                                                                                   acc.score_amber * 100)),
+        Column(
+            "score",
+            review_text("score", lang),
+            "fixed_score",
+            group,
+            colour=(acc.score_green * 100, acc.score_amber * 100),
+        ),
         Column("score_rag", review_text("score_rag", lang), "fixed_center", group, "rag", 9),
         Column("quadrant", review_text("quadrant", lang), "fixed_center", group, "quadrant", 14),
         *(Column(rank, review_text(rank, lang), "fixed_int", group, width=8) for rank in ranks),
         Column("result_attainment", review_text("result_attainment", lang), "fixed_pct", group),
-        Column("execution_score", review_text("execution_score", lang), "fixed_pct", group,
-               colour=(acc.execution_threshold, acc.execution_threshold)),
+        Column(
+            "execution_score",
+            review_text("execution_score", lang),
+            "fixed_pct",
+            group,
+            colour=(acc.execution_threshold, acc.execution_threshold),
+        ),
     ]
 
 
@@ -123,19 +167,27 @@ def detail_columns(plan: Plan, data) -> list[Column]:
     """Data, sell-out, share, execution and money columns (the rates a KPI shows already left out)."""
     lang = plan.language
     measured = {RATE_PARTS[k.measure][0] for k in plan.kpis if k.measure in RATE_PARTS}
-    return [*metric_columns(data, review_text("grp_data", lang), lang),
-            *metric_columns(SELL_OUT, review_text("grp_sell_out", lang), lang),
-            *metric_columns(SHARE, review_text("grp_share", lang), lang, measured),
-            *metric_columns(EXECUTION, review_text("grp_execution", lang), lang, measured),
-            *metric_columns(MONEY, review_text("grp_money", lang), lang)]
+    return [
+        *metric_columns(data, review_text("grp_data", lang), lang),
+        *metric_columns(SELL_OUT, review_text("grp_sell_out", lang), lang),
+        *metric_columns(SHARE, review_text("grp_share", lang), lang, measured),
+        *metric_columns(EXECUTION, review_text("grp_execution", lang), lang, measured),
+        *metric_columns(MONEY, review_text("grp_money", lang), lang),
+    ]
 
 
 def text_column(key: str, lang: str, group: str, width: float = 12.0, style: str = "fixed") -> Column:
     return Column(key, review_text(key, lang), style, group, "text", width)
 
 
-def write_table(sheet: SheetSpec, columns: list[Column], frame: pd.DataFrame, lang: str,
-                top: int = GROUP_ROW, freeze_cols: int = 1) -> int:
+def write_table(
+    sheet: SheetSpec,
+    columns: list[Column],
+    frame: pd.DataFrame,
+    lang: str,
+    top: int = GROUP_ROW,
+    freeze_cols: int = 1,
+) -> int:
     """Group headers at `top`, column headers below, one row per frame row; returns the last row."""
     header, first = top + 1, top + 2
     _group_row(sheet, columns, top)
@@ -175,8 +227,10 @@ def column_values(frame: pd.DataFrame, column: Column, lang: str, refs: dict[str
     if column.kind == "number":
         return numbers(series)
     labels = {k: review_text(k, lang) for k in ("green", "amber", "red", *QUADRANT_STYLE)}
-    return [None if blank(v) else labels.get(v, v) if column.kind in ("rag", "quadrant") else plain(v)
-            for v in series.tolist()]
+    return [
+        None if blank(v) else labels.get(v, v) if column.kind in ("rag", "quadrant") else plain(v)
+        for v in series.tolist()
+    ]
 
 
 def formula_at(column: Column, refs: dict[str, str], row: int) -> Formula:
@@ -207,8 +261,9 @@ def colour_columns(sheet: SheetSpec, columns: list[Column], first: int, last: in
         area, top = f"{letter}{first}:{letter}{last}", f"{letter}{first}"
         if column.kind in ("rag", "quadrant"):
             styles = QUADRANT_STYLE if column.kind == "quadrant" else {k: k for k in ("green", "amber", "red")}
-            sheet.cond_formats += [CondFormat(area, f'={top}="{review_text(key, lang)}"', style)
-                                   for key, style in styles.items()]
+            sheet.cond_formats += [
+                CondFormat(area, f'={top}="{review_text(key, lang)}"', style) for key, style in styles.items()
+            ]
         elif column.colour:
             sheet.cond_formats += threshold_rules(area, top, *column.colour)
 
@@ -222,15 +277,24 @@ def store_columns(plan: Plan) -> list[Column]:
     """Every column of the Store scorecard, in order."""
     lang = plan.language
     group = review_text("grp_store", lang)
-    identity = [text_column("store_id", lang, group, 10, "fixed_id"), text_column("store_name", lang, group, 30),
-                text_column("sr_id", lang, group, 9), text_column("sr_name", lang, group, 14),
-                text_column("region", lang, group), text_column("store_tier", lang, group, 8, "fixed_center"),
-                text_column("city", lang, group)]
+    identity = [
+        text_column("store_id", lang, group, 10, "fixed_id"),
+        text_column("store_name", lang, group, 30),
+        text_column("sr_id", lang, group, 9),
+        text_column("sr_name", lang, group, 14),
+        text_column("region", lang, group),
+        text_column("store_tier", lang, group, 8, "fixed_center"),
+        text_column("city", lang, group),
+    ]
     flags = review_text("grp_flags", lang)
-    return [*identity, *score_columns(plan, ("rank_in_sr", "rank_in_region", "rank_in_account")),
-            *kpi_columns(plan), *detail_columns(plan, STORE_DATA + DATA_COLUMNS),
-            Column("flag_count", review_text("flag_count", lang), "fixed_int", flags),
-            text_column("flag_kinds", lang, flags, 40)]
+    return [
+        *identity,
+        *score_columns(plan, ("rank_in_sr", "rank_in_region", "rank_in_account")),
+        *kpi_columns(plan),
+        *detail_columns(plan, STORE_DATA + DATA_COLUMNS),
+        Column("flag_count", review_text("flag_count", lang), "fixed_int", flags),
+        text_column("flag_kinds", lang, flags, 40),
+    ]
 
 
 def store_frame(plan: Plan, result) -> pd.DataFrame:
@@ -259,9 +323,19 @@ def rollup_columns(plan: Plan, by: str) -> list[Column]:
     lang = plan.language
     group = review_text("grp_group", lang)
     keys = [text_column(key, lang, group, 16) for key in KEY_COLUMNS[by]]
-    return [*keys, Column("stores", review_text("stores", lang), "fixed_int", group, width=8),
-            *score_columns(plan, ("rank",)), *kpi_columns(plan), *detail_columns(plan, DATA_COLUMNS),
-            Column("flag_count", review_text("flag_count", lang), "fixed_int", review_text("grp_flags", lang))]
+    return [
+        *keys,
+        Column("stores", review_text("stores", lang), "fixed_int", group, width=8),
+        *score_columns(plan, ("rank",)),
+        *kpi_columns(plan),
+        *detail_columns(plan, DATA_COLUMNS),
+        Column(
+            "flag_count",
+            review_text("flag_count", lang),
+            "fixed_int",
+            review_text("grp_flags", lang),
+        ),
+    ]
 
 
 def rollup_sheet(plan: Plan, result, by: str) -> SheetSpec:
@@ -270,8 +344,13 @@ def rollup_sheet(plan: Plan, result, by: str) -> SheetSpec:
     frame = result.rollups[by].reset_index()
     total = result.rollups["account"].reset_index(drop=True).assign(rank=np.nan)
     total[KEY_COLUMNS[by][0]] = review_text("account_total", plan.language)
-    write_table(sheet, rollup_columns(plan, by), pd.concat([frame, total], ignore_index=True), plan.language,
-                freeze_cols=len(KEY_COLUMNS[by]))
+    write_table(
+        sheet,
+        rollup_columns(plan, by),
+        pd.concat([frame, total], ignore_index=True),
+        plan.language,
+        freeze_cols=len(KEY_COLUMNS[by]),
+    )
     return sheet
 
 
@@ -284,40 +363,86 @@ def problems_sheet(plan: Plan, result) -> SheetSpec:
     lang = plan.language
     sheet = new_sheet("sc_problems", plan, result)
     frame = problems_frame(plan, result)
-    columns = [Column("number", review_text("number", lang), "fixed_int", width=6),
-               text_column("type", lang, "", 12), text_column("kind", lang, "", 26),
-               text_column("store_id", lang, "", 10, "fixed_id"), text_column("store_name", lang, "", 28),
-               text_column("sr_id", lang, "", 9), text_column("sr_name", lang, "", 14), text_column("region", lang, ""),
-               text_column("evidence", lang, "", 60, "fixed_wrap"), text_column("suggested_action", lang, "", 60,
-                                                                                  "fixed_wrap")]
+    columns = [
+        Column("number", review_text("number", lang), "fixed_int", width=6),
+        text_column("type", lang, "", 12),
+        text_column("kind", lang, "", 26),
+        text_column("store_id", lang, "", 10, "fixed_id"),
+        text_column("store_name", lang, "", 28),
+        text_column("sr_id", lang, "", 9),
+        text_column("sr_name", lang, "", 14),
+        text_column("region", lang, ""),
+        text_column("evidence", lang, "", 60, "fixed_wrap"),
+        text_column("suggested_action", lang, "", 60, "fixed_wrap"),
+    ]
     last = write_table(sheet, columns, frame, lang, freeze_cols=4)
     if frame.empty:
         sheet.set(last + 1, 2, review_text("no_flags", lang), "note")
-    sheet.cond_formats.append(CondFormat(f"B{GROUP_ROW + 2}:B{max(last, GROUP_ROW + 2)}",
-                                         f'=B{GROUP_ROW + 2}="{review_text("opportunity", lang)}"', "green"))
+    sheet.cond_formats.append(
+        CondFormat(
+            f"B{GROUP_ROW + 2}:B{max(last, GROUP_ROW + 2)}",
+            f'=B{GROUP_ROW + 2}="{review_text("opportunity", lang)}"',
+            "green",
+        )
+    )
     return sheet
 
 
 def next_period_columns(plan: Plan) -> list[Column]:
     lang = plan.language
     group = review_text("grp_store", lang)
-    out = [text_column("store_id", lang, group, 10, "fixed_id"), text_column("store_name", lang, group, 30),
-           text_column("sr_id", lang, group, 9), text_column("region", lang, group),
-           text_column("store_tier", lang, group, 8, "fixed_center")]
+    out = [
+        text_column("store_id", lang, group, 10, "fixed_id"),
+        text_column("store_name", lang, group, 30),
+        text_column("sr_id", lang, group, 9),
+        text_column("region", lang, group),
+        text_column("store_tier", lang, group, 8, "fixed_center"),
+    ]
     for k in (k for k in plan.kpis if k.is_sum):
         name = f"{k.id} · {k.name}"
-        out += [Column(f"{k.id}_current", review_text("current_target", lang), "fixed_int", name, total=True),
-                Column(f"{k.id}_forecast", review_text("run_rate", lang), "fixed_int", name, total=True),
-                Column(f"{k.id}_suggested", review_text("suggested", lang), "input_int", name, width=13, total=True),
-                Column(f"{k.id}_change", review_text("change", lang), "calc_pct", name, "formula",
-                       formula=f'=IF(N({{{k.id}_current}})>0,{{{k.id}_suggested}}/{{{k.id}_current}}-1,"")')]
+        out += [
+            Column(
+                f"{k.id}_current",
+                review_text("current_target", lang),
+                "fixed_int",
+                name,
+                total=True,
+            ),
+            Column(f"{k.id}_forecast", review_text("run_rate", lang), "fixed_int", name, total=True),
+            Column(
+                f"{k.id}_suggested",
+                review_text("suggested", lang),
+                "input_int",
+                name,
+                width=13,
+                total=True,
+            ),
+            Column(
+                f"{k.id}_change",
+                review_text("change", lang),
+                "calc_pct",
+                name,
+                "formula",
+                formula=f'=IF(N({{{k.id}_current}})>0,{{{k.id}_suggested}}/{{{k.id}_current}}-1,"")',
+            ),
+        ]
     share = plan.kpi_for("share")
     group = review_text("grp_share", lang)
     if share is not None:
-        out += [Column("share_target", review_text("share_target", lang), "fixed_pct", group),
-                Column("share", review_text("share", lang), "fixed_pct", group)]
-    out.append(Column("share_gap_units", review_text("share_gap_units", lang), "fixed_int", group, width=13,
-                      total=True))
+        out += [
+            Column("share_target", review_text("share_target", lang), "fixed_pct", group),
+            Column("share", review_text("share", lang), "fixed_pct", group),
+        ]
+    out.append(
+        Column(
+            "share_gap_units",
+            review_text("share_gap_units", lang),
+            "fixed_int",
+            group,
+            width=13,
+            total=True,
+        )
+    )
     return out
 
 
@@ -329,9 +454,13 @@ def next_period_sheet(plan: Plan, result) -> SheetSpec:
     share = plan.kpi_for("share")
     stores = result.stores
     frame = result.next_period.assign(
-        store_name=stores["store_name"], sr_id=stores["sr_id"], region=stores["region"],
-        store_tier=stores["store_tier"], share=stores["share"],
-        share_target=stores[f"{share.id}_target"] if share else np.nan).reset_index()
+        store_name=stores["store_name"],
+        sr_id=stores["sr_id"],
+        region=stores["region"],
+        store_tier=stores["store_tier"],
+        share=stores["share"],
+        share_target=stores[f"{share.id}_target"] if share else np.nan,
+    ).reset_index()
     columns = next_period_columns(plan)
     last = write_table(sheet, columns, frame, lang, freeze_cols=2)
     totals_row(sheet, columns, GROUP_ROW + 2, last, review_text("total", lang))

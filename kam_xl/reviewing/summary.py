@@ -13,11 +13,34 @@ from kam_xl.model.plan import RELATIONSHIP_LADDER, Kpi, Plan
 
 QUADRANTS = ("star", "plan_issue", "execution_gap", "untapped")
 ACCOUNT_NUMBERS = (
-    "score", "result_attainment", "execution_score", "units_actual", "units_target_to_date", "value_actual",
-    "value_target_to_date", "units_forecast_vs_target", "value_forecast_vs_target", "growth_units", "growth_value",
-    "share", "baseline_share", "share_change", "competitor_share", "share_gap_vs_competitor", "display_compliance",
-    "promoter_attendance", "program_execution", "action_completion", "investment", "incremental_units",
-    "incremental_margin", "roi", "retailer_gain", "programs_done", "programs_applicable", "weeks_missing",
+    "score",
+    "result_attainment",
+    "execution_score",
+    "units_actual",
+    "units_target_to_date",
+    "value_actual",
+    "value_target_to_date",
+    "units_forecast_vs_target",
+    "value_forecast_vs_target",
+    "growth_units",
+    "growth_value",
+    "share",
+    "baseline_share",
+    "share_change",
+    "competitor_share",
+    "share_gap_vs_competitor",
+    "display_compliance",
+    "promoter_attendance",
+    "program_execution",
+    "action_completion",
+    "investment",
+    "incremental_units",
+    "incremental_margin",
+    "roi",
+    "retailer_gain",
+    "programs_done",
+    "programs_applicable",
+    "weeks_missing",
 )
 
 
@@ -38,14 +61,17 @@ def account_weeks(plan: Plan, targets: Targets, data: WeekData) -> pd.DataFrame:
     units = np.where(entered, data.values["units"], 0.0).sum(axis=0)
     reporting = np.where(entered, np.nan_to_num(week_targets), 0.0).sum(axis=0)
     blank = np.full(len(plan.weeks), np.nan)
-    return pd.DataFrame({
-        "week_id": [w.id for w in plan.weeks],
-        "target_units": np.nansum(week_targets, axis=0) if kpi else blank,
-        "units": np.where(shown, units, np.nan),
-        "reporting_target": np.where(shown & bool(kpi), reporting, np.nan),
-        "attainment": np.where(shown, ratios(units, reporting), np.nan),
-        "stores_reporting": np.where(shown, entered.sum(axis=0), np.nan),
-    }, index=pd.RangeIndex(1, len(plan.weeks) + 1, name="week"))
+    return pd.DataFrame(
+        {
+            "week_id": [w.id for w in plan.weeks],
+            "target_units": np.nansum(week_targets, axis=0) if kpi else blank,
+            "units": np.where(shown, units, np.nan),
+            "reporting_target": np.where(shown & bool(kpi), reporting, np.nan),
+            "attainment": np.where(shown, ratios(units, reporting), np.nan),
+            "stores_reporting": np.where(shown, entered.sum(axis=0), np.nan),
+        },
+        index=pd.RangeIndex(1, len(plan.weeks) + 1, name="week"),
+    )
 
 
 def account_summary(plan: Plan, result) -> dict:
@@ -54,14 +80,20 @@ def account_summary(plan: Plan, result) -> dict:
     stores, acc = result.stores, plan.account
     main = plan.main_competitor
     return {
-        "account": acc.name, "supplier": acc.supplier, "currency": acc.currency, "language": plan.language,
-        "as_of_week": result.as_of_week, "as_of_week_id": result.as_of_week_id, "weeks": len(plan.weeks),
+        "account": acc.name,
+        "supplier": acc.supplier,
+        "currency": acc.currency,
+        "language": plan.language,
+        "as_of_week": result.as_of_week,
+        "as_of_week_id": result.as_of_week_id,
+        "weeks": len(plan.weeks),
         "computed_at": result.computed_at,
         "stores": len(stores),
         "stores_reporting": int((stores["data_week"] == result.as_of_week).sum()) if result.as_of_week else 0,
         "stores_without_data": int((stores["data_week"] == 0).sum()),
         **{name: number(total[name]) for name in ACCOUNT_NUMBERS},
-        "score_rag": total["score_rag"], "quadrant": total["quadrant"],
+        "score_rag": total["score_rag"],
+        "quadrant": total["quadrant"],
         "kpis": [_kpi(kpi, total) for kpi in plan.kpis],
         **_retailer(stores),
         "competitor": main.name if main else None,
@@ -79,11 +111,18 @@ def account_summary(plan: Plan, result) -> dict:
 def _kpi(kpi: Kpi, total: pd.Series) -> dict:
     forecast = total.get(f"{kpi.measure}_forecast_vs_target") if kpi.is_sum else None
     return {
-        "id": kpi.id, "name": kpi.name, "measure": kpi.measure, "group": kpi.group, "unit": kpi.unit,
-        "weight": kpi.weight, "target": number(total.get(f"{kpi.id}_target")),
+        "id": kpi.id,
+        "name": kpi.name,
+        "measure": kpi.measure,
+        "group": kpi.group,
+        "unit": kpi.unit,
+        "weight": kpi.weight,
+        "target": number(total.get(f"{kpi.id}_target")),
         "target_to_date": number(total.get(f"{kpi.id}_target_to_date")),
-        "actual": number(total[f"{kpi.id}_actual"]), "attainment": number(total[f"{kpi.id}_attainment"]),
-        "rag": total[f"{kpi.id}_rag"], "forecast_vs_target": number(forecast),
+        "actual": number(total[f"{kpi.id}_actual"]),
+        "attainment": number(total[f"{kpi.id}_attainment"]),
+        "rag": total[f"{kpi.id}_rag"],
+        "forecast_vs_target": number(forecast),
     }
 
 
@@ -112,5 +151,11 @@ def relationship(plan: Plan) -> dict:
     steps = RELATIONSHIP_LADDER.index(target) - reached if target in RELATIONSHIP_LADDER else None
     following = RELATIONSHIP_LADDER[reached + 1] if reached + 1 < len(RELATIONSHIP_LADDER) else None
     missing = [item.evidence for item in plan.evidence if item.level == following and not item.met]
-    return {"stated": plan.account.relationship_now or None, "evidence": level, "target": target or None,
-            "steps": steps, "next_level": following, "missing": missing}
+    return {
+        "stated": plan.account.relationship_now or None,
+        "evidence": level,
+        "target": target or None,
+        "steps": steps,
+        "next_level": following,
+        "missing": missing,
+    }

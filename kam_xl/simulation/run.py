@@ -28,8 +28,13 @@ class DemoResult:
     collect_lines: list[str] = field(default_factory=list)
 
 
-def demo(out: str | Path = "kam-demo", stores: int = DEFAULT_STORES, lang: str = "en",
-             seed: int = DEFAULT_SEED, progress: Progress | None = None) -> DemoResult:
+def demo(
+    out: str | Path = "kam-demo",
+    stores: int = DEFAULT_STORES,
+    lang: str = "en",
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+) -> DemoResult:
     """Build the demo account in `out` and run the workflow on it."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,26 +12,47 @@ from kam_xl.execution.collect import sr_sources
 from kam_xl.model.entries import StoreEntries, tab_value
 from kam_xl.model.plan import Plan, Program, Store, Week
 from kam_xl.plan.demo import DEFAULT_SEED
+from kam_xl.plan.meta import TabRecord, read_meta
 from kam_xl.storetabs.cellmap import field_cells
-from kam_xl.storetabs.meta import TabRecord, read_meta
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 
 _WORDS = {
-    "actions": (("Move our phones to the entrance table", "把我方手机移到入口展台"),
-                ("Train the new floor staff on the trade-in offer", "培训新店员以旧换新政策"),
-                ("Fix the missing price tags", "补齐缺失的价签"),
-                ("Agree a weekend demo day with the store", "与门店确定周末体验日"),
-                ("Clear the old stock from the back room", "清理仓库旧库存")),
-    "results": (("Done, traffic at the table up", "已完成，展台客流增加"), ("Done as agreed", "已按约定完成")),
-    "activity": (("Rival bundle with free earbuds", "竞品买手机送耳机"), ("Rival cut prices by 10%", "竞品降价10%"),
-                 ("Rival promoters on weekends", "竞品周末派驻促销员")),
-    "week_comment": (("Short of the new model", "新品缺货"), ("Mall traffic low this week", "本周商场客流偏少")),
-    "sr_comment": (("Store manager keen on the launch; needs more demo units.", "店长重视新品上市，需要更多样机。"),
-                   ("Good execution; watch the competitor's subsidies.", "执行良好，需关注竞品补贴。")),
-    "feedback": (("Happy with the promoters; wants earlier stock.", "对促销员满意，希望提前到货。"),
-                 ("Asks for more display material.", "希望增加陈列物料。")),
-    "dropped": (("No space in the store", "门店没有空间"), ("Store manager declined", "店长不同意")),
+    "actions": (
+        ("Move our phones to the entrance table", "把我方手机移到入口展台"),
+        ("Train the new floor staff on the trade-in offer", "培训新店员以旧换新政策"),
+        ("Fix the missing price tags", "补齐缺失的价签"),
+        ("Agree a weekend demo day with the store", "与门店确定周末体验日"),
+        ("Clear the old stock from the back room", "清理仓库旧库存"),
+    ),
+    "results": (
+        ("Done, traffic at the table up", "已完成，展台客流增加"),
+        ("Done as agreed", "已按约定完成"),
+    ),
+    "activity": (
+        ("Rival bundle with free earbuds", "竞品买手机送耳机"),
+        ("Rival cut prices by 10%", "竞品降价10%"),
+        ("Rival promoters on weekends", "竞品周末派驻促销员"),
+    ),
+    "week_comment": (
+        ("Short of the new model", "新品缺货"),
+        ("Mall traffic low this week", "本周商场客流偏少"),
+    ),
+    "sr_comment": (
+        (
+            "Store manager keen on the launch; needs more demo units.",
+            "店长重视新品上市，需要更多样机。",
+        ),
+        ("Good execution; watch the competitor's subsidies.", "执行良好，需关注竞品补贴。"),
+    ),
+    "feedback": (
+        ("Happy with the promoters; wants earlier stock.", "对促销员满意，希望提前到货。"),
+        ("Asks for more display material.", "希望增加陈列物料。"),
+    ),
+    "dropped": (
+        ("No space in the store", "门店没有空间"),
+        ("Store manager declined", "店长不同意"),
+    ),
 }
 
 
@@ -95,8 +116,11 @@ def store_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.ran
     share = plan.main_competitor.share if plan.main_competitor and plan.main_competitor.share else 0.25
     for week in weeks:
         if rng.random() > 0.03:
-            running = [p for p in plan.programs_for(store) if p.start <= week.end and p.end >= week.start
-                       and statuses[p.id] in ("done", "agreed")]
+            running = [
+                p
+                for p in plan.programs_for(store)
+                if p.start <= week.end and p.end >= week.start and statuses[p.id] in ("done", "agreed")
+            ]
             values.update(_week_entries(store, week, running, quality, share, rng, plan.language, momentum))
     values.update(_actions(weeks, quality, rng, plan.language))
     values.update(_header(weeks, rng, plan.language))
@@ -112,8 +136,7 @@ def _status(program: Program, last_day: date, quality: float, rng: np.random.Gen
     return "done" if draw < 0.35 + 0.6 * quality else ("agreed", "planned")[int(rng.random() < 0.3)]
 
 
-def _program_entries(program: Program, status: str, last_day: date, rng: np.random.Generator,
-                     lang: str) -> dict:
+def _program_entries(program: Program, status: str, last_day: date, rng: np.random.Generator, lang: str) -> dict:
     out: dict = {"status": status}
     if status == "done":
         out["cost"] = float(round(program.cost_per_store * rng.uniform(0.8, 1.2), -1))
@@ -123,18 +146,41 @@ def _program_entries(program: Program, status: str, last_day: date, rng: np.rand
     return {("program", program.id, name): value for name, value in out.items()}
 
 
-def _week_entries(store: Store, week: Week, running: list[Program], quality: float, share: float,
-                  rng: np.random.Generator, lang: str, momentum: float = 1.0) -> dict:
+def _week_entries(
+    store: Store,
+    week: Week,
+    running: list[Program],
+    quality: float,
+    share: float,
+    rng: np.random.Generator,
+    lang: str,
+    momentum: float = 1.0,
+) -> dict:
     uplift = sum(p.uplift for p in running) * (0.5 + 0.5 * quality)
-    units = round(store.base_units * momentum * week.season_weight * (1 + uplift) * (0.9 + 0.2 * quality)
-                  * rng.lognormal(0.0, 0.12))
-    competitor = round(store.category_units * week.season_weight * share * (1 - 0.3 * uplift)
-                       * rng.lognormal(0.0, 0.15))
-    category = max(round(store.category_units * week.season_weight * rng.lognormal(0.0, 0.08)), units + competitor)
+    units = round(
+        store.base_units
+        * momentum
+        * week.season_weight
+        * (1 + uplift)
+        * (0.9 + 0.2 * quality)
+        * rng.lognormal(0.0, 0.12)
+    )
+    competitor = round(
+        store.category_units * week.season_weight * share * (1 - 0.3 * uplift) * rng.lognormal(0.0, 0.15)
+    )
+    category = max(
+        round(store.category_units * week.season_weight * rng.lognormal(0.0, 0.08)),
+        units + competitor,
+    )
     price = store.base_value / store.base_units if store.base_units else 2500.0
-    out: dict = {"units": units, "value": round(units * price * rng.normal(1.0, 0.03)), "category": category,
-                 "competitor": competitor, "display": bool(rng.random() < 0.55 + 0.43 * quality),
-                 "stock": round(units * (rng.uniform(1.2, 4.5) if rng.random() > 0.1 else rng.choice((0.3, 12.0))))}
+    out: dict = {
+        "units": units,
+        "value": round(units * price * rng.normal(1.0, 0.03)),
+        "category": category,
+        "competitor": competitor,
+        "display": bool(rng.random() < 0.55 + 0.43 * quality),
+        "stock": round(units * (rng.uniform(1.2, 4.5) if rng.random() > 0.1 else rng.choice((0.3, 12.0)))),
+    }
     if any(p.type == "promoter" for p in running):
         planned = 4 if store.store_tier == "A" else 2
         out["promoter_planned"] = planned
@@ -151,9 +197,14 @@ def _actions(weeks: tuple[Week, ...], quality: float, rng: np.random.Generator, 
     for row in range(1, int(rng.integers(1, 4)) + 1):
         due = weeks[0].start + timedelta(days=int(rng.integers(7, 7 * len(weeks) + 14)))
         done = due <= weeks[-1].end and rng.random() < 0.4 + 0.5 * quality
-        out.update({("action", row, "text"): _say(rng, "actions", lang),
-                    ("action", row, "owner"): ("sr", "store", "hq")[int(rng.integers(3))],
-                    ("action", row, "due"): due, ("action", row, "status"): "done" if done else "open"})
+        out.update(
+            {
+                ("action", row, "text"): _say(rng, "actions", lang),
+                ("action", row, "owner"): ("sr", "store", "hq")[int(rng.integers(3))],
+                ("action", row, "due"): due,
+                ("action", row, "status"): "done" if done else "open",
+            }
+        )
         if done:
             out[("action", row, "result")] = _say(rng, "results", lang)
     return out
@@ -173,8 +224,9 @@ def _header(weeks: tuple[Week, ...], rng: np.random.Generator, lang: str) -> dic
 # ----- the mistakes people make (one kind per file, in turn) -------------------------------------
 
 
-def _typed_into(package: Package, record: TabRecord, key: tuple, typed: object, expect: str,
-                file: str) -> list[Mistake]:
+def _typed_into(
+    package: Package, record: TabRecord, key: tuple, typed: object, expect: str, file: str
+) -> list[Mistake]:
     cell = field_cells(record.cells)[key]
     package.set_cells(record.tab, {cell: typed})
     return [Mistake(file, record.tab, cell, typed, expect)]
@@ -182,8 +234,14 @@ def _typed_into(package: Package, record: TabRecord, key: tuple, typed: object, 
 
 def _text_in_number(package, record, weeks, lang, file) -> list[Mistake]:
     typed = "about 12" if lang == "en" else "大约12"
-    return _typed_into(package, record, ("week", weeks[max(0, len(weeks) - 2)].id, "units"), typed, "rejected",
-                       file)
+    return _typed_into(
+        package,
+        record,
+        ("week", weeks[max(0, len(weeks) - 2)].id, "units"),
+        typed,
+        "rejected",
+        file,
+    )
 
 
 def _grouped_number(package, record, weeks, lang, file) -> list[Mistake]:
@@ -222,5 +280,13 @@ def _date_as_text(package, record, weeks, lang, file) -> list[Mistake]:
     return _typed_into(package, record, ("action", 1, "due"), typed, "accepted", file)
 
 
-_MISTAKES = (_text_in_number, _renamed_tab, _negative, _blank_week, _other_language_yes, _grouped_number,
-             _full_width, _date_as_text)
+_MISTAKES = (
+    _text_in_number,
+    _renamed_tab,
+    _negative,
+    _blank_week,
+    _other_language_yes,
+    _grouped_number,
+    _full_width,
+    _date_as_text,
+)

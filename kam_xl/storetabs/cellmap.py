@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from functools import lru_cache
 
@@ -16,6 +15,7 @@ from kam_xl.model.entries import (
     normalise,
 )
 from kam_xl.model.parsing import ParseError, is_blank
+from kam_xl.plan.meta import decode, encode
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import split_ref
 
@@ -41,14 +41,6 @@ def field_cells(cells: dict) -> dict[FieldKey, str]:
     return out
 
 
-def encode(cells: dict) -> str:
-    return json.dumps(cells, separators=(",", ":"), ensure_ascii=False)
-
-
-def decode(text: str) -> dict:
-    return json.loads(text) if text else {}
-
-
 def key_text(key: FieldKey) -> str:
     """A field key as text ('program|P09|status'), for the retired-values section."""
     return "|".join(str(part) for part in key)
@@ -70,7 +62,13 @@ def key_from_text(text: str) -> FieldKey | None:
 RETIRED_KEY_COL = 5  # column E of the retired section holds the field key; A the label; C the value
 
 
-LAYOUT_PARTS = ("agreed", "week", "program", "action", "comment")  # the parts of a cell map field_cells reads
+LAYOUT_PARTS = (
+    "agreed",
+    "week",
+    "program",
+    "action",
+    "comment",
+)  # the parts of a cell map field_cells reads
 
 
 @lru_cache(maxsize=256)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from kam_xl.lang.words import SHEETS
 from kam_xl.model.entries import StoreEntries
+from kam_xl.plan.meta import Meta, TabRecord
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.cellmap import read_entries
 from kam_xl.storetabs.layout import STORE_ID_CELL
-from kam_xl.storetabs.meta import Meta, TabRecord
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import split_ref
 
@@ -44,8 +44,9 @@ def existing_tabs(book, meta: Meta) -> dict[str, tuple[str, TabRecord]]:
 READ_AHEAD = 32  # tabs read ahead of the one being looked at
 
 
-def read_tab_entries(book, tabs: dict[str, tuple[str, TabRecord]], progress: Progress | None = None
-                     ) -> dict[str, StoreEntries]:
+def read_tab_entries(
+    book, tabs: dict[str, tuple[str, TabRecord]], progress: Progress | None = None
+) -> dict[str, StoreEntries]:
     """What was typed into each tab (read ahead in a background thread, a window of tabs at a time)."""
     tick = every(progress, "reading store tabs", len(tabs))
     names = [name for name, _ in tabs.values()]
@@ -57,5 +58,3 @@ def read_tab_entries(book, tabs: dict[str, tuple[str, TabRecord]], progress: Pro
         book.forget(name)
         tick(done)
     return entries
-
-

@@ -14,6 +14,7 @@ from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from kam_xl.model.plan import Plan, Store
 from kam_xl.plan.load import plan_of
+from kam_xl.plan.meta import TabRecord, meta_sheet, new_meta, read_meta
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries, system_sheet_names
 from kam_xl.storetabs.layout import (
@@ -24,7 +25,6 @@ from kam_xl.storetabs.layout import (
     TabContext,
     build_tab,
 )
-from kam_xl.storetabs.meta import TabRecord, meta_sheet, new_meta, read_meta
 from kam_xl.storetabs.names import tab_names
 from kam_xl.xlsx.filebook import FileBook
 
@@ -66,8 +66,16 @@ class StoreTargets:
         for kpi in self.plan.kpis:
             row = self.rows.get(kpi.id, {}).get(store.store_id)
             if row is not None:
-                out.append(KpiTarget(kpi, float(row["target"]), explain(row, self.lang), float(row["weight"]),
-                                     float(row["share"]), str(row["bound"] or "")))
+                out.append(
+                    KpiTarget(
+                        kpi,
+                        float(row["target"]),
+                        explain(row, self.lang),
+                        float(row["weight"]),
+                        float(row["share"]),
+                        str(row["bound"] or ""),
+                    )
+                )
             else:
                 value = self.rates.get(kpi.id, {}).get(store.store_id)
                 value = None if value is None or value != value else float(value)
@@ -82,19 +90,46 @@ def tab_context(plan: Plan, targets: StoreTargets, store: Store, tab: str, entri
     keys = layout_keys(plan, store)
     retired = [(key, value) for key, value in entries.items() if key not in keys]
     main = plan.main_competitor
-    return TabContext(store, tab, plan.language, plan.account, targets.targets(store), targets.week_targets(store),
-                      plan.weeks, plan.programs_for(store), main.name if main else "", "", entries, retired)
+    return TabContext(
+        store,
+        tab,
+        plan.language,
+        plan.account,
+        targets.targets(store),
+        targets.week_targets(store),
+        plan.weeks,
+        plan.programs_for(store),
+        main.name if main else "",
+        "",
+        entries,
+        retired,
+    )
 
 
 def tab_fingerprint(ctx: TabContext) -> str:
     """A short hash of everything a tab is built from except what was typed into it."""
-    payload = repr((LAYOUT_VERSION, ctx.lang, ctx.store, ctx.account, ctx.targets, ctx.weeks, ctx.week_targets,
-                    ctx.programs, ctx.main_competitor))
+    payload = repr(
+        (
+            LAYOUT_VERSION,
+            ctx.lang,
+            ctx.store,
+            ctx.account,
+            ctx.targets,
+            ctx.weeks,
+            ctx.week_targets,
+            ctx.programs,
+            ctx.main_competitor,
+        )
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
 
 
-def generate(path: str | Path, sr: str | None = None, region: str | None = None,
-             progress: Progress | None = None) -> GenerateResult:
+def generate(
+    path: str | Path,
+    sr: str | None = None,
+    region: str | None = None,
+    progress: Progress | None = None,
+) -> GenerateResult:
     """Add or refresh the store tabs of the HQ workbook at `path` (atomically, with a backup)."""
     book = FileBook(path, progress)
     result = generate_tabs(book, sr=sr, region=region, progress=progress)
@@ -102,8 +137,9 @@ def generate(path: str | Path, sr: str | None = None, region: str | None = None,
     return result
 
 
-def generate_tabs(book: Book, sr: str | None = None, region: str | None = None,
-                  progress: Progress | None = None) -> GenerateResult:
+def generate_tabs(
+    book: Book, sr: str | None = None, region: str | None = None, progress: Progress | None = None
+) -> GenerateResult:
     """Add or refresh the store tabs of a Book; every value typed into a tab before is kept."""
     plan = plan_of(book)
     meta = read_meta(book)
@@ -112,12 +148,17 @@ def generate_tabs(book: Book, sr: str | None = None, region: str | None = None,
     allocation = allocate_plan(plan)
     chosen = [s for s in plan.active_stores if (sr is None or s.sr_id == sr) and (region is None or s.region == region)]
     if (sr or region) and not chosen:
-        raise KamError(f"no active store matches {'SR ' + sr if sr else ''}{' and ' if sr and region else ''}"
-                       f"{'region ' + region if region else ''}")
+        raise KamError(
+            f"no active store matches {'SR ' + sr if sr else ''}{' and ' if sr and region else ''}"
+            f"{'region ' + region if region else ''}"
+        )
     result = GenerateResult(None)
     reserved = (set(book.sheet_names()) - {name for name, _ in tabs.values()}) | system_sheet_names()
-    names = tab_names([(s.store_id, s.name) for s in plan.active_stores], reserved=reserved,
-                      existing={sid: name for sid, (name, _) in tabs.items()})
+    names = tab_names(
+        [(s.store_id, s.name) for s in plan.active_stores],
+        reserved=reserved,
+        existing={sid: name for sid, (name, _) in tabs.items()},
+    )
     active_ids = {s.store_id for s in plan.active_stores}
     untouched, inactive, removed = [], [], []
     for store_id, (name, record) in tabs.items():
@@ -137,16 +178,30 @@ def generate_tabs(book: Book, sr: str | None = None, region: str | None = None,
     records = _write_tabs(book, plan, allocation, chosen, names, tabs, entries, result, progress)
     order = {s.store_id: i for i, s in enumerate(plan.stores)}
     all_records = sorted([*records.values(), *untouched], key=lambda r: order.get(r.store_id, 10**9)) + inactive
-    meta = new_meta(plan.language, plan.account.name, fingerprint=plan.fingerprint(),
-                    generated_at=datetime.now().isoformat(timespec="seconds"), role="hq")
+    meta = new_meta(
+        plan.language,
+        plan.account.name,
+        fingerprint=plan.fingerprint(),
+        generated_at=datetime.now().isoformat(timespec="seconds"),
+        role="hq",
+    )
     meta.tabs = all_records
     book.put_sheet(meta_sheet(meta))
     result.backup = book.save(order=[r.tab for r in all_records])
     return result
 
 
-def _write_tabs(book: Book, plan: Plan, allocation: Allocation, chosen: list[Store], names: dict[str, str],
-                tabs: dict, entries: dict, result: GenerateResult, progress: Progress | None) -> dict[str, TabRecord]:
+def _write_tabs(
+    book: Book,
+    plan: Plan,
+    allocation: Allocation,
+    chosen: list[Store],
+    names: dict[str, str],
+    tabs: dict,
+    entries: dict,
+    result: GenerateResult,
+    progress: Progress | None,
+) -> dict[str, TabRecord]:
     records: dict[str, TabRecord] = {}
     store_targets = StoreTargets(plan, allocation)
     tick = every(progress, "writing store tabs", len(chosen))
@@ -155,8 +210,9 @@ def _write_tabs(book: Book, plan: Plan, allocation: Allocation, chosen: list[Sto
         ctx.fingerprint = tab_fingerprint(ctx)
         layout = build_tab(ctx)
         book.put_sheet(layout.spec)
-        records[store.store_id] = TabRecord(store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint,
-                                            layout.cells)
+        records[store.store_id] = TabRecord(
+            store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint, layout.cells
+        )
         old = tabs.get(store.store_id)
         if old and old[0] != ctx.tab_name:
             result.renamed[store.store_id] = (old[0], ctx.tab_name)

@@ -1,4 +1,4 @@
-"""One store's plan tab laid out as a SheetSpec (DESIGN §5), with the cell of every input field."""
+"""One store's plan tab laid out as a SheetSpec (docs/workbook.md), with the cell of every input field."""
 
 from __future__ import annotations
 
@@ -19,21 +19,69 @@ LAYOUT_VERSION = 1
 ACTION_ROWS = 10
 
 # Columns of the weekly log (also the widths of the whole tab).
-LOG_COLUMNS = ("week", "note", "start", "end", "season", "target_units", "target_value", *WEEK_FIELDS,
-               "cum_units", "cum_target", "attainment_to_date", "cover")
+LOG_COLUMNS = (
+    "week",
+    "note",
+    "start",
+    "end",
+    "season",
+    "target_units",
+    "target_value",
+    *WEEK_FIELDS,
+    "cum_units",
+    "cum_target",
+    "attainment_to_date",
+    "cover",
+)
 LOG = {name: index for index, name in enumerate(LOG_COLUMNS, start=1)}
 WIDTHS = (12, 24, 12, 12, 12, 12, 12, 11, 12, 12, 12, 11, 11, 11, 11, 24, 28, 11, 11, 11, 10)
-PROGRAM_COLS = {"id": 1, "name": 2, "start": 3, "end": 4, "type": 5, "plan_cost": 6, "uplift": 7,
-                "status": 8, "cost": 9, "done_on": 10, "note": 11, "benefit": 16}
+PROGRAM_COLS = {
+    "id": 1,
+    "name": 2,
+    "start": 3,
+    "end": 4,
+    "type": 5,
+    "plan_cost": 6,
+    "uplift": 7,
+    "status": 8,
+    "cost": 9,
+    "done_on": 10,
+    "note": 11,
+    "benefit": 16,
+}
 ACTION_COLS = {"number": 1, "text": 2, "owner": 3, "due": 4, "status": 5, "result": 6}
-REVIEW_COLS = {"id": 1, "name": 2, "group": 3, "period_target": 4, "target_to_date": 5, "actual": 6,
-               "attainment": 7, "capped": 8, "weight": 9, "rag": 10}
-_INPUT = {"number": "input_num", "int": "input_int", "date": "input_date", "text": "input", "wrap": "input_wrap",
-          "list": "input_center"}
-_WEEK_INPUT_STYLE = {"display": "input_center", "competitor_activity": "input", "comment": "input",
-                     "units": "input_int", "category": "input_int", "competitor": "input_int",
-                     "promoter_present": "input_num", "promoter_planned": "input_num", "stock": "input_int",
-                     "value": "input_num"}
+REVIEW_COLS = {
+    "id": 1,
+    "name": 2,
+    "group": 3,
+    "period_target": 4,
+    "target_to_date": 5,
+    "actual": 6,
+    "attainment": 7,
+    "capped": 8,
+    "weight": 9,
+    "rag": 10,
+}
+_INPUT = {
+    "number": "input_num",
+    "int": "input_int",
+    "date": "input_date",
+    "text": "input",
+    "wrap": "input_wrap",
+    "list": "input_center",
+}
+_WEEK_INPUT_STYLE = {
+    "display": "input_center",
+    "competitor_activity": "input",
+    "comment": "input",
+    "units": "input_int",
+    "category": "input_int",
+    "competitor": "input_int",
+    "promoter_present": "input_num",
+    "promoter_planned": "input_num",
+    "stock": "input_int",
+    "value": "input_num",
+}
 
 
 @dataclass(frozen=True)
@@ -74,15 +122,20 @@ class TabLayout:
     """The spec of the sheet and where its input fields are."""
 
     spec: SheetSpec
-    cells: dict  # JSON-able cell map (see cell_map.py)
+    cells: dict  # JSON-able cell map (see cellmap.py)
 
 
 class _Tab:
     def __init__(self, ctx: TabContext):
         self.ctx = ctx
         self.lang = ctx.lang
-        self.sheet = SheetSpec(ctx.tab_name, role="store_tab", widths=dict(enumerate(WIDTHS, start=1)), zoom=90,
-                               print_fit_width=True)
+        self.sheet = SheetSpec(
+            ctx.tab_name,
+            role="store_tab",
+            widths=dict(enumerate(WIDTHS, start=1)),
+            zoom=90,
+            print_fit_width=True,
+        )
         self.row = 1
         self.cells: dict = {"v": LAYOUT_VERSION, "store_id": ctx.store.store_id}
         self.at: dict[str, str] = {}  # named cells used by formulas
@@ -146,9 +199,19 @@ def _header(tab: _Tab) -> None:
     rows = [
         (("store_id", s.store_id, "id"), ("manager", s.manager), ("status", None)),
         (("store", s.name), ("manager_email", s.manager_email), ("plan_version", ctx.fingerprint)),
-        (("city_region", f"{s.city} · {s.region}"), ("sr", f"{s.sr_name} ({s.sr_id})"), ("period", period)),
-        (("tier_format", f"{s.store_tier} · {tab.label('format', s.format) if s.format else ''}"),
-         ("sr_email", s.sr_email), ("city_tier", tab.label("city_tier", s.city_tier) if s.city_tier else "")),
+        (
+            ("city_region", f"{s.city} · {s.region}"),
+            ("sr", f"{s.sr_name} ({s.sr_id})"),
+            ("period", period),
+        ),
+        (
+            (
+                "tier_format",
+                f"{s.store_tier} · {tab.label('format', s.format) if s.format else ''}",
+            ),
+            ("sr_email", s.sr_email),
+            ("city_tier", tab.label("city_tier", s.city_tier) if s.city_tier else ""),
+        ),
     ]
     for offset, groups in enumerate(rows):
         row = 3 + offset
@@ -171,11 +234,14 @@ def _parameters(tab: _Tab) -> None:
     tab.section("parameters")
     r = tab.row
     items = [
-        (r, 1, "base_units", s.base_units, "fixed_num"), (r + 1, 1, "base_value", s.base_value, "fixed_num"),
+        (r, 1, "base_units", s.base_units, "fixed_num"),
+        (r + 1, 1, "base_value", s.base_value, "fixed_num"),
         (r + 2, 1, "category_units", s.category_units, "fixed_num"),
-        (r, 7, "margin", acc.margin_per_unit, "fixed_num"), (r + 1, 7, "retailer_margin", acc.retailer_margin, "fixed_pct"),
+        (r, 7, "margin", acc.margin_per_unit, "fixed_num"),
+        (r + 1, 7, "retailer_margin", acc.retailer_margin, "fixed_pct"),
         (r, 13, "execution_threshold", acc.execution_threshold, "fixed_pct"),
-        (r + 1, 13, "score_green", acc.score_green, "fixed_pct"), (r + 2, 13, "score_amber", acc.score_amber, "fixed_pct"),
+        (r + 1, 13, "score_green", acc.score_green, "fixed_pct"),
+        (r + 2, 13, "score_amber", acc.score_amber, "fixed_pct"),
     ]
     for row, col, key, value, style in items:
         tab.put(row, col, tab.t(key), "label")
@@ -188,8 +254,19 @@ def _parameters(tab: _Tab) -> None:
 
 def _targets(tab: _Tab) -> None:
     tab.section("targets")
-    columns = {"kpi": 1, "name": 2, "target": 3, "unit": 4, "hq_total": 5, "basis": 6, "store_weight": 7,
-               "share_of_total": 8, "growth_cap": 9, "cap_applied": 10, "how_set": 11}
+    columns = {
+        "kpi": 1,
+        "name": 2,
+        "target": 3,
+        "unit": 4,
+        "hq_total": 5,
+        "basis": 6,
+        "store_weight": 7,
+        "share_of_total": 8,
+        "growth_cap": 9,
+        "cap_applied": 10,
+        "how_set": 11,
+    }
     for name, col in columns.items():
         tab.put(tab.row, col, tab.t(name), "header")
     tab.row += 1
@@ -222,10 +299,20 @@ def _cap_text(k: Kpi) -> str:
 
 def _programs(tab: _Tab) -> None:
     tab.section("programs")
-    labels = {"id": tab.t("program"), "name": tab.t("name"), "start": tab.t("start"), "end": tab.t("end"),
-              "type": tab.t("type"), "plan_cost": tab.t("plan_cost"), "uplift": tab.t("uplift"),
-              "status": tab.t("prog_status"), "cost": tab.t("actual_cost"), "done_on": tab.t("done_on"),
-              "note": tab.t("note"), "benefit": tab.t("benefit")}
+    labels = {
+        "id": tab.t("program"),
+        "name": tab.t("name"),
+        "start": tab.t("start"),
+        "end": tab.t("end"),
+        "type": tab.t("type"),
+        "plan_cost": tab.t("plan_cost"),
+        "uplift": tab.t("uplift"),
+        "status": tab.t("prog_status"),
+        "cost": tab.t("actual_cost"),
+        "done_on": tab.t("done_on"),
+        "note": tab.t("note"),
+        "benefit": tab.t("benefit"),
+    }
     tab.header(PROGRAM_COLS, labels)
     first = tab.row
     rows = {}
@@ -250,25 +337,42 @@ def _programs(tab: _Tab) -> None:
         tab.sheet.heights[r] = 30
         tab.row += 1
     last = max(first, tab.row - 1)
-    tab.cells["program"] = {"cols": {f: column_letter(PROGRAM_COLS[f]) for f in PROGRAM_FIELDS}, "rows": rows}
+    tab.cells["program"] = {
+        "cols": {f: column_letter(PROGRAM_COLS[f]) for f in PROGRAM_FIELDS},
+        "rows": rows,
+    }
     tab.at["programs"] = (first, last)
 
 
 def _actions(tab: _Tab) -> None:
     tab.section("actions")
-    labels = {"number": "#", "text": tab.t("action"), "owner": tab.t("owner"), "due": tab.t("due"),
-              "status": tab.t("prog_status"), "result": tab.t("result")}
+    labels = {
+        "number": "#",
+        "text": tab.t("action"),
+        "owner": tab.t("owner"),
+        "due": tab.t("due"),
+        "status": tab.t("prog_status"),
+        "result": tab.t("result"),
+    }
     tab.header(ACTION_COLS, labels)
     first = tab.row
-    styles = {"text": "input", "owner": "input_center", "due": "input_date", "status": "input_center", "result": "input"}
+    styles = {
+        "text": "input",
+        "owner": "input_center",
+        "due": "input_date",
+        "status": "input_center",
+        "result": "input",
+    }
     for number in range(1, ACTION_ROWS + 1):
         r = tab.row
         tab.put(r, 1, number, "fixed")
         for name in ACTION_FIELDS:
             tab.put(r, ACTION_COLS[name], tab.value_of(("action", number, name)), styles[name])
         tab.row += 1
-    tab.cells["action"] = {"cols": {f: column_letter(ACTION_COLS[f]) for f in ACTION_FIELDS},
-                           "rows": [first, tab.row - 1]}
+    tab.cells["action"] = {
+        "cols": {f: column_letter(ACTION_COLS[f]) for f in ACTION_FIELDS},
+        "rows": [first, tab.row - 1],
+    }
     tab.at["actions"] = (first, tab.row - 1)
 
 
@@ -296,22 +400,52 @@ def _log(tab: _Tab) -> None:
         for name in WEEK_FIELDS:
             tab.put(r, LOG[name], tab.value_of(("week", week.id, name)), _WEEK_INPUT_STYLE[name])
         u, tu = col["units"], col["target_units"]
-        tab.put(r, LOG["cum_units"], Formula(f'=IF(ISNUMBER({u}{r}),SUM({u}${first}:{u}{r}),"")'), "calc_int")
-        tab.put(r, LOG["cum_target"], Formula(
-            f'=IF(ISNUMBER({u}{r}),SUMPRODUCT(--ISNUMBER({u}${first}:{u}{r}),{tu}${first}:{tu}{r}),"")'), "calc_int")
+        tab.put(
+            r,
+            LOG["cum_units"],
+            Formula(f'=IF(ISNUMBER({u}{r}),SUM({u}${first}:{u}{r}),"")'),
+            "calc_int",
+        )
+        tab.put(
+            r,
+            LOG["cum_target"],
+            Formula(f'=IF(ISNUMBER({u}{r}),SUMPRODUCT(--ISNUMBER({u}${first}:{u}{r}),{tu}${first}:{tu}{r}),"")'),
+            "calc_int",
+        )
         cu, ct = col["cum_units"], col["cum_target"]
-        tab.put(r, LOG["attainment_to_date"], Formula(
-            f'=IF(ISNUMBER({cu}{r}),IF({ct}{r}>0,{cu}{r}/{ct}{r},""),"")'), "calc_pct")
+        tab.put(
+            r,
+            LOG["attainment_to_date"],
+            Formula(f'=IF(ISNUMBER({cu}{r}),IF({ct}{r}>0,{cu}{r}/{ct}{r},""),"")'),
+            "calc_pct",
+        )
         stock, window = col["stock"], f"{u}{max(first, r - 3)}:{u}{r}"
-        tab.put(r, LOG["cover"], Formula(f'=IF(ISNUMBER({stock}{r}),IFERROR({stock}{r}/AVERAGE({window}),""),"")'),
-                "calc_num")
+        tab.put(
+            r,
+            LOG["cover"],
+            Formula(f'=IF(ISNUMBER({stock}{r}),IFERROR({stock}{r}/AVERAGE({window}),""),"")'),
+            "calc_num",
+        )
     total = last + 1
     tab.put(total, 1, tab.t("total"), "label")
-    for name in ("season", "target_units", "target_value", "units", "value", "category", "competitor",
-                 "promoter_present", "promoter_planned"):
+    for name in (
+        "season",
+        "target_units",
+        "target_value",
+        "units",
+        "value",
+        "category",
+        "competitor",
+        "promoter_present",
+        "promoter_planned",
+    ):
         letter = col[name]
-        tab.put(total, LOG[name], Formula(f"=SUM({letter}{first}:{letter}{last})"),
-                "calc_num" if name == "season" else "calc_int")
+        tab.put(
+            total,
+            LOG[name],
+            Formula(f"=SUM({letter}{first}:{letter}{last})"),
+            "calc_num" if name == "season" else "calc_int",
+        )
     tab.cells["week"] = {"cols": {f: col[f] for f in WEEK_FIELDS}, "rows": rows}
     tab.at["log"] = (first, last)
     tab.at["log_rng"] = {name: f"${col[name]}${first}:${col[name]}${last}" for name in LOG}
@@ -330,18 +464,28 @@ def threshold_rules(area: str, top: str, green: float, amber: float) -> list[Con
     """Green at or above `green`, amber at or above `amber`, red below, on the value rounded as the engine
     rounds it (`top` is the area's top-left cell)."""
     value = f"ROUND({top},{THRESHOLD_DECIMALS})"
-    return [CondFormat(area, f"=AND(ISNUMBER({top}),{value}>={green})", "green"),
-            CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{green},{value}>={amber})", "amber"),
-            CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{amber})", "red")]
+    return [
+        CondFormat(area, f"=AND(ISNUMBER({top}),{value}>={green})", "green"),
+        CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{green},{value}>={amber})", "amber"),
+        CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{amber})", "red"),
+    ]
 
 
 def _review(tab: _Tab) -> None:
     """Live formulas for this store's metrics (docs/metrics.md), the same numbers `kam review` gives."""
     tab.section("review")
-    labels = {"id": tab.t("kpi"), "name": tab.t("name"), "group": "", "period_target": tab.t("period_target"),
-              "target_to_date": tab.t("target_to_date"), "actual": tab.t("actual_to_date"),
-              "attainment": tab.t("attainment"), "capped": tab.t("capped"), "weight": tab.t("weight"),
-              "rag": tab.t("rag")}
+    labels = {
+        "id": tab.t("kpi"),
+        "name": tab.t("name"),
+        "group": "",
+        "period_target": tab.t("period_target"),
+        "target_to_date": tab.t("target_to_date"),
+        "actual": tab.t("actual_to_date"),
+        "attainment": tab.t("attainment"),
+        "capped": tab.t("capped"),
+        "weight": tab.t("weight"),
+        "rag": tab.t("rag"),
+    }
     tab.header(REVIEW_COLS, labels)
     kpi_first = tab.row
     kpi_rows = {}
@@ -367,31 +511,68 @@ def _review(tab: _Tab) -> None:
 
 # (key, style) of the store's summary metrics, in the order they are shown.
 METRIC_ROWS = (
-    ("data_week", "calc_center"), ("weeks_entered", "calc_int"), ("as_of_date", "calc_date"),
-    ("units_actual", "calc_int"), ("units_target_to_date", "calc_int"), ("value_actual", "calc_int"),
-    ("value_target_to_date", "calc_int"), ("units_forecast", "calc_int"), ("units_forecast_vs_target", "calc_pct"),
-    ("value_forecast", "calc_int"), ("value_forecast_vs_target", "calc_pct"), ("growth_units", "calc_pct"),
-    ("share", "calc_pct"), ("share_change", "calc_pts"), ("competitor_share", "calc_pct"),
-    ("share_gap_vs_competitor", "calc_pts"), ("display_compliance", "calc_pct"),
-    ("promoter_attendance", "calc_pct"), ("program_execution", "calc_pct"), ("action_completion", "calc_pct"),
-    ("execution_score", "calc_pct"), ("investment", "calc_int"), ("incremental_units", "calc_int"),
-    ("incremental_margin", "calc_int"), ("roi", "calc_pct"), ("retailer_gain", "calc_int"),
-    ("score", "calc_num"), ("score_rag", "calc_center"), ("result_attainment", "calc_pct"),
+    ("data_week", "calc_center"),
+    ("weeks_entered", "calc_int"),
+    ("as_of_date", "calc_date"),
+    ("units_actual", "calc_int"),
+    ("units_target_to_date", "calc_int"),
+    ("value_actual", "calc_int"),
+    ("value_target_to_date", "calc_int"),
+    ("units_forecast", "calc_int"),
+    ("units_forecast_vs_target", "calc_pct"),
+    ("value_forecast", "calc_int"),
+    ("value_forecast_vs_target", "calc_pct"),
+    ("growth_units", "calc_pct"),
+    ("share", "calc_pct"),
+    ("share_change", "calc_pts"),
+    ("competitor_share", "calc_pct"),
+    ("share_gap_vs_competitor", "calc_pts"),
+    ("display_compliance", "calc_pct"),
+    ("promoter_attendance", "calc_pct"),
+    ("program_execution", "calc_pct"),
+    ("action_completion", "calc_pct"),
+    ("execution_score", "calc_pct"),
+    ("investment", "calc_int"),
+    ("incremental_units", "calc_int"),
+    ("incremental_margin", "calc_int"),
+    ("roi", "calc_pct"),
+    ("retailer_gain", "calc_int"),
+    ("score", "calc_num"),
+    ("score_rag", "calc_center"),
+    ("result_attainment", "calc_pct"),
     ("quadrant", "calc_center"),
 )
 _METRIC_LABEL = {
-    "data_week": "data_week", "weeks_entered": "weeks_entered", "as_of_date": "as_of_date",
-    "units_actual": ("Units to date", "销量（至今）"), "units_target_to_date": ("Units target to date", "销量目标（至今）"),
-    "value_actual": ("Value to date", "销售额（至今）"), "value_target_to_date": ("Value target to date", "销售额目标（至今）"),
-    "units_forecast": "forecast_units", "units_forecast_vs_target": "forecast_vs_target",
-    "value_forecast": "forecast_value", "value_forecast_vs_target": "forecast_vs_target", "growth_units": "growth",
-    "share": "share", "share_change": "share_change", "competitor_share": "competitor_share",
-    "share_gap_vs_competitor": "share_gap", "display_compliance": "display_compliance",
-    "promoter_attendance": "promoter_attendance", "program_execution": "program_execution",
-    "action_completion": "action_completion", "execution_score": "execution_score", "investment": "investment",
-    "incremental_units": "incremental_units", "incremental_margin": "incremental_margin", "roi": "roi",
-    "retailer_gain": "retailer_gain", "score": "score", "score_rag": "score_rag",
-    "result_attainment": "result_attainment", "quadrant": "quadrant",
+    "data_week": "data_week",
+    "weeks_entered": "weeks_entered",
+    "as_of_date": "as_of_date",
+    "units_actual": ("Units to date", "销量（至今）"),
+    "units_target_to_date": ("Units target to date", "销量目标（至今）"),
+    "value_actual": ("Value to date", "销售额（至今）"),
+    "value_target_to_date": ("Value target to date", "销售额目标（至今）"),
+    "units_forecast": "forecast_units",
+    "units_forecast_vs_target": "forecast_vs_target",
+    "value_forecast": "forecast_value",
+    "value_forecast_vs_target": "forecast_vs_target",
+    "growth_units": "growth",
+    "share": "share",
+    "share_change": "share_change",
+    "competitor_share": "competitor_share",
+    "share_gap_vs_competitor": "share_gap",
+    "display_compliance": "display_compliance",
+    "promoter_attendance": "promoter_attendance",
+    "program_execution": "program_execution",
+    "action_completion": "action_completion",
+    "execution_score": "execution_score",
+    "investment": "investment",
+    "incremental_units": "incremental_units",
+    "incremental_margin": "incremental_margin",
+    "roi": "roi",
+    "retailer_gain": "retailer_gain",
+    "score": "score",
+    "score_rag": "score_rag",
+    "result_attainment": "result_attainment",
+    "quadrant": "quadrant",
 }
 
 
@@ -411,7 +592,12 @@ def _metric_cells(tab: _Tab, first: int) -> dict[str, str]:
 def _metric_formulas(tab: _Tab, n: dict[str, str]) -> None:
     rng, at, lang = tab.at["log_rng"], tab.at, tab.lang
     units, value, cat, comp = rng["units"], rng["value"], rng["category"], rng["competitor"]
-    season, t_units, t_value, disp = rng["season"], rng["target_units"], rng["target_value"], rng["display"]
+    season, t_units, t_value, disp = (
+        rng["season"],
+        rng["target_units"],
+        rng["target_value"],
+        rng["display"],
+    )
     week, end = rng["week"], rng["end"]
     present, planned = rng["promoter_present"], rng["promoter_planned"]
     yes, no = enum_label("yes_no", "yes", lang), enum_label("yes_no", "no", lang)
@@ -419,8 +605,14 @@ def _metric_formulas(tab: _Tab, n: dict[str, str]) -> None:
     a_first, a_last = at["actions"]
     pc = {k: f"${column_letter(c)}${p_first}:${column_letter(c)}${p_last}" for k, c in PROGRAM_COLS.items()}
     ac = {k: f"${column_letter(c)}${a_first}:${column_letter(c)}${a_last}" for k, c in ACTION_COLS.items()}
-    done, dropped = enum_label("program_status", "done", lang), enum_label("program_status", "dropped", lang)
-    a_done, a_dropped = enum_label("action_status", "done", lang), enum_label("action_status", "dropped", lang)
+    done, dropped = (
+        enum_label("program_status", "done", lang),
+        enum_label("program_status", "dropped", lang),
+    )
+    a_done, a_dropped = (
+        enum_label("action_status", "done", lang),
+        enum_label("action_status", "dropped", lang),
+    )
     unit_target = next((f"{at[f'target:{t.kpi.id}']}" for t in tab.ctx.targets if t.kpi.measure == "units"), None)
     value_target = next((f"{at[f'target:{t.kpi.id}']}" for t in tab.ctx.targets if t.kpi.measure == "value"), None)
     dw = f"IFERROR(MATCH(9.99E+307,{units}),0)"
@@ -435,35 +627,40 @@ def _metric_formulas(tab: _Tab, n: dict[str, str]) -> None:
         "units_target_to_date": f"=SUMPRODUCT(--ISNUMBER({units}),{t_units})",
         "value_actual": f"=SUM({value})",
         "value_target_to_date": f"=SUMPRODUCT(--ISNUMBER({value}),{t_value})",
-        "units_forecast": f'=IF(SUMPRODUCT(--ISNUMBER({units}),{season})>0,'
-                          f'{n["units_actual"]}*SUM({season})/SUMPRODUCT(--ISNUMBER({units}),{season}),"")',
+        "units_forecast": f"=IF(SUMPRODUCT(--ISNUMBER({units}),{season})>0,"
+        f'{n["units_actual"]}*SUM({season})/SUMPRODUCT(--ISNUMBER({units}),{season}),"")',
         "units_forecast_vs_target": _ratio_of(n["units_forecast"], unit_target),
-        "value_forecast": f'=IF(SUMPRODUCT(--ISNUMBER({value}),{season})>0,'
-                          f'{n["value_actual"]}*SUM({season})/SUMPRODUCT(--ISNUMBER({value}),{season}),"")',
+        "value_forecast": f"=IF(SUMPRODUCT(--ISNUMBER({value}),{season})>0,"
+        f'{n["value_actual"]}*SUM({season})/SUMPRODUCT(--ISNUMBER({value}),{season}),"")',
         "value_forecast_vs_target": _ratio_of(n["value_forecast"], value_target),
-        "growth_units": f'=IF(AND({n["weeks_entered"]}>0,{at["base_units"]}>0),'
-                        f'{n["units_actual"]}/({at["base_units"]}*{n["weeks_entered"]})-1,"")',
+        "growth_units": f"=IF(AND({n['weeks_entered']}>0,{at['base_units']}>0),"
+        f'{n["units_actual"]}/({at["base_units"]}*{n["weeks_entered"]})-1,"")',
         "share": f'=IF(SUMPRODUCT({both},{cat})>0,SUMPRODUCT({both},{units})/SUMPRODUCT({both},{cat}),"")',
-        "share_change": f'=IF(AND(ISNUMBER({n["share"]}),ISNUMBER({at["baseline_share"]})),'
-                        f'{n["share"]}-{at["baseline_share"]},"")',
-        "competitor_share": f'=IF(SUMPRODUCT({comp_both},{cat})>0,'
-                            f'SUMPRODUCT({comp_both},{comp})/SUMPRODUCT({comp_both},{cat}),"")',
-        "share_gap_vs_competitor": f'=IF(AND(ISNUMBER({n["share"]}),ISNUMBER({n["competitor_share"]})),'
-                                   f'{n["share"]}-{n["competitor_share"]},"")',
+        "share_change": f"=IF(AND(ISNUMBER({n['share']}),ISNUMBER({at['baseline_share']})),"
+        f'{n["share"]}-{at["baseline_share"]},"")',
+        "competitor_share": f"=IF(SUMPRODUCT({comp_both},{cat})>0,"
+        f'SUMPRODUCT({comp_both},{comp})/SUMPRODUCT({comp_both},{cat}),"")',
+        "share_gap_vs_competitor": f"=IF(AND(ISNUMBER({n['share']}),ISNUMBER({n['competitor_share']})),"
+        f'{n["share"]}-{n["competitor_share"]},"")',
         "display_compliance": f'=IF(COUNTIF({disp},"{yes}")+COUNTIF({disp},"{no}")>0,'
-                              f'COUNTIF({disp},"{yes}")/(COUNTIF({disp},"{yes}")+COUNTIF({disp},"{no}")),"")',
+        f'COUNTIF({disp},"{yes}")/(COUNTIF({disp},"{yes}")+COUNTIF({disp},"{no}")),"")',
         "promoter_attendance": f'=IF(SUM({planned})>0,SUMPRODUCT(--ISNUMBER({planned}),{present})/SUM({planned}),"")',
         "program_execution": _program_execution(pc, asof, done, dropped) if tab.ctx.programs else '=""',
         "action_completion": _action_completion(ac, asof, a_done, a_dropped),
-        "investment": (f'=SUMPRODUCT(({pc["status"]}="{done}")*ISNUMBER({pc["cost"]}),{pc["cost"]})'
-                       f'+SUMPRODUCT(({pc["status"]}="{done}")*(1-ISNUMBER({pc["cost"]})),{pc["plan_cost"]})'
-                       if tab.ctx.programs else "=0"),
-        "incremental_units": f'=IF({n["weeks_entered"]}>0,{n["units_actual"]}-{at["base_units"]}*{n["weeks_entered"]},"")',
+        "investment": (
+            f'=SUMPRODUCT(({pc["status"]}="{done}")*ISNUMBER({pc["cost"]}),{pc["cost"]})'
+            f'+SUMPRODUCT(({pc["status"]}="{done}")*(1-ISNUMBER({pc["cost"]})),{pc["plan_cost"]})'
+            if tab.ctx.programs
+            else "=0"
+        ),
+        "incremental_units": (
+            f'=IF({n["weeks_entered"]}>0,{n["units_actual"]}-{at["base_units"]}*{n["weeks_entered"]},"")'
+        ),
         "incremental_margin": f'=IF(ISNUMBER({n["incremental_units"]}),{n["incremental_units"]}*{at["margin"]},"")',
-        "roi": f'=IF(AND(ISNUMBER({n["incremental_margin"]}),{n["investment"]}>0),'
-               f'({n["incremental_margin"]}-{n["investment"]})/{n["investment"]},"")',
-        "retailer_gain": f'=IF(COUNT({value})>0,({n["value_actual"]}-{at["base_value"]}*COUNT({value}))'
-                         f'*{at["retailer_margin"]},"")',
+        "roi": f"=IF(AND(ISNUMBER({n['incremental_margin']}),{n['investment']}>0),"
+        f'({n["incremental_margin"]}-{n["investment"]})/{n["investment"]},"")',
+        "retailer_gain": f"=IF(COUNT({value})>0,({n['value_actual']}-{at['base_value']}*COUNT({value}))"
+        f'*{at["retailer_margin"]},"")',
     }
     for key, formula in formulas.items():
         tab.sheet.cells[_rc(n[key])] = (Formula(formula), n[f"{key}:style"])
@@ -483,18 +680,24 @@ def _program_execution(pc: dict, asof: str, done: str, dropped: str) -> str:
 
 
 def _action_completion(ac: dict, asof: str, done: str, dropped: str) -> str:
-    due = (f'(LEN({ac["text"]})>0)*ISNUMBER({ac["due"]})*({ac["due"]}<={asof})'
-           f'*({ac["status"]}<>"{dropped}")')
-    return (f'=IF(ISNUMBER({asof}),IF(SUMPRODUCT({due})>0,'
-            f'SUMPRODUCT({due}*({ac["status"]}="{done}"))/SUMPRODUCT({due}),""),"")')
+    due = f'(LEN({ac["text"]})>0)*ISNUMBER({ac["due"]})*({ac["due"]}<={asof})*({ac["status"]}<>"{dropped}")'
+    return (
+        f"=IF(ISNUMBER({asof}),IF(SUMPRODUCT({due})>0,"
+        f'SUMPRODUCT({due}*({ac["status"]}="{done}"))/SUMPRODUCT({due}),""),"")'
+    )
 
 
 def _rc(cell: str) -> tuple[int, int]:
     return split_ref(cell)
 
 
-_MEASURE_METRIC = {"share": "share", "display": "display_compliance", "promoter": "promoter_attendance",
-                   "programs": "program_execution", "actions": "action_completion"}
+_MEASURE_METRIC = {
+    "share": "share",
+    "display": "display_compliance",
+    "promoter": "promoter_attendance",
+    "programs": "program_execution",
+    "actions": "action_completion",
+}
 
 
 def _kpi_row(tab: _Tab, item: KpiTarget, r: int, n: dict[str, str]) -> None:
@@ -519,13 +722,22 @@ def _kpi_row(tab: _Tab, item: KpiTarget, r: int, n: dict[str, str]) -> None:
         else:
             attainment = f'=IF(AND(ISNUMBER({actual}),N({goal})>0),{actual}/{goal},"")'
     tab.put(r, 7, Formula(attainment), "calc_pct")
-    tab.put(r, 8, Formula(f'=IF(ISNUMBER({c["attainment"]}),MIN({c["attainment"]},{k.cap}),"")'), "calc_pct")
+    tab.put(
+        r,
+        8,
+        Formula(f'=IF(ISNUMBER({c["attainment"]}),MIN({c["attainment"]},{k.cap}),"")'),
+        "calc_pct",
+    )
     tab.put(r, 9, k.weight, "fixed_pct")
     green, amber, red = tab.t("green"), tab.t("amber"), tab.t("red")
     a = c["attainment"]
     rounded = f"ROUND({a},{THRESHOLD_DECIMALS})"  # as the engine rounds before a threshold test
-    tab.put(r, 10, Formula(f'=IF(ISNUMBER({a}),IF({rounded}>={k.green},"{green}",IF({rounded}>={k.amber},"{amber}",'
-                           f'"{red}")),"")'), "calc_center")
+    tab.put(
+        r,
+        10,
+        Formula(f'=IF(ISNUMBER({a}),IF({rounded}>={k.green},"{green}",IF({rounded}>={k.amber},"{amber}","{red}")),"")'),
+        "calc_center",
+    )
 
 
 def _score_cells(tab: _Tab, n: dict[str, str], first: int, last: int) -> None:
@@ -541,17 +753,17 @@ def _score_cells(tab: _Tab, n: dict[str, str], first: int, last: int) -> None:
     e, res, s = n["execution_score"], n["result_attainment"], n["score"]
     d = THRESHOLD_DECIMALS  # thresholds are tested on values rounded as the engine rounds them
     formulas = {
-        "execution_score": f'=IF(SUMPRODUCT({exec_rows},{col["weight"]})>0,SUMPRODUCT({exec_rows},'
-                           f'{col["weight"]},{col["actual"]})/SUMPRODUCT({exec_rows},{col["weight"]}),"")',
-        "score": f'=IF(SUMPRODUCT({has}*1,{col["weight"]})>0,SUMPRODUCT({has}*1,{col["weight"]},{col["capped"]})'
-                 f'/SUMPRODUCT({has}*1,{col["weight"]})*100,"")',
+        "execution_score": f"=IF(SUMPRODUCT({exec_rows},{col['weight']})>0,SUMPRODUCT({exec_rows},"
+        f'{col["weight"]},{col["actual"]})/SUMPRODUCT({exec_rows},{col["weight"]}),"")',
+        "score": f"=IF(SUMPRODUCT({has}*1,{col['weight']})>0,SUMPRODUCT({has}*1,{col['weight']},{col['capped']})"
+        f'/SUMPRODUCT({has}*1,{col["weight"]})*100,"")',
         "score_rag": f'=IF(ISNUMBER({s}),IF(ROUND({s}/100,{d})>={acc.score_green},"{green}",'
-                     f'IF(ROUND({s}/100,{d})>={acc.score_amber},"{amber}","{red}")),"")',
-        "result_attainment": f'=IF(SUMPRODUCT({result_rows},{col["weight"]})>0,SUMPRODUCT({result_rows},'
-                             f'{col["weight"]},{col["capped"]})/SUMPRODUCT({result_rows},{col["weight"]}),"")',
-        "quadrant": f'=IF(AND(ISNUMBER({e}),ISNUMBER({res})),IF(ROUND({e},{d})>={acc.execution_threshold},'
-                    f'IF(ROUND({res},{d})>=1,"{q["star"]}","{q["plan_issue"]}"),IF(ROUND({res},{d})>=1,'
-                    f'"{q["untapped"]}","{q["execution_gap"]}")),"")',
+        f'IF(ROUND({s}/100,{d})>={acc.score_amber},"{amber}","{red}")),"")',
+        "result_attainment": f"=IF(SUMPRODUCT({result_rows},{col['weight']})>0,SUMPRODUCT({result_rows},"
+        f'{col["weight"]},{col["capped"]})/SUMPRODUCT({result_rows},{col["weight"]}),"")',
+        "quadrant": f"=IF(AND(ISNUMBER({e}),ISNUMBER({res})),IF(ROUND({e},{d})>={acc.execution_threshold},"
+        f'IF(ROUND({res},{d})>=1,"{q["star"]}","{q["plan_issue"]}"),IF(ROUND({res},{d})>=1,'
+        f'"{q["untapped"]}","{q["execution_gap"]}")),"")',
     }
     for key, formula in formulas.items():
         tab.sheet.cells[_rc(n[key])] = (Formula(formula), n[f"{key}:style"])
@@ -559,7 +771,10 @@ def _score_cells(tab: _Tab, n: dict[str, str], first: int, last: int) -> None:
 
 def _rag_colours(tab: _Tab, first: int, last: int, n: dict[str, str]) -> None:
     letter = column_letter(REVIEW_COLS["rag"])
-    for area, top in ((f"{letter}{first}:{letter}{last}", f"{letter}{first}"), (n["score_rag"], n["score_rag"])):
+    for area, top in (
+        (f"{letter}{first}:{letter}{last}", f"{letter}{first}"),
+        (n["score_rag"], n["score_rag"]),
+    ):
         for key in ("green", "amber", "red"):
             tab.sheet.cond_formats.append(CondFormat(area, f'={top}="{tab.t(key)}"', key))
     quadrant = n["quadrant"]
@@ -583,8 +798,13 @@ def _retired(tab: _Tab) -> None:
 
 
 def _retired_label(tab: _Tab, key: FieldKey) -> str:
-    names = {"week": tab.t("week"), "program": tab.t("program"), "action": tab.t("action"),
-             "comment": tab.t("comment"), "agreed": tab.t("agreed_on")}
+    names = {
+        "week": tab.t("week"),
+        "program": tab.t("program"),
+        "action": tab.t("action"),
+        "comment": tab.t("comment"),
+        "agreed": tab.t("agreed_on"),
+    }
     field = {"cost": "actual_cost", "status": "prog_status", "text": "action"}.get(key[-1], key[-1])
     detail = tab.t(field) if field in TAB else str(key[-1])
     return " · ".join([names.get(key[0], key[0]), *(str(part) for part in key[1:-1]), detail])
@@ -599,11 +819,24 @@ def _validations(tab: _Tab) -> list[Validation]:
         letter = column_letter(LOG[name])
         return f"{letter}{first}:{letter}{last}"
 
-    for name, hi in (("units", 1e7), ("value", 1e11), ("category", 1e8), ("competitor", 1e8),
-                     ("promoter_present", 1000), ("promoter_planned", 1000), ("stock", 1e8)):
+    for name, hi in (
+        ("units", 1e7),
+        ("value", 1e11),
+        ("category", 1e8),
+        ("competitor", 1e8),
+        ("promoter_present", 1000),
+        ("promoter_planned", 1000),
+        ("stock", 1e8),
+    ):
         out.append(Validation(column(name), "decimal", lo=0, hi=hi, error=_msg("number", lang)))
-    out.append(Validation(column("display"), "list", (enum_label("yes_no", "yes", lang), enum_label("yes_no", "no", lang)),
-                          error=_msg("list", lang)))
+    out.append(
+        Validation(
+            column("display"),
+            "list",
+            (enum_label("yes_no", "yes", lang), enum_label("yes_no", "no", lang)),
+            error=_msg("list", lang),
+        )
+    )
     rows = tab.cells["program"]["rows"]
     if rows:
         p_first, p_last = min(rows.values()), max(rows.values())
@@ -613,7 +846,12 @@ def _validations(tab: _Tab) -> list[Validation]:
             return f"{letter}{p_first}:{letter}{p_last}"
 
         out += [
-            Validation(prog("status"), "list", tuple(_labels("program_status", lang)), error=_msg("list", lang)),
+            Validation(
+                prog("status"),
+                "list",
+                tuple(_labels("program_status", lang)),
+                error=_msg("list", lang),
+            ),
             Validation(prog("cost"), "decimal", lo=0, hi=1e9, error=_msg("number", lang)),
             Validation(prog("done_on"), "date", lo=_MIN, hi=_MAX, error=_msg("date", lang)),
         ]

@@ -1,6 +1,6 @@
 """Excel sheet names for the store tabs: valid, unique, readable, stable across regenerations.
 
-Rules (DESIGN §5):
+Rules (docs/workbook.md, "The store tab"):
 
 * The name is "<store id> <store name>", shortened to at most 31 UTF-16 code units
   (Excel's limit; an emoji counts 2). The cut is made at a grapheme boundary: never
@@ -37,9 +37,7 @@ from kam_xl.xlsx.sheetnames import (
     utf16_len,
 )
 
-LOOKALIKES = str.maketrans(
-    {"[": "［", "]": "］", ":": "：", "*": "＊", "?": "？", "/": "／", "\\": "＼"}
-)
+LOOKALIKES = str.maketrans({"[": "［", "]": "］", ":": "：", "*": "＊", "?": "？", "/": "／", "\\": "＼"})
 FALLBACK = "Store"
 ZWJ = "\u200d"
 _ENDS = re.compile(r"^[\s']+|[\s']+$")
@@ -60,7 +58,8 @@ def _extends(ch: str, previous: str) -> bool:
         or cp in (0x200C, 0x200D)  # ZWNJ, ZWJ
         or 0x1F3FB <= cp <= 0x1F3FF  # emoji skin-tone modifiers
         or 0xE0020 <= cp <= 0xE007F  # tag characters (subdivision flags)
-        or 0x1160 <= cp <= 0x11FF or 0xD7B0 <= cp <= 0xD7FF  # Hangul vowel / final jamo
+        or 0x1160 <= cp <= 0x11FF
+        or 0xD7B0 <= cp <= 0xD7FF  # Hangul vowel / final jamo
     )
 
 
@@ -72,9 +71,7 @@ def graphemes(text: str) -> list[str]:
     """`text` split into (an approximation of) extended grapheme clusters."""
     clusters: list[str] = []
     for ch in text:
-        joins_flag = (
-            clusters and _is_regional(ch) and len(clusters[-1]) == 1 and _is_regional(clusters[-1])
-        )
+        joins_flag = clusters and _is_regional(ch) and len(clusters[-1]) == 1 and _is_regional(clusters[-1])
         if clusters and (joins_flag or _extends(ch, clusters[-1][-1])):
             clusters[-1] += ch
         else:
@@ -100,10 +97,7 @@ def shorten(text: str, limit: int = MAX_LEN) -> str:
 
 def _clean(text: str) -> str:
     """Forbidden characters replaced, controls neutralised, whitespace collapsed."""
-    chars = [
-        (" " if ch.isspace() else "_") if is_control(ch) else ch
-        for ch in text.translate(LOOKALIKES)
-    ]
+    chars = [(" " if ch.isspace() else "_") if is_control(ch) else ch for ch in text.translate(LOOKALIKES)]
     return " ".join("".join(chars).split())
 
 

@@ -21,23 +21,18 @@ from kam_xl.xlsx.spec import column_index, column_letter
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 ROW, C, V, F, IS, T, R = (f"{{{MAIN_NS}}}{tag}" for tag in ("row", "c", "v", "f", "is", "t", "r"))
-SHEET_DATA, DIMENSION, COLS, COL = (
-    f"{{{MAIN_NS}}}{tag}" for tag in ("sheetData", "dimension", "cols", "col")
-)
+SHEET_DATA, DIMENSION, COLS, COL = (f"{{{MAIN_NS}}}{tag}" for tag in ("sheetData", "dimension", "cols", "col"))
 SHEET_VIEW = f"{{{MAIN_NS}}}sheetView"
 
 MAX_TEXT = 32_767
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
-_NEEDS_ESCAPE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)"
-)
+_NEEDS_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _INLINE_TEMPLATE = etree.Element(IS)
 etree.SubElement(_INLINE_TEMPLATE, T)
 _SCALARS = (type(None), bool, numbers.Real, Decimal, str, dt.date, dt.time, dt.timedelta)
 
 
-@lru_cache(maxsize=20_000)
 @lru_cache(maxsize=100_000)
 def split_ref(ref: str) -> tuple[str, int, int]:
     """'d$20' -> ('D20', 20, 4); WorkbookError for anything that is not one A1 cell in range."""
@@ -52,9 +47,7 @@ def excel_escape(text: str) -> str:
     """Escape characters XML cannot hold the way Excel does (_xHHHH_)."""
     if _NEEDS_ESCAPE.search(text) is None:
         return text
-    return _NEEDS_ESCAPE.sub(
-        lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text
-    )
+    return _NEEDS_ESCAPE.sub(lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text)
 
 
 def excel_unescape(text: str) -> str:
@@ -230,7 +223,7 @@ def patch_cells(
     return _spliced(data, spans, strings, epoch)
 
 
-_FILLED = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*[^/]>')
+_FILLED = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*(?<!/)>')
 
 
 def filled_refs(data: bytes) -> set[str]:
@@ -316,7 +309,7 @@ def cell_bytes(attributes: dict, value: object, epoch: dt.datetime) -> bytes:
     if kind == "inlineStr":
         escaped = excel_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        body = f'<is><t{space}>{escaped.replace(chr(13), "&#13;")}</t></is>'
+        body = f"<is><t{space}>{escaped.replace(chr(13), '&#13;')}</t></is>"
         return head + b' t="inlineStr">' + body.encode() + b"</c>"
     kind_attribute = b"" if kind is None else b' t="' + kind.encode() + b'"'
     return head + kind_attribute + b"><v>" + text.encode() + b"</v></c>"
@@ -325,12 +318,7 @@ def cell_bytes(attributes: dict, value: object, epoch: dt.datetime) -> bytes:
 def _swap_in_place(cell: etree._Element, child: etree._Element, value, strings) -> object:
     """Overwrite a lone <v> or plain <is> with a number or text, reusing the elements."""
     kind = type(value)
-    if (
-        (kind is float or kind is int)
-        and child.tag == V
-        and child.text
-        and cell.get("t", "n") == "n"
-    ):
+    if (kind is float or kind is int) and child.tag == V and child.text and cell.get("t", "n") == "n":
         old = child.text
         child.text = repr(value) if kind is float else str(value)
         try:
@@ -516,9 +504,7 @@ class SheetCells:
         group = formula.get("si")
         for other in self._shared_group(group, cell):
             follower = other.find(F)
-            translated = Translator(f"={formula.text}", origin=cell.get("r")).translate_formula(
-                other.get("r")
-            )
+            translated = Translator(f"={formula.text}", origin=cell.get("r")).translate_formula(other.get("r"))
             follower.text = translated[1:]
             follower.set("ref", formula.get("ref"))
             return

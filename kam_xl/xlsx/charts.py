@@ -54,7 +54,15 @@ def chart_parts(spec: SheetSpec) -> tuple[NewPart, ...]:
     drawing = SpreadsheetDrawing()
     charts = [build_chart(spec.title, chart) for chart in spec.charts]
     drawing.charts.extend(charts)
-    children = tuple(NewPart(f"{DOC_REL}/chart", "xl/charts/chart1.xml", tostring(chart._write()), CHART_TYPE)
-                     for chart in charts)
-    return (NewPart(f"{DOC_REL}/drawing", "xl/drawings/drawing1.xml", tostring(drawing._write()), DRAWING_TYPE,
-                    children),)
+    children = tuple(
+        NewPart(f"{DOC_REL}/chart", "xl/charts/chart1.xml", tostring(chart._write()), CHART_TYPE) for chart in charts
+    )
+    return (
+        NewPart(
+            f"{DOC_REL}/drawing",
+            "xl/drawings/drawing1.xml",
+            tostring(drawing._write()),
+            DRAWING_TYPE,
+            children,
+        ),
+    )

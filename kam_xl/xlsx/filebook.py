@@ -32,6 +32,7 @@ class FileBook:
         self._local = threading.local()
 
     def sheet_names(self) -> list[str]:
+        """Sheet names in tab order as saved on disk, hidden ones included."""
         return list(self._reader.sheet_names)
 
     def grid(self, name: str) -> list[list]:
@@ -66,6 +67,7 @@ class FileBook:
 
     @property
     def package(self) -> Package:
+        """The file as a Package, opened (and checked) when first needed."""
         if self._package is None:
             self._package = Package.open(self.path)
         return self._package
@@ -77,10 +79,12 @@ class FileBook:
         self._writer.add(spec)
 
     def remove_sheets(self, names: list[str]) -> None:
+        """Remove these sheets with everything only they use."""
         if names:
             self.package.remove_sheets(names)
 
     def set_cells(self, sheet: str, values: dict[str, object]) -> dict[str, object]:
+        """Write values into cells of a sheet; return their old values (see Package.set_cells)."""
         return self.package.set_cells(sheet, values)
 
     def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:

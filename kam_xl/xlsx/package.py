@@ -39,15 +39,14 @@ from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
 from kam_xl.xlsx.sheetnames import is_valid_sheet_name
 from kam_xl.xlsx.spec import quote_sheet
 from kam_xl.xlsx.workbook import (
-    _SHEET_REF,
     DOC_REL,
     R_ID,
+    SHEET_REF,
     WORKBOOK_ORDER,
     SheetEntry,
     WorkbookParts,
     insert_in_order,
     main_tag,
-    referenced_sheets,
 )
 
 __all__ = ["NewPart", "NewSheet", "Package", "seed_workbook"]
@@ -55,7 +54,7 @@ __all__ = ["NewPart", "NewSheet", "Package", "seed_workbook"]
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-_END = object()
+END = object()  # "at the very end" for _anchor
 COMPRESS_LEVEL = 1  # fast saves: files about 10% larger than at level 6, written 3× faster
 
 
@@ -96,7 +95,11 @@ class Package(WorkbookParts):
 
     @classmethod
     def open(
-        cls, source: str | os.PathLike | bytes, *, max_size: int = 2_000_000_000, max_ratio: int = 200
+        cls,
+        source: str | os.PathLike | bytes,
+        *,
+        max_size: int = 2_000_000_000,
+        max_ratio: int = 200,
     ) -> Package:
         """Read and check a workbook; WorkbookError says what is wrong and what to do."""
         label, data = read_source(source, max_size)
@@ -121,7 +124,7 @@ class Package(WorkbookParts):
         entries = self._unique(self._sheet(name) for name in names)
         if not entries:
             return
-        self._require_visible_left(entries, added=0)
+        self._require_visible_left(entries)
         active = self._active_sheet_name()
         self._remove_entries(entries, keep_name_refs=False)
         self._after_structure_change(active, set())
@@ -130,14 +133,10 @@ class Package(WorkbookParts):
     def _unique(entries: Iterable[SheetEntry]) -> list[SheetEntry]:
         return list({id(entry.element): entry for entry in entries}.values())
 
-    def _require_visible_left(self, removed: list[SheetEntry], added: int) -> None:
+    def _require_visible_left(self, removed: list[SheetEntry]) -> None:
         gone = {id(entry.element) for entry in removed}
-        left = [
-            entry
-            for entry in self._entries()
-            if id(entry.element) not in gone and entry.state == "visible"
-        ]
-        if not left and not added:
+        left = [entry for entry in self._entries() if id(entry.element) not in gone and entry.state == "visible"]
+        if not left:
             raise WorkbookError(f"{self.label}: a workbook must keep at least one visible sheet")
 
     def _remove_entries(self, entries: list[SheetEntry], *, keep_name_refs: bool) -> None:
@@ -152,47 +151,6 @@ class Package(WorkbookParts):
             self._delete(part)
 
     # ----- adding sheets -----------------------------------------------------------------
-
-    def graft(
-        self,
-        donor: Package,
-        names: Iterable[str] | None = None,
-        *,
-        before: str | None = None,
-        replace: bool = True,
-    ) -> None:
-        """Copy donor sheets (default: all) with everything they refer to into this package.
-
-        The donor must come from seed_workbook(self) (its style and string tables extend this
-        package's; WorkbookError otherwise, before anything changes). The host keeps its own
-        styles.xml, with the donor's new entries appended. `replace` first removes host sheets of
-        the same names (names referring to them by name stay valid); `before` puts the new sheets
-        before that host sheet, else they go after the last visible sheet. The donor's defined
-        names local to the new sheets, or naming them, come along. The active tab stays on the
-        same sheet, or moves to the first visible one; donor sheets are never tab-selected.
-        """
-        chosen = donor._unique(
-            donor._sheet(name) for name in (donor.sheet_names() if names is None else names)
-        )
-        if not chosen:
-            return
-        clashes = self._unique(filter(None, (self._find(entry.name) for entry in chosen)))
-        if clashes and not replace:
-            raise WorkbookError(
-                f"{self.label} already has sheet(s) {', '.join(e.name for e in clashes)}"
-            )
-        anchor = self._anchor(before, clashes)
-        copier = PartCopier(donor, self, [entry.part for entry in chosen])
-        self._require_visible_left(clashes, added=sum(entry.state == "visible" for entry in chosen))
-        styles, strings = self._merged_tables(donor)
-        active = self._active_sheet_name()
-        self._store_tables(styles, strings)
-        if clashes:
-            self._remove_entries(clashes, keep_name_refs=True)
-        mapping = copier.copy(_without_tab_selected)
-        self._insert_sheets(chosen, mapping, anchor)
-        self._copy_defined_names(donor, [entry.name for entry in chosen], local_only=False)
-        self._after_structure_change(active, set(mapping.values()))
 
     def copy_sheets_from(
         self,
@@ -221,39 +179,31 @@ class Package(WorkbookParts):
         active = self._active_sheet_name()
         mapping = copier.copy(lambda data: _prepared_sheet(data, items, drop_cached_values))
         self._insert_sheets(chosen, mapping, None)
-        self._copy_defined_names(source, [entry.name for entry in chosen], local_only=True)
+        self._copy_local_names(source, [entry.name for entry in chosen])
         if drop_cached_values:
             self.set_calc_on_load()
         self._after_structure_change(active, set(mapping.values()))
 
-    def _anchor(self, before: str | None, replaced: list[SheetEntry]) -> object:
-        """The sheet new sheets go before: `before`, or the first one after it that stays."""
+    def _anchor(self, before: str | None, leaving: set[str]) -> object:
+        """The sheet new sheets go before: `before`, or the first sheet after it that is not `leaving`
+        (casefolded names); None: after the last visible sheet; END: at the very end."""
         if before is None:
             return None
         names = self.sheet_names()
-        gone = {entry.name.lower() for entry in replaced}
         start = names.index(self._sheet(before).name)
-        return next((name for name in names[start:] if name.lower() not in gone), _END)
+        return next((name for name in names[start:] if name.casefold() not in leaving), END)
 
     def _insert_position(self, sheets: etree._Element, anchor: object) -> int:
         elements = list(sheets.iterchildren(main_tag("sheet")))
-        if anchor is _END:
+        if anchor is END:
             return len(elements)
         if anchor is None:
-            visible = [
-                i
-                for i, element in enumerate(elements)
-                if element.get("state", "visible") == "visible"
-            ]
+            visible = [i for i, element in enumerate(elements) if element.get("state", "visible") == "visible"]
             return visible[-1] + 1 if visible else 0
         return next(i for i, element in enumerate(elements) if element.get("name") == anchor)
 
-    def _insert_sheets(
-        self, chosen: list[SheetEntry], mapping: dict[str, str], anchor: object
-    ) -> None:
-        self._insert_sheet_entries(
-            [(e.name, e.state, e.rel_type, mapping[e.part]) for e in chosen], anchor
-        )
+    def _insert_sheets(self, chosen: list[SheetEntry], mapping: dict[str, str], anchor: object) -> None:
+        self._insert_sheet_entries([(e.name, e.state, e.rel_type, mapping[e.part]) for e in chosen], anchor)
 
     def _insert_sheet_entries(self, items: list[tuple[str, str, str, str]], anchor: object) -> None:
         """Add <sheet> elements (name, state, relationship type, part) at the anchor."""
@@ -266,9 +216,7 @@ class Package(WorkbookParts):
             existing = list(sheets.iterchildren(main_tag("sheet")))
             follower = existing[position] if position < len(existing) else None
             for offset, ((name, state, _, _), rid) in enumerate(zip(items, ids, strict=True)):
-                element = sheets.makeelement(
-                    main_tag("sheet"), name=name, sheetId=str(sheet_id + offset)
-                )
+                element = sheets.makeelement(main_tag("sheet"), name=name, sheetId=str(sheet_id + offset))
                 if state != "visible":
                     element.set("state", state)
                 element.set(R_ID, rid)
@@ -277,18 +225,26 @@ class Package(WorkbookParts):
                 else:
                     follower.addprevious(element)  # in order, without walking the list each time
 
-    def add_sheets(self, sheets: Iterable[NewSheet], *, before: str | None = None) -> None:
+    def add_sheets(self, sheets: Iterable[NewSheet], *, before: str | None = None, replace: bool = False) -> None:
         """Add sheets given as finished worksheet XML (with their drawings and charts, if any).
 
-        Their style indices must be this package's (see book_writer); names must be new.
+        Their style indices must be this package's (see writer.py). With `replace`, a sheet of the same
+        name (ignoring case) is replaced: defined names that refer to it by name stay valid, and if it was
+        the active tab the new one is. Without it, a clash is a WorkbookError. `before` puts the sheets
+        before that sheet (when it is being replaced, before the first sheet after it that stays), else
+        after the last visible sheet.
         """
         sheets = list(sheets)
-        taken = {name.lower() for name in self.sheet_names()}
-        clash = [sheet.name for sheet in sheets if sheet.name.lower() in taken]
-        if clash:
-            raise WorkbookError(f"{self.label} already has sheet(s) {', '.join(clash[:5])}")
-        anchor = self._anchor(before, [])
+        new = {sheet.name.casefold() for sheet in sheets}
+        clashes = self._unique(filter(None, (self._find(sheet.name) for sheet in sheets)))
+        if clashes and not replace:
+            raise WorkbookError(f"{self.label} already has sheet(s) {', '.join(e.name for e in clashes[:5])}")
+        anchor = self._anchor(before, {entry.name.casefold() for entry in clashes} & new)
         active = self._active_sheet_name()
+        if clashes:
+            if not any(sheet.state == "visible" for sheet in sheets):
+                self._require_visible_left(clashes)
+            self._remove_entries(clashes, keep_name_refs=True)
         allocator = NameAllocator(self._parts)
         items = []
         for sheet in sheets:
@@ -341,8 +297,8 @@ class Package(WorkbookParts):
                     formula.text = renamed_in_formula(formula.text or "", entry.name, new)
         self._drop_sheet_titles_from_app()
 
-    def _copy_defined_names(self, source: Package, names: list[str], *, local_only: bool) -> None:
-        """Bring the source's names local to the copied sheets (and, for grafts, global ones)."""
+    def _copy_local_names(self, source: Package, names: list[str]) -> None:
+        """Bring the source's names local to the copied sheets (print areas, filters)."""
         wanted = {name.lower() for name in names}
         order = source.sheet_names()
         index = {name.lower(): i for i, name in enumerate(self.sheet_names())}
@@ -350,14 +306,9 @@ class Package(WorkbookParts):
             sheet = self._index_name(order, element.get("localSheetId"))
             if sheet is not None and sheet.lower() in wanted:
                 self._add_defined_name(element, index[sheet.lower()])
-            elif (
-                element.get("localSheetId") is None
-                and not local_only
-                and referenced_sheets(element.text) & wanted
-            ):
-                self._add_defined_name(element, None)
 
-    def _add_defined_name(self, element: etree._Element, local: int | None) -> None:
+    def _add_defined_name(self, element: etree._Element, local: int) -> None:
+        """A copy of a defined name, local to sheet number `local`, replacing one of the same name there."""
         workbook = self._edit(self.workbook_part)
         container = workbook.find(main_tag("definedNames"))
         if container is None:
@@ -365,13 +316,10 @@ class Package(WorkbookParts):
             insert_in_order(workbook, container, WORKBOOK_ORDER)
         name = element.get("name", "").lower()
         for existing in container.iterchildren(main_tag("definedName")):
-            if existing.get("name", "").lower() == name and existing.get("localSheetId") == (
-                None if local is None else str(local)
-            ):
+            if existing.get("name", "").lower() == name and existing.get("localSheetId") == str(local):
                 container.remove(existing)
         added = copy.deepcopy(element)
-        if local is not None:
-            added.set("localSheetId", str(local))
+        added.set("localSheetId", str(local))
         container.append(added)
 
     # ----- styles and shared strings ----------------------------------------------------
@@ -381,11 +329,7 @@ class Package(WorkbookParts):
         host_styles, donor_styles = self.styles_xml(), donor.styles_xml()
         styles = None
         if donor_styles is not None:
-            styles = (
-                donor_styles
-                if host_styles is None
-                else merge_styles(host_styles, donor_styles, self.label)
-            )
+            styles = donor_styles if host_styles is None else merge_styles(host_styles, donor_styles, self.label)
         host_part = self._workbook_part_of_type("/sharedStrings")
         donor_part = donor._workbook_part_of_type("/sharedStrings")
         strings = merge_strings(
@@ -403,14 +347,10 @@ class Package(WorkbookParts):
         if styles is not None:
             self._store_workbook_part("/styles", "xl/styles.xml", STYLES_TYPE, styles)
         if strings is not None:
-            self._store_workbook_part(
-                "/sharedStrings", "xl/sharedStrings.xml", STRINGS_TYPE, strings
-            )
+            self._store_workbook_part("/sharedStrings", "xl/sharedStrings.xml", STRINGS_TYPE, strings)
             self._strings = self._plain_strings = None
 
-    def _store_workbook_part(
-        self, suffix: str, default: str, content_type: str, data: bytes
-    ) -> None:
+    def _store_workbook_part(self, suffix: str, default: str, content_type: str, data: bytes) -> None:
         part = self._workbook_part_of_type(suffix)
         if part is None:
             part = default
@@ -475,8 +415,11 @@ class Package(WorkbookParts):
 
     def to_bytes(self, compresslevel: int = COMPRESS_LEVEL) -> bytes:
         """The package as .xlsx bytes."""
-        unchanged = {name: packed for name, packed in self._stored.items()
-                     if name not in self._dirty and self._parts.get(name) is self._original.get(name)}
+        unchanged = {
+            name: packed
+            for name, packed in self._stored.items()
+            if name not in self._dirty and self._parts.get(name) is self._original.get(name)
+        }
         return zip_parts({name: self.read_part(name) for name in self._parts}, compresslevel, unchanged)
 
     def save(self, path: str | os.PathLike, *, backup: bool = True) -> Path | None:
@@ -497,15 +440,7 @@ def renamed_in_formula(formula: str, old: str, new: str) -> str:
         name = match.group(1).replace("''", "'") if match.group(1) else match.group(2)
         return quote_sheet(new) + "!" if name.casefold() == wanted else match.group(0)
 
-    return _SHEET_REF.sub(swap, formula)
-
-
-def _without_tab_selected(data: bytes) -> bytes:
-    if b"tabSelected" not in data:
-        return data
-    root = parse_xml(data, "a copied sheet")
-    strip_tab_selected(root)
-    return to_xml(root)
+    return SHEET_REF.sub(swap, formula)
 
 
 def _prepared_sheet(data: bytes, items: list[etree._Element] | None, drop_values: bool) -> bytes:

@@ -170,9 +170,7 @@ class PartStore:
             return
         self._drop_override(part)
         root = self._edit(CONTENT_TYPES)
-        element = root.makeelement(
-            f"{{{CT_NS}}}Override", PartName=f"/{part}", ContentType=content_type
-        )
+        element = root.makeelement(f"{{{CT_NS}}}Override", PartName=f"/{part}", ContentType=content_type)
         root.append(element)
         self._override_index()[part.lower()] = element
 
@@ -222,9 +220,7 @@ class PartCopier:
         self.source, self.target = source, target
         missing = [root for root in roots if root not in source._parts]
         if missing:
-            raise WorkbookError(
-                f"{source.label}: sheet part {missing[0]} is missing — re-save the file"
-            )
+            raise WorkbookError(f"{source.label}: sheet part {missing[0]} is missing — re-save the file")
         self.roots = set(roots)
         self.parts = self._plan(roots)
         allocator = NameAllocator(target._parts)
@@ -250,9 +246,7 @@ class PartCopier:
     def _check(self, part: str, rel: Rel) -> None:
         if rel.type.endswith(UNSUPPORTED_RELS):
             kind = rel.type.rsplit("/", 1)[-1]
-            raise WorkbookError(
-                f"{self.source.label}: {part} has a {kind}; kam_xl cannot copy those"
-            )
+            raise WorkbookError(f"{self.source.label}: {part} has a {kind}; kam_xl cannot copy those")
         if rel.target is not None and rel.target not in self.source._parts:
             raise WorkbookError(f"{self.source.label}: {part} refers to missing {rel.target}")
 
@@ -290,9 +284,7 @@ class PartCopier:
         next_id, names = self._host_tables()
         root = parse_xml(data, f"{self.source.label}: a table")
         if root.get("displayName", "").lower() in names:
-            raise WorkbookError(
-                f"{self.target.label} already has a table named {root.get('displayName')}"
-            )
+            raise WorkbookError(f"{self.target.label} already has a table named {root.get('displayName')}")
         root.set("id", str(next_id))
         names.add(root.get("displayName", "").lower())
         self._tables = (next_id + 1, names)
@@ -301,9 +293,7 @@ class PartCopier:
     def _host_tables(self) -> tuple[int, set[str]]:
         if self._tables is None:
             roots = [
-                self.target._tree(part)
-                for part in self.target._parts
-                if self.target.content_type(part) == TABLE_TYPE
+                self.target._tree(part) for part in self.target._parts if self.target.content_type(part) == TABLE_TYPE
             ]
             top = max((int(root.get("id", "0")) for root in roots), default=0)
             self._tables = (top + 1, {root.get("displayName", "").lower() for root in roots})

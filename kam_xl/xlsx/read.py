@@ -20,14 +20,16 @@ def check_xlsx(path: str | Path, max_unpacked: int = MAX_UNPACKED) -> Path:
     with path.open("rb") as handle:
         head = handle.read(4)
     if head == CFB_MAGIC:
-        raise WorkbookError(f"{path.name}: encrypted with a password, or an old .xls file; "
-                            "save it as .xlsx without a password")
+        raise WorkbookError(
+            f"{path.name}: encrypted with a password, or an old .xls file; save it as .xlsx without a password"
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise WorkbookError(f"{path.name}: not an .xlsx workbook (or damaged); save it from Excel as "
-                            "'Excel Workbook (*.xlsx)'") from None
+        raise WorkbookError(
+            f"{path.name}: not an .xlsx workbook (or damaged); save it from Excel as 'Excel Workbook (*.xlsx)'"
+        ) from None
     if "xl/workbook.xml" not in {info.filename for info in infos}:
         raise WorkbookError(f"{path.name}: not an Excel workbook (no xl/workbook.xml)")
     check_not_bomb(path.name, infos, max_size=max_unpacked, max_ratio=MAX_RATIO)

@@ -28,9 +28,7 @@ KEEP_BACKUPS = 5
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False
-)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False)
 _READ_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
@@ -72,24 +70,20 @@ def read_source(source: str | os.PathLike | bytes, max_size: int) -> tuple[str, 
     try:
         return str(path), path.read_bytes()
     except OSError as exc:
-        raise WorkbookError(
-            f"{path}: cannot read it ({exc.strerror}) — is it open elsewhere?"
-        ) from exc
+        raise WorkbookError(f"{path}: cannot read it ({exc.strerror}) — is it open elsewhere?") from exc
 
 
 def unzip_parts(label: str, data: bytes, *, max_size: int, max_ratio: int) -> dict[str, bytes]:
     """Every member of an .xlsx zip by name, after checks against bombs and damage."""
     if data[:4] == CFB_MAGIC:
         raise WorkbookError(
-            f"{label} is encrypted with a password, or an old .xls — "
-            "save it as .xlsx without a password"
+            f"{label} is encrypted with a password, or an old .xls — save it as .xlsx without a password"
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise WorkbookError(
-            f"{label} is not an .xlsx workbook (not a zip package) — "
-            "save it from Excel as 'Excel Workbook (*.xlsx)'"
+            f"{label} is not an .xlsx workbook (not a zip package) — save it from Excel as 'Excel Workbook (*.xlsx)'"
         ) from exc
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
@@ -130,8 +124,7 @@ def read_member(label: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
         return archive.read(info)
     except _READ_ERRORS as exc:
         raise WorkbookError(
-            f"{label} is damaged (zip member {info.filename}: {exc}) — "
-            "restore it from a backup or re-save it in Excel"
+            f"{label} is damaged (zip member {info.filename}: {exc}) — restore it from a backup or re-save it in Excel"
         ) from exc
 
 
@@ -150,21 +143,30 @@ def packed_members(data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, Packe
     unchanged part is written back as it was instead of being compressed again."""
     out = {}
     for info in infos:
-        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+        if info.flag_bits & 0x1 or info.compress_type not in (
+            zipfile.ZIP_DEFLATED,
+            zipfile.ZIP_STORED,
+        ):
             continue
         head = data[info.header_offset : info.header_offset + 30]
         if len(head) < 30 or head[:4] != b"PK\x03\x04":
             continue
         start = info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
-        out[info.filename] = Packed(data[start : start + info.compress_size], info.CRC, info.file_size,
-                                    info.compress_type)
+        out[info.filename] = Packed(
+            data[start : start + info.compress_size], info.CRC, info.file_size, info.compress_type
+        )
     return out
 
 
 def pack(data: bytes, level: int) -> Packed:
     """Deflate one part (zlib lets other threads run meanwhile)."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return Packed(compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED)
+    return Packed(
+        compressor.compress(data) + compressor.flush(),
+        zlib.crc32(data),
+        len(data),
+        zipfile.ZIP_DEFLATED,
+    )
 
 
 def zip_parts(parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None) -> bytes:
@@ -203,9 +205,7 @@ def atomic_write(path: str | os.PathLike, data: bytes, *, backup: bool = True) -
     try:
         handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".kam-tmp", dir=folder)
     except OSError as exc:
-        raise WorkbookError(
-            f"cannot write in {folder} ({exc.strerror or exc}) — check the folder"
-        ) from exc
+        raise WorkbookError(f"cannot write in {folder} ({exc.strerror or exc}) — check the folder") from exc
     temp = Path(temp_name)
     backup_path = None
     replaced = False
@@ -265,9 +265,7 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _backup_pattern(path: Path) -> re.Pattern:
-    return re.compile(
-        rf"^{re.escape(path.stem)}\.kam-backup-(\d{{8}}-\d{{6}})(?:-(\d+))?{re.escape(path.suffix)}$"
-    )
+    return re.compile(rf"^{re.escape(path.stem)}\.kam-backup-(\d{{8}}-\d{{6}})(?:-(\d+))?{re.escape(path.suffix)}$")
 
 
 def make_backup(path: Path) -> Path:

@@ -219,8 +219,7 @@ class _FormatIds:
         for element in _children(host, "numFmts"):
             self.by_code.setdefault(element.get("formatCode"), int(element.get("numFmtId")))
         self.donor_codes = {
-            int(element.get("numFmtId")): element.get("formatCode")
-            for element in _children(donor, "numFmts")
+            int(element.get("numFmtId")): element.get("formatCode") for element in _children(donor, "numFmts")
         }
         self.next_id = max([BUILTIN_FORMATS_MAX_SIZE - 1, *self.by_code.values()]) + 1
 
@@ -235,9 +234,7 @@ class _FormatIds:
 
     def _add(self, code: str) -> None:
         formats = section(self.host, "numFmts")
-        formats.append(
-            formats.makeelement(_tag("numFmt"), numFmtId=str(self.next_id), formatCode=code)
-        )
+        formats.append(formats.makeelement(_tag("numFmt"), numFmtId=str(self.next_id), formatCode=code))
         formats.set("count", str(len(formats)))
         self.by_code[code] = self.next_id
         self.next_id += 1
@@ -249,12 +246,9 @@ class _NamedStyles:
     def __init__(self, host: etree._Element, donor: etree._Element, formats: _FormatIds):
         self.host, self.donor, self.formats = host, donor, formats
         self.host_ids = {
-            element.get("name", "").lower(): element.get("xfId", "0")
-            for element in _children(host, "cellStyles")
+            element.get("name", "").lower(): element.get("xfId", "0") for element in _children(host, "cellStyles")
         }
-        self.donor_styles = {
-            element.get("xfId", "0"): element for element in _children(donor, "cellStyles")
-        }
+        self.donor_styles = {element.get("xfId", "0"): element for element in _children(donor, "cellStyles")}
 
     def host_xf_id(self, donor_xf_id: str) -> str:
         style = self.donor_styles.get(donor_xf_id)

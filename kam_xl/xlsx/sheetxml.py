@@ -17,8 +17,10 @@ from kam_xl.xlsx.spec import Formula, SheetSpec, Validation, column_letter, spli
 _EPOCH = datetime(1899, 12, 30)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MAX_TEXT = 32767
-_NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+_NS = (
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,10 @@ def cell_xml(ref: str, value: object, style: int) -> str:
 
 def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = None) -> bytes:
     """The worksheet part of `spec`; `drawing_rel` is the relationship id of its charts' drawing."""
-    out: list[str] = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n', f"<worksheet {_NS}>"]
+    out: list[str] = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f"<worksheet {_NS}>",
+    ]
     if spec.tab_color or spec.print_fit_width:
         color = f'<tabColor rgb="FF{spec.tab_color}"/>' if spec.tab_color else ""
         fit = '<pageSetUpPr fitToPage="1"/>' if spec.print_fit_width else ""
@@ -97,8 +102,10 @@ def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = Non
     _sheet_data(spec, rows, styles, out)
     if spec.protected:
         rows = ' insertRows="0" deleteRows="0"' if spec.allow_rows else ""
-        out.append(f'<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" formatRows="0"'
-                   f' sort="0" autoFilter="0"{rows}/>')
+        out.append(
+            f'<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" formatRows="0"'
+            f' sort="0" autoFilter="0"{rows}/>'
+        )
     if spec.autofilter:
         out.append(f'<autoFilter ref="{spec.autofilter}"/>')
     if spec.merges:
@@ -106,9 +113,11 @@ def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = Non
         out.extend(f'<mergeCell ref="{area}"/>' for area in spec.merges)
         out.append("</mergeCells>")
     for priority, rule in enumerate(spec.cond_formats, start=1):
-        out.append(f'<conditionalFormatting sqref="{rule.ref.replace(",", " ")}"><cfRule type="expression" '
-                   f'dxfId="{styles.dxf[rule.style]}" priority="{priority}"><formula>'
-                   f'{escape(rule.formula.lstrip("="))}</formula></cfRule></conditionalFormatting>')
+        out.append(
+            f'<conditionalFormatting sqref="{rule.ref.replace(",", " ")}"><cfRule type="expression" '
+            f'dxfId="{styles.dxf[rule.style]}" priority="{priority}"><formula>'
+            f"{escape(rule.formula.lstrip('='))}</formula></cfRule></conditionalFormatting>"
+        )
     if spec.validations:
         out.append(f'<dataValidations count="{len(spec.validations)}">')
         out.extend(_validation(v) for v in spec.validations)
@@ -129,9 +138,11 @@ def _views(spec: SheetSpec) -> str:
     row, col = split_ref(spec.freeze)
     split = (f' xSplit="{col - 1}"' if col > 1 else "") + (f' ySplit="{row - 1}"' if row > 1 else "")
     pane = "bottomRight" if col > 1 and row > 1 else ("topRight" if col > 1 else "bottomLeft")
-    return (f'<sheetViews><sheetView workbookViewId="0"{zoom}><pane{split} topLeftCell="{spec.freeze}" '
-            f'activePane="{pane}" state="frozen"/><selection pane="{pane}" activeCell="{spec.freeze}" '
-            f'sqref="{spec.freeze}"/></sheetView></sheetViews>')
+    return (
+        f'<sheetViews><sheetView workbookViewId="0"{zoom}><pane{split} topLeftCell="{spec.freeze}" '
+        f'activePane="{pane}" state="frozen"/><selection pane="{pane}" activeCell="{spec.freeze}" '
+        f'sqref="{spec.freeze}"/></sheetView></sheetViews>'
+    )
 
 
 def _columns(spec: SheetSpec) -> str:

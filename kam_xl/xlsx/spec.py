@@ -83,30 +83,37 @@ class SheetSpec:
     print_fit_width: bool = False  # print landscape, all columns on one page width
 
     def set(self, row: int, col: int, value: object, style: str = "text") -> None:
+        """Put a value (Formula for a live formula) with a named style at (row, col)."""
         self.cells[(row, col)] = (value, style)
 
     def put(self, ref: str, value: object, style: str = "text") -> None:
+        """Put a value with a named style at an A1 reference."""
         row, col = split_ref(ref)
         self.cells[(row, col)] = (value, style)
 
     def row_values(self, row: int, col: int, values, style: str = "text") -> None:
+        """Put values side by side from (row, col), all with one style."""
         for offset, value in enumerate(values):
             self.cells[(row, col + offset)] = (value, style)
 
     def value(self, ref: str) -> object:
+        """The value at an A1 reference (None when empty)."""
         return self.cells.get(split_ref(ref), (None, ""))[0]
 
     @property
     def max_row(self) -> int:
+        """The last row holding a cell (0 when empty)."""
         return max((r for r, _ in self.cells), default=0)
 
     @property
     def max_col(self) -> int:
+        """The last column holding a cell (0 when empty)."""
         return max((c for _, c in self.cells), default=0)
 
 
 @cache
 def column_letter(col: int) -> str:
+    """Excel's column letters for a column number from 1 (1 → A, 27 → AA)."""
     letters = ""
     while col:
         col, rem = divmod(col - 1, 26)
@@ -115,6 +122,7 @@ def column_letter(col: int) -> str:
 
 
 def column_index(letters: str) -> int:
+    """The column number of Excel's column letters (A → 1, AA → 27)."""
     index = 0
     for ch in letters:
         index = index * 26 + ord(ch) - 64
@@ -122,12 +130,14 @@ def column_index(letters: str) -> int:
 
 
 def ref(row: int, col: int, absolute: bool = False) -> str:
+    """The A1 reference of (row, col), with $ signs when absolute."""
     if absolute:
         return f"${column_letter(col)}${row}"
     return f"{column_letter(col)}{row}"
 
 
 def split_ref(cell: str) -> tuple[int, int]:
+    """(row, col) of an A1 reference ($ signs allowed); ValueError for anything else."""
     match = _REF.match(cell.replace("$", ""))
     if not match:
         raise ValueError(f"not a cell reference: {cell!r}")
@@ -135,6 +145,7 @@ def split_ref(cell: str) -> tuple[int, int]:
 
 
 def area(row1: int, col1: int, row2: int, col2: int) -> str:
+    """The A1 range from (row1, col1) to (row2, col2)."""
     return f"{ref(row1, col1)}:{ref(row2, col2)}"
 
 

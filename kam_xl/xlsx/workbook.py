@@ -22,7 +22,7 @@ WORKBOOK_ORDER = (
     "fileRecoveryPr", "webPublishObjects", "extLst",
 )  # fmt: skip
 _SELECTED = re.compile(rb'tabSelected="(?:1|true)"')
-_SHEET_REF = re.compile(r"'((?:[^']|'')+)'!|(?<![\w.'\]])([\w.]+)!")
+SHEET_REF = re.compile(r"'((?:[^']|'')+)'!|(?<![\w.'\]])([\w.]+)!")
 
 
 def main_tag(tag: str) -> str:
@@ -47,7 +47,7 @@ class SheetEntry:
 def referenced_sheets(formula: str | None) -> set[str]:
     """Lower-cased names of the sheets a defined name's formula refers to."""
     found = set()
-    for quoted, plain in _SHEET_REF.findall(formula or ""):
+    for quoted, plain in SHEET_REF.findall(formula or ""):
         found.add((quoted.replace("''", "'") if quoted else plain).lower())
     return found
 
@@ -87,9 +87,7 @@ class WorkbookParts(PartStore):
         root = self._tree(part)
         if root.tag != main_tag("workbook"):
             hint = "Strict Open XML" if "purl.oclc.org" in root.tag else "an unknown format"
-            raise WorkbookError(
-                f"{self.label} is saved as {hint} — save it as 'Excel Workbook (*.xlsx)'"
-            )
+            raise WorkbookError(f"{self.label} is saved as {hint} — save it as 'Excel Workbook (*.xlsx)'")
         return part
 
     def _workbook_part_of_type(self, suffix: str) -> str | None:
@@ -116,9 +114,7 @@ class WorkbookParts(PartStore):
     @staticmethod
     def _entry(element: etree._Element, rel: Rel | None) -> SheetEntry:
         part = rel.target if rel else None
-        return SheetEntry(
-            element.get("name", ""), element, element.get(R_ID), rel.type if rel else "", part
-        )
+        return SheetEntry(element.get("name", ""), element, element.get(R_ID), rel.type if rel else "", part)
 
     def _find(self, name: str) -> SheetEntry | None:
         """The sheet called `name`, matched exactly or else ignoring case (as Excel does)."""
@@ -138,9 +134,7 @@ class WorkbookParts(PartStore):
     def _sheet_part(self, name: str) -> str:
         entry = self._sheet(name)
         if entry.part not in self._parts:
-            raise WorkbookError(
-                f"{self.label}: sheet {name!r} has no content part — re-save the file"
-            )
+            raise WorkbookError(f"{self.label}: sheet {name!r} has no content part — re-save the file")
         return entry.part
 
     def sheet_names(self) -> list[str]:
@@ -166,10 +160,7 @@ class WorkbookParts(PartStore):
     def shared_string_items(self) -> list[tuple[str, bool]]:
         """Each shared string's plain text and whether it is unformatted (no rich-text runs)."""
         if self._strings is None:
-            self._strings = [
-                (rich_text(item), item.find(main_tag("r")) is None)
-                for item in self._string_elements()
-            ]
+            self._strings = [(rich_text(item), item.find(main_tag("r")) is None) for item in self._string_elements()]
         return self._strings
 
     def shared_strings(self) -> list[str]:
@@ -199,9 +190,7 @@ class WorkbookParts(PartStore):
             if element.get("localSheetId") is not None
         ]
         first = [
-            (view, self._index_name(before, view.get("firstSheet")))
-            for view in self._views()
-            if view.get("firstSheet")
+            (view, self._index_name(before, view.get("firstSheet"))) for view in self._views() if view.get("firstSheet")
         ]
         self._edit(self.workbook_part)
         yield
@@ -253,9 +242,7 @@ class WorkbookParts(PartStore):
         for rel in self._rels(""):
             if rel.type.endswith("/extended-properties") and rel.target in self._parts:
                 root = self._tree(rel.target)
-                stale = [
-                    root.find(f"{{{APP_NS}}}{tag}") for tag in ("TitlesOfParts", "HeadingPairs")
-                ]
+                stale = [root.find(f"{{{APP_NS}}}{tag}") for tag in ("TitlesOfParts", "HeadingPairs")]
                 for element in filter(lambda e: e is not None, stale):
                     self._edit(rel.target).remove(element)
 

@@ -36,8 +36,10 @@ def _probe_styles(workbook: Workbook) -> None:
             book.apply(cell, key)
         cells.append(cell)
     for row, (key, look) in enumerate(styles.DIFFERENTIAL.items(), start=1):
-        dxf = DifferentialStyle(font=Font(color=look["font"]) if look["font"] else None,
-                                fill=PatternFill(bgColor=look["fill"], fill_type="solid") if look["fill"] else None)
+        dxf = DifferentialStyle(
+            font=Font(color=look["font"]) if look["font"] else None,
+            fill=PatternFill(bgColor=look["fill"], fill_type="solid") if look["fill"] else None,
+        )
         sheet.conditional_formatting.add(f"A{row}", Rule(type="expression", formula=[f'"{key}"="{key}"'], dxf=dxf))
     sheet.append(cells)
 
@@ -67,23 +69,28 @@ class SheetWriter:
         self.sheets: list[NewSheet] = []
 
     def add(self, spec: SheetSpec) -> None:
+        """Turn a SheetSpec into sheet XML now (it is put into the package by finish)."""
         related = chart_parts(spec) if spec.charts else ()
         xml = sheet_xml(spec, self.index, "rId1" if related else None)
         self.sheets.append(NewSheet(spec.title, xml, spec.state, related))
 
     def finish(self, *, before: str | None = None, order: list[str] | None = None) -> None:
         """Put the sheets into the package, replacing sheets of the same names."""
-        existing = set(self.host.sheet_names())
-        self.host.remove_sheets([sheet.name for sheet in self.sheets if sheet.name in existing])
-        self.host.add_sheets(self.sheets, before=before)
+        self.host.add_sheets(self.sheets, before=before, replace=True)
         if order:
             self.host.reorder_sheets(order)
         self.host.set_calc_on_load()
         self.sheets = []
 
 
-def write_sheets(host: Package, specs: list[SheetSpec], *, before: str | None = None,
-                 order: list[str] | None = None, progress: Progress | None = None) -> None:
+def write_sheets(
+    host: Package,
+    specs: list[SheetSpec],
+    *,
+    before: str | None = None,
+    order: list[str] | None = None,
+    progress: Progress | None = None,
+) -> None:
     """Add the sheets to `host`, replacing sheets of the same names; `order` sorts the named sheets."""
     writer = SheetWriter(host)
     tick = every(progress, "writing sheets", len(specs))

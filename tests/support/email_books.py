@@ -18,9 +18,9 @@ from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from tests.support.fill import random_entries, write_entries
 
-HOSTILE_NAME = "<script>alert(\"x\")</script> & 'Tom's' \"Best\" $5 华为旗舰店"
+HOSTILE_NAME = '<script>alert("x")</script> & \'Tom\'s\' "Best" $5 华为旗舰店'
 HOSTILE_COMMENT = "</td><b>bold?</b> & <img src=x onerror=alert(1)> “引号” 店长反馈"
-HOSTILE_MANAGER = "王 \"经理\" Wang, Jr."
+HOSTILE_MANAGER = '王 "经理" Wang, Jr.'
 
 
 def generated_book(folder: Path, lang: str = "en", stores: int = 24) -> Path:
@@ -53,8 +53,14 @@ def hostile_book(folder: Path, store_id: str = "HX0001") -> Path:
     generate(path)
     plan = plan_of(FileBook(path))
     entries = random_entries(plan, weeks=6, silent=0.0)
-    entries[store_id].update({("comment", "manager"): HOSTILE_COMMENT, ("action", 1, "text"): HOSTILE_NAME,
-                              ("action", 1, "owner"): "store", ("action", 1, "status"): "open"})
+    entries[store_id].update(
+        {
+            ("comment", "manager"): HOSTILE_COMMENT,
+            ("action", 1, "text"): HOSTILE_NAME,
+            ("action", 1, "owner"): "store",
+            ("action", 1, "status"): "open",
+        }
+    )
     write_entries(path, entries, "en")
     return path
 
@@ -71,8 +77,13 @@ def read_eml(path: Path) -> EmailMessage:
 def attachment_text(data: bytes) -> str:
     """Every XML part of an .xlsx attachment as one text (shared strings, sheets, names, metadata)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return html.unescape("\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
-                                        if name.endswith((".xml", ".rels"))))
+        return html.unescape(
+            "\n".join(
+                archive.read(name).decode("utf-8", "replace")
+                for name in archive.namelist()
+                if name.endswith((".xml", ".rels"))
+            )
+        )
 
 
 def everything_readable(message: EmailMessage) -> str:

@@ -8,11 +8,21 @@ from pathlib import Path
 
 import openpyxl
 
-DEFAULT_LOOK = {"number_format": "General", "fill": None, "bold": False, "italic": False, "size": None,
-                "font_color": None, "horizontal": None, "vertical": None, "wrap": False, "border": None,
-                "locked": True}
+DEFAULT_LOOK = {
+    "number_format": "General",
+    "fill": None,
+    "bold": False,
+    "italic": False,
+    "size": None,
+    "font_color": None,
+    "horizontal": None,
+    "vertical": None,
+    "wrap": False,
+    "border": None,
+    "locked": True,
+}
 _EPOCH = datetime(1899, 12, 30)
-# What an engine cannot apply (kam_xl/xl_adapter.py), left out of a comparison with that engine.
+# What an engine cannot apply (kam_xl/excel/xlbook.py), left out of a comparison with that engine.
 ENGINE_GAPS = {
     "windows": set(),
     "mac": {"locked", "protection", "messages", "zoom", "tab_color", "autofilter", "freeze"},
@@ -58,7 +68,9 @@ def _look(cell) -> dict:
     return {
         "number_format": cell.number_format or "General",
         "fill": rgb(fill.fgColor) if fill is not None and fill.fill_type == "solid" else None,
-        "bold": bool(font.b), "italic": bool(font.i), "size": font_size(font.sz),
+        "bold": bool(font.b),
+        "italic": bool(font.i),
+        "size": font_size(font.sz),
         "font_color": rgb(font.color),
         "horizontal": align.horizontal if align.horizontal not in (None, "general") else None,
         "vertical": align.vertical if align.vertical not in (None, "bottom") else None,
@@ -112,17 +124,25 @@ def widths_of(sheet) -> dict[int, float]:
 
 
 def hidden_of(sheet) -> set[int]:
-    return {col for dim in sheet.column_dimensions.values() if dim.hidden and dim.min
-            for col in range(dim.min, dim.max + 1)}
+    return {
+        col for dim in sheet.column_dimensions.values() if dim.hidden and dim.min for col in range(dim.min, dim.max + 1)
+    }
 
 
 def validations_of(sheet, gaps: set[str]) -> list[tuple]:
     out = []
     for rule in sheet.data_validations.dataValidation:
         messages = (None, None) if "messages" in gaps else (rule.error or None, rule.prompt or None)
-        out.append((" ".join(sorted(str(rule.sqref).split())), rule.type,
-                    None if rule.type in ("list", "custom") else rule.operator,
-                    number_text(rule.formula1), number_text(rule.formula2), *messages))
+        out.append(
+            (
+                " ".join(sorted(str(rule.sqref).split())),
+                rule.type,
+                None if rule.type in ("list", "custom") else rule.operator,
+                number_text(rule.formula1),
+                number_text(rule.formula2),
+                *messages,
+            )
+        )
     return sorted(out, key=repr)
 
 
@@ -141,8 +161,14 @@ def protection_of(sheet) -> tuple | None:
     p = sheet.protection
     if not p.sheet:
         return None
-    return (bool(p.formatColumns), bool(p.formatRows), bool(p.insertRows), bool(p.deleteRows), bool(p.sort),
-            bool(p.autoFilter))
+    return (
+        bool(p.formatColumns),
+        bool(p.formatRows),
+        bool(p.insertRows),
+        bool(p.deleteRows),
+        bool(p.sort),
+        bool(p.autoFilter),
+    )
 
 
 def cells_of(sheet, gaps: set[str]) -> dict[str, tuple]:
@@ -155,20 +181,29 @@ def cells_of(sheet, gaps: set[str]) -> dict[str, tuple]:
             value = None if cell.value is None else value_of(cell)
             if value is None and look == DEFAULT_LOOK:
                 continue
-            out[cell.coordinate] = (value, tuple(sorted((k, v) for k, v in look.items() if DEFAULT_LOOK[k] != v)))
+            out[cell.coordinate] = (
+                value,
+                tuple(sorted((k, v) for k, v in look.items() if DEFAULT_LOOK[k] != v)),
+            )
     return out
 
 
 def sheet_content(sheet, gaps: set[str]) -> dict:
     tab = rgb(sheet.sheet_properties.tabColor) if sheet.sheet_properties.tabColor is not None else None
     found = {
-        "state": sheet.sheet_state, "cells": cells_of(sheet, gaps), "widths": widths_of(sheet),
+        "state": sheet.sheet_state,
+        "cells": cells_of(sheet, gaps),
+        "widths": widths_of(sheet),
         "hidden_cols": hidden_of(sheet),
         "heights": {r: float(d.height) for r, d in sheet.row_dimensions.items() if d.height is not None},
-        "freeze": sheet.freeze_panes, "zoom": sheet.sheet_view.zoomScale, "tab_color": tab,
+        "freeze": sheet.freeze_panes,
+        "zoom": sheet.sheet_view.zoomScale,
+        "tab_color": tab,
         "merges": sorted(str(r) for r in sheet.merged_cells.ranges),
-        "validations": validations_of(sheet, gaps), "cond_formats": cond_formats_of(sheet),
-        "protection": protection_of(sheet), "autofilter": sheet.auto_filter.ref or None,
+        "validations": validations_of(sheet, gaps),
+        "cond_formats": cond_formats_of(sheet),
+        "protection": protection_of(sheet),
+        "autofilter": sheet.auto_filter.ref or None,
     }
     return {key: value for key, value in found.items() if key not in gaps}
 
@@ -177,8 +212,10 @@ def workbook_content(path: str | Path, gaps: set[str] = frozenset()) -> dict:
     """Sheet order and each sheet's content; `gaps` names parts to leave out (see ENGINE_GAPS)."""
     book = openpyxl.load_workbook(path)
     try:
-        return {"order": list(book.sheetnames),
-                "sheets": {sheet.title: sheet_content(sheet, set(gaps)) for sheet in book.worksheets}}
+        return {
+            "order": list(book.sheetnames),
+            "sheets": {sheet.title: sheet_content(sheet, set(gaps)) for sheet in book.worksheets},
+        }
     finally:
         _LOOKS.clear()
 

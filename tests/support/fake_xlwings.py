@@ -1,4 +1,4 @@
-"""A small in-memory fake of the xlwings object model: exactly what kam_xl/xl_adapter.py and the macros touch."""
+"""A small in-memory fake of the xlwings object model: exactly what kam_xl/excel/xlbook.py and the macros touch."""
 
 from __future__ import annotations
 
@@ -27,9 +27,18 @@ from tests.support.excel_content import DEFAULT_LOOK, Number, font_size, look_of
 # Like Excel it keeps typed text as a number, date or formula unless it starts with an apostrophe, and
 # refuses to write locked cells of a protected sheet. load_book / dump_book convert from and to .xlsx.
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_KINDS = {"whole_number": "whole", "decimal": "decimal", "date": "date", "custom": "custom", "list": "list"}
-_OPERATORS = {"between": "between", "greater_than_or_equal": "greaterThanOrEqual",
-              "less_than_or_equal": "lessThanOrEqual"}
+_KINDS = {
+    "whole_number": "whole",
+    "decimal": "decimal",
+    "date": "date",
+    "custom": "custom",
+    "list": "list",
+}
+_OPERATORS = {
+    "between": "between",
+    "greater_than_or_equal": "greaterThanOrEqual",
+    "less_than_or_equal": "lessThanOrEqual",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -227,8 +236,11 @@ class Sheets:
         if any(data.name.lower() == name.lower() for data in self.book.data):
             raise ValueError(f"Sheet named '{name}' already present in workbook")
         data = SheetData(name)
-        at = self.book.data.index(after.data) + 1 if after is not None else (
-            self.book.data.index(before.data) if before is not None else len(self.book.data))
+        at = (
+            self.book.data.index(after.data) + 1
+            if after is not None
+            else (self.book.data.index(before.data) if before is not None else len(self.book.data))
+        )
         self.book.data.insert(at, data)
         self.book.app.active_sheet = data
         return Sheet(self.book, data)
@@ -257,8 +269,11 @@ class Sheet:
 
     @property
     def used_range(self):
-        used = [position for position, cell in self.data.cells.items()
-                if cell.value is not None or cell.formula or cell.look != DEFAULT_LOOK]
+        used = [
+            position
+            for position, cell in self.data.cells.items()
+            if cell.value is not None or cell.formula or cell.look != DEFAULT_LOOK
+        ]
         if not used:
             return Range(self, (1, 1))
         rows, cols = [r for r, _ in used], [c for _, c in used]
@@ -390,7 +405,10 @@ class Range:
         for row, col in self._positions():
             self._check_unlocked(row, col)
             cell = self.sheet.data.cell(row, col)
-            cell.look = {**cell.look, **changes}  # looks are shared between cells: replaced, never changed
+            cell.look = {
+                **cell.look,
+                **changes,
+            }  # looks are shared between cells: replaced, never changed
 
     def _first_look(self, key: str):
         row, col = next(self._positions())
@@ -486,8 +504,10 @@ class Range:
 
     @property
     def address(self):
-        return ",".join(f"${get_column_letter(c1)}${r1}" + ("" if (r1, c1) == (r2, c2) else
-                        f":${get_column_letter(c2)}${r2}") for r1, c1, r2, c2 in self.areas)
+        return ",".join(
+            f"${get_column_letter(c1)}${r1}" + ("" if (r1, c1) == (r2, c2) else f":${get_column_letter(c2)}${r2}")
+            for r1, c1, r2, c2 in self.areas
+        )
 
     @property
     def api(self):
@@ -579,10 +599,18 @@ class DataValidation:
 
     def _put(self, kind: str, operator=None, formula1=None, formula2=None, values=()) -> None:
         self.delete()
-        self.rng.sheet.data.validations.append({"ref": self.rng.address.replace("$", ""), "kind": kind,
-                                                "operator": operator, "formula1": formula1,
-                                                "formula2": formula2, "values": tuple(values),
-                                                "error": None, "prompt": None})
+        self.rng.sheet.data.validations.append(
+            {
+                "ref": self.rng.address.replace("$", ""),
+                "kind": kind,
+                "operator": operator,
+                "formula1": formula1,
+                "formula2": formula2,
+                "values": tuple(values),
+                "error": None,
+                "prompt": None,
+            }
+        )
 
     def set_list(self, source, *, in_cell_dropdown=True):
         values = [str(value) for value in source]
@@ -628,10 +656,22 @@ class ConditionalFormats:
     def __init__(self, rng: Range):
         self.rng = rng
 
-    def add_custom(self, formula, *, fill_color=None, font_color=None, font_bold=None, font_italic=None,
-                   stop_if_true=False):
-        rule = {"ref": self.rng.address.replace("$", ""), "formula": formula,
-                "fill": color_hex(fill_color), "font": color_hex(font_color)}
+    def add_custom(
+        self,
+        formula,
+        *,
+        fill_color=None,
+        font_color=None,
+        font_bold=None,
+        font_italic=None,
+        stop_if_true=False,
+    ):
+        rule = {
+            "ref": self.rng.address.replace("$", ""),
+            "formula": formula,
+            "fill": color_hex(fill_color),
+            "font": color_hex(font_color),
+        }
         self.rng.sheet.data.cond_formats.insert(0, rule)
 
     def clear(self):
@@ -706,10 +746,19 @@ class ComTab:
         self.sheet.tab_color = f"{value & 255:02X}{(value >> 8) & 255:02X}{(value >> 16) & 255:02X}"
 
 
-PROTECTION_DEFAULTS = {"AllowFormattingCells": False, "AllowFormattingColumns": False, "AllowFormattingRows": False,
-                       "AllowInsertingColumns": False, "AllowInsertingRows": False, "AllowInsertingHyperlinks": False,
-                       "AllowDeletingColumns": False, "AllowDeletingRows": False, "AllowSorting": False,
-                       "AllowFiltering": False, "AllowUsingPivotTables": False}
+PROTECTION_DEFAULTS = {
+    "AllowFormattingCells": False,
+    "AllowFormattingColumns": False,
+    "AllowFormattingRows": False,
+    "AllowInsertingColumns": False,
+    "AllowInsertingRows": False,
+    "AllowInsertingHyperlinks": False,
+    "AllowDeletingColumns": False,
+    "AllowDeletingRows": False,
+    "AllowSorting": False,
+    "AllowFiltering": False,
+    "AllowUsingPivotTables": False,
+}
 
 
 class ComSheet:
@@ -772,9 +821,19 @@ class ComRange:
         self.rng.sheet.data.autofilter = self.rng.address.replace("$", "")
 
 
-MIRRORS = {App: "App", Book: "Book", Sheets: "Sheets", Sheet: "Sheet", Range: "Range", Font: "Font",
-           Borders: "Borders", RangeColumns: "RangeColumns", DataValidation: "DataValidation",
-           ConditionalFormats: "ConditionalFormats", FreezePanes: "FreezePanes"}
+MIRRORS = {
+    App: "App",
+    Book: "Book",
+    Sheets: "Sheets",
+    Sheet: "Sheet",
+    Range: "Range",
+    Font: "Font",
+    Borders: "Borders",
+    RangeColumns: "RangeColumns",
+    DataValidation: "DataValidation",
+    ConditionalFormats: "ConditionalFormats",
+    FreezePanes: "FreezePanes",
+}
 
 
 @contextmanager
@@ -803,9 +862,14 @@ def load_book(path: str | Path, engine: str = "windows") -> Book:
 
 
 def _sheet_data(sheet, cached: list[list], engine: str) -> SheetData:
-    data = SheetData(sheet.title, state=sheet.sheet_state, freeze=sheet.freeze_panes,
-                     zoom=sheet.sheet_view.zoomScale, merges=[str(r) for r in sheet.merged_cells.ranges],
-                     autofilter=sheet.auto_filter.ref or None)
+    data = SheetData(
+        sheet.title,
+        state=sheet.sheet_state,
+        freeze=sheet.freeze_panes,
+        zoom=sheet.sheet_view.zoomScale,
+        merges=[str(r) for r in sheet.merged_cells.ranges],
+        autofilter=sheet.auto_filter.ref or None,
+    )
     if sheet.sheet_properties.tabColor is not None:
         data.tab_color = rgb(sheet.sheet_properties.tabColor)
     for row in sheet.iter_rows():
@@ -815,10 +879,15 @@ def _sheet_data(sheet, cached: list[list], engine: str) -> SheetData:
     _load_rules(data, sheet)
     if sheet.protection.sheet:
         p = sheet.protection
-        data.protection = {**PROTECTION_DEFAULTS, "AllowFormattingColumns": not p.formatColumns,
-                           "AllowFormattingRows": not p.formatRows, "AllowInsertingRows": not p.insertRows,
-                           "AllowDeletingRows": not p.deleteRows, "AllowSorting": not p.sort,
-                           "AllowFiltering": not p.autoFilter}
+        data.protection = {
+            **PROTECTION_DEFAULTS,
+            "AllowFormattingColumns": not p.formatColumns,
+            "AllowFormattingRows": not p.formatRows,
+            "AllowInsertingRows": not p.insertRows,
+            "AllowDeletingRows": not p.deleteRows,
+            "AllowSorting": not p.sort,
+            "AllowFiltering": not p.autoFilter,
+        }
     return data
 
 
@@ -857,17 +926,30 @@ def _load_rules(data: SheetData, sheet) -> None:
         values = tuple(rule.formula1.strip('"').split(",")) if rule.type == "list" else ()
         operator = {v: k for k, v in _OPERATORS.items()}.get(rule.operator, rule.operator)
         for ref in str(rule.sqref).split():
-            data.validations.append({"ref": ref, "kind": kind, "operator": operator,
-                                     "formula1": None if values else _formula(rule.formula1),
-                                     "formula2": _formula(rule.formula2), "values": values,
-                                     "error": rule.error, "prompt": rule.prompt})
+            data.validations.append(
+                {
+                    "ref": ref,
+                    "kind": kind,
+                    "operator": operator,
+                    "formula1": None if values else _formula(rule.formula1),
+                    "formula2": _formula(rule.formula2),
+                    "values": values,
+                    "error": rule.error,
+                    "prompt": rule.prompt,
+                }
+            )
     rules = [(r.priority, str(area.sqref), r) for area in sheet.conditional_formatting for r in area.rules]
     for _, ref, rule in sorted(rules, key=lambda item: item[0]):
         fill = rule.dxf.fill if rule.dxf is not None else None
         font = rule.dxf.font if rule.dxf is not None else None
-        data.cond_formats.append({"ref": ref.replace(" ", ","), "formula": "=" + rule.formula[0],
-                                  "fill": (rgb(fill.bgColor) or rgb(fill.fgColor)) if fill else None,
-                                  "font": rgb(font.color) if font else None})
+        data.cond_formats.append(
+            {
+                "ref": ref.replace(" ", ","),
+                "formula": "=" + rule.formula[0],
+                "fill": (rgb(fill.bgColor) or rgb(fill.fgColor)) if fill else None,
+                "font": rgb(font.color) if font else None,
+            }
+        )
 
 
 def _formula(text) -> str | None:
@@ -876,15 +958,23 @@ def _formula(text) -> str | None:
 
 def book_content(book: Book, gaps: set[str] = frozenset()) -> dict:
     """The workbook as plain data, shaped like excel_content.workbook_content (for quick comparisons)."""
-    return {"order": [data.name for data in book.data],
-            "sheets": {data.name: _content(data, set(gaps)) for data in book.data}}
+    return {
+        "order": [data.name for data in book.data],
+        "sheets": {data.name: _content(data, set(gaps)) for data in book.data},
+    }
 
 
 def _content(data: SheetData, gaps: set[str]) -> dict:
     found = {
-        "state": data.state, "cells": _cells(data, gaps), "widths": dict(data.widths),
-        "hidden_cols": set(data.hidden_cols), "heights": dict(data.heights), "freeze": data.freeze,
-        "zoom": data.zoom, "tab_color": data.tab_color, "merges": sorted(data.merges),
+        "state": data.state,
+        "cells": _cells(data, gaps),
+        "widths": dict(data.widths),
+        "hidden_cols": set(data.hidden_cols),
+        "heights": dict(data.heights),
+        "freeze": data.freeze,
+        "zoom": data.zoom,
+        "tab_color": data.tab_color,
+        "merges": sorted(data.merges),
         "validations": sorted((_validation(rule, gaps) for rule in data.validations), key=repr),
         "cond_formats": [(r["ref"], r["formula"], r["fill"], r["font"]) for r in data.cond_formats],
         "protection": None if data.protection is None else tuple(sorted(data.protection.items())),
@@ -895,8 +985,14 @@ def _content(data: SheetData, gaps: set[str]) -> dict:
 
 def _cells(data: SheetData, gaps: set[str]) -> dict:
     """Each cell's value and look; cells merged away are left out (openpyxl does not read them)."""
-    hidden = {(r, c) for area in data.merges for r1, c1, r2, c2 in areas_of(area)
-              for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)}
+    hidden = {
+        (r, c)
+        for area in data.merges
+        for r1, c1, r2, c2 in areas_of(area)
+        for r in range(r1, r2 + 1)
+        for c in range(c1, c2 + 1)
+        if (r, c) != (r1, c1)
+    }
     out = {}
     for (row, col), cell in data.cells.items():
         if (row, col) in hidden:
@@ -905,8 +1001,10 @@ def _cells(data: SheetData, gaps: set[str]) -> dict:
         value = ("f", cell.formula) if cell.formula else _value(cell.value)
         if value is None and look == DEFAULT_LOOK:
             continue
-        out[f"{get_column_letter(col)}{row}"] = (value, tuple(sorted((k, v) for k, v in look.items()
-                                                                     if DEFAULT_LOOK[k] != v)))
+        out[f"{get_column_letter(col)}{row}"] = (
+            value,
+            tuple(sorted((k, v) for k, v in look.items() if DEFAULT_LOOK[k] != v)),
+        )
     return out
 
 
@@ -925,7 +1023,15 @@ def _value(value) -> tuple | None:
 
 def _validation(rule: dict, gaps: set[str]) -> tuple:
     messages = (None, None) if "messages" in gaps else (rule["error"] or None, rule["prompt"] or None)
-    return (rule["ref"], rule["kind"], rule["operator"], rule["formula1"], rule["formula2"], rule["values"], *messages)
+    return (
+        rule["ref"],
+        rule["kind"],
+        rule["operator"],
+        rule["formula1"],
+        rule["formula2"],
+        rule["values"],
+        *messages,
+    )
 
 
 def dump_book(book: Book, path: str | Path) -> Path:
@@ -985,31 +1091,45 @@ def _dump_look(target, look: dict) -> None:
     target.number_format = look["number_format"]
     if look["fill"]:
         target.fill = PatternFill("solid", fgColor=look["fill"])
-    target.font = OpenpyxlFont(bold=look["bold"] or None, italic=look["italic"] or None, size=look["size"],
-                        color=look["font_color"])
-    target.alignment = Alignment(horizontal=look["horizontal"], vertical=look["vertical"],
-                                 wrap_text=look["wrap"] or None)
+    target.font = OpenpyxlFont(
+        bold=look["bold"] or None,
+        italic=look["italic"] or None,
+        size=look["size"],
+        color=look["font_color"],
+    )
+    target.alignment = Alignment(
+        horizontal=look["horizontal"], vertical=look["vertical"], wrap_text=look["wrap"] or None
+    )
     if look["border"]:
         side = Side(style="thin", color=look["border"])
         target.border = Border(left=side, right=side, top=side, bottom=side)
     target.protection = Protection(locked=look["locked"])
 
 
-
 def _dump_rules(sheet, data: SheetData) -> None:
     for rule in data.validations:
         kind = _KINDS[rule["kind"]]
         formula1 = '"' + ",".join(rule["values"]) + '"' if kind == "list" else _bare(rule["formula1"])
-        validation = OpenpyxlValidation(type=kind, operator=_OPERATORS.get(rule["operator"]), formula1=formula1,
-                                        formula2=_bare(rule["formula2"]), error=rule["error"], prompt=rule["prompt"],
-                                        allow_blank=True)
+        validation = OpenpyxlValidation(
+            type=kind,
+            operator=_OPERATORS.get(rule["operator"]),
+            formula1=formula1,
+            formula2=_bare(rule["formula2"]),
+            error=rule["error"],
+            prompt=rule["prompt"],
+            allow_blank=True,
+        )
         validation.add(rule["ref"])
         sheet.data_validations.append(validation)
     for rule in data.cond_formats:
-        dxf = DifferentialStyle(font=OpenpyxlFont(color=rule["font"]) if rule["font"] else None,
-                                fill=PatternFill(bgColor=rule["fill"], fill_type="solid") if rule["fill"] else None)
-        sheet.conditional_formatting.add(rule["ref"].replace(",", " "),
-                                         Rule(type="expression", formula=[rule["formula"].lstrip("=")], dxf=dxf))
+        dxf = DifferentialStyle(
+            font=OpenpyxlFont(color=rule["font"]) if rule["font"] else None,
+            fill=PatternFill(bgColor=rule["fill"], fill_type="solid") if rule["fill"] else None,
+        )
+        sheet.conditional_formatting.add(
+            rule["ref"].replace(",", " "),
+            Rule(type="expression", formula=[rule["formula"].lstrip("=")], dxf=dxf),
+        )
 
 
 def _bare(formula: str | None) -> str | None:
@@ -1029,6 +1149,9 @@ def _dump_protection(sheet, flags: dict | None) -> None:
         return
     p = sheet.protection
     p.sheet = True
-    p.formatColumns, p.formatRows = not flags["AllowFormattingColumns"], not flags["AllowFormattingRows"]
+    p.formatColumns, p.formatRows = (
+        not flags["AllowFormattingColumns"],
+        not flags["AllowFormattingRows"],
+    )
     p.insertRows, p.deleteRows = not flags["AllowInsertingRows"], not flags["AllowDeletingRows"]
     p.sort, p.autoFilter = not flags["AllowSorting"], not flags["AllowFiltering"]

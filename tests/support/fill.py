@@ -10,17 +10,23 @@ import numpy as np
 from kam_xl.lang.words import enum_label
 from kam_xl.model.entries import StoreEntries, enum_kind
 from kam_xl.model.plan import Plan, Store, Week
+from kam_xl.plan.meta import read_meta
 from kam_xl.storetabs.cellmap import field_cells
-from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.package import Package
 
-ACTION_TEXTS = ("Move the phones to the entrance table", "Train the new floor staff", "Fix the price tags",
-                "Agree a weekend demo day", "Clear old stock from the back room")
+ACTION_TEXTS = (
+    "Move the phones to the entrance table",
+    "Train the new floor staff",
+    "Fix the price tags",
+    "Agree a weekend demo day",
+    "Clear old stock from the back room",
+)
 STATUSES = ("planned", "agreed", "done", "done", "done", "dropped")
 
 
-def random_entries(plan: Plan, seed: int = 7, weeks: int | None = None, silent: float = 0.03
-                   ) -> dict[str, StoreEntries]:
+def random_entries(
+    plan: Plan, seed: int = 7, weeks: int | None = None, silent: float = 0.03
+) -> dict[str, StoreEntries]:
     """Typed entries (field key -> value) of every active store for the first `weeks` weeks (default all).
 
     Some weeks are blank, a share `silent` of the stores never report, some stop early; programs get
@@ -31,8 +37,9 @@ def random_entries(plan: Plan, seed: int = 7, weeks: int | None = None, silent: 
     return {s.store_id: _store_entries(plan, s, shown, rng, silent) for s in plan.active_stores}
 
 
-def _store_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.random.Generator,
-                   silent: float) -> StoreEntries:
+def _store_entries(
+    plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.random.Generator, silent: float
+) -> StoreEntries:
     values: StoreEntries = {}
     if rng.random() < silent:
         return values  # a store that never reported
@@ -58,8 +65,12 @@ def _week(store: Store, week: Week, form: float, rng: np.random.Generator) -> di
     units = max(0, round(store.base_units * season * form * rng.lognormal(0.0, 0.2))) if rng.random() > 0.01 else 0
     category = max(units, round(store.category_units * season * rng.lognormal(0.0, 0.12)))
     price = store.base_value / store.base_units if store.base_units else 2500.0
-    out = {"units": float(units), "value": round(units * price * rng.normal(1.0, 0.03), 2),
-           "category": float(category), "competitor": float(round(category * rng.uniform(0.12, 0.35)))}
+    out = {
+        "units": float(units),
+        "value": round(units * price * rng.normal(1.0, 0.03), 2),
+        "category": float(category),
+        "competitor": float(round(category * rng.uniform(0.12, 0.35))),
+    }
     for name in ("value", "category", "competitor"):
         if rng.random() < 0.04:
             del out[name]
@@ -91,8 +102,12 @@ def _program(program_id: str, plan_cost: float, rng: np.random.Generator) -> dic
 
 def _action(row: int, weeks: tuple[Week, ...], rng: np.random.Generator) -> dict:
     due = weeks[0].start + timedelta(days=int(rng.integers(0, 7 * len(weeks) + 21)))
-    out = {"text": ACTION_TEXTS[int(rng.integers(len(ACTION_TEXTS)))], "owner": "sr", "due": due,
-           "status": ("open", "done", "done", "dropped")[int(rng.integers(4))]}
+    out = {
+        "text": ACTION_TEXTS[int(rng.integers(len(ACTION_TEXTS)))],
+        "owner": "sr",
+        "due": due,
+        "status": ("open", "done", "done", "dropped")[int(rng.integers(4))],
+    }
     return {("action", row, name): value for name, value in out.items()}
 
 

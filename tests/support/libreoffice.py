@@ -14,8 +14,10 @@ import pytest
 _XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+ <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+ <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 </oor:items>
 """
 
@@ -47,8 +49,17 @@ def recalculate(book: Path, out_dir: Path, timeout: int = 900) -> Path:
     """A copy of `book` that LibreOffice opened, fully recalculated and saved as .xlsx."""
     binary = require_soffice()
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = [binary, f"-env:UserInstallation={_profile().as_uri()}", "--headless", "--norestore",
-               "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out_dir), str(book)]
+    command = [
+        binary,
+        f"-env:UserInstallation={_profile().as_uri()}",
+        "--headless",
+        "--norestore",
+        "--convert-to",
+        "xlsx:Calc MS Excel 2007 XML",
+        "--outdir",
+        str(out_dir),
+        str(book),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     result = out_dir / (book.stem + ".xlsx")
     if done.returncode != 0 or not result.exists():
@@ -77,7 +88,11 @@ def computed_values(book: Path, sheet: str) -> dict[str, object]:
     """Every non-empty computed value of one sheet, by cell reference."""
     workbook = openpyxl.load_workbook(book, data_only=True, read_only=True)
     try:
-        return {cell.coordinate: cell.value for row in workbook[sheet].iter_rows() for cell in row
-                if getattr(cell, "value", None) is not None}
+        return {
+            cell.coordinate: cell.value
+            for row in workbook[sheet].iter_rows()
+            for cell in row
+            if getattr(cell, "value", None) is not None
+        }
     finally:
         workbook.close()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from kam_xl.execution.split import split
 from kam_xl.model.entries import StoreEntries
+from kam_xl.plan.meta import read_meta
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.storetabs.generate import generate
-from kam_xl.storetabs.meta import read_meta
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import cell_at

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
-from kam_xl import __version__
 from kam_xl.errors import WorkbookError
 from kam_xl.lang.words import sheet_name
-from kam_xl.storetabs.cellmap import decode, encode
+from kam_xl.version import __version__
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import SheetSpec
 
@@ -30,28 +30,51 @@ class TabRecord:
 
 @dataclass
 class Meta:
+    """A workbook's _meta: key/value settings and one record per store tab."""
+
     values: dict[str, str] = field(default_factory=dict)
     tabs: list[TabRecord] = field(default_factory=list)
 
     def tab_for(self, store_id: str) -> TabRecord | None:
+        """The record of a store's tab, or None."""
         return next((t for t in self.tabs if t.store_id == store_id), None)
 
     @property
     def language(self) -> str:
+        """The workbook's language (en when _meta does not say)."""
         return self.values.get("language", "en")
 
 
+def encode(cells: dict) -> str:
+    """A store tab's cell map as compact JSON text (one _meta cell)."""
+    return json.dumps(cells, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode(text: str) -> dict:
+    """The cell map back from its _meta text ({} when empty)."""
+    return json.loads(text) if text else {}
+
+
 def new_meta(lang: str, account: str, **values: object) -> Meta:
-    base = {"template_version": TEMPLATE_VERSION, "kam_xl_version": __version__, "language": lang,
-            "account": account}
+    """A _meta for a new workbook: versions, language, account and any other values given."""
+    base = {
+        "template_version": TEMPLATE_VERSION,
+        "kam_xl_version": __version__,
+        "language": lang,
+        "account": account,
+    }
     base.update(values)
     return Meta({k: "" if v is None else str(v) for k, v in base.items()})
 
 
 def meta_sheet(meta: Meta) -> SheetSpec:
     """The _meta sheet (hidden): key/value rows, then one row per store tab."""
-    sheet = SheetSpec(sheet_name("meta", meta.language), role="meta", state="hidden",
-                      widths={1: 22, 2: 40, 3: 10, 4: 10, 5: 18, 6: 80})
+    sheet = SheetSpec(
+        sheet_name("meta", meta.language),
+        role="meta",
+        state="hidden",
+        widths={1: 22, 2: 40, 3: 10, 4: 10, 5: 18, 6: 80},
+    )
     sheet.set(1, 1, _NOTE, "note")
     row = 2
     for key, value in meta.values.items():
@@ -62,8 +85,18 @@ def meta_sheet(meta: Meta) -> SheetSpec:
     sheet.row_values(row, 1, TAB_HEADER, "label")
     for record in meta.tabs:
         row += 1
-        sheet.row_values(row, 1, [record.store_id, record.tab, record.sr_id, record.status, record.fingerprint,
-                                  encode(record.cells)])
+        sheet.row_values(
+            row,
+            1,
+            [
+                record.store_id,
+                record.tab,
+                record.sr_id,
+                record.status,
+                record.fingerprint,
+                encode(record.cells),
+            ],
+        )
     return sheet
 
 
@@ -88,8 +121,16 @@ def read_meta(book) -> Meta:
             cells = decode(cell_at(grid, line, 6) or "")
         except ValueError as exc:
             raise WorkbookError(f"_meta!F{line}: the cell map of store {store_id} is damaged ({exc})") from None
-        meta.tabs.append(TabRecord(_text(store_id), _text(cell_at(grid, line, 2)), _text(cell_at(grid, line, 3)),
-                                   _text(cell_at(grid, line, 4)), _text(cell_at(grid, line, 5)), cells))
+        meta.tabs.append(
+            TabRecord(
+                _text(store_id),
+                _text(cell_at(grid, line, 2)),
+                _text(cell_at(grid, line, 3)),
+                _text(cell_at(grid, line, 4)),
+                _text(cell_at(grid, line, 5)),
+                cells,
+            )
+        )
     return meta
 
 
