@@ -300,22 +300,47 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the `kam` command line with these arguments (default: sys.argv); returns the exit code."""
+    """Run the `kam` command line with these arguments (default: sys.argv); returns the exit code:
+    0 done, 1 done but something was refused or rejected (see the report), 2 a mistake in what was asked
+    (a message says what to do; nothing was written), 3 an unexpected failure (nothing was written; the
+    details are in a file the message names), 130 interrupted."""
     args = _parser().parse_args(argv)
     out = Output(args.quiet, args.json)
     try:
         return COMMANDS[args.command](args, out)
     except KamError as exc:
-        out.errors.print(f"[red]error:[/] {_escape(str(exc))}")
-        if args.json:
-            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        return 2
-    except KeyboardInterrupt:
-        out.errors.print("interrupted")
-        return 130
+        return _fail(out, args, str(exc), 2)
     except BrokenPipeError:  # the reader of our output went away (`kam ... | head`)
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a path that cannot be read or written: the person's to fix
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(
+            out, args, f"{where}{exc.strerror or exc} — check the path, the folder's permissions and the disk", 2
+        )
+    except KeyboardInterrupt:
+        out.errors.print("interrupted")
+        return 130
+    except Exception as exc:  # never a traceback on the screen: keep it in a file for the report
+        report = _keep_traceback()
+        return _fail(out, args, f"unexpected problem ({type(exc).__name__}: {exc}); nothing was saved. Details for "
+                     f"a bug report: {report}", 3)  # fmt: skip
+
+
+def _fail(out: Output, args, message: str, code: int) -> int:
+    out.errors.print(f"[red]error:[/] {_escape(message)}")
+    if args.json:
+        print(json.dumps({"error": message, "exit_code": code}, ensure_ascii=False))
+    return code
+
+
+def _keep_traceback() -> str:
+    import tempfile
+    import traceback
+
+    with tempfile.NamedTemporaryFile("w", prefix="kam-error-", suffix=".txt", delete=False, encoding="utf-8") as out:
+        out.write(traceback.format_exc())
+    return out.name
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from lxml import etree
 from openpyxl.utils.datetime import from_excel
 
-from kam_xl.execution.collect import collect, sr_sources
+from kam_xl.execution.collect import collect
 from kam_xl.execution.log import read_log
+from kam_xl.execution.sources import collect_sources
 from kam_xl.lang.words import enum_labels
 from kam_xl.model.entries import DATE_RANGE, NUMBER_LIMITS, enum_kind, field_kind, normalise
 from kam_xl.plan.load import load_plan
@@ -168,16 +169,18 @@ def test_a_blank_cell_never_erases_and_every_change_is_logged_old_to_new(small):
     assert log[1].file == files[0].name and log[1].store == store and log[1].field == f"week|{week}|units"
 
 
-def test_collecting_the_same_files_again_changes_nothing(small):
+def test_collecting_the_same_files_again_changes_nothing_and_logs_nothing_twice(small):
     book, files = small
     fill_sr_files(files[0].parent, load_plan(book), weeks=4, seed=5)
     first = collect(book, [files[0].parent])
     assert first.saved and first.written > 0
+    assert [e for e in first.entries if e.what == "rejected"]
     before, backups = _digest(book), sorted(book.parent.glob("*.kam-backup-*"))
     again = collect(book, [files[0].parent])
-    assert not again.saved and again.written == 0
-    rejected = [[e.signature() for e in report.entries if e.what == "rejected"] for report in (first, again)]
-    assert rejected[0] and rejected[0] == rejected[1]
+    assert not again.saved and again.written == 0 and again.exit_code == 0
+    assert not [e for e in again.entries if e.what == "rejected"]
+    merged = {f.path.name for f in first.files if f.status == "merged"}
+    assert merged and all("already collected" in f.reason for f in again.files if f.path.name in merged)
     assert _digest(book) == before and sorted(book.parent.glob("*.kam-backup-*")) == backups
 
 
@@ -218,21 +221,36 @@ def test_a_chinese_workbook_gets_its_own_list_words(demo_book_factory, tmp_path)
     sheet = openpyxl.load_workbook(book)[tab]
     assert (sheet[cell[("week", week, "display")]].value, sheet[action].value) == ("是", "完成")
     assert sheet[cell[("week", week, "units")]].value == 12
-    assert FileBook(book).sheet_names()[-3] == "回收日志"
+    hq = FileBook(book)
+    visible = [name for name in hq.sheet_names() if not name.startswith("_") and name != "xlwings.conf"]
+    assert visible[-1] == "回收日志"
 
 
-def test_sources_skip_lock_files_backups_and_the_hq_workbook(tmp_path):
+def test_sources_list_every_file_and_leave_out_only_lock_files_backups_and_the_hq_workbook(tmp_path):
     for name in (
         "SR001.xlsx",
         "~$SR001.xlsx",
+        ".~lock.SR001.xlsx#",
         "SR001.kam-backup-20260101-000000.xlsx",
+        ".SR001.x1y2.kam-tmp",
         "notes.txt",
         "hq.xlsx",
         "SR002.XLSX",
+        "SR003.ods",
+        "SR004.xls",
+        "SR005.csv",
+        "SR006.xlsm",
+        "index.csv",
     ):
         (tmp_path / name).write_bytes(b"x")
-    found = sr_sources([tmp_path, tmp_path / "SR001.xlsx"], skip=tmp_path / "hq.xlsx")
-    assert [p.name for p in found] == ["SR001.xlsx", "SR002.XLSX"]
+    found = collect_sources([tmp_path, tmp_path / "SR001.xlsx"], skip=tmp_path / "hq.xlsx")
+    by_name = {s.path.name: s for s in found}
+    wanted = ["SR001.xlsx", "SR002.XLSX", "SR003.ods", "SR004.xls", "SR005.csv", "SR006.xlsm", "notes.txt"]
+    assert sorted(by_name) == sorted(wanted)
+    assert [n for n, s in by_name.items() if not (s.refused or s.skipped)] == ["SR001.xlsx", "SR002.XLSX", "SR006.xlsm"]
+    assert "save it as .xlsx" in by_name["SR003.ods"].refused and "OpenDocument" in by_name["SR003.ods"].refused
+    assert "Excel 97-2003" in by_name["SR004.xls"].refused and "CSV" in by_name["SR005.csv"].refused
+    assert by_name["notes.txt"].skipped.startswith("not a workbook")
 
 
 def test_simulated_srs_fill_realistically_and_deterministically(demo_book_factory, tmp_path):

@@ -1,4 +1,7 @@
-"""A corpus of bad SR input (typed values and whole files): every problem reported, every good value merged."""
+"""A corpus of bad SR input (typed values and whole files): every problem reported, every good value merged.
+
+Tabs refused on their own (copies, other SRs' stores, stale tabs, moved rows) are in test_collect_by_meaning.py.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from kam_xl.storetabs.find import existing_tabs
 from kam_xl.xlsx.cellpatch import MAIN_NS
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import NewSheet, Package
-from tests.support.sr_files import inputs, meta_row_of, set_meta_value, split_copy
+from tests.support.sr_files import inputs, set_meta_value, split_copy
 
 # (what, tab number, field key with W0..W3 for weeks and P for the tab's first program, typed, reason)
 BAD_CELLS = [
@@ -85,12 +88,7 @@ BAD_FILES = {
     "no meta.xlsx": ("a workbook not made by split", "no _meta"),
     "hq copy.xlsx": ("the HQ workbook itself", "HQ workbook"),
     "other account.xlsx": ("_meta says another account", "made for account"),
-    "stale.xlsx": ("a tab made for an earlier plan", "earlier plan.*split again"),
-    "other srs store.xlsx": ("a tab whose store belongs to another SR", "belongs to"),
-    "unknown store.xlsx": ("a store id HQ does not know", "no such store"),
-    "two tabs one store.xlsx": ("two tabs with the same store id", "both store"),
     "dtd.xlsx": ("an XML part with a DTD (entity bomb)", "DTD"),
-    "damaged meta.xlsx": ("_meta cell map is not readable", "damaged"),
     "older SR008.xlsx": (
         "another file of SR008, saved earlier, different content",
         "SR008.xlsx.*saved later.*wins",
@@ -112,8 +110,8 @@ def _rewrite(path: Path, target: Path, change: dict) -> None:
                 out.writestr(name, data)
 
 
-def _sheet_part(path: Path, sheet: str) -> str:
-    return Package.open(path)._sheet_part(sheet)
+def sheet_part(path: Path, sheet: str) -> str:
+    return Package.open(path).sheet_part(sheet)
 
 
 def _tab_names(path: Path) -> list[str]:
@@ -169,36 +167,9 @@ def _make_bad_files(folder: Path, sr: dict[str, Path], hq: Path) -> None:
     shutil.copy(hq, folder / "hq copy.xlsx")
     shutil.copy(sr["SR002"], folder / "other account.xlsx")
     set_meta_value(folder / "other account.xlsx", "account", "Another Retail Group")
-    _meta_record_cell(sr["SR003"], folder / "stale.xlsx", 2, "E", "0ld0ld0ld0ld")
-    stranger = read_meta(FileBook(sr["SR001"])).tabs[0].store_id
-    _copy_with(
-        sr["SR004"],
-        folder / "other srs store.xlsx",
-        lambda p, tabs: p.set_cells(tabs[1].tab, {"C3": stranger}),
-    )
-    _copy_with(
-        sr["SR005"],
-        folder / "unknown store.xlsx",
-        lambda p, tabs: p.set_cells(tabs[0].tab, {"C3": "ZZ9999"}),
-    )
-    _copy_with(
-        sr["SR006"],
-        folder / "two tabs one store.xlsx",
-        lambda p, tabs: p.set_cells(tabs[1].tab, {"C3": tabs[0].store_id}),
-    )
-    part = _sheet_part(sr["SR002"], _tab_names(sr["SR002"])[0])
+    part = sheet_part(sr["SR002"], _tab_names(sr["SR002"])[0])
     bomb = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
     _rewrite(sr["SR002"], folder / "dtd.xlsx", {part: lambda data: data.replace(b"?>", b"?>" + bomb, 1)})
-    _meta_record_cell(sr["SR007"], folder / "damaged meta.xlsx", 0, "F", '{"week": {"cols": ')
-
-
-def _meta_record_cell(source: Path, target: Path, tab: int, column: str, value: str) -> None:
-    """Copy an SR file, changing one column of a tab's record in its _meta (E fingerprint, F cell map)."""
-    shutil.copy(source, target)
-    row = meta_row_of(target, read_meta(FileBook(target)).tabs[tab].store_id)
-    package = Package.open(target)
-    package.set_cells("_meta", {f"{column}{row}": value})
-    package.save(target, backup=False)
 
 
 def _duplicates(folder: Path, sr: dict[str, Path]) -> None:

@@ -671,7 +671,7 @@ def test_read_entries_reads_every_value_as_normalise_does(reviewed):
         "text",
         float("inf"),
     ]
-    grid = [[None] * 30 for _ in range(max(split_ref(c)[0] for c in cells.values()))]
+    grid = [list(row) + [None] * 30 for row in FileBook(reviewed[0]).grid(record.tab)]  # keys and headers as written
     for index, cell in enumerate(cells.values()):
         row, col = split_ref(cell)
         grid[row - 1][col - 1] = samples[index % len(samples)]
@@ -684,7 +684,7 @@ def test_read_entries_reads_every_value_as_normalise_does(reviewed):
             expected[key] = normalise(key, raw)
         except ParseError:
             expected[key] = raw
-    assert read_entries(grid, record.cells) == expected
+    assert read_entries(grid, record.cells, "en") == expected
 
 
 def test_review_of_a_workbook_without_entries(tmp_path, demo_book_factory):

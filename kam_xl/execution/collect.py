@@ -1,4 +1,10 @@
-"""The collect stage: SR workbooks merged back into the HQ store tabs, checked, logged, saved atomically."""
+"""The collect stage: SR workbooks merged back into the HQ store tabs, checked, logged, saved atomically.
+
+Every value goes into the same field of the same store's tab in HQ: the field is found in the SR tab by
+its row's key and its column's header (srfile.py), and in the HQ tab the same way. Nothing is guessed:
+what cannot be placed is refused and logged with what to do; a blank SR cell never erases an HQ value;
+the same file collected again is skipped (collected.py).
+"""
 
 from __future__ import annotations
 
@@ -10,26 +16,21 @@ from pathlib import Path
 
 from kam_xl.book import Book
 from kam_xl.errors import CollectError, KamError
+from kam_xl.execution.collected import Collected, collected_sheet, read_collected
 from kam_xl.execution.log import LogEntry, log_sheet, read_log, shown
-from kam_xl.lang.texts import tab_text
+from kam_xl.execution.sources import Source, collect_sources
+from kam_xl.execution.srfile import CellProblem, HqTabs, SrFile, SrTab, read_sr_file
 from kam_xl.lang.words import enum_labels
-from kam_xl.model.entries import FieldKey, checked, enum_kind, normalise, tab_value
+from kam_xl.model.entries import FieldKey, checked, enum_kind, key_text, normalise, tab_value
 from kam_xl.model.parsing import ParseError, is_blank
-from kam_xl.plan.meta import Meta, TabRecord, read_meta
+from kam_xl.plan.meta import read_meta
 from kam_xl.progress import Progress, every
-from kam_xl.storetabs.cellmap import input_positions, key_text
-from kam_xl.storetabs.find import existing_tabs, system_sheet_names
+from kam_xl.storetabs.cellmap import input_positions, places
+from kam_xl.storetabs.find import check_no_tab_under_reserved_names, existing_tabs
 from kam_xl.storetabs.layout import STORE_ID_CELL
+from kam_xl.storetabs.locate import TabLayoutError, cell_key, marks, marks_hold
 from kam_xl.xlsx.filebook import FileBook
-from kam_xl.xlsx.package import Package
-from kam_xl.xlsx.read import cell_at, open_book, read_grid
-from kam_xl.xlsx.safezip import parse_xml
-from kam_xl.xlsx.spec import split_ref
-
-MAX_SR_FILE = 100_000_000  # bytes an SR workbook may be, packed or unpacked (zip bombs are refused)
-_CORE = "docProps/core.xml"
-_MODIFIED = "{http://purl.org/dc/terms/}modified"
-_ID_LABELS = {tab_text("store_id", lang) for lang in ("en", "zh")}
+from kam_xl.xlsx.spec import column_letter
 
 
 @dataclass
@@ -45,8 +46,11 @@ class FileResult:
     changed: int = 0  # HQ values replaced (each one logged old -> new)
     rejected: int = 0
     kept: int = 0  # blank in the file, HQ value kept
+    refused_tabs: int = 0  # tabs that could not be placed (each one logged with what to do)
+    hq_refused: int = 0  # of those, refused because of the HQ tab (collect the same file again once it is fixed)
 
     def as_dict(self) -> dict:
+        """The outcome as plain JSON-able data."""
         return {
             "file": str(self.path),
             "sr_id": self.sr_id,
@@ -57,6 +61,7 @@ class FileResult:
             "changed": self.changed,
             "rejected": self.rejected,
             "kept": self.kept,
+            "refused_tabs": self.refused_tabs,
         }
 
 
@@ -72,14 +77,16 @@ class CollectReport:
 
     @property
     def written(self) -> int:
+        """Values written into HQ cells by this run."""
         return sum(f.new + f.changed for f in self.files)
 
     @property
     def exit_code(self) -> int:
-        """0 when every file merged cleanly; 1 when a file was refused or a value rejected (see the log)."""
-        return 1 if any(f.status == "refused" or f.rejected for f in self.files) else 0
+        """0 when every file merged cleanly; 1 when a file or a tab was refused or a value rejected (see the log)."""
+        return 1 if any(f.status == "refused" or f.rejected or f.refused_tabs for f in self.files) else 0
 
     def as_dict(self) -> dict:
+        """The report as plain JSON-able data (the --json output)."""
         return {
             "book": str(self.book) if self.book else None,
             "saved": self.saved,
@@ -92,7 +99,9 @@ class CollectReport:
     def lines(self) -> list[str]:
         """The report for people: one line per file, then every entry other than a file summary."""
         out = [_file_line(f) for f in self.files]
-        out += [f"  {entry}" for entry in self.entries if entry.what not in ("merged", "refused", "skipped")]
+        out += [
+            f"  {entry}" for entry in self.entries if entry.sheet or entry.what not in ("merged", "refused", "skipped")
+        ]
         out.append(f"{self.written} value(s) written; " + ("workbook saved" if self.saved else "nothing changed"))
         return out
 
@@ -100,63 +109,39 @@ class CollectReport:
 def _file_line(result: FileResult) -> str:
     if result.status in ("refused", "skipped"):
         return f"{result.path.name}: {result.status} — {result.reason}"
+    refused = f", {result.refused_tabs} tab(s) refused" if result.refused_tabs else ""
     return (
         f"{result.path.name} ({result.sr_id}): {result.status}, {result.stores} store(s), {result.new} new, "
-        f"{result.changed} changed, {result.rejected} rejected, {result.kept} blank kept"
+        f"{result.changed} changed, {result.rejected} rejected, {result.kept} blank kept{refused}"
     )
 
 
-@dataclass
-class SrTab:
-    """One store tab of an SR file: the store, the sheet, and each field's SR cell and raw value."""
-
-    store_id: str
-    sheet: str
-    values: dict[FieldKey, tuple[str, object]]
-
-
-@dataclass
-class SrFile:
-    path: Path
-    sr_id: str
-    saved: tuple  # (docProps modified time, file mtime) — the later file wins among duplicates
-    tabs: list[SrTab]
-    notes: list[LogEntry]
-
-    def content(self) -> list:
-        return sorted((t.store_id, key_text(k), repr(raw)) for t in self.tabs for k, (_, raw) in t.values.items())
-
-
-@dataclass
-class HqState:
-    """What collect needs to know about the HQ workbook: account, language, and each store's tab."""
-
-    account: str
-    lang: str
-    records: dict[str, TabRecord]
-    sheets: dict[str, str]
-
-
-READERS = max(2, min(4, os.cpu_count() or 2))  # threads reading SR files and HQ tabs
+READERS = max(2, min(4, os.cpu_count() or 2))  # threads reading SR files
 
 
 def collect(path: str | Path, sources: list, progress: Progress | None = None) -> CollectReport:
-    """Merge SR files (or folders of them) into the HQ workbook at `path`; saved atomically with a backup."""
+    """Merge SR files (or folders of them) into the HQ workbook at `path`; saved atomically with a backup.
+
+    CollectError (exit 2, nothing written) when `path` is not an HQ workbook with store tabs.
+    """
     report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress=progress)
     report.book = Path(path)
     return report
 
 
 def collect_book(book: Book, sources: list[Path], *, progress: Progress | None = None) -> CollectReport:
-    """Merge SR files into a Book: same cell of the same store tab, checked, every refusal and change logged.
+    """Merge SR files into a Book: same field of the same store tab, checked, every refusal and change logged.
 
-    A blank cell in an SR file never erases an HQ value (it is reported as kept). Nothing is saved
-    when no value changed and the log has nothing new, so collecting the same files again is a no-op.
+    A blank cell in an SR file never erases an HQ value (it is reported as kept). A file whose content was
+    collected before is skipped. Nothing is saved when no value changed and the log has nothing new, so
+    collecting the same files again is a no-op.
     """
     hq = hq_state(book)
     stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
     report = CollectReport()
-    files = read_sr_files(sr_sources(sources, skip=getattr(book, "path", None)), hq, report, progress)
+    seen = read_collected(book)
+    files = read_sr_files(collect_sources(sources, skip=getattr(book, "path", None)), hq, report, progress)
+    files = [f for f in files if not _already_collected(f, seen, report)]
     chosen = latest_per_sr(files, report)
     tick = every(progress, "merging into the HQ workbook", len(chosen))
     for done, sr_file in enumerate(chosen, start=1):
@@ -164,16 +149,25 @@ def collect_book(book: Book, sources: list[Path], *, progress: Progress | None =
         tick(done)
     report.entries = [replace(entry, time=stamp) for entry in report.entries]
     report.files.sort(key=lambda result: result.path.name)
-    _save(book, hq, report)
+    _save(book, hq, report, seen, [f for f in chosen], stamp)
     return report
 
 
-def hq_state(book: Book) -> HqState:
+def hq_state(book: Book) -> HqTabs:
+    """The HQ workbook's account, language and store tabs; CollectError when it is not an HQ workbook."""
     meta = read_meta(book)
+    label = getattr(book, "path", None)
+    label = label.name if label else "the workbook"
+    if meta.role == "sr":
+        raise CollectError(
+            f"{label} is the SR workbook of {meta.values.get('sr_id', '?')}, not the HQ workbook — give the HQ "
+            "workbook first: kam collect HQ.xlsx SR-FILES..."
+        )
     if not meta.tabs:
-        raise CollectError("the HQ workbook has no store tabs: run `kam generate BOOK.xlsx` before collecting")
+        raise CollectError(f"{label} has no store tabs: run `kam generate BOOK.xlsx` before collecting")
     tabs = existing_tabs(book, meta)
-    return HqState(
+    check_no_tab_under_reserved_names(tabs, "collect")
+    return HqTabs(
         meta.values.get("account", ""),
         meta.language,
         {s: r for s, (_, r) in tabs.items()},
@@ -181,40 +175,20 @@ def hq_state(book: Book) -> HqState:
     )
 
 
-def sr_sources(sources: list[Path], skip: Path | None = None) -> list[Path]:
-    """The files to collect: files as given, and every .xlsx in the given folders except Office lock
-    files (~$*) and kam backups; each file once, never the HQ workbook itself."""
-    found: list[Path] = []
+def read_sr_files(sources: list[Source], hq: HqTabs, report: CollectReport, progress: Progress | None) -> list[SrFile]:
+    """Every readable SR file (read in parallel: python-calamine releases the GIL); each refused or skipped
+    one is recorded in the report with its reason, in the order the files were given."""
+    readable = [s.path for s in sources if not s.refused and not s.skipped]
     for source in sources:
-        if source.is_dir():
-            found += sorted(p for p in source.iterdir() if p.is_file() and _looks_like_sr_file(p))
-        else:
-            found.append(source)
-    seen = {_identity(skip)} if skip is not None else set()
-    unique = []
-    for path in found:
-        if _identity(path) not in seen:
-            seen.add(_identity(path))
-            unique.append(path)
-    return unique
-
-
-def _looks_like_sr_file(path: Path) -> bool:
-    name = path.name
-    return path.suffix.lower() == ".xlsx" and not name.startswith(("~$", ".")) and ".kam-backup-" not in name
-
-
-def _identity(path: Path) -> str:
-    return os.path.normcase(os.path.abspath(path))
-
-
-def read_sr_files(paths: list[Path], hq: HqState, report: CollectReport, progress: Progress | None) -> list[SrFile]:
-    """Every readable SR file (read in parallel: python-calamine releases the GIL); each refused one is
-    recorded in the report with its reason, in the order the files were given."""
-    tick = every(progress, "reading SR files", len(paths))
+        if source.refused:
+            _refuse(report, source.path, source.refused)
+        elif source.skipped:
+            _refuse(report, source.path, source.skipped, what="skipped")
+    tick = every(progress, "reading SR files", len(readable))
     files = []
     with ThreadPoolExecutor(max_workers=READERS) as pool:
-        for done, (path, outcome) in enumerate(zip(paths, pool.map(lambda p: _try_read(p, hq), paths)), start=1):
+        outcomes = pool.map(lambda p: _try_read(p, hq), readable)
+        for done, (path, outcome) in enumerate(zip(readable, outcomes), start=1):
             if isinstance(outcome, SrFile):
                 files.append(outcome)
             else:
@@ -223,12 +197,14 @@ def read_sr_files(paths: list[Path], hq: HqState, report: CollectReport, progres
     return files
 
 
-def _try_read(path: Path, hq: HqState) -> SrFile | str:
+def _try_read(path: Path, hq: HqTabs) -> SrFile | str:
     """The SR file, or why it is refused."""
     try:
         return read_sr_file(path, hq)
     except KamError as exc:
         return _without_name(str(exc), path)
+    except MemoryError:
+        return "too large to read — delete what is beyond the store tabs' data, save, and send it again"
     except Exception as exc:  # a damaged file may break a reader in any way: refuse it, keep going
         return f"cannot be read ({type(exc).__name__}: {exc}) — re-save it in Excel"
 
@@ -244,151 +220,17 @@ def _refuse(report: CollectReport, path: Path, reason: str, sr_id: str = "", wha
     report.entries.append(LogEntry(what, path.name, reason, sr=sr_id))
 
 
-class _Source:
-    """An SR file opened for reading: checked as a package first, values read with python-calamine."""
-
-    def __init__(self, path: Path):
-        self.package = Package.open(path, max_size=MAX_SR_FILE)
-        for name in self.package.part_names():
-            if b"<!DOCTYPE" in self.package.read_part(name):
-                raise CollectError(f"part {name} holds a DTD, which no workbook has — refused")
-        self.reader = open_book(path)
-
-    def sheet_names(self) -> list[str]:
-        return list(self.reader.sheet_names)
-
-    def grid(self, name: str) -> list[list]:
-        return read_grid(self.reader, name)
-
-
-def read_sr_file(path: Path, hq: HqState) -> SrFile:
-    """An SR file's identity and raw input values; CollectError (with what to do) refuses the whole file."""
-    source = _Source(path)
-    meta = read_meta(source)
-    sr_id = _sr_identity(meta, hq)
-    tabs, notes = _sr_tabs(source, meta, hq, sr_id, path.name)
-    return SrFile(path, sr_id, _saved_at(source.package, path), tabs, notes)
-
-
-def _sr_identity(meta: Meta, hq: HqState) -> str:
-    role, account, sr_id = (meta.values.get(key, "") for key in ("role", "account", "sr_id"))
-    if not meta.values:
-        raise CollectError(
-            "not an SR workbook made by `kam split` (no _meta sheet) — ask the SR to "
-            "fill the file that was sent to them"
-        )
-    if role != "sr" or not sr_id:
-        what = "the HQ workbook" if role == "hq" else "not an SR workbook"
-        raise CollectError(f"{what}, not an SR file made by `kam split` — collect only SR files")
-    if account != hq.account:
-        raise CollectError(
-            f"made for account {account!r}, not {hq.account!r} — collect it into that account's workbook"
-        )
-    return sr_id
-
-
-def _sr_tabs(source: _Source, meta: Meta, hq: HqState, sr_id: str, name: str) -> tuple[list[SrTab], list[LogEntry]]:
-    """The store tabs of an SR file, found by their store-id cell, and notes on sheets that are not."""
-    expected = {record.store_id: record for record in meta.tabs}
-    found: dict[str, SrTab] = {}
-    notes: list[LogEntry] = []
-    for sheet in (s for s in source.sheet_names() if s not in system_sheet_names()):
-        grid = source.grid(sheet)
-        store_id = store_id_of(grid)
-        if store_id is None:
-            notes.append(LogEntry("note", name, "not a store tab (no store ID in C3): ignored", sr_id, sheet))
-            continue
-        record = _checked_record(store_id, sheet, expected, hq, sr_id)
-        if store_id in found:
-            raise CollectError(
-                f"sheets {found[store_id].sheet!r} and {sheet!r} are both store {store_id} "
-                "— delete the copy and send the file again"
-            )
-        found[store_id] = SrTab(store_id, sheet, raw_values(grid, record.cells))
-    return list(found.values()), notes + _tab_notes(found, expected, sr_id, name)
-
-
-def _tab_notes(found: dict[str, SrTab], expected: dict[str, TabRecord], sr_id: str, name: str) -> list[LogEntry]:
-    """Notes on tabs renamed in the file (still merged) and tabs missing from it (nothing to merge)."""
-    notes = [
-        LogEntry(
-            "note",
-            name,
-            f"tab {expected[s].tab!r} was renamed in the file; recognised by its store ID",
-            sr_id,
-            tab.sheet,
-            store=s,
-        )
-        for s, tab in found.items()
-        if tab.sheet != expected[s].tab
-    ]
-    notes += [
-        LogEntry(
-            "note",
-            name,
-            f"the tab of store {s} is missing from the file: nothing merged for it",
-            sr_id,
-            expected[s].tab,
-            store=s,
-        )
-        for s in sorted(expected.keys() - found.keys())
-    ]
-    return notes
-
-
-def store_id_of(grid: list[list]) -> str | None:
-    """The store id of a store tab (its locked C3 cell, labelled in A3), or None for any other sheet."""
-    row, col = split_ref(STORE_ID_CELL)
-    if cell_at(grid, row, 1) not in _ID_LABELS:
-        return None
-    value = cell_at(grid, row, col)
-    return None if value is None else shown(value).strip()
-
-
-def _checked_record(store_id: str, sheet: str, expected: dict[str, TabRecord], hq: HqState, sr_id: str) -> TabRecord:
-    """This file's record of a store tab, after checking the store is this SR's and the plan is current."""
-    where = f"sheet {sheet!r} (store {store_id})"
-    mine = hq.records.get(store_id)
-    if mine is None:
-        raise CollectError(f"{where}: no such store in the HQ workbook — the file belongs to another plan")
-    if mine.sr_id != sr_id:
-        raise CollectError(
-            f"{where}: the store belongs to {mine.sr_id}, not to {sr_id} — each SR sends back only their own file"
-        )
-    record = expected.get(store_id)
-    if record is None:
-        raise CollectError(
-            f"{where}: the tab is not listed in this file's _meta (copied in from another file?) "
-            "— send the file as it was split"
-        )
-    if record.fingerprint != mine.fingerprint:
-        raise CollectError(
-            f"{where}: made for an earlier plan (version {record.fingerprint}, HQ now has "
-            f"{mine.fingerprint}); split again and send the new file"
-        )
-    return record
-
-
-def raw_values(grid: list[list], cells: dict) -> dict[FieldKey, tuple[str, object]]:
-    return {key: (cell, value_at(grid, row, col)) for key, cell, row, col in input_positions(cells)}
-
-
-def value_at(grid: list[list], row: int, col: int) -> object:
-    """cell_at for the hot loops: the value at 1-based (row, col), None when empty or outside."""
-    try:
-        value = grid[row - 1][col - 1]
-    except IndexError:
-        return None
-    return None if value == "" else value
-
-
-def _saved_at(package: Package, path: Path) -> tuple:
-    """When the file was last saved: the time its application wrote into docProps, then the file's mtime."""
-    stamp = ""
-    if _CORE in package.part_names():
-        found = parse_xml(package.read_part(_CORE), f"{path.name}: {_CORE}").find(_MODIFIED)
-        stamp = (found.text or "").strip() if found is not None else ""
-    return stamp, path.stat().st_mtime_ns
+def _already_collected(sr_file: SrFile, seen: dict[str, Collected], report: CollectReport) -> bool:
+    """Skip a file whose exact content was collected before (a KAM's later corrections in HQ stand)."""
+    earlier = seen.get(sr_file.digest)
+    if earlier is None:
+        return False
+    reason = (
+        f"already collected on {earlier.time} (as {earlier.file}; same content) — nothing to do; send a file "
+        "with new figures to change HQ"
+    )
+    report.files.append(FileResult(sr_file.path, sr_file.sr_id, "skipped", reason))
+    return True
 
 
 def latest_per_sr(files: list[SrFile], report: CollectReport) -> list[SrFile]:
@@ -424,12 +266,34 @@ def _duplicate(report: CollectReport, sr_id: str, other: SrFile, winner: SrFile)
     )
 
 
-def merge_file(book: Book, hq: HqState, sr_file: SrFile, entries: list[LogEntry]) -> FileResult:
-    """Write an SR file's accepted values into the HQ tabs; log rejections, changes and kept values."""
+# ---------------------------------------------------------------------------
+# Merging
+# ---------------------------------------------------------------------------
+
+
+def merge_file(book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry]) -> FileResult:
+    """Write an SR file's accepted values into the HQ tabs; log refusals, rejections, changes, kept values."""
     result = FileResult(sr_file.path, sr_file.sr_id, "unchanged", stores=len(sr_file.tabs))
     entries.extend(sr_file.notes)
+    entries.extend(sr_file.refused)
+    result.refused_tabs = len(sr_file.refused)
     for tab in sr_file.tabs:
-        merge_tab(book, hq, sr_file, tab, result, entries)
+        places_in_hq = hq_places(book, hq, tab.store_id)
+        if isinstance(places_in_hq, str):
+            result.refused_tabs += 1
+            result.hq_refused += 1
+            entries.append(
+                LogEntry(
+                    "refused",
+                    sr_file.path.name,
+                    places_in_hq,
+                    sr_file.sr_id,
+                    hq.sheets[tab.store_id],
+                    store=tab.store_id,
+                )
+            )
+            continue
+        merge_tab(book, hq, sr_file, tab, places_in_hq, result, entries)
     if result.new or result.changed:
         result.status = "merged"
         entries.append(
@@ -443,21 +307,44 @@ def merge_file(book: Book, hq: HqState, sr_file: SrFile, entries: list[LogEntry]
     return result
 
 
+def hq_places(book: Book, hq: HqTabs, store_id: str) -> dict[FieldKey, str] | str:
+    """field -> A1 cell of a store's HQ tab, or why the HQ tab cannot take values now. Checked cell by cell
+    against the tab's keys and headers; rows or columns moved by hand in HQ are followed."""
+    sheet, cells = hq.sheets[store_id], hq.records[store_id].cells
+    if cells.get("week"):
+        expected = marks(cells, hq.lang)
+        expected[STORE_ID_CELL] = store_id
+        found = book.cell_values(sheet, list(expected))
+        if marks_hold(found, expected) and cell_key(found.get(STORE_ID_CELL)) == store_id:
+            return {key: cell for key, cell, _, _ in input_positions(cells)}
+    grid = book.grid(sheet)
+    try:
+        positions, _ = places(grid, cells, hq.lang)
+    except TabLayoutError as exc:
+        where = f" › row {exc.row}" if exc.row else ""
+        return (
+            f"HQ tab {sheet!r}{where}: {exc} — fix the HQ tab (or run `kam generate`, which rebuilds it keeping "
+            "every value), then collect this file again"
+        )
+    return {key: f"{column_letter(col)}{row}" for key, row, col in positions}
+
+
 def merge_tab(
     book: Book,
-    hq: HqState,
+    hq: HqTabs,
     sr_file: SrFile,
     tab: SrTab,
+    places_in_hq: dict[FieldKey, str],
     result: FileResult,
     entries: list[LogEntry],
 ) -> None:
+    """Merge one SR tab's values into its store's HQ tab (the cells `places_in_hq` names)."""
     sheet = hq.sheets[tab.store_id]
-    places = {key: cell for key, cell, _, _ in input_positions(hq.records[tab.store_id].cells)}
     filled = book.filled_cells(sheet)
-    current = book.cell_values(sheet, [places[key] for key in tab.values if places.get(key) in filled])
+    current = book.cell_values(sheet, [places_in_hq[key] for key in tab.values if places_in_hq.get(key) in filled])
     writes: dict[str, object] = {}
     for key, (sr_cell, raw) in tab.values.items():
-        hq_cell = places.get(key)
+        hq_cell = places_in_hq.get(key)
         old = current.get(hq_cell)
         if raw is None and old is None:
             continue
@@ -475,6 +362,8 @@ def merge_tab(
 
 def merge_cell(key: FieldKey, raw: object, old: object, lang: str) -> tuple[str, object]:
     """('same' | 'kept' | 'new' | 'changed', value to write) or ('rejected', reason) for one input cell."""
+    if isinstance(raw, CellProblem):
+        return "rejected", raw.reason
     if type(raw) is type(old) and raw == old:
         return "same", None
     if is_blank(raw):
@@ -540,13 +429,26 @@ def _as_typed(key: FieldKey, value: object) -> object:
         return value
 
 
-def _save(book: Book, hq: HqState, report: CollectReport) -> None:
-    """Write the log and save, but only when a value changed or the log learnt something new."""
+def _save(
+    book: Book, hq: HqTabs, report: CollectReport, seen: dict[str, Collected], merged: list[SrFile], stamp: str
+) -> None:
+    """Write the log and the record of collected files, and save — only when a value changed or the log learnt
+    something new."""
     earlier = read_log(book, hq.lang)
     known = {entry.signature() for entry in earlier}
     fresh = [e for e in report.entries if e.what in ("changed", "merged") or e.signature() not in known]
+    outcomes = {r.path: r for r in report.files}
+    new_files = [
+        Collected(f.digest, f.path.name, f.sr_id, stamp, outcomes[f.path].status)
+        for f in merged
+        if f.digest not in seen
+        and outcomes[f.path].status in ("merged", "unchanged")
+        and not outcomes[f.path].hq_refused
+    ]
     if not fresh and not report.written:
-        return
+        return  # nothing to keep: files that changed nothing are not worth a save (they change nothing again)
     book.put_sheet(log_sheet(earlier + fresh, hq.lang))
+    if new_files:
+        book.put_sheet(collected_sheet([*seen.values(), *new_files]))
     report.backup = book.save()
     report.saved = True

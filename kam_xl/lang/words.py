@@ -18,6 +18,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "calendar": ("Calendar", "日历"),
     "meta": ("_meta", "_meta"),
     "xlwings": ("xlwings.conf", "xlwings.conf"),
+    "collected": ("_collected", "_collected"),
     "collect_log": ("Collect log", "回收日志"),
     "my_stores": ("My stores", "我的门店"),
     "sc_store": ("Store scorecard", "门店记分卡"),

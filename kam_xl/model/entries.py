@@ -211,3 +211,22 @@ def build_entries(
         action_frame,
         pd.DataFrame(stores, columns=["store_id", "agreed", "sr_comment", "manager_comment"]),
     )
+
+
+def key_text(key: FieldKey) -> str:
+    """A field key as text ('program|P09|status'), for the retired-values section."""
+    return "|".join(str(part) for part in key)
+
+
+def key_from_text(text: str) -> FieldKey | None:
+    """The field key a key_text() gives back, or None for any other text."""
+    parts = str(text).split("|")
+    if parts[0] == "action" and len(parts) == 3 and parts[1].isdigit():
+        return ("action", int(parts[1]), parts[2])
+    if parts[0] in ("week", "program") and len(parts) == 3:
+        return tuple(parts)
+    if parts[0] in ("agreed",) and len(parts) == 1:
+        return ("agreed",)
+    if parts[0] == "comment" and len(parts) == 2:
+        return tuple(parts)
+    return None

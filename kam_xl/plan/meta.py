@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from kam_xl.errors import WorkbookError
+from kam_xl.errors import KamError
 from kam_xl.lang.words import sheet_name
 from kam_xl.version import __version__
 from kam_xl.xlsx.read import cell_at
@@ -34,6 +34,13 @@ class Meta:
 
     values: dict[str, str] = field(default_factory=dict)
     tabs: list[TabRecord] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # records whose cell map could not be read
+
+    @property
+    def role(self) -> str:
+        """'hq' for an HQ workbook (also one made before roles were recorded), 'sr' for an SR file, '' for
+        a workbook without _meta."""
+        return self.values.get("role", "hq" if self.values else "")
 
     def tab_for(self, store_id: str) -> TabRecord | None:
         """The record of a store's tab, or None."""
@@ -120,7 +127,11 @@ def read_meta(book) -> Meta:
         try:
             cells = decode(cell_at(grid, line, 6) or "")
         except ValueError as exc:
-            raise WorkbookError(f"_meta!F{line}: the cell map of store {store_id} is damaged ({exc})") from None
+            cells = {}  # the tab's own key cells say where its inputs are (storetabs.locate)
+            meta.damaged.append(f"_meta!F{line}: the cell map of store {store_id} is damaged ({exc})")
+        if not isinstance(cells, dict):
+            cells = {}
+            meta.damaged.append(f"_meta!F{line}: the cell map of store {store_id} is not a map")
         meta.tabs.append(
             TabRecord(
                 _text(store_id),
@@ -140,3 +151,14 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def require_hq(meta: Meta, book) -> None:
+    """KamError (nothing written) when the workbook is an SR file rather than the HQ workbook."""
+    if meta.role == "sr":
+        path = getattr(book, "path", None)
+        name = path.name if path else "this workbook"
+        raise KamError(
+            f"{name} is the SR workbook of {meta.values.get('sr_id', '?')}, not the HQ workbook — run the command "
+            "on the HQ workbook (the SR's figures come in with `kam collect HQ.xlsx SR-FILES`)"
+        )

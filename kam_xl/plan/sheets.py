@@ -54,7 +54,7 @@ def plan_sheets(plan: Plan | None, lang: str) -> list[SheetSpec]:
         table_sheet("competition", competitor_rows(plan, lang), lang),
         table_sheet("stores", store_rows(plan, lang), lang),
         table_sheet("calendar", week_rows(plan, lang), lang),
-        meta_sheet(new_meta(lang, plan.account.name if plan else "")),
+        meta_sheet(new_meta(lang, plan.account.name if plan else "", role="hq")),
         xlwings_conf_sheet(),
     ]
 

@@ -27,13 +27,13 @@ from kam_xl.model.entries import (
 from kam_xl.model.parsing import ParseError, parse_date
 from kam_xl.model.plan import Plan
 from kam_xl.plan.load import plan_of
-from kam_xl.plan.meta import Meta, read_meta
+from kam_xl.plan.meta import Meta, read_meta, require_hq
 from kam_xl.progress import Progress
 from kam_xl.reviewing.account_sheet import account_sheet
 from kam_xl.reviewing.scorecards import next_period_sheet, problems_sheet, rollup_sheet, store_sheet
 from kam_xl.reviewing.summary import account_summary, account_weeks
 from kam_xl.storetabs.cellmap import field_cells
-from kam_xl.storetabs.find import existing_tabs, read_tab_entries
+from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.spec import SheetSpec
@@ -100,7 +100,9 @@ class ReviewInputs:
 
 
 def read_inputs(book: Book, progress: Progress | None = None, as_of: object = None) -> ReviewInputs:
-    """The plan, its targets and the active stores' entries; a wrong `as_of` fails before the tabs are read."""
+    """The plan, its targets and the active stores' entries; a wrong `as_of` fails before the tabs are read.
+    KamError when the workbook is an SR file, or a store tab cannot be read without guessing."""
+    require_hq(read_meta(book), book)
     plan = plan_of(book)
     week = week_position(plan, as_of)
     entries, warnings, first_tab = read_store_entries(book, plan, progress)
@@ -217,20 +219,19 @@ def _as_date(as_of: object, plan: Plan) -> date:
 def read_store_entries(book: Book, plan: Plan, progress: Progress | None = None) -> tuple[Entries, list[str], str]:
     """The active stores' entries, warnings about what could not be used, and the first store tab's name."""
     meta = read_meta(book)
-    tabs = existing_tabs(book, meta)
+    scan = scan_store_tabs(book, meta, progress)
+    tabs, typed = scan.tabs, scan.entries
+    check_no_tab_under_reserved_names(tabs, "review")
     if not tabs:
         raise KamError("the workbook has no store tabs yet: run `kam generate BOOK` first")
-    typed = read_tab_entries(book, tabs, progress)
-    warnings = _plan_warnings(plan, meta, tabs)
+    warnings = _plan_warnings(plan, meta, tabs) + scan.notes + [f"{extra} (not counted)" for extra in scan.extra]
     unread = {sid: keys for sid, values in typed.items() if (keys := _unreadable(values))}
     warnings += _unread_warnings(tabs, unread)
     stores = plan.active_stores
     per_store = {s.store_id: _readable(typed.get(s.store_id, {}), unread.get(s.store_id, ())) for s in stores}
     programs = {s.store_id: [p.id for p in plan.programs_for(s)] for s in stores}
     entries = build_entries(per_store, [w.id for w in plan.weeks], programs, ACTION_ROWS)
-    names = {name for name, _ in tabs.values()}
-    first_tab = next(name for name in book.sheet_names() if name in names)
-    return entries, warnings, first_tab
+    return entries, warnings, scan.first_tab(book.sheet_names())
 
 
 def _unreadable(values: StoreEntries) -> list[tuple]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kam_xl.execution.collect import sr_sources
+from kam_xl.execution.sources import collect_sources
 from kam_xl.model.entries import StoreEntries, tab_value
 from kam_xl.model.plan import Plan, Program, Store, Week
 from kam_xl.plan.demo import DEFAULT_SEED
@@ -80,7 +80,8 @@ def fill_sr_files(folder: str | Path, plan: Plan, *, weeks: int = 9, seed: int =
     stores = {s.store_id: s for s in plan.stores}
     shown = plan.weeks[: max(1, min(weeks, len(plan.weeks)))]
     result = FillResult()
-    for number, path in enumerate(sr_sources([Path(folder)])):
+    workbooks = [source.path for source in collect_sources([Path(folder)]) if not (source.refused or source.skipped)]
+    for number, path in enumerate(workbooks):
         records = read_meta(FileBook(path)).tabs
         package = Package.open(path)
         for record in records:

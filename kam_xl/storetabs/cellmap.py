@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from kam_xl.lang.words import LANGUAGES, fold
 from kam_xl.model.entries import (
     ACTION_FIELDS,
     PROGRAM_FIELDS,
@@ -12,10 +13,13 @@ from kam_xl.model.entries import (
     FieldKey,
     StoreEntries,
     field_kind,
+    key_from_text,
     normalise,
 )
 from kam_xl.model.parsing import ParseError, is_blank
 from kam_xl.plan.meta import decode, encode
+from kam_xl.storetabs.layout import RETIRED_KEY_COL
+from kam_xl.storetabs.locate import Located, TabKeys, TabLayoutError, cell_key, discover_keys, locate, marks
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import split_ref
 
@@ -41,27 +45,6 @@ def field_cells(cells: dict) -> dict[FieldKey, str]:
     return out
 
 
-def key_text(key: FieldKey) -> str:
-    """A field key as text ('program|P09|status'), for the retired-values section."""
-    return "|".join(str(part) for part in key)
-
-
-def key_from_text(text: str) -> FieldKey | None:
-    parts = str(text).split("|")
-    if parts[0] == "action" and len(parts) == 3 and parts[1].isdigit():
-        return ("action", int(parts[1]), parts[2])
-    if parts[0] in ("week", "program") and len(parts) == 3:
-        return tuple(parts)
-    if parts[0] in ("agreed",) and len(parts) == 1:
-        return ("agreed",)
-    if parts[0] == "comment" and len(parts) == 2:
-        return tuple(parts)
-    return None
-
-
-RETIRED_KEY_COL = 5  # column E of the retired section holds the field key; A the label; C the value
-
-
 LAYOUT_PARTS = (
     "agreed",
     "week",
@@ -82,11 +65,59 @@ def input_positions(cells: dict) -> tuple[tuple[FieldKey, str, int, int], ...]:
     return _positions(encode({part: cells.get(part) for part in LAYOUT_PARTS}))
 
 
-def read_entries(grid: list[list], cells: dict) -> StoreEntries:
-    """The values typed into a tab (typed where readable, kept as typed otherwise), incl. retired ones."""
+@lru_cache(maxsize=256)
+def _marks(encoded: str, lang: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple((*split_ref(ref), text) for ref, text in marks(decode(encoded), lang).items())
+
+
+def _marks_hold(grid: list[list], cells: dict, lang: str) -> bool:
+    encoded = encode({part: cells.get(part) for part in LAYOUT_PARTS})
+    return all(fold(cell_key(cell_at(grid, row, col))) == text for row, col, text in _marks(encoded, lang))
+
+
+def places(grid: list[list], cells: dict, lang: str) -> tuple[list[tuple[FieldKey, int, int]], Located | None]:
+    """(field, row, column) of every input of the tab in `grid`, and how they were found: None when every
+    key and header is where the cell map says (the common case, checked cell by cell), else what `locate`
+    followed. A cell map without its tables (lost or damaged _meta) is rebuilt from the tab's own key cells.
+    TabLayoutError when the tab cannot be read without guessing."""
+    if not cells.get("week"):
+        found = _recovered(grid, lang)
+        return [(key, row, col) for key, (row, col) in found.cells.items()], found
+    if _marks_hold(grid, cells, lang):
+        return [(key, row, col) for key, _, row, col in input_positions(cells)], None
+    keys = TabKeys.from_cells(cells)
+    try:
+        found = locate(grid, keys, lang)
+    except TabLayoutError as first:
+        other = next(language for language in LANGUAGES if language != lang)
+        try:
+            found = locate(grid, keys, other)  # a tab written in the other language
+        except TabLayoutError:
+            raise first from None
+    return [(key, row, col) for key, (row, col) in found.cells.items()], found
+
+
+def _recovered(grid: list[list], lang: str) -> Located:
+    try:
+        return locate(grid, discover_keys(grid, lang), lang)
+    except TabLayoutError as first:
+        other = next(language for language in LANGUAGES if language != lang)
+        try:
+            return locate(grid, discover_keys(grid, other), other)
+        except TabLayoutError:
+            raise first from None
+
+
+def read_entries(grid: list[list], cells: dict, lang: str = "en", followed: list | None = None) -> StoreEntries:
+    """The values typed into a tab (typed where readable, kept as typed otherwise), incl. retired ones;
+    rows and columns moved by hand are followed by their keys (TabLayoutError when that is ambiguous).
+    `followed` receives the Located of a tab that was not where its cell map said."""
     values: StoreEntries = {}
     rows = len(grid)
-    for key, _, row, col in input_positions(cells):
+    positions, found = places(grid, cells, lang)
+    if found is not None and followed is not None:
+        followed.append(found)
+    for key, row, col in positions:
         line = grid[row - 1] if row <= rows else ()
         raw = line[col - 1] if col <= len(line) else None
         if raw is None or raw == "":
@@ -100,14 +131,24 @@ def read_entries(grid: list[list], cells: dict) -> StoreEntries:
             values[key] = normalise(key, raw)
         except ParseError:
             values[key] = raw  # never lose what someone typed, even if it cannot be read
-    retired = cells.get("retired")
-    if retired:
-        for row in range(retired[0], retired[1] + 1):
-            key = key_from_text(cell_at(grid, row, RETIRED_KEY_COL) or "")
-            raw = cell_at(grid, row, 3)
-            if key and not is_blank(raw) and key not in values:
-                try:
-                    values[key] = normalise(key, raw)
-                except ParseError:
-                    values[key] = raw
+    shift = found.shifted if found else 0
+    for key, raw in retired_values(grid, cells, shift):
+        if not is_blank(raw) and key not in values:
+            try:
+                values[key] = normalise(key, raw)
+            except ParseError:
+                values[key] = raw
     return values
+
+
+def retired_values(grid: list[list], cells: dict, shift: int = 0) -> list[tuple[FieldKey, object]]:
+    """The values of the "kept from earlier versions" section: each row's field key is in column E."""
+    if not cells.get("retired"):
+        return []
+    out = []
+    for row in range(1, len(grid) + 1):
+        text = cell_at(grid, row, RETIRED_KEY_COL + shift)
+        key = key_from_text(text) if isinstance(text, str) and "|" in text else None
+        if key:
+            out.append((key, cell_at(grid, row, 3 + shift)))
+    return out

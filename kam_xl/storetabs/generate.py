@@ -14,9 +14,9 @@ from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from kam_xl.model.plan import Plan, Store
 from kam_xl.plan.load import plan_of
-from kam_xl.plan.meta import TabRecord, meta_sheet, new_meta, read_meta
+from kam_xl.plan.meta import TabRecord, meta_sheet, new_meta, read_meta, require_hq
 from kam_xl.progress import Progress, every
-from kam_xl.storetabs.find import existing_tabs, read_tab_entries, system_sheet_names
+from kam_xl.storetabs.find import TabError, scan_store_tabs, system_sheet_names
 from kam_xl.storetabs.layout import (
     ACTION_ROWS,
     LAYOUT_VERSION,
@@ -36,6 +36,7 @@ class GenerateResult:
     kept_inactive: list[str] = field(default_factory=list)  # store ids that left the plan, tab kept
     removed: list[str] = field(default_factory=list)  # store ids whose empty tab was removed
     renamed: dict[str, tuple[str, str]] = field(default_factory=dict)  # store id -> (old, new) tab name
+    notes: list[str] = field(default_factory=list)  # rows followed, cell maps recovered from the tabs
     backup: Path | None = None
 
 
@@ -140,11 +141,24 @@ def generate(
 def generate_tabs(
     book: Book, sr: str | None = None, region: str | None = None, progress: Progress | None = None
 ) -> GenerateResult:
-    """Add or refresh the store tabs of a Book; every value typed into a tab before is kept."""
-    plan = plan_of(book)
+    """Add or refresh the store tabs of a Book; every value typed into a tab before is kept.
+
+    Existing tabs are found by their store-id cell, their inputs by their rows' keys (rows moved by hand are
+    followed; a lost or damaged _meta is rebuilt from the tabs). KamError, before anything is written, when
+    the workbook is an SR file, when two sheets are one store, or when a tab holds values that could not be
+    carried over (a row without its key, a key twice).
+    """
     meta = read_meta(book)
-    tabs = existing_tabs(book, meta)
-    entries = read_tab_entries(book, tabs, progress)
+    require_hq(meta, book)
+    plan = plan_of(book)
+    scan = scan_store_tabs(book, meta, progress)
+    if scan.extra:
+        raise TabError(
+            "values that regenerating would lose:\n"
+            + "\n".join(scan.extra[:20])
+            + "\nnothing was written; run the command again once they are moved"
+        )
+    tabs, entries = scan.tabs, scan.entries
     allocation = allocate_plan(plan)
     chosen = [s for s in plan.active_stores if (sr is None or s.sr_id == sr) and (region is None or s.region == region)]
     if (sr or region) and not chosen:
@@ -152,7 +166,7 @@ def generate_tabs(
             f"no active store matches {'SR ' + sr if sr else ''}{' and ' if sr and region else ''}"
             f"{'region ' + region if region else ''}"
         )
-    result = GenerateResult(None)
+    result = GenerateResult(None, notes=list(scan.notes))
     reserved = (set(book.sheet_names()) - {name for name, _ in tabs.values()}) | system_sheet_names()
     names = tab_names(
         [(s.store_id, s.name) for s in plan.active_stores],

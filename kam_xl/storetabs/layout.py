@@ -8,15 +8,17 @@ from datetime import date
 from kam_xl.lang.texts import TAB, tab_text, text
 from kam_xl.lang.words import enum_label, enum_labels
 from kam_xl.metrics.measures import THRESHOLD_DECIMALS
-from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, enum_kind
+from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, enum_kind, key_text
 from kam_xl.model.plan import Account, Kpi, Program, Store, Week
-from kam_xl.storetabs.cellmap import RETIRED_KEY_COL, key_text
 from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, Validation, column_letter, split_ref
 
 STORE_ID_CELL = "C3"
 STATUS_CELL = "P3"
+PLAN_VERSION_CELL = "P4"  # the tab's own plan fingerprint: a copied tab still shows its source's
 LAYOUT_VERSION = 1
 ACTION_ROWS = 10
+RETIRED_KEY_COL = 5  # column E of the retired section holds the field key; A the label; C the value
+SECTIONS = ("parameters", "targets", "programs", "actions", "log", "review", "retired")  # titles in column A
 
 # Columns of the weekly log (also the widths of the whole tab).
 LOG_COLUMNS = (
@@ -297,23 +299,26 @@ def _cap_text(k: Kpi) -> str:
     return f"{low} / {high}"
 
 
+def program_labels(lang: str) -> dict[str, str]:
+    """The header of the programs table, by column name (the program id column's header marks the table)."""
+    keys = {"id": "program", "status": "prog_status", "cost": "actual_cost"}
+    return {name: tab_text(keys.get(name, name), lang) for name in PROGRAM_COLS}
+
+
+def action_labels(lang: str) -> dict[str, str]:
+    """The header of the actions table, by column name ("#" heads the action numbers)."""
+    keys = {"text": "action", "status": "prog_status"}
+    return {name: "#" if name == "number" else tab_text(keys.get(name, name), lang) for name in ACTION_COLS}
+
+
+def log_labels(lang: str) -> dict[str, str]:
+    """The header of the weekly log, by column name (the week column's header marks the log)."""
+    return {name: "" if name == "note" else tab_text(name, lang) for name in LOG_COLUMNS}
+
+
 def _programs(tab: _Tab) -> None:
     tab.section("programs")
-    labels = {
-        "id": tab.t("program"),
-        "name": tab.t("name"),
-        "start": tab.t("start"),
-        "end": tab.t("end"),
-        "type": tab.t("type"),
-        "plan_cost": tab.t("plan_cost"),
-        "uplift": tab.t("uplift"),
-        "status": tab.t("prog_status"),
-        "cost": tab.t("actual_cost"),
-        "done_on": tab.t("done_on"),
-        "note": tab.t("note"),
-        "benefit": tab.t("benefit"),
-    }
-    tab.header(PROGRAM_COLS, labels)
+    tab.header(PROGRAM_COLS, program_labels(tab.lang))
     first = tab.row
     rows = {}
     if not tab.ctx.programs:
@@ -346,15 +351,7 @@ def _programs(tab: _Tab) -> None:
 
 def _actions(tab: _Tab) -> None:
     tab.section("actions")
-    labels = {
-        "number": "#",
-        "text": tab.t("action"),
-        "owner": tab.t("owner"),
-        "due": tab.t("due"),
-        "status": tab.t("prog_status"),
-        "result": tab.t("result"),
-    }
-    tab.header(ACTION_COLS, labels)
+    tab.header(ACTION_COLS, action_labels(tab.lang))
     first = tab.row
     styles = {
         "text": "input",
@@ -378,9 +375,7 @@ def _actions(tab: _Tab) -> None:
 
 def _log(tab: _Tab) -> None:
     tab.section("log")
-    labels = {name: tab.t(name) for name in LOG_COLUMNS if name not in ("note",)}
-    labels["note"] = ""
-    tab.header(LOG, labels)
+    tab.header(LOG, log_labels(tab.lang))
     first, weeks = tab.row, tab.ctx.weeks
     last = first + len(weeks) - 1
     col = {name: column_letter(index) for name, index in LOG.items()}

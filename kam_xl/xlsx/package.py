@@ -368,7 +368,7 @@ class Package(WorkbookParts):
         rows are created in order (taking the row or column style). Old values come back as
         float, str, bool or None. Everything is checked before anything is written.
         """
-        part = self._sheet_part(sheet)
+        part = self.sheet_part(sheet)
         epoch = CALENDAR_MAC_1904 if self.is_date1904() else CALENDAR_WINDOWS_1900
         if part not in self._trees:
             patched = patch_cells(self._parts[part], values, self._plain, epoch, f"{self.label}: {sheet}")
@@ -387,7 +387,7 @@ class Package(WorkbookParts):
 
     def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
         """The current values of cells of a sheet (numbers as float, text as str, empty as None)."""
-        part = self._sheet_part(sheet)
+        part = self.sheet_part(sheet)
         if part not in self._trees:
             found = read_cells(self._parts[part], refs, self._plain)
             if found is not None:
@@ -401,7 +401,7 @@ class Package(WorkbookParts):
 
     def filled_cells(self, sheet: str) -> set[str]:
         """The references of the cells of a sheet that hold a value or a formula."""
-        part = self._sheet_part(sheet)
+        part = self.sheet_part(sheet)
         if part not in self._trees:
             return filled_refs(self._parts[part])
         return {cell.get("r") for cell in self._tree(part).iter(C) if len(cell)}

@@ -131,7 +131,8 @@ class WorkbookParts(PartStore):
             raise WorkbookError(f"{self.label}: no sheet named {name!r} (sheets: {known}...)")
         return entry
 
-    def _sheet_part(self, name: str) -> str:
+    def sheet_part(self, name: str) -> str:
+        """The zip member holding a sheet's XML; WorkbookError when the sheet has none."""
         entry = self._sheet(name)
         if entry.part not in self._parts:
             raise WorkbookError(f"{self.label}: sheet {name!r} has no content part — re-save the file")
@@ -147,7 +148,7 @@ class WorkbookParts(PartStore):
 
     def sheet_xml(self, name: str) -> bytes:
         """The sheet's XML as it would be saved now."""
-        return self.read_part(self._sheet_part(name))
+        return self.read_part(self.sheet_part(name))
 
     def styles_xml(self) -> bytes | None:
         part = self._workbook_part_of_type("/styles")
