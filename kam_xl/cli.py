@@ -246,8 +246,8 @@ def cmd_email(args, out: Output) -> int:
     for warning in batch.warnings:
         out.say(f"[yellow]warning: {_escape(warning)}[/]")
     if batch.send_report:
-        report = batch.send_report
-        out.say(f"sent {len(report.sent)}, sent before {len(report.already_sent)} (log {report.log})")
+        for line in batch.send_report.lines():
+            out.say(_escape(line))
     out.data(batch.as_dict())
     return 0
 

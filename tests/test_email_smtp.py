@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections import Counter
 from email import message_from_bytes
 from email.policy import default
 
@@ -11,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from kam_xl.cli import main
 from kam_xl.errors import SendError
 from kam_xl.mail.batch import build_emails, email
 from kam_xl.mail.smtp import (
@@ -21,7 +23,7 @@ from kam_xl.mail.smtp import (
     sent_message_ids,
     temporary,
 )
-from tests.support.email_books import reviewed_book
+from tests.support.email_books import edited_book, reviewed_book
 
 PASSWORD = "s3cret-P@ss w0rd!#%"
 
@@ -186,12 +188,15 @@ def test_a_permanent_refusal_is_logged_and_the_others_still_go(smtp_server, fres
     with pytest.raises(SendError, match="refused") as caught:
         send_emails(folder, smtp_server(first), backoff=0)
     report = caught.value.report
-    assert set(report.failed) == {sr.message_id}  # its only recipient refused: not sent, tried again next run
-    assert manager in report.refused[store.message_id]  # the SR on Cc got it: sent, never sent again
+    refusal = "550 5.1.1 no such user"
+    assert report.refused[sr.message_id] == {rep: refusal}  # its only recipient refused: nobody got it
+    assert report.refused[store.message_id] == {manager: refusal}  # the SR on Cc got it
+    assert {who for refused in report.refused.values() for who in refused} == {manager, rep}
+    assert not report.failed and not report.deferred and f"{rep} {refusal}" in str(caught.value)
     assert len(first.received) == len(batch) - 1
     second = Recorder()
-    assert send_emails(folder, smtp_server(second), backoff=0).sent == [sr.message_id]
-    assert [r["message_id"] for r in second.received] == [sr.message_id]
+    again = send_emails(folder, smtp_server(second), backoff=0)  # a 5xx is for good: never tried again
+    assert second.received == [] and again.sent == [] and again.refused_before == report.refused
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -289,3 +294,152 @@ def test_the_email_command_writes_then_sends_and_a_second_run_sends_nothing(smtp
     second = email(batch.book, tmp_path, to="hq,sr", send=settings)
     assert len(handler.received) == len(first) and len(second.send_report.already_sent) == len(first)
     assert second.as_dict()["send"]["complete"]
+
+
+# ---------------------------------------------------------------------------
+# Per-recipient delivery (RFC 5321): 452 too many recipients, 550 no such user, 4xx for everyone
+# ---------------------------------------------------------------------------
+
+GONE = "gone@example.com"
+MANAGEMENT = [f"manager{number:04d}@example.com" for number in range(999)] + [GONE]
+
+
+class Limited(Recorder):
+    """452 to every RCPT after `per_transaction` in a transaction (and after `per_session` on a connection);
+    550 for GONE; or 451 to every RCPT while `busy`."""
+
+    def __init__(self, per_transaction: int = 100, per_session: int | None = None, busy: bool = False):
+        super().__init__()
+        self.per_transaction, self.per_session, self.busy = per_transaction, per_session, busy
+        self.taken: Counter = Counter()  # RCPTs accepted per connection
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.busy:
+            return "451 4.3.2 system not accepting network messages"
+        if address == GONE:
+            return "550 5.1.1 no such user"
+        if len(envelope.rcpt_tos) >= self.per_transaction:
+            return "452 4.5.3 too many recipients"
+        if self.per_session is not None and self.taken[session.peer] >= self.per_session:
+            return "452 4.5.3 too many recipients for this session"
+        self.taken[session.peer] += 1
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def _per_address(*handlers: Recorder) -> Counter:
+    """How many times each address got a message (any message), counted on the server side."""
+    return Counter(address for handler in handlers for received in handler.received for address in received["to"])
+
+
+@pytest.fixture(scope="module")
+def management_book(tmp_path_factory):
+    """A workbook whose Account sheet lists 1,000 management e-mails, GONE the last."""
+    return edited_book(tmp_path_factory.mktemp("management"), account={"B12": ", ".join(MANAGEMENT)}, weeks=2)
+
+
+def _kam_email(book, out, settings, *more) -> int:
+    return main(
+        ["email", str(book), "--out", str(out), "--to", "hq", "--send", "--smtp-host", "127.0.0.1"]
+        + ["--smtp-port", str(settings.port), *more]
+    )
+
+
+@pytest.fixture
+def no_smtp_env(monkeypatch):
+    for name in ("KAM_SMTP_HOST", "KAM_SMTP_PORT", "KAM_SMTP_USER", "KAM_SMTP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_1000_managers_on_a_server_taking_100_per_transaction_each_get_it_once(
+    smtp_server, management_book, tmp_path, capsys, no_smtp_env
+):
+    handler = Limited(per_transaction=100)
+    settings = smtp_server(handler)
+    assert _kam_email(management_book, tmp_path, settings) == 2  # GONE was refused
+    err = capsys.readouterr().err
+    assert f"{GONE} 550 5.1.1 no such user" in err and "1 address(es) refused for good" in err
+    got = _per_address(handler)
+    assert got == Counter({address: 1 for address in MANAGEMENT[:-1]})
+    assert len(handler.received) == 10 and {r["message_id"] for r in handler.received} == {
+        json.loads((tmp_path / "messages.json").read_text(encoding="utf-8"))["messages"][0]["message_id"]
+    }
+    entries = SendLog(tmp_path / SEND_LOG).entries()
+    assert [len(e["recipients"]) for e in entries] == [100] * 9 + [99]
+    assert sum((e["recipients"] for e in entries), []) == MANAGEMENT[:-1]
+    assert entries[0]["refused"][GONE] == "550 5.1.1 no such user"
+    assert entries[0]["refused"][MANAGEMENT[500]] == "452 4.5.3 too many recipients"
+    again = Limited(per_transaction=100)
+    assert _kam_email(management_book, tmp_path, smtp_server(again)) == 0  # nothing left to send
+    out = capsys.readouterr().out
+    assert again.received == [] and "sent 0, sent before 1" in out
+    assert f"{GONE}: 550 5.1.1 no such user" in out and "refused in an earlier run" in out
+
+
+def test_a_per_connection_quota_leaves_the_rest_for_the_next_runs_and_nobody_gets_it_twice(
+    smtp_server, management_book, tmp_path, no_smtp_env
+):
+    handlers, codes = [], []
+    while len(handlers) < 6:
+        handlers.append(Limited(per_transaction=100, per_session=300))
+        codes.append(_kam_email(management_book, tmp_path, smtp_server(handlers[-1])))
+        if codes[-1] == 0:
+            break
+    assert [len(_per_address(h)) for h in handlers] == [300, 300, 300, 99]
+    assert codes == [2, 2, 2, 0]  # runs 1-3: 452 for the rest; run 4: the last 99 (GONE is not tried again)
+    assert _per_address(*handlers) == Counter({address: 1 for address in MANAGEMENT[:-1]})
+    report = SendLog(tmp_path / SEND_LOG).history()
+    (logged,) = report.values()
+    assert not logged.left(MANAGEMENT) and logged.refused == {GONE: "550 5.1.1 no such user"}
+
+
+def test_a_server_refusing_everyone_for_now_sends_nothing_then_the_next_run_delivers_each_once(smtp_server, fresh):
+    folder, batch = fresh
+    busy = Limited(busy=True)
+    with pytest.raises(SendError, match="Run the same command again") as caught:
+        send_emails(folder, smtp_server(busy), backoff=0)
+    report = caught.value.report
+    assert busy.received == [] and report.sent == [] and not report.refused
+    assert {mid: set(refused) for mid, refused in report.deferred.items()} == _expected(batch)
+    assert "451 4.3.2" in str(caught.value)
+    healthy = Recorder()
+    assert send_emails(folder, smtp_server(healthy), backoff=0).complete
+    assert {r["message_id"]: set(r["to"]) for r in healthy.received} == _expected(batch)
+    assert len(healthy.received) == len(batch)
+    third = Recorder()
+    assert send_emails(folder, smtp_server(third), backoff=0).sent == [] and third.received == []
+
+
+def test_a_connection_lost_between_transactions_never_sends_twice(smtp_server, management_book, tmp_path):
+    batch = build_emails(management_book, tmp_path, to="hq")
+
+    class DropsOnce(Limited):
+        dropped = False
+
+        async def handle_DATA(self, server, session, envelope):
+            if len(self.received) == 3 and not self.dropped:  # 300 got it; the 4th transaction is cut off
+                self.dropped = True
+                server.transport.abort()
+                return "421 closing"
+            return await super().handle_DATA(server, session, envelope)
+
+    handler, waits = DropsOnce(per_transaction=100), []
+    with pytest.raises(SendError, match="refused for good"):
+        send_emails(batch, smtp_server(handler), backoff=0.25, sleep=waits.append)
+    assert waits == [0.25] and handler.dropped
+    assert _per_address(handler) == Counter({address: 1 for address in MANAGEMENT[:-1]})
+
+
+def test_send_log_entries_of_an_older_kam_still_count(smtp_server, fresh):
+    folder, batch = fresh
+    sent_before, failed_before = batch[0], batch[1]
+    log = SendLog(folder / SEND_LOG)
+    log.append({"message_id": sent_before.message_id, "status": "sent", "attempts": 1, "refused": {}})
+    log.append({"message_id": failed_before.message_id, "status": "failed", "reply": "554 no"})
+    handler = Recorder()
+    report = send_emails(folder, smtp_server(handler), backoff=0)
+    assert report.already_sent == [sent_before.message_id]  # an entry without recipients: sent to all
+    assert sorted(r["message_id"] for r in handler.received) == sorted(m.message_id for m in batch[1:])
+    assert _per_address(handler) + Counter(_addr(a) for a in [*sent_before.to, *sent_before.cc]) == Counter(
+        _addr(a) for m in batch for a in [*m.to, *m.cc]
+    )

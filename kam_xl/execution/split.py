@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kam_xl.book import Book
+from kam_xl.csvfile import csv_text
 from kam_xl.errors import KamError
 from kam_xl.lang.texts import SR_README_LINES, tab_text, text
 from kam_xl.lang.words import sheet_name
@@ -367,21 +367,13 @@ def file_names(sr_ids: list[str]) -> dict[str, str]:
 
 
 def write_index(folder: Path, files: list[SrWorkbook]) -> Path:
-    """index.csv (UTF-8 with BOM, so Excel shows Chinese names): who gets which file, for mail merge."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["sr_id", "sr_name", "sr_email", "file", "stores", "store_ids"])
+    """index.csv (UTF-8 with BOM, so Excel shows Chinese names): who gets which file, for mail merge.
+
+    Formula-like names are neutralised (kam_xl.csvfile), so opening it in Excel never runs them.
+    """
+    rows = [["sr_id", "sr_name", "sr_email", "file", "stores", "store_ids"]]
     for item in files:
-        writer.writerow(
-            [
-                item.sr_id,
-                item.sr_name,
-                item.sr_email,
-                item.path.name,
-                len(item.stores),
-                " ".join(item.stores),
-            ]
-        )
+        rows.append([item.sr_id, item.sr_name, item.sr_email, item.path.name, len(item.stores), " ".join(item.stores)])
     path = folder / "index.csv"
-    atomic_write(path, buffer.getvalue().encode("utf-8-sig"), backup=False)
+    atomic_write(path, csv_text(rows).encode("utf-8-sig"), backup=False)
     return path

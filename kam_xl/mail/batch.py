@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -36,7 +35,7 @@ from kam_xl.mail.mime import (
     message_id,
     within_limit,
 )
-from kam_xl.mail.smtp import SendReport, SmtpSettings, send_emails
+from kam_xl.mail.smtp import SEND_LOG, SendReport, SmtpSettings, send_emails
 from kam_xl.model.plan import Plan, Store
 from kam_xl.plan.meta import TabRecord, read_meta
 from kam_xl.plan.schema import ACCOUNT, TABLES
@@ -50,6 +49,8 @@ KINDS = ("sr", "store", "hq")
 MANIFEST = "messages.json"
 INDEX = "index.html"
 MESSAGES_DIR, PREVIEW_DIR = "messages", "preview"
+WRITTEN = ".kam-email.json"  # what kam email wrote into the folder: the only files a later run deletes
+NEVER_DELETED = frozenset({WRITTEN, SEND_LOG, SEND_LOG + ".lock"})
 
 
 @dataclass
@@ -115,6 +116,7 @@ def build_emails(
     Nothing is sent and the workbook is not changed: the review is computed, not written.
     """
     kinds = parse_kinds(to)
+    check_folder(Path(out_dir))
     book = FileBook(source, progress) if isinstance(source, (str, Path)) else source
     inputs = read_inputs(book, progress)
     review = Review(
@@ -124,12 +126,15 @@ def build_emails(
     )
     writer = Writer(Path(out_dir), review, now or datetime.now().astimezone())
     batch = EmailBatch(writer.folder, warnings=list(inputs.warnings))
-    drafts = list(_drafts(book, review, kinds, batch))
-    tick = every(progress, "writing e-mails", len(drafts))
-    for done, draft_of in enumerate(drafts, start=1):
-        batch.messages.append(writer.write(draft_of()))
-        tick(done)
-    batch.index = writer.finish(batch)
+    try:
+        drafts = list(_drafts(book, review, kinds, batch))
+        tick = every(progress, "writing e-mails", len(drafts))
+        for done, draft_of in enumerate(drafts, start=1):
+            batch.messages.append(writer.write(draft_of()))
+            tick(done)
+        batch.index = writer.finish(batch)
+    finally:
+        writer.record()  # even when stopped half way, the next run knows which files are kam's
     return batch
 
 
@@ -370,7 +375,8 @@ class Writer:
     def __init__(self, folder: Path, review: Review, when: datetime):
         self.folder, self.review, self.when = folder, review, when
         self.sender = kam_sender(review.plan)
-        clear_output(folder)
+        self.folders = clear_output(folder)
+        self.files: list[str] = []  # written so far, relative to the folder
         self.stems: set[str] = set()
 
     def write(self, draft: Draft) -> MessageRecord:
@@ -387,8 +393,11 @@ class Writer:
         msg_id = message_id(identity, self.sender)
         message, data = within_limit(draft, self.sender, msg_id, self.when)
         eml = f"{MESSAGES_DIR}/{stem}.eml"
+        self.files.append(eml)
         (self.folder / eml).write_bytes(data)
-        preview = write_preview(message, self.folder / PREVIEW_DIR, stem)
+        written: list[Path] = []
+        preview = write_preview(message, self.folder / PREVIEW_DIR, stem, written)
+        self.files += [path.relative_to(self.folder).as_posix() for path in written]
         return MessageRecord(
             draft.kind,
             draft.key,
@@ -420,6 +429,7 @@ class Writer:
             "written_at": self.when.isoformat(timespec="seconds"),
             "messages": [m.as_dict() for m in batch.messages],
         }
+        self.files += [MANIFEST, INDEX]
         atomic_write(
             self.folder / MANIFEST,
             json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"),
@@ -428,6 +438,11 @@ class Writer:
         page = index_page(self.review, batch)
         atomic_write(self.folder / INDEX, page.encode("utf-8"), backup=False)
         return self.folder / INDEX
+
+    def record(self) -> None:
+        """Write WRITTEN: the files (and the folders kam made) that the next run may delete, nothing else."""
+        listing = {"written_by": "kam email", "folders": self.folders, "files": self.files}
+        atomic_write(self.folder / WRITTEN, json.dumps(listing, ensure_ascii=False, indent=1).encode(), backup=False)
 
 
 def kam_sender(plan: Plan) -> Address:
@@ -439,17 +454,80 @@ def kam_sender(plan: Plan) -> Address:
         raise EmailError(f"{where}: the KAM e-mail is the sender of every e-mail and must be valid ({exc})") from exc
 
 
-def clear_output(folder: Path) -> None:
-    """Make the folder ready: remove the previous build's e-mails, previews, manifest and index (not the send log)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in (MANIFEST, INDEX):
-        (folder / name).unlink(missing_ok=True)
-    shutil.rmtree(folder / PREVIEW_DIR, ignore_errors=True)
-    messages = folder / MESSAGES_DIR
-    messages.mkdir(exist_ok=True)
-    for old in messages.glob("*.eml"):
-        old.unlink()
-    (folder / PREVIEW_DIR).mkdir()
+def clear_output(folder: Path) -> list[str]:
+    """Make the folder ready: delete what an earlier `kam email` wrote there, as its WRITTEN file lists.
+
+    Nothing else in the folder is touched (the send log never). Returns the sub-folders kam made (its own).
+    """
+    check_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EmailError(f"cannot make the folder {folder} for the e-mails ({exc}): give another --out") from exc
+    files, folders = written_before(folder)
+    for path in files:
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+    for path in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()
+    made = []
+    for name in (MESSAGES_DIR, PREVIEW_DIR):
+        if not (folder / name).is_dir():
+            made.append(name)
+        try:
+            (folder / name).mkdir(exist_ok=True)
+        except OSError as exc:
+            raise EmailError(
+                f"cannot make {folder / name} for the e-mails ({exc}): move it away or use another --out"
+            ) from exc
+    return made
+
+
+def check_folder(folder: Path) -> None:
+    """EmailError when the output folder is an existing file."""
+    if folder.exists() and not folder.is_dir():
+        raise EmailError(f"{folder} is a file, not a folder: give a folder for the e-mails (it is made if missing)")
+
+
+def written_before(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(files, folders) an earlier `kam email` wrote in `folder`: from WRITTEN, else from an older messages.json.
+
+    Only plain relative paths inside the folder count; the send log and WRITTEN itself never.
+    """
+    listing: dict = {}
+    try:
+        listing = json.loads((folder / WRITTEN).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        listing = _older_listing(folder)
+    except (OSError, ValueError):
+        listing = {}  # unreadable: delete nothing
+    if not isinstance(listing, dict):
+        listing = {}
+    return _inside(folder, listing.get("files")), _inside(folder, listing.get("folders"))
+
+
+def _older_listing(folder: Path) -> dict:
+    """What a kam without WRITTEN wrote: messages.json, index.html, and the .eml and preview of each message."""
+    try:
+        records = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["messages"]
+        files = [MANIFEST, INDEX, *(r[key] for r in records for key in ("file", "preview") if r.get(key))]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {"files": files}
+
+
+def _inside(folder: Path, names) -> list[Path]:
+    found, root = [], folder.resolve()
+    for name in names if isinstance(names, list) else []:
+        if not isinstance(name, str) or not name or "\\" in name:
+            continue
+        relative = Path(name)
+        if relative.is_absolute() or relative.anchor or ".." in relative.parts or relative.as_posix() in NEVER_DELETED:
+            continue
+        if (folder / relative).parent.resolve().is_relative_to(root):  # not through a link out of the folder
+            found.append(folder / relative)
+    return found
 
 
 def preview_parts(message, prefix: str = "") -> tuple[str, dict[str, bytes]]:
@@ -469,12 +547,17 @@ def preview_parts(message, prefix: str = "") -> tuple[str, dict[str, bytes]]:
     return html, images
 
 
-def write_preview(message, folder: Path, stem: str) -> Path:
-    """`folder/<stem>.html` with its images beside it as `<stem>-<n>-<name>`, for browsers and the index."""
+def write_preview(message, folder: Path, stem: str, written: list[Path] | None = None) -> Path:
+    """`folder/<stem>.html` with its images beside it as `<stem>-<n>-<name>`, for browsers and the index.
+
+    Every file written is added to `written`, the preview page first.
+    """
     html, images = preview_parts(message, prefix=f"{stem}-")
+    path = folder / f"{stem}.html"
+    if written is not None:
+        written += [path, *(folder / name for name in images)]
     for name, data in images.items():
         (folder / name).write_bytes(data)
-    path = folder / f"{stem}.html"
     path.write_text(html, encoding="utf-8")
     return path
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl.errors import KamError
+from kam_xl.mail.content import one_line
 
 # Fonts with Chinese glyphs, best first: Linux (fonts-noto-cjk, fonts-wqy), Windows, macOS.
 CJK_FAMILIES = (
@@ -118,8 +119,8 @@ def chart_families(texts, lang: str) -> list[str]:
 
 
 def drawable(text: str, missing: set[str]) -> str:
-    """A label with the characters no font has replaced by '?' (so the chart shows no empty boxes)."""
-    return "".join("?" if ch in missing else ch for ch in text)
+    """A label on one line with the characters no font has replaced by '?' (so the chart shows no empty boxes)."""
+    return "".join("?" if ch in missing else ch for ch in one_line(text))
 
 
 def short(text: str, limit: int = LABEL_CHARS) -> str:

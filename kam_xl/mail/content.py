@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -16,6 +17,8 @@ from kam_xl.model.entries import Entries
 from kam_xl.model.plan import Kpi, Plan, Store
 from kam_xl.reviewing.problems import problems_frame
 
+# line breaks (Alt+Enter in Excel), tabs and other control characters, with the spaces around them
+_BREAKS = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029]+\s*")
 TOP_ACTIONS = 5
 HQ_PROBLEMS = 15
 # Problems management sees first: money lost, then sell-out and share, then stock and housekeeping.
@@ -44,6 +47,11 @@ NEXT_ACTION = {
 # ---------------------------------------------------------------------------
 # Numbers in words (also the templates' filters)
 # ---------------------------------------------------------------------------
+
+
+def one_line(text: str) -> str:
+    """Text for one line (a header, a chart label): line breaks and control characters folded to one space."""
+    return _BREAKS.sub(" ", text or "").strip()
 
 
 def blank(value) -> bool:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from kam_xl.errors import KamError
 from kam_xl.mail.charts import ChartImage
-from kam_xl.mail.content import day, money, num, pct, pts
+from kam_xl.mail.content import day, money, num, one_line, pct, pts
 from kam_xl.version import __version__
 
 MAX_EMAIL_BYTES = 1_000_000
@@ -28,6 +28,14 @@ XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 class EmailError(KamError):
     """An e-mail cannot be written as asked (too large, no sender, a template error)."""
+
+
+def header_text(text: str) -> str:
+    """Text fit for a header (subject, display name): line breaks and control characters folded to one space.
+
+    A store name typed with Alt+Enter must not break the e-mail (nor inject a header).
+    """
+    return one_line(text)
 
 
 @dataclass
@@ -51,6 +59,9 @@ class Draft:
     charts: list[ChartImage] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     stores: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.subject = header_text(self.subject)
 
 
 @dataclass
@@ -137,7 +148,7 @@ def address(name: str, email: str) -> Address:
     try:
         if not text or text.count("@") != 1 or any(ch.isspace() for ch in text):
             raise ValueError(text)
-        return Address(display_name=(name or "").strip(), addr_spec=text)
+        return Address(display_name=header_text(name), addr_spec=text)
     except (ValueError, IndexError, TypeError) as exc:
         raise EmailError(f"not a valid e-mail address: {text!r}") from exc
 
@@ -159,7 +170,7 @@ def compose(draft: Draft, sender: Address, msg_id: str, when: datetime) -> Email
     msg["To"] = draft.to
     if draft.cc:
         msg["Cc"] = draft.cc
-    msg["Subject"] = draft.subject
+    msg["Subject"] = header_text(draft.subject)
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = msg_id
     msg["X-Mailer"] = f"kam_xl {__version__}"

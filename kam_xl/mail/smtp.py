@@ -1,4 +1,11 @@
-"""Sending written e-mails over SMTP: retries with backoff, and a send log so nothing is ever sent twice."""
+"""Sending written e-mails over SMTP: retries with backoff, and a send log so nothing is ever sent twice.
+
+Each e-mail goes out in SMTP transactions (RFC 5321): the recipients the server accepts get it; those it
+refuses for now (4xx, such as 452 too many recipients) get it in a new transaction on the same connection,
+and on the next run when the server still refuses them; those it refuses for good (5xx, such as 550 no such
+user) are reported and never tried again. The send log records who got each e-mail, so a re-run sends it
+only to those who have not, and never to anyone twice.
+"""
 
 from __future__ import annotations
 
@@ -90,19 +97,33 @@ class SmtpSettings:
 
 @dataclass
 class SendReport:
-    """What a send run did: sent now, sent before (skipped), failed for good, left for the next run."""
+    """What a send run did: sent now, sent before, refused (per address), left for the next run."""
 
     log: Path
-    sent: list[str] = field(default_factory=list)
-    already_sent: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    not_sent: list[str] = field(default_factory=list)
-    refused: dict[str, dict] = field(default_factory=dict)  # message id -> recipient -> reply (others got it)
+    sent: list[str] = field(default_factory=list)  # e-mails delivered now to at least one recipient
+    already_sent: list[str] = field(default_factory=list)  # nothing left to send before this run
+    failed: dict[str, str] = field(default_factory=dict)  # refused as a whole (5xx to MAIL or DATA): next run
+    not_sent: list[str] = field(default_factory=list)  # the server stayed unavailable: next run
+    refused: dict[str, dict] = field(default_factory=dict)  # message id -> address -> 5xx reply now: for good
+    deferred: dict[str, dict] = field(default_factory=dict)  # message id -> address -> 4xx reply: next run
+    refused_before: dict[str, dict] = field(default_factory=dict)  # 5xx in an earlier run: not tried again
+    delivered: dict[str, list] = field(default_factory=dict)  # message id -> the addresses that got it now
 
     @property
     def complete(self) -> bool:
-        """Every e-mail reached every recipient."""
-        return not self.failed and not self.not_sent and not self.refused
+        """Nothing is left for a re-run to send and no address was refused in this run."""
+        return not self.failed and not self.not_sent and not self.refused and not self.deferred
+
+    def lines(self, limit: int = 20) -> list[str]:
+        """The outcome in words, one address per line for those refused (at most `limit` of each kind)."""
+        out = [f"sent {len(self.sent)}, sent before {len(self.already_sent)} (log {self.log})"]
+        for title, found in (
+            ("refused for good (5xx, not sent again: correct the address)", self.refused),
+            ("refused in an earlier run (5xx, not sent again: correct the address)", self.refused_before),
+            ("refused for now (4xx): sent to them when you run the same command again", self.deferred),
+        ):
+            out += _addresses(title, found, limit)
+        return out
 
     def as_dict(self) -> dict:
         return {
@@ -112,8 +133,56 @@ class SendReport:
             "failed": self.failed,
             "not_sent": self.not_sent,
             "refused": self.refused,
+            "deferred": self.deferred,
+            "refused_before": self.refused_before,
+            "delivered": self.delivered,
             "complete": self.complete,
         }
+
+
+def _addresses(title: str, found: dict[str, dict], limit: int) -> list[str]:
+    pairs = [(who, reply) for replies in found.values() for who, reply in replies.items()]
+    if not pairs:
+        return []
+    more = [f"  ... and {len(pairs) - limit} more (all in the send log)"] if len(pairs) > limit else []
+    return [f"{len(pairs)} address(es) {title}:", *(f"  {who}: {reply}" for who, reply in pairs[:limit]), *more]
+
+
+def permanent(code: int) -> bool:
+    """Whether an SMTP reply code refuses for good (5xx). 552 to RCPT is "too many recipients": for now."""
+    return code >= 500 and code != 552
+
+
+def reply_code(reply: str) -> int:
+    """The code at the start of a reply as logged ("550 5.1.1 no such user" -> 550; 0 when there is none)."""
+    head = (reply or "")[:3]
+    return int(head) if head.isdigit() else 0
+
+
+@dataclass
+class Logged:
+    """What the send log says about one e-mail: who got it, who refused it for good."""
+
+    accepted: set[str] = field(default_factory=set)  # lower-case addresses
+    refused: dict[str, str] = field(default_factory=dict)  # lower-case address -> 5xx reply
+    everyone: bool = False  # logged as sent by an older kam, without recipients: sent to all
+    to: list[str] = field(default_factory=list)
+
+    def left(self, recipients: list[str]) -> list[str]:
+        """The recipients still to send to: not accepted and not refused for good."""
+        if self.everyone:
+            return []
+        return [r for r in recipients if r.lower() not in self.accepted and r.lower() not in self.refused]
+
+    def add(self, entry: dict) -> None:
+        self.to = list(entry.get("to") or self.to)
+        if "recipients" in entry:
+            self.accepted |= {str(r).lower() for r in entry["recipients"] or ()}
+            for who, reply in (entry.get("refused") or {}).items():
+                if permanent(reply_code(str(reply))):
+                    self.refused[str(who).lower()] = str(reply)
+        elif entry.get("status") == "sent":
+            self.everyone = True
 
 
 # ---------------------------------------------------------------------------
@@ -141,8 +210,20 @@ class SendLog:
                 found.append(entry)
         return found
 
+    def history(self) -> dict[str, Logged]:
+        """Message id -> who got it and who refused it for good, from every line."""
+        found: dict[str, Logged] = {}
+        for entry in self.entries():
+            found.setdefault(entry["message_id"], Logged()).add(entry)
+        return found
+
     def sent_ids(self) -> set[str]:
-        return {e["message_id"] for e in self.entries() if e.get("status") == "sent"}
+        """The e-mails with nobody left to send to (each recipient got it or refused it for good)."""
+        return {
+            mid
+            for mid, logged in self.history().items()
+            if logged.everyone or (logged.to and not logged.left(logged.to))
+        }
 
     def append(self, entry: dict) -> None:
         line = (
@@ -211,7 +292,14 @@ class Outgoing:
 def outgoing(path: Path, kind: str = "") -> Outgoing:
     with open(path, "rb") as handle:
         headers = BytesHeaderParser(policy=default_policy).parse(handle)
-    recipients = [a.addr_spec for name in ("To", "Cc", "Bcc") if headers[name] for a in headers[name].addresses]
+    recipients = list(
+        {
+            a.addr_spec.lower(): a.addr_spec
+            for name in ("To", "Cc", "Bcc")
+            if headers[name]
+            for a in headers[name].addresses
+        }.values()
+    )  # each address once, To first
     senders = headers["From"].addresses if headers["From"] else ()
     if not headers["Message-ID"] or not senders or not recipients:
         raise SendError(f"{path}: not an e-mail written by kam email (Message-ID, From or To missing)")
@@ -263,9 +351,18 @@ class Connection:
             self.smtp = smtp
         return self.smtp
 
-    def send(self, item: Outgoing) -> dict:
-        """Deliver one file as it is; returns the recipients the server refused while taking it for the others."""
-        return self.open().sendmail(item.sender, item.recipients, item.file.read_bytes())
+    def transaction(self, sender: str, recipients: list[str], data: bytes) -> dict[str, tuple[int, bytes]]:
+        """One MAIL FROM / RCPT TO... / DATA; returns the recipients the server refused, with its replies.
+
+        When it refuses every recipient nothing is sent and all of them come back; a 421 (the server closes
+        the connection) raises, like a failure of MAIL FROM or DATA, since then nobody got the message.
+        """
+        try:
+            return self.open().sendmail(sender, recipients, data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            if any(code == 421 for code, _ in exc.recipients.values()):
+                raise
+            return dict(exc.recipients)
 
     def drop(self) -> None:
         if self.smtp is not None:
@@ -286,7 +383,8 @@ def _quietly(action: Callable) -> None:
 def temporary(exc: BaseException) -> bool:
     """Whether trying again later may work: a 4xx reply, a dropped or refused connection, a timeout."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+        codes = [code for code, _ in exc.recipients.values()]
+        return 421 in codes or all(not permanent(code) for code in codes)
     if isinstance(exc, smtplib.SMTPResponseException):
         return 400 <= exc.smtp_code < 500
     if isinstance(exc, smtplib.SMTPException):
@@ -317,21 +415,32 @@ def send_emails(
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendReport:
-    """Send the e-mails written by build_emails that the send log does not list as sent.
+    """Send the e-mails written by build_emails to every recipient the send log does not list as done.
 
     `source` is the output folder, the EmailBatch or a list of message records (then give `folder`).
-    Temporary failures (4xx, dropped connections) are tried `attempts` times with doubling delays from
-    `backoff` seconds; a permanent refusal (5xx) is logged and the others still go. When the server stays
-    unavailable the run stops, and running it again sends only what is not logged as sent. Raises
-    SendError (with `.report`) unless every e-mail went out.
+    Recipients the server refuses for now (4xx) get the e-mail in new transactions while that makes
+    progress, else on the next run; those refused for good (5xx) are reported and never tried again.
+    Failures of the connection, MAIL FROM or DATA (4xx, dropped connections) are tried `attempts` times
+    with doubling delays from `backoff` seconds; when the server stays unavailable the run stops. Running
+    again sends only to whom the log does not list, never to anyone twice. Raises SendError (with `.report`)
+    unless nothing is left to send and no address was refused.
     """
     folder, items = messages_of(source, Path(folder) if folder else None)
     log = SendLog(folder / SEND_LOG)
     report = SendReport(log.path)
     with log.locked():
-        done = log.sent_ids()
-        report.already_sent = [i.message_id for i in items if i.message_id in done]
-        pending = [i for i in items if i.message_id not in done]
+        history = log.history()
+        pending = []
+        for item in items:
+            logged = history.get(item.message_id, Logged())
+            gone = {r: logged.refused[r.lower()] for r in item.recipients if r.lower() in logged.refused}
+            if gone:
+                report.refused_before[item.message_id] = gone
+            left = logged.left(item.recipients)
+            if left:
+                pending.append((item, left))
+            elif logged.everyone or logged.accepted:
+                report.already_sent.append(item.message_id)
         Delivery(Connection(settings), log, report, folder, attempts, backoff, sleep).run(pending, progress)
     if not report.complete:
         error = SendError(_incomplete(report, folder))
@@ -342,7 +451,7 @@ def send_emails(
 
 @dataclass
 class Delivery:
-    """One send run: each e-mail tried until sent, refused for good, or the server stays unavailable."""
+    """One send run: each e-mail tried until every recipient took or refused it, or the server stays unavailable."""
 
     connection: Connection
     log: SendLog
@@ -352,28 +461,30 @@ class Delivery:
     backoff: float
     sleep: Callable[[float], None]
 
-    def run(self, pending: list[Outgoing], progress: Progress | None) -> None:
+    def run(self, pending: list[tuple[Outgoing, list[str]]], progress: Progress | None) -> None:
         tick = every(progress, "sending e-mails", len(pending))
         try:
-            for done, item in enumerate(pending, start=1):
-                if not self.deliver(item):
-                    self.report.not_sent = [i.message_id for i in pending[done - 1 :]]
+            for done, (item, recipients) in enumerate(pending, start=1):
+                if not self.deliver(item, list(recipients)):
+                    self.report.not_sent = [i.message_id for i, _ in pending[done - 1 :]]
                     return
                 tick(done)
         finally:
             self.connection.close()
 
-    def deliver(self, item: Outgoing) -> bool:
-        """Send one e-mail; False when the server stays unavailable (the run stops there)."""
+    def deliver(self, item: Outgoing, todo: list[str]) -> bool:
+        """Send one e-mail to the recipients in `todo`; False when the server stays unavailable (the run stops)."""
         entry = {
             "message_id": item.message_id,
             "file": item.file.relative_to(self.folder).as_posix(),
             "kind": item.kind,
             "to": item.recipients,
         }
+        data = item.file.read_bytes()
         for attempt in range(1, self.attempts + 1):
             try:
-                refused = self.connection.send(item)
+                self.transactions(item, data, todo, entry, attempt)
+                return True
             except smtplib.SMTPAuthenticationError as exc:
                 self.connection.drop()
                 raise SendError(
@@ -391,40 +502,72 @@ class Delivery:
                     continue
                 self.log.append({**entry, "status": "deferred", "attempts": attempt, "reply": reply_text(exc)})
                 return False
-            self.sent(item, entry, attempt, refused)
-            return True
         return False
 
-    def sent(self, item: Outgoing, entry: dict, attempt: int, refused: dict) -> None:
-        refusals = {who: f"{code} {_text(msg)}" for who, (code, msg) in refused.items()}
-        self.log.append({**entry, "status": "sent", "attempts": attempt, "refused": refusals})
-        self.report.sent.append(item.message_id)
-        if refusals:
-            self.report.refused[item.message_id] = refusals
+    def transactions(self, item: Outgoing, data: bytes, todo: list[str], entry: dict, attempt: int) -> None:
+        """Transactions on one connection until every recipient in `todo` took or refused the e-mail.
+
+        Each transaction is logged (fsynced) before the next one, and `todo` shrinks to those refused for
+        now, so an exception leaves in it only who has not got the e-mail. Stops when a transaction makes no
+        progress: the recipients still refused for now are left for the next run.
+        """
+        mid = item.message_id
+        while todo:
+            refused = self.connection.transaction(item.sender, todo, data)
+            took = [r for r in todo if r not in refused]
+            replies = {who: f"{code} {_text(msg)}" for who, (code, msg) in refused.items()}
+            status = "sent" if took else "refused"
+            self.log.append({**entry, "status": status, "attempts": attempt, "recipients": took, "refused": replies})
+            if took:
+                self.report.delivered.setdefault(mid, []).extend(took)
+                if mid not in self.report.sent:
+                    self.report.sent.append(mid)
+            gone = {who: replies[who] for who, (code, _) in refused.items() if permanent(code)}
+            if gone:
+                self.report.refused.setdefault(mid, {}).update(gone)
+            todo[:] = [r for r in todo if r in refused and r not in gone]
+            if todo and not took:
+                self.report.deferred[mid] = {who: replies[who] for who in todo}
+                return
+        self.report.deferred.pop(mid, None)
 
 
 def _incomplete(report: SendReport, folder: Path) -> str:
     parts = [f"{len(report.sent)} e-mail(s) sent now, {len(report.already_sent)} sent before"]
     if report.failed:
         parts.append(
-            f"{len(report.failed)} refused by the server: "
+            f"{len(report.failed)} refused by the server as a whole: "
             + "; ".join(f"{mid} {why}" for mid, why in list(report.failed.items())[:5])
         )
-    if report.refused:
+    gone = [(who, why) for refusals in report.refused.values() for who, why in refusals.items()]
+    if gone:
         parts.append(
-            f"{len(report.refused)} sent with some recipients refused (not sent again): "
-            + "; ".join(
-                f"{who} {why}" for refusals in list(report.refused.values())[:5] for who, why in refusals.items()
-            )
+            f"{len(gone)} address(es) refused for good, not sent again (correct them in the workbook): "
+            + "; ".join(f"{who} {why}" for who, why in gone[:20])
+            + (f"; and {len(gone) - 20} more" if len(gone) > 20 else "")
+        )
+    later = [(who, why) for refusals in report.deferred.values() for who, why in refusals.items()]
+    if later:
+        parts.append(
+            f"{len(later)} address(es) refused for now: "
+            + "; ".join(f"{who} {why}" for who, why in later[:5])
+            + (f"; and {len(later) - 5} more" if len(later) > 5 else "")
         )
     if report.not_sent:
         parts.append(f"{len(report.not_sent)} not sent yet because the server is not available")
-    return (
-        ", ".join(parts) + f". Run the same command again to send the rest: {folder / SEND_LOG} lists what was "
-        "sent, and it is never sent twice."
-    )
+    before = sum(map(len, report.refused_before.values()))
+    if before:
+        parts.append(f"{before} address(es) refused for good in an earlier run (not sent again)")
+    if report.failed or later or report.not_sent:
+        tail = (
+            f". Run the same command again to send the rest: {folder / SEND_LOG} lists who got each e-mail, and "
+            "nobody gets one twice."
+        )
+    else:
+        tail = f". Everything else was sent; {folder / SEND_LOG} lists who got each e-mail."
+    return ", ".join(parts) + tail
 
 
 def sent_message_ids(folder: str | Path) -> set[str]:
-    """The Message-IDs the send log of an output folder lists as sent."""
+    """The Message-IDs the send log of an output folder lists as done (every recipient took or refused it)."""
     return SendLog(Path(folder) / SEND_LOG).sent_ids()

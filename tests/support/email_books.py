@@ -65,6 +65,34 @@ def hostile_book(folder: Path, store_id: str = "HX0001") -> Path:
     return path
 
 
+def edited_book(
+    folder: Path,
+    account: dict[str, object] | None = None,
+    stores: dict[str, dict[str, object]] | None = None,
+    size: int = 12,
+    weeks: int = 4,
+) -> Path:
+    """A reviewed demo workbook with Account cells (`{"B12": ...}`) and Stores cells (`{store id: {"B": ...}}`) set."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "hq-edited.xlsx"
+    init_workbook(path, lang="en", demo=True, stores=size)
+    grid = FileBook(path).grid("Stores")
+    rows = {values[0]: row for row, values in enumerate(grid, start=1) if values}
+    package = Package.open(path)
+    if account:
+        package.set_cells("Account", account)
+    cells = {
+        f"{column}{rows[store]}": value for store, edits in (stores or {}).items() for column, value in edits.items()
+    }
+    if cells:
+        package.set_cells("Stores", cells)
+    package.save(path, backup=False)
+    generate(path)
+    if weeks:
+        write_entries(path, random_entries(plan_of(FileBook(path)), weeks=weeks), "en")
+    return path
+
+
 def copy_book(source: Path, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return Path(shutil.copy(source, folder / source.name))
