@@ -469,3 +469,54 @@ def test_the_zip_of_an_sr_file_is_left_byte_for_byte_by_collect(filled):
     _collect(book, sr["SR001"].parent)
     assert {p: _digest(p) for p in sr.values()} == before
     assert zipfile.is_zipfile(book)
+
+
+# ----- files saved by another application, or without what kam wrote ----------------------------------
+
+
+@pytest.mark.libreoffice
+def test_an_sr_file_saved_again_by_libreoffice_is_collected_in_full(filled):
+    from tests.support.libreoffice import recalculate
+
+    book, sr, _ = filled
+    expected = _expected(sr["SR001"])
+    saved = recalculate(sr["SR001"], sr["SR001"].parent / "libreoffice")
+    assert _collect(book, saved) in (0, 1) and not _refused(book)
+    _assert_hq_has(book, expected)
+
+
+def test_an_sr_file_saved_again_by_gnumeric_is_collected_in_full(filled, tmp_path):
+    import os
+    import subprocess
+
+    if not shutil.which("ssconvert"):
+        if os.environ.get("CI"):
+            pytest.fail("Gnumeric's ssconvert is required in CI (.ci/run installs gnumeric)")
+        pytest.skip("Gnumeric (ssconvert) is not installed")
+    book, sr, _ = filled
+    expected = _expected(sr["SR002"])
+    saved = tmp_path / "gnumeric" / "SR002.xlsx"
+    saved.parent.mkdir()
+    subprocess.run(["ssconvert", str(sr["SR002"]), str(saved)], check=True, capture_output=True, timeout=300)
+    assert _collect(book, saved) in (0, 1) and not _refused(book)
+    _assert_hq_has(book, expected)
+
+
+def test_an_sr_file_that_lost_its_meta_sheet_is_recognised_by_its_tabs(filled):
+    book, sr, _ = filled
+    expected = _expected(sr["SR003"])
+    edits.delete_sheet(sr["SR003"], "_meta")
+    assert _collect(book, sr["SR003"]) in (0, 1) and not _refused(book)
+    _assert_hq_has(book, expected)
+    assert any("_meta sheet is missing" in e.reason for e in _log(book) if e.what == "note")
+
+
+def test_a_folder_inside_the_folder_given_is_listed_not_silently_passed_over(filled):
+    book, sr, _ = filled
+    folder = sr["SR001"].parent
+    (folder / "week 47").mkdir()
+    shutil.copy(sr["SR004"], folder / "week 47" / "SR004.xlsx")
+    report_code = _collect(book, folder)
+    assert report_code in (0, 1)
+    skipped = [e for e in _log(book) if e.what == "skipped" and e.file == "week 47"]
+    assert skipped and "folder" in skipped[0].reason

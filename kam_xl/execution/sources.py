@@ -70,7 +70,13 @@ def collect_sources(given: list[Path], skip: Path | None = None) -> list[Source]
     found: list[Source] = []
     for path in given:
         if path.is_dir():
-            found += [_classify(p) for p in sorted(path.iterdir()) if p.is_file() and not _quiet(p)]
+            for entry in sorted(path.iterdir()):
+                if _quiet(entry):
+                    continue
+                if entry.is_dir():
+                    found.append(Source(entry, skipped="a folder inside the folder given: not read (give it too)"))
+                elif entry.is_file():
+                    found.append(_classify(entry))
         elif path.suffix.lower() in UNREADABLE_TYPES:
             found.append(_classify(path))
         else:

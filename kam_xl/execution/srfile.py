@@ -120,13 +120,43 @@ def read_sr_file(path: Path, hq: HqTabs) -> SrFile:
     digest = file_digest(path)
     source = _Opened(path)
     meta = read_meta(source)
+    inferred = not meta.values and _inferred_meta(source, hq)
+    if inferred:
+        meta = inferred
     sr_id = sr_identity(meta, hq)
     sr_file = SrFile(path, sr_id, _saved_at(source.package, path), digest, [])
     sr_file.notes += [
         LogEntry("note", path.name, f"{text}; the tab is read by its own key cells", sr_id) for text in meta.damaged
     ]
+    if inferred:
+        sr_file.notes.append(
+            LogEntry(
+                "note",
+                path.name,
+                "the file's _meta sheet is missing (saved by another app?): "
+                f"recognised as {sr_id}'s by its tabs' store IDs and plan versions",
+                sr_id,
+            )
+        )
     _read_tabs(source, meta, hq, sr_file)
     return sr_file
+
+
+def _inferred_meta(source: _Opened, hq: HqTabs) -> Meta | None:
+    """A _meta for a file that lost its own: every store tab whose plan version is its store's in HQ, when they
+    all belong to one SR; None when the tabs do not say that unambiguously."""
+    records = []
+    for sheet in source.sheet_names():
+        store_id, _, version = tab_identity(source.grid(sheet))
+        mine = hq.records.get(store_id) if store_id else None
+        if mine is not None and version == mine.fingerprint:
+            records.append(TabRecord(store_id, sheet, mine.sr_id, "active", version, mine.cells))
+    owners = {record.sr_id for record in records}
+    if len(owners) != 1:
+        return None
+    meta = Meta({"role": "sr", "account": hq.account, "sr_id": owners.pop(), "language": hq.lang})
+    meta.tabs = records
+    return meta
 
 
 def sr_identity(meta: Meta, hq: HqTabs) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from kam_xl.lang.texts import tab_text
 from kam_xl.lang.words import LANGUAGES, fold
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey
+from kam_xl.model.parsing import clean_text
 from kam_xl.storetabs.layout import (
     ACTION_COLS,
     LOG,
@@ -82,12 +83,13 @@ class TabKeys:
 
 
 def cell_key(value: object) -> str:
-    """A key cell's value as text ('2026-W45', 'P01', '3'), whatever type the reader gave it."""
+    """A key cell's value as text ('2026-W45', 'P01', '3'), whatever type the reader gave it; full-width
+    forms, zero-width and odd spaces folded as the plan reader folds them."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return clean_text(value)
 
 
 def _cell(grid: list[list], row: int, col: int) -> object:
