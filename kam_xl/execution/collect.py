@@ -25,10 +25,9 @@ from kam_xl.model.entries import FieldKey, checked, enum_kind, key_text, normali
 from kam_xl.model.parsing import ParseError, is_blank
 from kam_xl.plan.meta import read_meta
 from kam_xl.progress import Progress, every
-from kam_xl.storetabs.cellmap import input_positions, places
+from kam_xl.storetabs.cellmap import places
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, existing_tabs
-from kam_xl.storetabs.layout import STORE_ID_CELL
-from kam_xl.storetabs.locate import TabLayoutError, cell_key, marks, marks_hold
+from kam_xl.storetabs.locate import TabLayoutError, find_store_id
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.spec import column_letter
 
@@ -143,10 +142,7 @@ def collect_book(book: Book, sources: list[Path], *, progress: Progress | None =
     files = read_sr_files(collect_sources(sources, skip=getattr(book, "path", None)), hq, report, progress)
     files = [f for f in files if not _already_collected(f, seen, report)]
     chosen = latest_per_sr(files, report)
-    tick = every(progress, "merging into the HQ workbook", len(chosen))
-    for done, sr_file in enumerate(chosen, start=1):
-        report.files.append(merge_file(book, hq, sr_file, report.entries))
-        tick(done)
+    merge_files(book, hq, chosen, report, progress)
     report.entries = [replace(entry, time=stamp) for entry in report.entries]
     report.files.sort(key=lambda result: result.path.name)
     _save(book, hq, report, seen, [f for f in chosen], stamp)
@@ -271,6 +267,22 @@ def _duplicate(report: CollectReport, sr_id: str, other: SrFile, winner: SrFile)
 # ---------------------------------------------------------------------------
 
 
+READ_AHEAD = 32  # HQ tabs read ahead of the one being merged
+
+
+def merge_files(book: Book, hq: HqTabs, files: list[SrFile], report: CollectReport, progress: Progress | None) -> None:
+    """Merge the chosen files one after the other; the HQ tabs they touch are read ahead in threads."""
+    sheets = [hq.sheets[tab.store_id] for sr_file in files for tab in sr_file.tabs]
+    book.prefetch(sheets[:READ_AHEAD])
+    tick = every(progress, "merging into the HQ workbook", len(files))
+    done_tabs = 0
+    for done, sr_file in enumerate(files, start=1):
+        book.prefetch(sheets[done_tabs + READ_AHEAD : done_tabs + len(sr_file.tabs) + READ_AHEAD])
+        report.files.append(merge_file(book, hq, sr_file, report.entries))
+        done_tabs += len(sr_file.tabs)
+        tick(done)
+
+
 def merge_file(book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry]) -> FileResult:
     """Write an SR file's accepted values into the HQ tabs; log refusals, rejections, changes, kept values."""
     result = FileResult(sr_file.path, sr_file.sr_id, "unchanged", stores=len(sr_file.tabs))
@@ -278,22 +290,18 @@ def merge_file(book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry])
     entries.extend(sr_file.refused)
     result.refused_tabs = len(sr_file.refused)
     for tab in sr_file.tabs:
-        places_in_hq = hq_places(book, hq, tab.store_id)
+        sheet = hq.sheets[tab.store_id]
+        grid = book.grid(sheet)
+        places_in_hq = hq_places(grid, hq, tab.store_id)
         if isinstance(places_in_hq, str):
             result.refused_tabs += 1
             result.hq_refused += 1
             entries.append(
-                LogEntry(
-                    "refused",
-                    sr_file.path.name,
-                    places_in_hq,
-                    sr_file.sr_id,
-                    hq.sheets[tab.store_id],
-                    store=tab.store_id,
-                )
+                LogEntry("refused", sr_file.path.name, places_in_hq, sr_file.sr_id, sheet, store=tab.store_id)
             )
-            continue
-        merge_tab(book, hq, sr_file, tab, places_in_hq, result, entries)
+        else:
+            merge_tab(book, hq, sr_file, tab, places_in_hq, grid, result, entries)
+        book.forget(sheet)
     if result.new or result.changed:
         result.status = "merged"
         entries.append(
@@ -307,17 +315,16 @@ def merge_file(book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry])
     return result
 
 
-def hq_places(book: Book, hq: HqTabs, store_id: str) -> dict[FieldKey, str] | str:
-    """field -> A1 cell of a store's HQ tab, or why the HQ tab cannot take values now. Checked cell by cell
-    against the tab's keys and headers; rows or columns moved by hand in HQ are followed."""
+def hq_places(grid: list[list], hq: HqTabs, store_id: str) -> dict[FieldKey, tuple[int, int]] | str:
+    """field -> (row, column) of a store's HQ tab, or why the HQ tab cannot take values now. The cell map is
+    checked against the tab's keys and headers; rows or columns moved by hand in HQ are followed."""
     sheet, cells = hq.sheets[store_id], hq.records[store_id].cells
-    if cells.get("week"):
-        expected = marks(cells, hq.lang)
-        expected[STORE_ID_CELL] = store_id
-        found = book.cell_values(sheet, list(expected))
-        if marks_hold(found, expected) and cell_key(found.get(STORE_ID_CELL)) == store_id:
-            return {key: cell for key, cell, _, _ in input_positions(cells)}
-    grid = book.grid(sheet)
+    shown_id, _, _ = find_store_id(grid)
+    if shown_id != store_id:
+        return (
+            f"HQ tab {sheet!r}: its store ID (C3) says {shown_id or 'nothing'}, not {store_id} — put it back (or run "
+            "`kam generate`), then collect this file again"
+        )
     try:
         positions, _ = places(grid, cells, hq.lang)
     except TabLayoutError as exc:
@@ -326,7 +333,7 @@ def hq_places(book: Book, hq: HqTabs, store_id: str) -> dict[FieldKey, str] | st
             f"HQ tab {sheet!r}{where}: {exc} — fix the HQ tab (or run `kam generate`, which rebuilds it keeping "
             "every value), then collect this file again"
         )
-    return {key: f"{column_letter(col)}{row}" for key, row, col in positions}
+    return {key: (row, col) for key, row, col in positions}
 
 
 def merge_tab(
@@ -334,23 +341,22 @@ def merge_tab(
     hq: HqTabs,
     sr_file: SrFile,
     tab: SrTab,
-    places_in_hq: dict[FieldKey, str],
+    places_in_hq: dict[FieldKey, tuple[int, int]],
+    grid: list[list],
     result: FileResult,
     entries: list[LogEntry],
 ) -> None:
-    """Merge one SR tab's values into its store's HQ tab (the cells `places_in_hq` names)."""
+    """Merge one SR tab's values into its store's HQ tab (at `places_in_hq`; `grid` holds the HQ values)."""
     sheet = hq.sheets[tab.store_id]
-    filled = book.filled_cells(sheet)
-    current = book.cell_values(sheet, [places_in_hq[key] for key in tab.values if places_in_hq.get(key) in filled])
     writes: dict[str, object] = {}
     for key, (sr_cell, raw) in tab.values.items():
-        hq_cell = places_in_hq.get(key)
-        old = current.get(hq_cell)
+        place = places_in_hq.get(key)
+        old = _value_at(grid, *place) if place else None
         if raw is None and old is None:
             continue
-        what, value = merge_cell(key, raw, old, hq.lang) if hq_cell else ("rejected", "no such field in HQ")
+        what, value = merge_cell(key, raw, old, hq.lang) if place else ("rejected", "no such field in HQ")
         if what in ("new", "changed"):
-            writes[hq_cell] = value
+            writes[f"{column_letter(place[1])}{place[0]}"] = value
         if what == "same":
             continue
         setattr(result, what, getattr(result, what) + 1)
@@ -358,6 +364,14 @@ def merge_tab(
             entries.append(_cell_entry(what, sr_file, tab, sr_cell, key, old, raw, value))
     if writes:
         book.set_cells(sheet, writes)
+
+
+def _value_at(grid: list[list], row: int, col: int) -> object:
+    try:
+        value = grid[row - 1][col - 1]
+    except IndexError:
+        return None
+    return None if value == "" else value
 
 
 def merge_cell(key: FieldKey, raw: object, old: object, lang: str) -> tuple[str, object]:

@@ -23,7 +23,7 @@ from kam_xl.storetabs.locate import TabLayoutError, tab_identity
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import open_book, read_grid
 from kam_xl.xlsx.safezip import parse_xml
-from kam_xl.xlsx.scan import SheetScan, check_area, scan_sheet
+from kam_xl.xlsx.scan import SheetScan, check_area, scan_sheet, uncached_formulas
 from kam_xl.xlsx.spec import column_letter
 
 MAX_SR_FILE = 100_000_000  # bytes an SR workbook may be, packed or unpacked (zip bombs are refused)
@@ -320,16 +320,18 @@ def _read_tab(source: _Opened, sheet, grid, store_id, cells: dict, hq: HqTabs, s
         ref = f"{column_letter(col)}{row}"
         raw = _raw(grid, row, col)
         if ref in scan.errors:
+            shown_error = scan.errors[ref]
             raw = CellProblem(
-                f"the cell shows the error {scan.errors[ref]}, not a value — type the figure itself", scan.errors[ref]
-            )
-        elif ref in scan.uncached:
-            raw = CellProblem(
-                "a formula without a saved result — type the figure, or open the file in Excel, "
-                "save it and send it again",
-                "=…",
+                f"the cell shows the error {shown_error}, not a value — type the figure itself", shown_error
             )
         values[key] = (ref, raw)
+    blank_formulas = {ref for ref, raw in values.values() if raw is None and ref in scan.formulas}
+    for ref in uncached_formulas(source.package.sheet_xml(sheet), blank_formulas, f"sheet {sheet!r}"):
+        key = next(key for key, (where, _) in values.items() if where == ref)
+        reason = (
+            "a formula without a saved result — type the figure, or open the file in Excel, save it and send it again"
+        )
+        values[key] = (ref, CellProblem(reason, "=…"))
     name = sr_file.path.name
     if found is not None:
         for what in found.moved:

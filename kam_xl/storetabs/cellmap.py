@@ -70,9 +70,14 @@ def _marks(encoded: str, lang: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((*split_ref(ref), text) for ref, text in marks(decode(encoded), lang).items())
 
 
+@lru_cache(maxsize=4096)
+def _folded(value: object) -> str:
+    return fold(cell_key(value))
+
+
 def _marks_hold(grid: list[list], cells: dict, lang: str) -> bool:
     encoded = encode({part: cells.get(part) for part in LAYOUT_PARTS})
-    return all(fold(cell_key(cell_at(grid, row, col))) == text for row, col, text in _marks(encoded, lang))
+    return all(_folded(cell_at(grid, row, col)) == text for row, col, text in _marks(encoded, lang))
 
 
 def places(grid: list[list], cells: dict, lang: str) -> tuple[list[tuple[FieldKey, int, int]], Located | None]:
