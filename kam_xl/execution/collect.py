@@ -21,6 +21,7 @@ from kam_xl.storetabs.cellmap import input_positions, key_text
 from kam_xl.storetabs.find import existing_tabs, system_sheet_names
 from kam_xl.storetabs.layout import STORE_ID_CELL
 from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import cell_at, open_book, read_grid
 from kam_xl.xlsx.safezip import parse_xml
@@ -69,6 +70,7 @@ class CollectReport:
     entries: list[LogEntry] = field(default_factory=list)
     saved: bool = False
     backup: Path | None = None
+    forced: list[str] = field(default_factory=list)  # what --force overrode, in words (kam_xl.xlsx.guard)
 
     @property
     def written(self) -> int:
@@ -93,7 +95,9 @@ class CollectReport:
         """The report for people: one line per file, then every entry other than a file summary."""
         out = [_file_line(f) for f in self.files]
         out += [f"  {entry}" for entry in self.entries if entry.what not in ("merged", "refused", "skipped")]
-        out.append(f"{self.written} value(s) written; " + ("workbook saved" if self.saved else "nothing changed"))
+        out.append(
+            f"{self.written} value(s) written; " + ("workbook saved" if self.saved else "nothing changed, not saved")
+        )
         return out
 
 
@@ -140,10 +144,14 @@ class HqState:
 READERS = max(2, min(4, os.cpu_count() or 2))  # threads reading SR files and HQ tabs
 
 
-def collect(path: str | Path, sources: list, progress: Progress | None = None) -> CollectReport:
-    """Merge SR files (or folders of them) into the HQ workbook at `path`; saved atomically with a backup."""
-    report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress=progress)
-    report.book = Path(path)
+def collect(
+    path: str | Path, sources: list, progress: Progress | None = None, *, wait=DEFAULT_WAIT, force: bool = False
+) -> CollectReport:
+    """Merge SR files (or folders of them) into the HQ workbook at `path`; saved atomically with a backup.
+    The workbook's lock is held from before reading to after saving (kam_xl.xlsx.guard.exclusive)."""
+    with exclusive(path, command="collect", wait=wait, force=force) as guard:
+        report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress=progress)
+    report.book, report.forced = Path(path), guard.forced
     return report
 
 
