@@ -152,7 +152,7 @@ def exclusive_folder(
 ) -> Iterator[Guard]:
     """Hold a folder a command writes files into (created if missing); its lock file is FOLDER/.kam-lock.
 
-    The command removes the leftovers of the files it writes (`clean_leftovers`) once it knows their names.
+    The command removes the leftovers of the files it writes (safezip.leftover_temps) once it knows their names.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
@@ -164,13 +164,6 @@ def exclusive_folder(
     guard = Guard(real_path(folder), real_path(folder) / FOLDER_LOCK)
     with _held(guard, f"{folder}{os.sep}", command, checked_wait(wait), notify):
         yield guard
-
-
-def clean_leftovers(guard: Guard, names: list[str]) -> list[Path]:
-    """Remove temporary files that killed runs left of these files of a held folder; returns them."""
-    found = [temp for name in dict.fromkeys(names) for temp in leftover_temps(guard.target / name)]
-    guard.cleaned += _remove(found)
-    return found
 
 
 def _remove(paths: list[Path]) -> list[Path]:
