@@ -49,5 +49,6 @@ class Book(Protocol):
         """The references of the cells of a sheet that hold a value or a formula now."""
 
     def save(self, order: list[str] | None = None, before: str | None = None) -> Path | None:
-        """Write every change (a file: atomically, with a backup); `order` sorts the named sheets, new sheets
-        go `before` that sheet. Returns the backup's path, if one was made."""
+        """Write every change (a file: atomically, with a backup; nothing at all when nothing changed, see
+        FileBook.saved); `order` sorts the named sheets, new sheets go `before` that sheet. Returns the backup's
+        path, if one was made."""

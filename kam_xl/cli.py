@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", help="new HQ workbook from the template (optionally a demo account)")
     init.add_argument("book", type=Path)
+    _writer_options(init, "replace an existing workbook (its content is kept as a backup), even one open in Excel")
     init.add_argument("--lang", choices=("en", "zh"), default="en")
     init.add_argument("--demo", action="store_true", help="fill a realistic demo account")
     init.add_argument("--stores", type=int, help="demo: number of stores (default 120)")
@@ -36,14 +37,17 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("book", type=Path)
     generate.add_argument("--sr", help="only the stores of this SR id")
     generate.add_argument("--region", help="only the stores of this region")
+    _writer_options(generate, OPEN_ANYWAY)
 
     split = commands.add_parser("split", help="one workbook per SR with only their stores, plus index.csv")
     split.add_argument("book", type=Path)
     split.add_argument("--out", type=Path, required=True, help="folder for the SR workbooks")
+    _writer_options(split, "move files in the way (returned SR workbooks, files split did not write) to a subfolder")
 
     collect = commands.add_parser("collect", help="merge SR workbooks back into the HQ store tabs (checked, logged)")
     collect.add_argument("book", type=Path)
     collect.add_argument("sources", type=Path, nargs="+", metavar="FILE_OR_DIR")
+    _writer_options(collect, OPEN_ANYWAY)
 
     review = commands.add_parser("review", help="compute the scorecards and write them into the workbook")
     review.add_argument("book", type=Path)
@@ -53,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DATE_OR_WEEK",
         help="week id (2026-W45), week number 1..n or date YYYY-MM-DD; default: last week with entries",
     )
+    _writer_options(review, OPEN_ANYWAY)
 
     email = commands.add_parser("email", help="one e-mail per SR, store manager and management (.eml; --send: SMTP)")
     email.add_argument("book", type=Path)
@@ -75,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     tls.add_argument("--starttls", action="store_true")
     tls.add_argument("--ssl", action="store_true")
     email.add_argument("--smtp-user", help="or KAM_SMTP_USER; the password only from KAM_SMTP_PASSWORD")
+    _writer_options(email, None)
 
     demo = commands.add_parser("demo", help="the whole loop on a demo account")
     demo.add_argument("--out", type=Path, default=Path("kam-demo"))
@@ -82,6 +88,32 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--lang", choices=("en", "zh"), default="en")
     demo.add_argument("--seed", type=int, help="random seed (same seed, same account)")
     return parser
+
+
+OPEN_ANYWAY = "change the workbook even though Excel or LibreOffice has it open (their copy may overwrite it)"
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give the seconds to wait, 0 or more (0: do not wait)")
+    return value
+
+
+def _writer_options(command: argparse.ArgumentParser, force_help: str | None) -> None:
+    """--wait (and --force) of a command that changes a workbook or writes a folder (kam_xl.xlsx.guard)."""
+    command.add_argument(
+        "--wait",
+        type=_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="how long to wait for another kam command on the same workbook or folder (default 600; 0: do not wait)",
+    )
+    if force_help:
+        command.add_argument("--force", action="store_true", help=force_help)
 
 
 def _with_parents(add_parser, shared):
@@ -119,12 +151,29 @@ class Output:
 def cmd_init(args, out: Output) -> int:
     from kam_xl.plan.workbook import init_workbook
 
-    plan = init_workbook(args.book, lang=args.lang, demo=args.demo, **_given(args, "stores", "seed"))
+    result = init_workbook(
+        args.book,
+        lang=args.lang,
+        demo=args.demo,
+        force=args.force,
+        wait=args.wait,
+        **_given(args, "stores", "seed"),
+    )
+    plan = result.plan
     stores = len(plan.stores) if plan else 0
     out.say(
         f"Wrote {args.book} ({'demo account, ' + str(stores) + ' stores' if plan else 'empty template'}, {args.lang})"
     )
-    out.data({"book": str(args.book), "lang": args.lang, "stores": stores})
+    _notes(out, result.forced, result.backup)
+    out.data(
+        {
+            "book": str(args.book),
+            "lang": args.lang,
+            "stores": stores,
+            "backup": _str(result.backup),
+            "forced": result.forced,
+        }
+    )
     return 0
 
 
@@ -151,8 +200,13 @@ def cmd_generate(args, out: Output) -> int:
     from kam_xl.storetabs.generate import generate
 
     with out.progress() as progress:
-        result = generate(args.book, sr=args.sr, region=args.region, progress=progress)
-    out.say(f"{args.book}: {len(result.written)} store tab(s) written")
+        result = generate(
+            args.book, sr=args.sr, region=args.region, progress=progress, wait=args.wait, force=args.force
+        )
+    if result.saved:
+        out.say(f"{args.book}: {len(result.written)} store tab(s) written")
+    else:
+        out.say(f"{args.book}: nothing changed, not saved ({len(result.written)} store tab(s) already up to date)")
     for store_id, (old, new) in result.renamed.items():
         out.say(f"  {store_id}: tab renamed {old!r} -> {new!r}")
     if result.kept_inactive:
@@ -162,16 +216,17 @@ def cmd_generate(args, out: Output) -> int:
         )
     if result.removed:
         out.say(f"  removed {len(result.removed)} empty tab(s) of stores no longer in the plan")
-    if result.backup:
-        out.say(f"  backup: {result.backup}")
+    _notes(out, result.forced, result.backup)
     out.data(
         {
             "book": str(args.book),
+            "saved": result.saved,
             "written": result.written,
             "renamed": result.renamed,
             "kept_inactive": result.kept_inactive,
             "removed": result.removed,
-            "backup": str(result.backup) if result.backup else None,
+            "backup": _str(result.backup),
+            "forced": result.forced,
         }
     )
     return 0
@@ -181,10 +236,15 @@ def cmd_split(args, out: Output) -> int:
     from kam_xl.execution.split import split
 
     with out.progress() as progress:
-        result = split(args.book, args.out, progress=progress)
+        result = split(args.book, args.out, progress=progress, force=args.force, wait=args.wait)
     for item in result.files:
         out.say(f"  {item.path.name}: {_escape(item.sr_name)} ({item.sr_id}), {len(item.stores)} store(s)")
     out.say(f"{len(result.files)} SR workbook(s) in {result.folder}; list: {result.index}")
+    if result.moved:
+        out.say(
+            f"[yellow]--force: {len(result.moved)} file(s) that were in the way moved to {result.moved_to}: "
+            f"{_escape(', '.join(p.name for p in result.moved))}[/]"
+        )
     out.data(result.as_dict())
     return 0
 
@@ -193,12 +253,11 @@ def cmd_collect(args, out: Output) -> int:
     from kam_xl.execution.collect import collect
 
     with out.progress() as progress:
-        report = collect(args.book, args.sources, progress=progress)
+        report = collect(args.book, args.sources, progress=progress, wait=args.wait, force=args.force)
     for line in report.lines():
         out.say(_escape(line))
-    if report.backup:
-        out.say(f"  backup: {report.backup}")
-    out.data(report.as_dict())
+    _notes(out, report.forced, report.backup)
+    out.data({**report.as_dict(), "forced": report.forced})
     return report.exit_code
 
 
@@ -206,21 +265,25 @@ def cmd_review(args, out: Output) -> int:
     from kam_xl.reviewing.run import headline, review
 
     with out.progress() as progress:
-        result = review(args.book, as_of=args.as_of, progress=progress)
-    out.say(f"{args.book}: scorecards written ({', '.join(result.sheets)})")
+        result = review(args.book, as_of=args.as_of, progress=progress, wait=args.wait, force=args.force)
+    if result.saved:
+        out.say(f"{args.book}: scorecards written ({', '.join(result.sheets)})")
+    else:
+        out.say(f"{args.book}: nothing changed, not saved (the scorecards in the workbook are up to date)")
     for name, value in headline(result.summary):
         out.say(f"  {name}: {_escape(str(value))}")
     for warning in result.warnings:
         out.say(f"[yellow]warning: {_escape(warning)}[/]")
-    if result.backup:
-        out.say(f"  backup: {result.backup}")
+    _notes(out, result.forced, result.backup)
     out.data(
         {
             **result.summary,
             "book": str(args.book),
+            "saved": result.saved,
             "sheets": result.sheets,
             "warnings": result.warnings,
-            "backup": str(result.backup) if result.backup else None,
+            "backup": _str(result.backup),
+            "forced": result.forced,
         }
     )
     return 0
@@ -236,7 +299,9 @@ def cmd_email(args, out: Output) -> int:
         else None
     )
     with out.progress() as progress:
-        batch = email(args.book, args.out, to=args.to, as_of=args.as_of, send=settings, progress=progress)
+        batch = email(
+            args.book, args.out, to=args.to, as_of=args.as_of, send=settings, progress=progress, wait=args.wait
+        )
     out.say(f"{len(batch)} e-mail(s) written; open {batch.index}")
     for skipped in batch.skipped:
         out.say(
@@ -274,6 +339,18 @@ def cmd_demo(args, out: Output) -> int:
         }
     )
     return 0
+
+
+def _notes(out: Output, forced: list[str], backup: Path | None) -> None:
+    """What --force overrode (in yellow) and where the backup of the old workbook is."""
+    for note in forced:
+        out.say(f"[yellow]--force: {_escape(note)}[/]")
+    if backup:
+        out.say(f"  backup: {backup}")
+
+
+def _str(path: Path | None) -> str | None:
+    return str(path) if path else None
 
 
 def _given(args, *names: str) -> dict:

@@ -143,6 +143,20 @@ def test_split_macro_saves_then_writes_the_cli_sr_files(files, monkeypatch, tmp_
         assert workbook_content(tmp_path / SR_FOLDER / name) == workbook_content(tmp_path / "cli" / name)
 
 
+def test_split_macro_again_moves_returned_sr_files_aside_instead_of_overwriting_them(files, monkeypatch, tmp_path):
+    shutil.copy(files["generated"], tmp_path / "account.xlsx")
+    book = open_in_excel(tmp_path / "account.xlsx", "windows", monkeypatch)
+    macros.split(book)
+    folder = tmp_path / SR_FOLDER
+    fill_sr_files(folder, plan_of(FileBook(files["generated"])), weeks=2, seed=3)  # the SRs' files saved there
+    returned = {path.name: path.read_bytes() for path in folder.glob("*.xlsx")}
+    message = macros.split(book)
+    [aside] = [path for path in folder.iterdir() if path.is_dir()]
+    assert f"moved to {aside}" in message and "collect them from there" in message
+    assert {path.name: path.read_bytes() for path in aside.glob("*.xlsx")} == returned
+    assert sorted(path.name for path in folder.glob("*.xlsx")) == sorted(returned)
+
+
 def test_file_steps_refuse_a_workbook_without_a_folder(files, monkeypatch):
     book = open_in_excel(files["generated"], "lite", monkeypatch)
     book.path = "account.xlsx"  # xlwings Lite: the workbook has a name but no folder

@@ -962,7 +962,7 @@ def test_save_keeps_the_five_newest_backups(tmp_path):
         contents.append(target.read_bytes())
     left = sorted(p for p in tmp_path.iterdir() if ".kam-backup-" in p.name)
     assert left == sorted(backups[-5:])
-    assert all(re.fullmatch(r"book\.kam-backup-\d{8}-\d{6}(-\d+)?\.xlsx", p.name) for p in left)
+    assert all(re.fullmatch(r"book\.kam-backup-\d{4}-\d{8}-\d{6}\.xlsx", p.name) for p in left)
     assert openpyxl.load_workbook(target)["Plan"]["B2"].value == 6
 
 

@@ -115,8 +115,16 @@ def split(book) -> str:
 
 def _split(xbook: XlBook) -> str:
     target = folder(xbook, SR_FOLDER_KEY, "SR files")
-    result = split_workbook(saved_file(xbook), target)
-    return f"{len(result.files)} SR workbook(s) written to {result.folder} (the workbook was saved first)."
+    # SRs' returned files are saved in this folder too: files split did not write, or that changed since, are
+    # moved into a dated replaced-… subfolder rather than overwritten (a button cannot ask; nothing is lost).
+    result = split_workbook(saved_file(xbook), target, force=True)
+    moved = (
+        f"\n{len(result.moved)} file(s) that split had not written or that changed since (returned SR workbooks?) "
+        f"were moved to {result.moved_to}: collect them from there if they are not collected yet."
+        if result.moved
+        else ""
+    )
+    return f"{len(result.files)} SR workbook(s) written to {result.folder} (the workbook was saved first).{moved}"
 
 
 def email(book) -> str:

@@ -29,6 +29,7 @@ from kam_xl.storetabs.cellmap import places
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, existing_tabs
 from kam_xl.storetabs.locate import TabLayoutError, find_store_id
 from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 from kam_xl.xlsx.spec import column_letter
 
 
@@ -73,6 +74,7 @@ class CollectReport:
     entries: list[LogEntry] = field(default_factory=list)
     saved: bool = False
     backup: Path | None = None
+    forced: list[str] = field(default_factory=list)  # what --force overrode, in words (kam_xl.xlsx.guard)
 
     @property
     def written(self) -> int:
@@ -101,7 +103,9 @@ class CollectReport:
         out += [
             f"  {entry}" for entry in self.entries if entry.sheet or entry.what not in ("merged", "refused", "skipped")
         ]
-        out.append(f"{self.written} value(s) written; " + ("workbook saved" if self.saved else "nothing changed"))
+        out.append(
+            f"{self.written} value(s) written; " + ("workbook saved" if self.saved else "nothing changed, not saved")
+        )
         return out
 
 
@@ -118,13 +122,18 @@ def _file_line(result: FileResult) -> str:
 READERS = max(2, min(4, os.cpu_count() or 2))  # threads reading SR files
 
 
-def collect(path: str | Path, sources: list, progress: Progress | None = None) -> CollectReport:
+def collect(
+    path: str | Path, sources: list, progress: Progress | None = None, *, wait=DEFAULT_WAIT, force: bool = False
+) -> CollectReport:
     """Merge SR files (or folders of them) into the HQ workbook at `path`; saved atomically with a backup.
+    The workbook's lock is held from before reading to after saving (kam_xl.xlsx.guard.exclusive).
 
-    CollectError (exit 2, nothing written) when `path` is not an HQ workbook with store tabs.
+    CollectError (exit 2, nothing written) when `path` is not an HQ workbook with store tabs; BusyError when
+    another kam command holds it or it is open in Excel or LibreOffice (unless `force`).
     """
-    report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress=progress)
-    report.book = Path(path)
+    with exclusive(path, command="collect", wait=wait, force=force) as guard:
+        report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress=progress)
+    report.book, report.forced = Path(path), guard.forced
     return report
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from kam_xl.book import Book
 from kam_xl.csvfile import csv_text
 from kam_xl.errors import KamError
+from kam_xl.execution.written import RECORD, WrittenFiles
 from kam_xl.lang.texts import SR_README_LINES, tab_text, text
 from kam_xl.lang.words import sheet_name
 from kam_xl.model.plan import Kpi, Plan, Store
@@ -20,8 +21,9 @@ from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import existing_tabs
 from kam_xl.storetabs.layout import METRIC_ROWS, REVIEW_COLS
 from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive_folder
 from kam_xl.xlsx.package import NewSheet, Package, seed_workbook
-from kam_xl.xlsx.safezip import atomic_write
+from kam_xl.xlsx.safezip import leftover_temps
 from kam_xl.xlsx.sheetxml import StyleIndex, sheet_xml
 from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, column_letter, quote_sheet, split_ref
 from kam_xl.xlsx.writer import SheetWriter
@@ -50,6 +52,7 @@ SUMMARY_COLUMNS = (
     "data_week",
 )
 SUMMARY_FIRST_ROW = 5
+INDEX = "index.csv"
 
 
 @dataclass
@@ -77,22 +80,44 @@ class SplitResult:
     folder: Path
     files: list[SrWorkbook] = field(default_factory=list)
     index: Path | None = None
+    moved: list[Path] = field(default_factory=list)  # files that were in the way, moved aside because of --force
+    moved_to: Path | None = None  # the replaced-YYYYmmdd-HHMMSS subfolder they went to
 
     def as_dict(self) -> dict:
         return {
             "folder": str(self.folder),
             "index": str(self.index) if self.index else None,
             "files": [f.as_dict() for f in self.files],
+            "moved": [str(p) for p in self.moved],
+            "moved_to": str(self.moved_to) if self.moved_to else None,
         }
 
 
-def split(path: str | Path, out_dir: str | Path, progress: Progress | None = None) -> SplitResult:
-    """Write one workbook per SR of the HQ workbook at `path` into `out_dir`, plus index.csv."""
-    return split_book(FileBook(path, progress), out_dir, progress=progress)
+def split(
+    path: str | Path,
+    out_dir: str | Path,
+    progress: Progress | None = None,
+    *,
+    force: bool = False,
+    wait: float | None = DEFAULT_WAIT,
+) -> SplitResult:
+    """Write one workbook per SR of the HQ workbook at `path` into `out_dir`, plus index.csv.
+
+    The folder's lock is held meanwhile (waiting up to `wait` seconds for another kam command). A file in
+    the way that split did not write, or that changed since (an SR's returned workbook), is never overwritten:
+    KamError names them, or with `force` they are moved into `out_dir/replaced-YYYYmmdd-HHMMSS/` first
+    (kam_xl.execution.written)."""
+    with exclusive_folder(out_dir, command="split", wait=wait):
+        return split_book(FileBook(path, progress), out_dir, progress=progress, force=force, label=str(path))
 
 
-def split_book(book: Book, out_dir: str | Path, *, progress: Progress | None = None) -> SplitResult:
-    """One plain .xlsx per SR (`<SR id>.xlsx`): README, My stores, their store tabs as in HQ, _meta."""
+def split_book(
+    book: Book, out_dir: str | Path, *, progress: Progress | None = None, force: bool = False, label: str = "BOOK"
+) -> SplitResult:
+    """One plain .xlsx per SR (`<SR id>.xlsx`): README, My stores, their store tabs as in HQ, _meta.
+
+    The caller holds the folder's lock (split does); files in the way are refused or, with `force`, moved aside.
+    """
     plan, meta = plan_of(book), read_meta(book)
     check_current(plan, meta)
     tabs = existing_tabs(book, meta)
@@ -102,15 +127,25 @@ def split_book(book: Book, out_dir: str | Path, *, progress: Progress | None = N
     folder.mkdir(parents=True, exist_ok=True)
     names = file_names(list(groups))
     result = SplitResult(folder)
+    written = WrittenFiles(folder)
+    targets = [*names.values(), INDEX]
+    for name in [*targets, RECORD]:
+        for leftover in leftover_temps(folder / name):  # of a killed run: nobody else writes here now
+            leftover.unlink(missing_ok=True)
+    conflicts = written.conflicts(targets)
+    if conflicts and not force:
+        raise written.refuse(conflicts, label)
+    if conflicts:
+        result.moved_to, result.moved = written.move_aside(list(conflicts))
     tick = every(progress, "writing SR workbooks", len(groups))
     for done, (sr_id, stores) in enumerate(groups.items(), start=1):
         records = [_record_named(*tabs[s.store_id]) for s in stores]
-        path = folder / names[sr_id]
-        factory.build(stores, records, path.name).save(path)
+        path = written.write(names[sr_id], factory.build(stores, records, names[sr_id]).to_bytes())
         first = stores[0]
         result.files.append(SrWorkbook(sr_id, first.sr_name, first.sr_email, path, [s.store_id for s in stores]))
         tick(done)
-    result.index = write_index(folder, result.files)
+    result.index = written.write(INDEX, index_csv(result.files))
+    written.finish()
     return result
 
 
@@ -366,7 +401,7 @@ def file_names(sr_ids: list[str]) -> dict[str, str]:
     return names
 
 
-def write_index(folder: Path, files: list[SrWorkbook]) -> Path:
+def index_csv(files: list[SrWorkbook]) -> bytes:
     """index.csv (UTF-8 with BOM, so Excel shows Chinese names): who gets which file, for mail merge.
 
     Formula-like names are neutralised (kam_xl.csvfile), so opening it in Excel never runs them.
@@ -374,6 +409,4 @@ def write_index(folder: Path, files: list[SrWorkbook]) -> Path:
     rows = [["sr_id", "sr_name", "sr_email", "file", "stores", "store_ids"]]
     for item in files:
         rows.append([item.sr_id, item.sr_name, item.sr_email, item.path.name, len(item.stores), " ".join(item.stores)])
-    path = folder / "index.csv"
-    atomic_write(path, csv_text(rows).encode("utf-8-sig"), backup=False)
-    return path
+    return csv_text(rows).encode("utf-8-sig")

@@ -43,6 +43,7 @@ from kam_xl.progress import Progress, every
 from kam_xl.reviewing.run import compute_review, read_inputs
 from kam_xl.storetabs.find import existing_tabs
 from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive_folder
 from kam_xl.xlsx.safezip import atomic_write
 
 KINDS = ("sr", "store", "hq")
@@ -145,14 +146,18 @@ def email(
     as_of: object = None,
     send: SmtpSettings | None = None,
     progress: Progress | None = None,
+    *,
+    wait: float | None = DEFAULT_WAIT,
 ) -> EmailBatch:
     """`kam email`: write the e-mails and, given SMTP settings, deliver what the send log has not sent yet.
 
     Raises SendError (with `.report`) when some e-mail could not be delivered; running again resumes.
+    The folder's lock is held meanwhile (kam_xl.xlsx.guard.exclusive_folder: one writer and sender at a time).
     """
-    batch = build_emails(source, out_dir, to, as_of, progress)
-    if send is not None:
-        batch.send_report = send_emails(batch, send, progress=progress)
+    with exclusive_folder(out_dir, command="email", wait=wait):
+        batch = build_emails(source, out_dir, to, as_of, progress)
+        if send is not None:
+            batch.send_report = send_emails(batch, send, progress=progress)
     return batch
 
 

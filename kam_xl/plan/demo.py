@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from kam_xl.errors import KamError
 from kam_xl.lang.words import check_language
 from kam_xl.model.plan import Account, Competitor, Evidence, Kpi, Need, Plan, Program, Store, Week
 from kam_xl.plan import demo_data as D
@@ -16,6 +17,14 @@ DEFAULT_SEED = 2026
 MAX_STORES = 20000
 
 
+def check_demo_size(stores: object, seed: object) -> None:
+    """KamError unless `stores` is a whole number 1..MAX_STORES and `seed` a whole number 0 or more."""
+    if isinstance(stores, bool) or not isinstance(stores, (int, np.integer)) or not 1 <= stores <= MAX_STORES:
+        raise KamError(f"--stores {stores}: the demo has 1 to {MAX_STORES:,} stores — give a number in that range")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise KamError(f"--seed {seed}: give a whole number 0 or more (the same seed makes the same account)")
+
+
 def _pick(pair, lang: str) -> str:
     return pair[0] if lang == "en" else pair[1]
 
@@ -23,8 +32,7 @@ def _pick(pair, lang: str) -> str:
 def demo_plan(stores: int = DEFAULT_STORES, lang: str = "en", seed: int = DEFAULT_SEED) -> Plan:
     """The demo account with `stores` stores; the same seed gives the same account in both languages."""
     check_language(lang)
-    if not 1 <= stores <= MAX_STORES:
-        raise ValueError(f"the demo has 1 to {MAX_STORES} stores, not {stores}")
+    check_demo_size(stores, seed)
     rng = np.random.default_rng(seed)
     weeks = _weeks(lang)
     store_list = _stores(rng, stores, lang)

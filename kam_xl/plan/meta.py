@@ -14,6 +14,7 @@ from kam_xl.xlsx.spec import SheetSpec
 TEMPLATE_VERSION = 1
 TAB_HEADER = ("store_id", "tab", "sr_id", "status", "fingerprint", "cells")
 _NOTE = "kam_xl metadata: do not edit / 系统数据，请勿修改"
+VOLATILE_KEYS = frozenset({"generated_at", "split_at"})  # times: a _meta differing only in them is unchanged
 
 
 @dataclass
@@ -87,6 +88,8 @@ def meta_sheet(meta: Meta) -> SheetSpec:
     for key, value in meta.values.items():
         sheet.set(row, 1, key)
         sheet.set(row, 2, value)
+        if key in VOLATILE_KEYS:
+            sheet.volatile.add(f"B{row}")
         row += 1
     row += 1
     sheet.row_values(row, 1, TAB_HEADER, "label")

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from kam_xl.errors import Problem
+from kam_xl.errors import KamError, Problem
 from kam_xl.lang.words import check_language
 from kam_xl.model.plan import Plan
-from kam_xl.plan.demo import DEFAULT_SEED, DEFAULT_STORES, demo_plan
+from kam_xl.plan.demo import DEFAULT_SEED, DEFAULT_STORES, check_demo_size, demo_plan
 from kam_xl.plan.load import read_plan
 from kam_xl.plan.sheets import plan_sheets
+from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 from kam_xl.xlsx.writer import new_package
+
+
+@dataclass
+class InitResult:
+    """The new workbook, its demo plan (None for the empty template) and the backup of a file it replaced."""
+
+    book: Path
+    plan: Plan | None = None
+    backup: Path | None = None
+    forced: list[str] = field(default_factory=list)  # what --force overrode, in words
 
 
 def init_workbook(
@@ -19,16 +31,39 @@ def init_workbook(
     demo: bool = False,
     stores: int = DEFAULT_STORES,
     seed: int = DEFAULT_SEED,
-) -> Plan | None:
-    """Write a new HQ workbook at `path` (a backup is kept if it existed); returns the demo plan."""
+    *,
+    force: bool = False,
+    wait: float | None = DEFAULT_WAIT,
+) -> InitResult:
+    """Write a new HQ workbook at `path` (with `demo`, a demo account of `stores` stores).
+
+    An existing file is refused (KamError: a new workbook would replace its plan and everything collected)
+    unless `force`: then it is replaced and its content kept as the newest backup beside it. The workbook's
+    lock is held meanwhile (kam_xl.xlsx.guard: `wait` seconds for another kam command, an open workbook is
+    refused unless `force`).
+    """
     check_language(lang)
-    plan = demo_plan(stores, lang, seed) if demo else None
-    write_plan_workbook(path, plan, lang)
-    return plan
+    if demo:
+        check_demo_size(stores, seed)
+    path = Path(path)
+    with exclusive(path, command="init", wait=wait, force=force) as guard:
+        if path.exists() and not force:
+            raise KamError(
+                f"{path} exists already — `kam init` makes a new workbook and would replace it, with its plan and "
+                "everything collected; give another file name, or add --force to replace it (its content is kept "
+                "as a backup beside it)"
+            )
+        if path.is_dir():
+            raise KamError(f"{path} is a folder — give the path of the new .xlsx workbook")
+        plan = demo_plan(stores, lang, seed) if demo else None
+        backup = write_plan_workbook(path, plan, lang)
+        forced = guard.forced + ([f"{path} existed: replaced because of --force"] if backup else [])
+    return InitResult(path, plan, backup, forced)
 
 
-def write_plan_workbook(path: str | Path, plan: Plan | None, lang: str) -> None:
-    new_package(plan_sheets(plan, lang)).save(Path(path))
+def write_plan_workbook(path: str | Path, plan: Plan | None, lang: str) -> Path | None:
+    """Write the plan sheets as a new workbook at `path`; returns the backup of a file it replaced."""
+    return new_package(plan_sheets(plan, lang)).save(Path(path))
 
 
 def validate(path: str | Path) -> list[Problem]:

@@ -36,6 +36,7 @@ from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
 from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 from kam_xl.xlsx.spec import SheetSpec
 
 MAX_LISTED = 20  # unreadable cells listed one by one in the warnings
@@ -60,12 +61,27 @@ class ReviewResult:
     sheets: list[str] = field(default_factory=list)  # the scorecard sheets written
     book: Path | None = None
     backup: Path | None = None
+    saved: bool = False  # False: the scorecards were already in the workbook as computed, nothing was written
+    forced: list[str] = field(default_factory=list)  # what --force overrode, in words
 
 
-def review(path: str | Path, as_of: object = None, progress: Progress | None = None) -> ReviewResult:
-    """Compute the scorecards of the HQ workbook at `path` and write them into it (atomically, with a backup)."""
-    result = review_book(FileBook(path, progress), as_of, progress)
-    result.book = Path(path)
+def review(
+    path: str | Path,
+    as_of: object = None,
+    progress: Progress | None = None,
+    *,
+    wait: float | None = DEFAULT_WAIT,
+    force: bool = False,
+) -> ReviewResult:
+    """Compute the scorecards of the HQ workbook at `path` and write them into it (atomically, with a backup).
+
+    Holds the workbook's lock from before reading to after saving (kam_xl.xlsx.guard: waits up to `wait`
+    seconds for another kam command; an open workbook is refused unless `force`). When the scorecards are
+    the same as those in the workbook (the computed-at stamp aside) nothing is written (`saved` is False)."""
+    with exclusive(path, command="review", wait=wait, force=force) as guard:
+        book = FileBook(path, progress)
+        result = review_book(book, as_of, progress)
+    result.book, result.saved, result.forced = Path(path), book.saved, guard.forced
     return result
 
 

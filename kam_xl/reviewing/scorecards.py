@@ -96,6 +96,7 @@ def new_sheet(key: str, plan: Plan, result) -> SheetSpec:
         review_text("stamp_computed", lang).format(at=result.computed_at.replace("T", " "), version=__version__),
         "stamp",
     )
+    sheet.volatile.add(STAMP_CELL)  # a review that computes the same scorecards changes nothing
     return sheet
 
 

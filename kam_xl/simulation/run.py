@@ -40,7 +40,7 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     result = DemoResult(folder)
     book = folder / ("account.xlsx" if lang == "en" else "客户计划.xlsx")
-    plan = init_workbook(book, lang=lang, demo=True, stores=stores, seed=seed)
+    plan = init_workbook(book, lang=lang, demo=True, stores=stores, seed=seed, force=True).plan  # a fresh demo
     result.made.append(("HQ workbook (account plan)", book))
     problems = validate(book)
     errors = [p for p in problems if p.is_error]
@@ -55,7 +55,7 @@ def demo(
     generated = generate(book, progress=progress)
     result.made.append((f"store plan tabs ({len(generated.written)})", book))
     sr_folder = folder / ("sr-files" if lang == "en" else "业务代表文件")
-    split_result = split(book, sr_folder, progress=progress)
+    split_result = split(book, sr_folder, progress=progress, force=True)  # a re-run moves the last SR files aside
     result.made.append((f"SR workbooks ({len(split_result.files)})", sr_folder))
     result.made.append(("who gets which SR workbook", split_result.index))
     filled = fill_sr_files(sr_folder, plan, weeks=DEMO_WEEKS, seed=seed)

@@ -27,6 +27,7 @@ from kam_xl.storetabs.layout import (
 )
 from kam_xl.storetabs.names import tab_names
 from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 
 
 @dataclass
@@ -38,6 +39,8 @@ class GenerateResult:
     renamed: dict[str, tuple[str, str]] = field(default_factory=dict)  # store id -> (old, new) tab name
     notes: list[str] = field(default_factory=list)  # rows followed, cell maps recovered from the tabs
     backup: Path | None = None
+    saved: bool = False  # False: every tab was up to date, the workbook was not written (and no backup made)
+    forced: list[str] = field(default_factory=list)  # what --force overrode, in words
 
 
 def layout_keys(plan: Plan, store: Store) -> set[FieldKey]:
@@ -130,11 +133,19 @@ def generate(
     sr: str | None = None,
     region: str | None = None,
     progress: Progress | None = None,
+    *,
+    wait: float | None = DEFAULT_WAIT,
+    force: bool = False,
 ) -> GenerateResult:
-    """Add or refresh the store tabs of the HQ workbook at `path` (atomically, with a backup)."""
-    book = FileBook(path, progress)
-    result = generate_tabs(book, sr=sr, region=region, progress=progress)
-    result.book = Path(path)
+    """Add or refresh the store tabs of the HQ workbook at `path` (atomically, with a backup).
+
+    Holds the workbook's lock from before reading to after saving (kam_xl.xlsx.guard: waits up to `wait`
+    seconds for another kam command; an open workbook is refused unless `force`). When every tab is up to
+    date the workbook is not written and no backup made (`saved` is False)."""
+    with exclusive(path, command="generate", wait=wait, force=force) as guard:
+        book = FileBook(path, progress)
+        result = generate_tabs(book, sr=sr, region=region, progress=progress)
+    result.book, result.saved, result.forced = Path(path), book.saved, guard.forced
     return result
 
 
@@ -186,9 +197,12 @@ def generate_tabs(
             removed.append(name)
             result.removed.append(store_id)
     result.kept_inactive = [r.store_id for r in inactive]
-    book.remove_sheets([tabs[s.store_id][0] for s in chosen if s.store_id in tabs] + removed)
+    renamed = [tabs[s.store_id][0] for s in chosen if s.store_id in tabs and tabs[s.store_id][0] != names[s.store_id]]
+    book.remove_sheets(renamed + removed)  # a tab keeping its name is replaced by put_sheet (or kept if unchanged)
+    inactive_text = tab_text("inactive", plan.language)
     for record in inactive:
-        book.set_cells(record.tab, {STATUS_CELL: tab_text("inactive", plan.language)})
+        if book.cell_values(record.tab, [STATUS_CELL])[STATUS_CELL] != inactive_text:
+            book.set_cells(record.tab, {STATUS_CELL: inactive_text})
     records = _write_tabs(book, plan, allocation, chosen, names, tabs, entries, result, progress)
     order = {s.store_id: i for i, s in enumerate(plan.stores)}
     all_records = sorted([*records.values(), *untouched], key=lambda r: order.get(r.store_id, 10**9)) + inactive

@@ -2,7 +2,8 @@
 
 The parts of an .xlsx zip and the modules that read or write them::
 
-    zip container, size/bomb/DTD guards, atomic save, backups  → safezip.py
+    zip container, size/bomb/DTD guards, atomic save           → safezip.py
+    numbered backups beside a saved workbook                    → backups.py
     [Content_Types].xml, *.rels, copying parts between files    → parts.py
     xl/workbook.xml (sheets, names, views, calcPr)              → workbook.py (WorkbookParts)
     xl/worksheets/sheetN.xml, new sheets                        → sheetxml.py (from SheetSpec, spec.py)
@@ -13,5 +14,6 @@ The parts of an .xlsx zip and the modules that read or write them::
     reading values fast                                         → read.py (python-calamine)
 
 writer.py turns SheetSpecs into sheets of a package; filebook.py is the Book protocol on a file;
-sheetnames.py holds Excel's rule for sheet names.
+sheetnames.py holds Excel's rule for sheet names. guard.py is the lock every command that changes a
+workbook (or writes a folder) takes before reading it, with the checks for a workbook open in Excel.
 """

@@ -30,6 +30,7 @@ class FileBook:
         self._pending: dict[str, Future] = {}
         self._pool: ThreadPoolExecutor | None = None  # read-ahead threads, each with its own reader
         self._local = threading.local()
+        self.saved = False  # whether the last save() wrote the file (False: nothing had changed)
 
     def sheet_names(self) -> list[str]:
         """Sheet names in tab order as saved on disk, hidden ones included."""
@@ -96,7 +97,11 @@ class FileBook:
         return self.package.filled_cells(sheet)
 
     def save(self, order: list[str] | None = None, before: str | None = None) -> Path | None:
-        """Write every change atomically (a timestamped backup is kept); returns the backup's path."""
+        """Write every change atomically, keeping a backup of the old file; returns the backup's path.
+
+        When nothing changed (no part differs from the file as it was read) nothing is written and no backup
+        made: `saved` says which happened."""
+        self.saved = False
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -105,6 +110,8 @@ class FileBook:
             self._writer = None
         elif order:
             self.package.reorder_sheets(order)
-        if self._package is None:
+        if self._package is None or not self._package.is_modified():
             return None
-        return self._package.save(self.path)
+        backup = self._package.save(self.path)
+        self.saved = True
+        return backup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,12 +72,26 @@ class NewPart:
 
 @dataclass(frozen=True)
 class NewSheet:
-    """A sheet to add as finished worksheet XML."""
+    """A sheet to add as finished worksheet XML; `volatile` cells (a time stamp) do not count when deciding
+    whether the package holds this sheet already (Package.same_sheet)."""
 
     name: str
     xml: bytes
     state: str = "visible"
     related: tuple[NewPart, ...] = ()
+    volatile: frozenset[str] = frozenset()
+
+
+_TAB_SELECTED = re.compile(rb'\stabSelected="(?:1|true|0|false)"')
+
+
+def comparable_xml(xml: bytes, volatile: frozenset[str] = frozenset()) -> bytes:
+    """Sheet XML without what does not make two sheets different: the tab selection and the volatile cells."""
+    xml = _TAB_SELECTED.sub(b"", xml)
+    for ref in sorted(volatile):
+        cell = re.compile(rb'<c r="' + re.escape(ref.encode()) + rb'"(?:[^>]*/>|[^>]*>.*?</c>)', re.S)
+        xml = cell.sub(b"", xml, count=1)
+    return xml
 
 
 class Package(WorkbookParts):
@@ -256,6 +271,26 @@ class Package(WorkbookParts):
         self._insert_sheet_entries(items, anchor)
         self._after_structure_change(active, {part for *_, part in items})
 
+    def same_sheet(self, sheet: NewSheet) -> bool:
+        """Whether the package holds this sheet already as it would be written: same name, state, XML (apart from
+        its volatile cells and the tab selection) and related parts (drawings, charts)."""
+        entry = self._find(sheet.name)
+        if entry is None or entry.name != sheet.name or entry.state != sheet.state or entry.part not in self._parts:
+            return False
+        old = comparable_xml(self.read_part(entry.part), sheet.volatile)
+        return old == comparable_xml(sheet.xml, sheet.volatile) and self._same_related(entry.part, sheet.related)
+
+    def _same_related(self, owner: str, related: tuple[NewPart, ...]) -> bool:
+        rels = self._rels(owner)
+        if len(rels) != len(related):
+            return False
+        for number, (rel, item) in enumerate(zip(rels, related), start=1):
+            if rel.id != f"rId{number}" or rel.type != item.rel_type or rel.target not in self._parts:
+                return False
+            if self.read_part(rel.target) != item.data or not self._same_related(rel.target, item.children):
+                return False
+        return True
+
     def _add_related(self, owner: str, related: Iterable[NewPart], allocator: NameAllocator) -> None:
         """Add parts that `owner` refers to (rId1, rId2... in order), with their own related parts."""
         related = list(related)
@@ -271,6 +306,9 @@ class Package(WorkbookParts):
     def reorder_sheets(self, names: list[str]) -> None:
         """Put the named sheets in this order, in the places they occupy together now."""
         wanted = {name.lower(): i for i, name in enumerate(names)}
+        current = [name for name in self.sheet_names() if name.lower() in wanted]
+        if current == sorted(current, key=lambda name: wanted[name.lower()]):
+            return  # already in this order: the workbook part is not touched
         with self._sheet_order_change():
             sheets = self._workbook().find(main_tag("sheets"))
             elements = list(sheets.iterchildren(main_tag("sheet")))
@@ -413,6 +451,16 @@ class Package(WorkbookParts):
 
     # ----- output ------------------------------------------------------------------------
 
+    def is_modified(self) -> bool:
+        """Whether the package differs from the workbook it was opened from (a part added, removed or changed)."""
+        if self._parts.keys() != self._original.keys():
+            return True
+        return any(
+            self.read_part(name) != self._original[name]
+            for name in self._parts
+            if name in self._dirty or self._parts[name] is not self._original[name]
+        )
+
     def to_bytes(self, compresslevel: int = COMPRESS_LEVEL) -> bytes:
         """The package as .xlsx bytes."""
         unchanged = {
@@ -423,11 +471,13 @@ class Package(WorkbookParts):
         return zip_parts({name: self.read_part(name) for name in self._parts}, compresslevel, unchanged)
 
     def save(self, path: str | os.PathLike, *, backup: bool = True) -> Path | None:
-        """Write atomically (temp file in the same folder, fsync, replace).
+        """Write atomically (temp file in the same folder, fsync, replace; symbolic links are written through, a
+        read-only file is refused): see safezip.atomic_write. Always writes, changed or not (FileBook.save
+        skips an unchanged workbook).
 
-        With `backup`, an existing file is first hard-linked (or copied) to
-        <stem>.kam-backup-YYYYmmdd-HHMMSS<suffix>; the 5 newest backups are kept. Returns the
-        new backup's path, or None.
+        With `backup`, the old content is kept as the newest numbered backup beside the file (or an existing
+        backup with the same bytes becomes the newest); the 5 newest distinct backups are kept
+        (kam_xl.xlsx.backups). Returns the backup's path, or None.
         """
         return atomic_write(path, self.to_bytes(), backup=backup)
 

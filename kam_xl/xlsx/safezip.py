@@ -1,4 +1,4 @@
-"""Safe reading of untrusted .xlsx zips and XML parts, and atomic saving with backups."""
+"""Safe reading of untrusted .xlsx zips and XML parts, and atomic saving (backups: backups.py)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,22 @@ import io
 import lzma
 import os
 import re
-import shutil
+import secrets
 import stat
-import tempfile
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from lxml import etree
 
 from kam_xl.errors import WorkbookError
+from kam_xl.xlsx.backups import PendingBackup, prepare_backup, prune_backups
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0"
 RATIO_FLOOR = 4_000_000  # members smaller than this are never treated as bombs
 MAX_MEMBERS = 200_000
-KEEP_BACKUPS = 5
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
@@ -199,22 +197,27 @@ def _write_packed(out: zipfile.ZipFile, name: str, member: Packed) -> None:
 
 
 def atomic_write(path: str | os.PathLike, data: bytes, *, backup: bool = True) -> Path | None:
-    """Replace `path` by `data` atomically, keeping a timestamped backup of the old file."""
-    path = Path(path)
-    folder = path.parent
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".kam-tmp", dir=folder)
-    except OSError as exc:
-        raise WorkbookError(f"cannot write in {folder} ({exc.strerror or exc}) — check the folder") from exc
-    temp = Path(temp_name)
-    backup_path = None
+    """Replace the file at `path` by `data` atomically; returns the backup of the old content (see backups.py).
+
+    The data goes to a hidden temporary file `.<stem>.<8 letters>.kam-tmp` in the same folder, is synced to
+    disk, and replaces the file in one rename, so a crash at any moment leaves the old or the new file. A
+    symbolic link is written through: its target gets the data and the link stays a link. The new file keeps
+    the old one's permissions (and owner, where allowed). A read-only file (no write permission in its mode)
+    is refused, never replaced. Leftover temporary files of killed runs are removed by the next command that
+    takes the workbook's lock (kam_xl.xlsx.guard), not here.
+    """
+    target = real_path(Path(path))
+    folder = target.parent
+    refuse_read_only(target)
+    temp = _new_temp(target)
+    pending: PendingBackup | None = None
     replaced = False
     try:
-        _write_synced(handle, data)
-        _copy_mode(path, temp)
-        if backup and path.exists():
-            backup_path = make_backup(path)
-        os.replace(temp, path)
+        _write_synced(os.open(temp, os.O_WRONLY), data)
+        _copy_mode(target, temp)
+        if backup and target.exists():
+            pending = prepare_backup(target)
+        os.replace(temp, target)
         replaced = True
     except OSError as exc:
         raise WorkbookError(
@@ -224,12 +227,65 @@ def atomic_write(path: str | os.PathLike, data: bytes, *, backup: bool = True) -
     finally:
         if not replaced:
             temp.unlink(missing_ok=True)
-            if backup_path is not None:
-                backup_path.unlink(missing_ok=True)
+            if pending is not None:
+                pending.discard()
     _fsync_folder(folder)
-    with contextlib.suppress(OSError):  # the save succeeded; stale backups go next time
-        prune_backups(path)
-    return backup_path
+    if pending is None:
+        return None
+    with contextlib.suppress(OSError):  # the save succeeded; a backup that cannot be renamed is still there
+        pending.settle()
+    with contextlib.suppress(OSError):  # stale backups go next time
+        prune_backups(target, protect=pending.path)
+    return pending.path if pending.path.exists() else pending.previous
+
+
+def real_path(path: Path) -> Path:
+    """The file a path names, following symbolic links (a path that is no link is returned as it is)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def is_read_only(path: Path) -> bool:
+    """Whether an existing file's mode denies writing to its owner (chmod a-w, or Windows' read-only flag).
+
+    The mode bits are checked, not os.access: an administrator may write anything, but a file someone
+    made read-only is not one kam_xl replaces."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    return stat.S_ISREG(mode) and not mode & stat.S_IWUSR
+
+
+def refuse_read_only(path: Path) -> None:
+    """WorkbookError when the file at `path` is read-only."""
+    if is_read_only(path):
+        raise WorkbookError(
+            f"{path} is read-only — kam_xl does not replace a read-only file; make it writable "
+            "(Properties › untick Read-only, or chmod u+w) or work on a copy, then run the command again"
+        )
+
+
+def leftover_temps(path: Path) -> list[Path]:
+    """Temporary files `.<stem>.<8 letters>.kam-tmp` that killed saves of `path` left in its folder."""
+    pattern = re.compile(rf"^\.{re.escape(path.stem)}\.[a-z0-9_]{{8}}\.kam-tmp$")
+    try:
+        return sorted(entry for entry in path.parent.iterdir() if pattern.match(entry.name))
+    except OSError:
+        return []
+
+
+def _new_temp(target: Path) -> Path:
+    """Create the hidden temporary file of a save (private until its mode is set)."""
+    for _ in range(100):
+        temp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.kam-tmp")
+        try:
+            os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise WorkbookError(f"cannot write in {target.parent} ({exc.strerror or exc}) — check the folder") from exc
+        return temp
+    raise WorkbookError(f"cannot make a temporary file in {target.parent} — check the folder")
 
 
 def _write_synced(handle: int, data: bytes) -> None:
@@ -240,9 +296,13 @@ def _write_synced(handle: int, data: bytes) -> None:
 
 
 def _copy_mode(target: Path, temp: Path) -> None:
-    """Give the new file the old file's permissions (mkstemp creates it private)."""
+    """Give the new file the old file's permissions and, where allowed, its owner (it was created private)."""
     if target.exists():
-        mode = stat.S_IMODE(target.stat().st_mode)
+        info = target.stat()
+        mode = stat.S_IMODE(info.st_mode)
+        if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            with contextlib.suppress(OSError):
+                os.chown(temp, info.st_uid, info.st_gid)
     else:
         umask = os.umask(0)
         os.umask(umask)
@@ -262,46 +322,3 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def _backup_pattern(path: Path) -> re.Pattern:
-    return re.compile(rf"^{re.escape(path.stem)}\.kam-backup-(\d{{8}}-\d{{6}})(?:-(\d+))?{re.escape(path.suffix)}$")
-
-
-def make_backup(path: Path) -> Path:
-    """Hard-link (or copy) `path` to <stem>.kam-backup-YYYYmmdd-HHMMSS<suffix> next to it."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    number = 1 + max((n for s, n in _existing_backups(path) if s == stamp), default=-1)
-    for attempt in range(number, number + 1000):
-        extra = f"-{attempt}" if attempt else ""
-        candidate = path.with_name(f"{path.stem}.kam-backup-{stamp}{extra}{path.suffix}")
-        try:
-            os.link(path, candidate)
-        except FileExistsError:
-            continue
-        except OSError:
-            if candidate.exists():
-                continue
-            shutil.copy2(path, candidate)
-        return candidate
-    raise WorkbookError(f"too many backups of {path} this second — try again")
-
-
-def _existing_backups(path: Path) -> dict[tuple[str, int], Path]:
-    """Backups of `path` by (timestamp, sequence number)."""
-    pattern = _backup_pattern(path)
-    found = {}
-    for entry in path.parent.iterdir():
-        match = pattern.match(entry.name)
-        if match:
-            found[match.group(1), int(match.group(2) or 0)] = entry
-    return found
-
-
-def prune_backups(path: Path, keep: int = KEEP_BACKUPS) -> list[Path]:
-    """Delete all but the `keep` newest backups of `path`; return the deleted ones."""
-    found = _existing_backups(path)
-    stale = [found[key] for key in sorted(found)[: max(len(found) - keep, 0)]]
-    for entry in stale:
-        entry.unlink(missing_ok=True)
-    return stale

@@ -81,6 +81,7 @@ class SheetSpec:
     tab_color: str | None = None
     zoom: int | None = None
     print_fit_width: bool = False  # print landscape, all columns on one page width
+    volatile: set[str] = field(default_factory=set)  # A1 cells that differ between two identical runs (a stamp)
 
     def set(self, row: int, col: int, value: object, style: str = "text") -> None:
         """Put a value (Formula for a live formula) with a named style at (row, col)."""

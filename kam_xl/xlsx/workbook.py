@@ -280,8 +280,10 @@ class WorkbookParts(PartStore):
 
     def set_calc_on_load(self) -> None:
         """<calcPr fullCalcOnLoad="1"/>: Excel and LibreOffice recompute formulas on open."""
+        calc = self._workbook().find(main_tag("calcPr"))
+        if calc is not None and calc.get("fullCalcOnLoad") in ("1", "true"):
+            return  # set already: the workbook part is not touched
         workbook = self._edit(self.workbook_part)
-        calc = workbook.find(main_tag("calcPr"))
         if calc is None:
             calc = workbook.makeelement(main_tag("calcPr"))
             insert_in_order(workbook, calc, WORKBOOK_ORDER)

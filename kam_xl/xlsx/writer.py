@@ -72,15 +72,24 @@ class SheetWriter:
         """Turn a SheetSpec into sheet XML now (it is put into the package by finish)."""
         related = chart_parts(spec) if spec.charts else ()
         xml = sheet_xml(spec, self.index, "rId1" if related else None)
-        self.sheets.append(NewSheet(spec.title, xml, spec.state, related))
+        self.sheets.append(NewSheet(spec.title, xml, spec.state, related, frozenset(spec.volatile)))
 
-    def finish(self, *, before: str | None = None, order: list[str] | None = None) -> None:
-        """Put the sheets into the package, replacing sheets of the same names."""
-        self.host.add_sheets(self.sheets, before=before, replace=True)
+    def finish(self, *, before: str | None = None, order: list[str] | None = None) -> bool:
+        """Put the sheets into the package, replacing sheets of the same names; returns whether it changed.
+
+        When the package holds every sheet already as it would be written (volatile cells aside,
+        Package.same_sheet), none is replaced and the package stays unchanged, so an unchanged workbook is
+        not saved; otherwise all are replaced (their place in the tab order is then as add_sheets says).
+        """
+        changed = not all(self.host.same_sheet(sheet) for sheet in self.sheets)
+        if changed:
+            self.host.add_sheets(self.sheets, before=before, replace=True)
         if order:
             self.host.reorder_sheets(order)
-        self.host.set_calc_on_load()
+        if changed:
+            self.host.set_calc_on_load()
         self.sheets = []
+        return changed
 
 
 def write_sheets(
