@@ -308,8 +308,7 @@ def test_a_dimension_claiming_the_whole_sheet_refuses_the_file(filled):
     part = _sheet_part(sr["SR002"], record.tab)
 
     def claim(data: bytes) -> bytes:
-        head, _, rest = data.partition(b"<sheetData")
-        return head.replace(b"<sheetViews", b'<dimension ref="A1:XFD1048576"/><sheetViews', 1) + b"<sheetData" + rest
+        return re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data, count=1)
 
     edits.patch_sheet_xml(sr["SR002"], part, claim)
     assert _collect(book, sr["SR002"]) == 1

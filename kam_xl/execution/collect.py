@@ -204,6 +204,8 @@ def read_sr_files(sources: list[Source], hq: HqTabs, report: CollectReport, prog
 
 def _try_read(path: Path, hq: HqTabs) -> SrFile | str:
     """The SR file, or why it is refused."""
+    if not path.exists():
+        return "file not found — check the path and the file name"
     try:
         return read_sr_file(path, hq)
     except KamError as exc:

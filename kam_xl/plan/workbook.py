@@ -46,7 +46,7 @@ def init_workbook(
     if demo:
         check_demo_size(stores, seed)
     path = Path(path)
-    with exclusive(path, command="init", wait=wait, force=force) as guard:
+    with exclusive(path, command="init", wait=wait, force=force, new=True) as guard:
         if path.exists() and not force:
             raise KamError(
                 f"{path} exists already — `kam init` makes a new workbook and would replace it, with its plan and "

@@ -121,16 +121,23 @@ def exclusive(
     wait: float | None = DEFAULT_WAIT,
     force: bool = False,
     notify: Callable[[str], None] | None = say_on_stderr,
+    new: bool = False,
 ) -> Iterator[Guard]:
     """Hold the workbook at `path` for one command that changes it: take this before reading the workbook.
 
     Refuses (BusyError, WorkbookError) an open or read-only workbook and gives up after `wait` seconds of
     another kam command holding it; see the module's docstring. `command` names this command to the others.
+    Unless `new` (a workbook about to be made), a path that is not a file is refused before any lock file is
+    made beside it.
     """
     path = Path(path)
     real = real_path(path)
     if not real.parent.is_dir():
         raise WorkbookError(f"{real.parent} is not a folder that exists — check the path of {path.name}")
+    if not new and real.is_dir():
+        raise WorkbookError(f"{path} is a folder, not a workbook — give the path of an .xlsx file")
+    if not new and not real.is_file():
+        raise WorkbookError(f"{path}: file not found — check the path and the file name")
     guard = Guard(real, lock_file_of(path))
     check_not_open(path, force, guard)
     refuse_read_only(real)

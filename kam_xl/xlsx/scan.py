@@ -83,9 +83,8 @@ def scan_sheet(data: bytes, where: str) -> SheetScan:
     absurdly far (see check_area)."""
     if b"<!DOCTYPE" in data:
         raise WorkbookError(f"{where} contains a DTD, which no workbook has — refusing to read it")
-    dimension = _DIMENSION_REF.search(data[:4096])
-    if dimension:
-        _dimension(dimension.group(1).decode("ascii", "replace"), where)
+    for ref in _DIMENSION_REF.findall(data[: data.find(b"<sheetData") if b"<sheetData" in data else 4096]):
+        _dimension(ref.decode("ascii", "replace"), where)
     if not _plain(data):
         return scan_sheet_exactly(data, where)
     scan = SheetScan()  # every reference below row 20,000 and before column DA: the grid is small

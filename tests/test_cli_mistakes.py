@@ -1,0 +1,114 @@
+"""Every command, given what a hurried person types: a message and exit 2 (or 1 for refused input files),
+never a traceback, and nothing written."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kam_xl.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory, demo_book_factory):
+    """A folder with a generated HQ workbook, a plain workbook, a text file, an empty file and a folder."""
+    folder = tmp_path_factory.mktemp("mistakes")
+    book = folder / "hq.xlsx"
+    book.write_bytes(demo_book_factory("en", 30).read_bytes())
+    assert main(["--quiet", "generate", str(book)]) == 0
+    plain = openpyxl.Workbook()
+    plain.active["A1"] = "my own numbers"
+    plain.save(folder / "plain.xlsx")
+    (folder / "notes.txt").write_text("not a workbook")
+    (folder / "empty.xlsx").write_bytes(b"")
+    (folder / "a folder").mkdir()
+    return folder
+
+
+def _digests(folder: Path) -> dict:
+    """Every file's content, kam's lock files aside (they hold who had the lock last)."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.endswith(".kam-lock")
+    }
+
+
+CASES = [
+    # (arguments, with {f} for the folder, exit code, a word the message must contain)
+    (["validate", "{f}/nothere.xlsx"], 2, "not found"),
+    (["validate", "{f}/a folder"], 2, "folder"),
+    (["validate", "{f}/notes.txt"], 2, "workbook"),
+    (["validate", "{f}/empty.xlsx"], 2, "workbook"),
+    (["generate", "{f}/plain.xlsx"], 2, "error"),
+    (["generate", "{f}/hq.xlsx", "--sr", "NOBODY"], 2, "NOBODY"),
+    (["generate", "{f}/hq.xlsx", "--region", "Atlantis"], 2, "Atlantis"),
+    (["review", "{f}/hq.xlsx", "--as-of", "99"], 2, "week"),
+    (["review", "{f}/hq.xlsx", "--as-of", "someday"], 2, "as-of"),
+    (["review", "{f}/notes.txt"], 2, "workbook"),
+    (["split", "{f}/hq.xlsx", "--out", "{f}/notes.txt"], 2, "notes.txt"),
+    (["split", "{f}/plain.xlsx", "--out", "{f}/out"], 2, "error"),
+    (["email", "{f}/hq.xlsx", "--out", "{f}/notes.txt"], 2, "notes.txt"),
+    (["email", "{f}/hq.xlsx", "--out", "{f}/mails", "--to", "everybody"], 2, "everybody"),
+    (["email", "{f}/hq.xlsx", "--out", "{f}/mails", "--send"], 2, "smtp"),
+    (["collect", "{f}/notes.txt", "{f}/plain.xlsx"], 2, "workbook"),
+    (["collect", "{f}/plain.xlsx", "{f}/hq.xlsx"], 2, "store tabs"),
+    (["collect", "{f}/hq.xlsx", "{f}/nothere.xlsx"], 1, "not found"),
+    (["collect", "{f}/hq.xlsx", "{f}/plain.xlsx", "{f}/notes.txt"], 1, "refused"),
+    (["init", "{f}/hq.xlsx"], 2, "exists"),
+    (["init", "{f}/new.xlsx", "--demo", "--stores", "0"], 2, "stores"),
+    (["init", "{f}/new.xlsx", "--demo", "--seed", "-3"], 2, "seed"),
+    (["init", "{f}/no such folder/new.xlsx"], 2, "folder"),
+    (["demo", "--out", "{f}/notes.txt"], 2, "notes.txt"),
+    (["demo", "--out", "{f}/d", "--stores", "0"], 2, "stores"),
+]
+
+
+@pytest.mark.parametrize("arguments, code, word", CASES, ids=[" ".join(c[0][:2] + c[0][3:4]) for c in CASES])
+def test_a_mistake_gets_a_message_and_its_exit_code_never_a_traceback(place, capsys, arguments, code, word):
+    before = _digests(place)
+    got = main([a.replace("{f}", str(place)) for a in arguments])
+    captured = capsys.readouterr()
+    text = (captured.out + captured.err).lower()
+    assert got == code, text
+    assert "traceback" not in text and word.lower() in text, text
+    if code == 2:
+        assert _digests(place) == before
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        [],
+        ["frobnicate"],
+        ["collect"],
+        ["collect", "hq.xlsx"],
+        ["init"],
+        ["review", "--as-of"],
+        ["init", "x.xlsx", "--stores", "many"],
+    ],
+)
+def test_arguments_the_parser_cannot_take_exit_2_with_the_usage(arguments, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(arguments)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "Traceback" not in err
+
+
+def test_a_real_process_prints_no_traceback_on_a_damaged_workbook(place):
+    done = subprocess.run(
+        [sys.executable, "-m", "kam_xl", "review", str(place / "empty.xlsx")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "error:" in done.stderr
