@@ -45,6 +45,12 @@ class Book(Protocol):
     def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
         """The current values of some cells of a sheet, changes through this Book included."""
 
+    def formulas(self, sheet: str) -> dict[str, str]:
+        """The formulas of a sheet by cell ({} where the application computes them itself, as Excel does)."""
+
+    def set_formula_values(self, sheet: str, values: dict[str, object]) -> None:
+        """Set cached values of formula cells, for readers that do not recalculate (a no-op in Excel)."""
+
     def filled_cells(self, sheet: str) -> set[str]:
         """The references of the cells of a sheet that hold a value or a formula now."""
 

@@ -1056,3 +1056,16 @@ def test_libreoffice_opens_a_workbook_after_remove_and_set_cells(libreoffice_hos
 
 def styles_section(data: bytes, tag: str) -> bytes:
     return etree.tostring(styles_tree(data).find(f"{{{MAIN}}}{tag}"))
+
+
+def test_renaming_a_sheet_whose_name_has_an_apostrophe_updates_the_formulas_that_point_at_it():
+    from kam_xl.xlsx.writer import new_package
+
+    store = SheetSpec("Xi'an store")
+    store.set(1, 1, 5.0)
+    summary = SheetSpec("My stores")
+    summary.set(1, 1, Formula("='Xi''an store'!A1*2"))
+    package = new_package([store, summary])
+    package.rename_sheet("Xi'an store", "my store")
+    book = openpyxl.load_workbook(io.BytesIO(package.to_bytes()))
+    assert book["My stores"]["A1"].value == "='my store'!A1*2"

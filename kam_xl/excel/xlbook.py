@@ -130,6 +130,13 @@ class XlBook:
         target = self.book.sheets[sheet]
         return {ref: _blank_as_none(grid_value(target.range(ref).value)) for ref in refs}
 
+    def formulas(self, sheet: str) -> dict[str, str]:
+        """{}: Excel computes its formulas itself, so no cached value is needed."""
+        return {}
+
+    def set_formula_values(self, sheet: str, values: dict[str, object]) -> None:
+        """Nothing to do: Excel computes its formulas itself."""
+
     def filled_cells(self, sheet: str) -> set[str]:
         """The cells of a sheet that hold something now."""
         grid = self.book.sheets[sheet].used_range

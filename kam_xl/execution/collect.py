@@ -30,6 +30,7 @@ from kam_xl.storetabs.find import check_no_tab_under_reserved_names, existing_ta
 from kam_xl.storetabs.locate import TabLayoutError, find_store_id
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
+from kam_xl.xlsx.recalc import grid_lookup, refresh_values
 from kam_xl.xlsx.spec import column_letter
 
 
@@ -287,14 +288,21 @@ def merge_files(book: Book, hq: HqTabs, files: list[SrFile], report: CollectRepo
     book.prefetch(sheets[:READ_AHEAD])
     tick = every(progress, "merging into the HQ workbook", len(files))
     done_tabs = 0
+    touched: list[Touched] = []
     for done, sr_file in enumerate(files, start=1):
         book.prefetch(sheets[done_tabs + READ_AHEAD : done_tabs + len(sr_file.tabs) + READ_AHEAD])
-        report.files.append(merge_file(book, hq, sr_file, report.entries))
+        report.files.append(merge_file(book, hq, sr_file, report.entries, touched))
         done_tabs += len(sr_file.tabs)
+        if len(touched) >= CACHE_BATCH:
+            refresh_cached_values(book, touched)
+            touched.clear()
         tick(done)
+    refresh_cached_values(book, touched)
 
 
-def merge_file(book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry]) -> FileResult:
+def merge_file(
+    book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry], touched: list[Touched] | None = None
+) -> FileResult:
     """Write an SR file's accepted values into the HQ tabs; log refusals, rejections, changes, kept values."""
     result = FileResult(sr_file.path, sr_file.sr_id, "unchanged", stores=len(sr_file.tabs))
     entries.extend(sr_file.notes)
@@ -311,7 +319,9 @@ def merge_file(book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry])
                 LogEntry("refused", sr_file.path.name, places_in_hq, sr_file.sr_id, sheet, store=tab.store_id)
             )
         else:
-            merge_tab(book, hq, sr_file, tab, places_in_hq, grid, result, entries)
+            writes = merge_tab(book, hq, sr_file, tab, places_in_hq, grid, result, entries)
+            if writes and touched is not None:
+                touched.append(Touched(sheet, grid, writes))
         book.forget(sheet)
     if result.new or result.changed:
         result.status = "merged"
@@ -356,10 +366,11 @@ def merge_tab(
     grid: list[list],
     result: FileResult,
     entries: list[LogEntry],
-) -> None:
-    """Merge one SR tab's values into its store's HQ tab (at `places_in_hq`; `grid` holds the HQ values)."""
+) -> dict[tuple[int, int], object]:
+    """Merge one SR tab's values into its store's HQ tab (at `places_in_hq`; `grid` holds the HQ values);
+    returns what was written, by (row, column)."""
     sheet = hq.sheets[tab.store_id]
-    writes: dict[str, object] = {}
+    writes: dict[tuple[int, int], object] = {}
     for key, (sr_cell, raw) in tab.values.items():
         place = places_in_hq.get(key)
         old = _value_at(grid, *place) if place else None
@@ -367,14 +378,36 @@ def merge_tab(
             continue
         what, value = merge_cell(key, raw, old, hq.lang) if place else ("rejected", "no such field in HQ")
         if what in ("new", "changed"):
-            writes[f"{column_letter(place[1])}{place[0]}"] = value
+            writes[place] = value
         if what == "same":
             continue
         setattr(result, what, getattr(result, what) + 1)
         if what != "new":
             entries.append(_cell_entry(what, sr_file, tab, sr_cell, key, old, raw, value))
     if writes:
-        book.set_cells(sheet, writes)
+        book.set_cells(sheet, {f"{column_letter(col)}{row}": value for (row, col), value in writes.items()})
+    return writes
+
+
+@dataclass
+class Touched:
+    """An HQ tab a collect wrote into: its values before (as read) and what was written."""
+
+    sheet: str
+    grid: list[list]
+    writes: dict[tuple[int, int], object]
+
+
+CACHE_BATCH = 256  # HQ tabs whose formulas are evaluated together
+
+
+def refresh_cached_values(book: Book, touched: list[Touched]) -> None:
+    """Give every formula of the tabs collect wrote into its value for the new entries (kam_xl.xlsx.recalc),
+    so a reader that does not recalculate sees today's numbers."""
+    if touched:
+        refresh_values(
+            book, [tab.sheet for tab in touched], {tab.sheet: grid_lookup(tab.grid, tab.writes) for tab in touched}
+        )
 
 
 def _value_at(grid: list[list], row: int, col: int) -> object:

@@ -20,6 +20,7 @@ from kam_xl.plan.meta import Meta, TabRecord, meta_sheet, new_meta, read_meta
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import existing_tabs
 from kam_xl.storetabs.layout import METRIC_ROWS, REVIEW_COLS
+from kam_xl.xlsx.calc import cache_values
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive_folder
 from kam_xl.xlsx.package import NewSheet, Package, seed_workbook
@@ -202,17 +203,21 @@ class SrPackageFactory:
         """The package of one SR: README, My stores, the store tabs copied from HQ, hidden _meta."""
         package = Package.open(self.base)
         names = [r.tab for r in records]
-        package.copy_sheets_from(self.hq, names)
+        package.copy_sheets_from(self.hq, names, drop_cached_values=False)  # the tabs' own values, right as of HQ
         lang, sr = self.plan.language, stores[0]
-        front = [
-            readme_sheet(self.plan, sr, len(stores), file_name),
-            my_stores_sheet(self.plan, stores, records),
-        ]
+        summary = my_stores_sheet(self.plan, stores, records)
+        cache_values([summary], self._hq_value)
+        front = [readme_sheet(self.plan, sr, len(stores), file_name), summary]
         package.add_sheets([self._sheet(spec) for spec in front], before=names[0])
         package.add_sheets([self._sheet(meta_sheet(self._meta(sr, records)))])
         package.remove_sheets([_PLACEHOLDER])
         package.reorder_sheets([spec.title for spec in front] + names + [sheet_name("meta", lang)])
         return package
+
+    def _hq_value(self, sheet: str, cell: tuple[int, int]) -> object:
+        """A cell's value in the HQ workbook (a formula's cached value), for the My stores summary."""
+        ref = f"{column_letter(cell[1])}{cell[0]}"
+        return self.hq.cell_values(sheet, [ref])[ref]
 
     def _sheet(self, spec: SheetSpec) -> NewSheet:
         return NewSheet(spec.title, sheet_xml(spec, self.styles), spec.state)

@@ -35,6 +35,7 @@ from kam_xl.reviewing.summary import account_summary, account_weeks
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
+from kam_xl.xlsx.calc import cache_values
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 from kam_xl.xlsx.spec import SheetSpec
@@ -129,6 +130,7 @@ def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult) -> None
     """Put the scorecard sheets (replacing earlier ones) after the plan sheets, before the store tabs; save."""
     specs = scorecard_sheets(inputs.plan, result)
     for spec in specs:
+        cache_values([spec])  # the scorecards' own formulas (totals, ratios of sums) with their values
         book.put_sheet(spec)
     result.sheets = [spec.title for spec in specs]
     result.backup = book.save(order=result.sheets, before=inputs.first_tab)

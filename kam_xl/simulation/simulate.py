@@ -16,6 +16,7 @@ from kam_xl.plan.meta import TabRecord, read_meta
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
+from kam_xl.xlsx.recalc import refresh_values
 
 _WORDS = {
     "actions": (
@@ -92,6 +93,9 @@ def fill_sr_files(folder: str | Path, plan: Plan, *, weeks: int = 9, seed: int =
         record = records[int(rng.integers(len(records)))]
         result.mistakes += maker(package, record, shown, plan.language, path.name)
         package.save(path, backup=False)
+        recalculated = FileBook(path)  # as the SR's spreadsheet does on save: formulas show the new numbers
+        refresh_values(recalculated, recalculated.sheet_names())
+        recalculated.package.save(path, backup=False)
         result.files.append(path)
     return result
 

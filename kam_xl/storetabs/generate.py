@@ -26,8 +26,11 @@ from kam_xl.storetabs.layout import (
     build_tab,
 )
 from kam_xl.storetabs.names import tab_names
+from kam_xl.xlsx.calc import cache_values
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
+
+CACHE_BATCH = 256  # tabs whose formulas are evaluated together (memory stays flat, numpy stays busy)
 
 
 @dataclass
@@ -233,11 +236,17 @@ def _write_tabs(
     records: dict[str, TabRecord] = {}
     store_targets = StoreTargets(plan, allocation)
     tick = every(progress, "writing store tabs", len(chosen))
+    batch = []
     for done, store in enumerate(chosen, start=1):
         ctx = tab_context(plan, store_targets, store, names[store.store_id], entries.get(store.store_id, {}))
         ctx.fingerprint = tab_fingerprint(ctx)
         layout = build_tab(ctx)
-        book.put_sheet(layout.spec)
+        batch.append(layout.spec)
+        if len(batch) == CACHE_BATCH or done == len(chosen):
+            cache_values(batch)  # every formula's value as the tab stands (for readers that do not recalculate)
+            for spec in batch:
+                book.put_sheet(spec)
+            batch = []
         records[store.store_id] = TabRecord(
             store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint, layout.cells
         )

@@ -92,6 +92,15 @@ class FileBook:
         """Current values of some cells, changes through this Book included (a date comes as its serial)."""
         return self.package.cell_values(sheet, refs) if refs else {}
 
+    def formulas(self, sheet: str) -> dict[str, str]:
+        """The formulas of a sheet as it stands now, by cell (shared formulas expanded)."""
+        return self.package.formula_cells(sheet)
+
+    def set_formula_values(self, sheet: str, values: dict[str, object]) -> None:
+        """Set the cached values of formula cells (their formulas stay)."""
+        if values:
+            self.package.set_formula_values(sheet, values)
+
     def filled_cells(self, sheet: str) -> set[str]:
         """The cells of a sheet that hold something now."""
         return self.package.filled_cells(sheet)

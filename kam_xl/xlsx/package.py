@@ -13,16 +13,19 @@ from lxml import etree
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from kam_xl.errors import WorkbookError
+from kam_xl.xlsx.calc import ErrorValue, shifted
 from kam_xl.xlsx.cellpatch import (
     IS,
     C,
     F,
     SheetCells,
     V,
+    excel_escape,
     filled_refs,
     patch_cells,
     read_cells,
     read_value,
+    split_ref,
     strip_tab_selected,
 )
 from kam_xl.xlsx.parts import NameAllocator, PartCopier
@@ -328,9 +331,10 @@ class Package(WorkbookParts):
             entry.element.set("name", new)
         for element in self._defined_names():
             element.text = renamed_in_formula(element.text or "", entry.name, new)
-        needle = entry.name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
+        escaped = entry.name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        needles = {escaped.encode(), escaped.replace("'", "''").encode(), escaped.replace("'", "&apos;&apos;").encode()}
         for other in self._entries():
-            if other.part in self._parts and needle in self.read_part(other.part):
+            if other.part in self._parts and any(needle in self.read_part(other.part) for needle in needles):
                 for formula in self._edit(other.part).iter(F):
                     formula.text = renamed_in_formula(formula.text or "", entry.name, new)
         self._drop_sheet_titles_from_app()
@@ -443,6 +447,67 @@ class Package(WorkbookParts):
         if part not in self._trees:
             return filled_refs(self._parts[part])
         return {cell.get("r") for cell in self._tree(part).iter(C) if len(cell)}
+
+    def formula_cells(self, sheet: str) -> dict[str, str]:
+        """Every formula of a sheet by cell ("R48" -> "=IF(...)"), shared formulas expanded as Excel fills them."""
+        root = self._tree(self.sheet_part(sheet))
+        out: dict[str, str] = {}
+        masters: dict[str, tuple[str, int, int]] = {}
+        pending = []
+        for formula in root.iter(F):
+            cell = formula.getparent()
+            ref = cell.get("r")
+            if ref is None:
+                continue
+            text = formula.text or ""
+            if formula.get("t") == "shared":
+                index = formula.get("si", "")
+                if text:
+                    _, row, col = split_ref(ref)
+                    masters[index] = (text, row, col)
+                else:
+                    pending.append((ref, index))
+                    continue
+            elif formula.get("t") == "array" and not text:
+                continue
+            out[ref] = "=" + text
+        for ref, index in pending:
+            if index in masters:
+                text, row, col = masters[index]
+                _, at_row, at_col = split_ref(ref)
+                out[ref] = shifted("=" + text, at_row - row, at_col - col)
+        return out
+
+    def set_formula_values(self, sheet: str, values: dict[str, object]) -> None:
+        """Set the cached value of formula cells ("R48" -> value), keeping their formulas: a number as <v>,
+        text as t="str", TRUE/FALSE as t="b", an error as t="e", None as no cached value."""
+        root = self._edit(self.sheet_part(sheet))
+        for formula in list(root.iter(F)):
+            cell = formula.getparent()
+            ref = cell.get("r")
+            if ref not in values:
+                continue
+            for old in cell.findall(V):
+                cell.remove(old)
+            value = values[ref]
+            cell.attrib.pop("t", None)
+            if value is None:
+                continue
+            element = cell.makeelement(V)
+            if isinstance(value, bool):
+                cell.set("t", "b")
+                element.text = "1" if value else "0"
+            elif isinstance(value, (int, float)):
+                if value != value or value in (float("inf"), float("-inf")):
+                    continue
+                element.text = repr(float(value)) if not float(value).is_integer() else str(int(value))
+            elif isinstance(value, ErrorValue):
+                cell.set("t", "e")
+                element.text = value.code
+            else:
+                cell.set("t", "str")
+                element.text = excel_escape(str(value))
+            cell.append(element)
 
     def _plain(self) -> list[str]:
         if self._plain_strings is None:

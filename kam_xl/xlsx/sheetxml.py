@@ -66,7 +66,7 @@ def cell_xml(ref: str, value: object, style: int) -> str:
     if value is None:
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, Formula):
-        return f'<c r="{ref}"{s}><f>{escape(clean(value.text[1:]))}</f></c>'
+        return _formula_cell(ref, s, value)
     if isinstance(value, str):
         text = clean(value)
         space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
@@ -79,6 +79,25 @@ def cell_xml(ref: str, value: object, style: int) -> str:
         return f'<c r="{ref}"{s}><v>{(value.hour * 3600 + value.minute * 60 + value.second) / 86400!r}</v></c>'
     text = _number(value)
     return f'<c r="{ref}"{s}><v>{text}</v></c>' if text is not None else (f'<c r="{ref}"{s}/>' if style else "")
+
+
+def _formula_cell(ref: str, s: str, formula: Formula) -> str:
+    """A formula cell with its cached value: a number as <v>, text as t="str", TRUE/FALSE as t="b", an error
+    as t="e"; no <v> when the value is not known."""
+    f = f"<f>{escape(clean(formula.text[1:]))}</f>"
+    value = formula.value
+    if value is None:
+        return f'<c r="{ref}"{s}>{f}</c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b">{f}<v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        number = _number(value)
+        return f'<c r="{ref}"{s}>{f}<v>{number}</v></c>' if number is not None else f'<c r="{ref}"{s}>{f}</c>'
+    if type(value).__name__ == "ErrorValue":
+        return f'<c r="{ref}"{s} t="e">{f}<v>{escape(str(value))}</v></c>'
+    text = clean(str(value))
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
+    return f'<c r="{ref}"{s} t="str">{f}<v{space}>{escape(text)}</v></c>'
 
 
 def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = None) -> bytes:

@@ -12,9 +12,13 @@ _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 @dataclass(frozen=True)
 class Formula:
-    """A live spreadsheet formula (text that starts with '='). Plain str values are always text."""
+    """A live spreadsheet formula (text that starts with '='). Plain str values are always text.
+
+    `value` is its cached result (float, str, bool, an error value, or None for none), written beside the
+    formula so that readers which do not recalculate see it (kam_xl.xlsx.calc computes it)."""
 
     text: str
+    value: object = None
 
     def __post_init__(self):
         if not self.text.startswith("="):
