@@ -116,4 +116,4 @@ def test_spec_formulas_get_their_values_before_they_are_written():
         sheet.set(2, 1, Formula('=IF(A1>5,A1*2,"low")'), "calc")
         sheets.append(sheet)
     cache_values(sheets)
-    assert [s.cells[(2, 1)][0].value for s in sheets] == ["low", 12.0]
+    assert [s.cached[(2, 1)] for s in sheets] == ["low", 12.0]

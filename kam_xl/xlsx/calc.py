@@ -281,6 +281,23 @@ class Vals:
     def column(self, j: int) -> Vals:
         return Vals(self.kind[:, j : j + 1], self.num[:, j : j + 1], self.text[:, j : j + 1])
 
+    def python(self) -> list[object]:
+        """Every sheet's single value as python (float, str, bool, ErrorValue or None)."""
+        kinds, nums, texts = self.kind[:, 0].tolist(), self.num[:, 0].tolist(), self.text[:, 0].tolist()
+        out: list[object] = []
+        for kind, num, text in zip(kinds, nums, texts, strict=True):
+            if kind == NUMBER:
+                out.append(num)
+            elif kind == TEXT:
+                out.append(text)
+            elif kind == BOOL:
+                out.append(bool(num))
+            elif kind == ERROR:
+                out.append(ErrorValue(text))
+            else:
+                out.append(None)
+        return out
+
     def value(self, i: int) -> object:
         """Sheet i's single value as python (float, str, bool, ErrorValue or None)."""
         kind = self.kind[i, 0]
@@ -737,7 +754,7 @@ class Evaluator:
 
 
 def cache_values(specs: list, elsewhere: Callable[[str, Cell], object] | None = None) -> None:
-    """Give every Formula cell of these SheetSpecs its cached value, in place.
+    """Put the value of every Formula cell of these SheetSpecs into their `cached` maps, in place.
 
     Specs whose formulas are the same texts in the same cells are evaluated together (vectorised);
     `elsewhere(sheet, cell)` gives the value of a cell on another sheet (same for every spec)."""
@@ -749,8 +766,6 @@ def cache_values(specs: list, elsewhere: Callable[[str, Cell], object] | None = 
         if formulas:
             groups.setdefault(formulas, []).append(spec)
     for formulas, group in groups.items():
-        texts = dict(formulas)
-
         cells = [spec.cells for spec in group]
 
         def constant(cell: Cell, cells=cells) -> list[object]:
@@ -758,11 +773,10 @@ def cache_values(specs: list, elsewhere: Callable[[str, Cell], object] | None = 
 
         size = len(group)
         other = None if elsewhere is None else (lambda sheet, cell, n=size: [elsewhere(sheet, cell)] * n)
-        evaluator = Evaluator(len(group), texts, constant, other)
+        evaluator = Evaluator(size, dict(formulas), constant, other)
         for cell, values in evaluator.values().items():
-            for i, spec in enumerate(group):
-                formula, style = spec.cells[cell]
-                spec.cells[cell] = (Formula(formula.text, values.value(i)), style)
+            for spec, value in zip(group, values.python(), strict=True):
+                spec.cached[cell] = value
 
 
 # ---------------------------------------------------------------------------

@@ -81,11 +81,11 @@ def cell_xml(ref: str, value: object, style: int) -> str:
     return f'<c r="{ref}"{s}><v>{text}</v></c>' if text is not None else (f'<c r="{ref}"{s}/>' if style else "")
 
 
-def _formula_cell(ref: str, s: str, formula: Formula) -> str:
-    """A formula cell with its cached value: a number as <v>, text as t="str", TRUE/FALSE as t="b", an error
-    as t="e"; no <v> when the value is not known."""
+def _formula_cell(ref: str, s: str, formula: Formula, cached: object = None) -> str:
+    """A formula cell with its cached value (`cached`, else the Formula's own): a number as <v>, text as
+    t="str", TRUE/FALSE as t="b", an error as t="e"; no <v> when the value is not known."""
     f = f"<f>{escape(clean(formula.text[1:]))}</f>"
-    value = formula.value
+    value = formula.value if cached is None else cached
     if value is None:
         return f'<c r="{ref}"{s}>{f}</c>'
     if isinstance(value, bool):
@@ -182,13 +182,19 @@ def _sheet_data(spec: SheetSpec, rows: dict, styles: StyleIndex, out: list[str])
         rows.setdefault(row, [])
     out.append("<sheetData>")
     index = styles.cell
+    cached = spec.cached
     for row in sorted(rows):
         height = spec.heights.get(row)
         attrs = f' ht="{height}" customHeight="1"' if height else ""
         out.append(f'<row r="{row}"{attrs}>')
         suffix = str(row)
         for col, value, style in sorted(rows[row], key=_first):
-            out.append(cell_xml(column_letter(col) + suffix, value, index.get(style, 0)))
+            ref = column_letter(col) + suffix
+            if type(value) is Formula:
+                number = index.get(style, 0)
+                out.append(_formula_cell(ref, f' s="{number}"' if number else "", value, cached.get((row, col))))
+            else:
+                out.append(cell_xml(ref, value, index.get(style, 0)))
         out.append("</row>")
     out.append("</sheetData>")
 

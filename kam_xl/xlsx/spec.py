@@ -85,6 +85,7 @@ class SheetSpec:
     tab_color: str | None = None
     zoom: int | None = None
     print_fit_width: bool = False  # print landscape, all columns on one page width
+    cached: dict[tuple[int, int], object] = field(default_factory=dict)  # formula cells' values (xlsx.calc)
     volatile: set[str] = field(default_factory=set)  # A1 cells that differ between two identical runs (a stamp)
 
     def set(self, row: int, col: int, value: object, style: str = "text") -> None:
