@@ -49,6 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     collect.add_argument("sources", type=Path, nargs="+", metavar="FILE_OR_DIR")
     _writer_options(collect, OPEN_ANYWAY)
 
+    importing = commands.add_parser(
+        "import", help="the retailer's sell-out report (store × week) into the store tabs (checked, logged)"
+    )
+    importing.add_argument("book", type=Path)
+    importing.add_argument("report", type=Path, metavar="REPORT", help="the retailer's report: .xlsx, .xlsm or .csv")
+    importing.add_argument(
+        "--map", type=Path, dest="mapping", metavar="MAPPING",
+        help="a .json or .csv naming report columns (header,field) or store codes (code,store id)",
+    )  # fmt: skip
+    _writer_options(importing, OPEN_ANYWAY)
+
     review = commands.add_parser("review", help="compute the scorecards and write them into the workbook")
     review.add_argument("book", type=Path)
     review.add_argument(
@@ -261,6 +272,17 @@ def cmd_collect(args, out: Output) -> int:
     return report.exit_code
 
 
+def cmd_import(args, out: Output) -> int:
+    from kam_xl.execution.importing import import_report
+
+    report = import_report(args.book, args.report, args.mapping, wait=args.wait, force=args.force)
+    for line in report.lines():
+        out.say(_escape(line))
+    _notes(out, report.forced, report.backup)
+    out.data({**report.as_dict(), "forced": report.forced})
+    return report.exit_code
+
+
 def cmd_review(args, out: Output) -> int:
     from kam_xl.reviewing.run import headline, review
 
@@ -370,6 +392,7 @@ COMMANDS = {
     "generate": cmd_generate,
     "split": cmd_split,
     "collect": cmd_collect,
+    "import": cmd_import,
     "review": cmd_review,
     "email": cmd_email,
     "demo": cmd_demo,

@@ -155,7 +155,7 @@ def collect_book(book: Book, sources: list[Path], *, progress: Progress | None =
     merge_files(book, hq, chosen, report, progress)
     report.entries = [replace(entry, time=stamp) for entry in report.entries]
     report.files.sort(key=lambda result: result.path.name)
-    _save(book, hq, report, seen, [f for f in chosen], stamp)
+    save_merge(book, hq, report, seen, chosen, stamp)
     return report
 
 
@@ -487,7 +487,7 @@ def _as_typed(key: FieldKey, value: object) -> object:
         return value
 
 
-def _save(
+def save_merge(
     book: Book, hq: HqTabs, report: CollectReport, seen: dict[str, Collected], merged: list[SrFile], stamp: str
 ) -> None:
     """Write the log and the record of collected files, and save — only when a value changed or the log learnt

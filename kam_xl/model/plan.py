@@ -160,6 +160,7 @@ class Store:
     category_units: float
     weight_override: float | None
     active: bool
+    retailer_code: str = ""  # the store's code in the retailer's own reports (kam import)
 
 
 @dataclass(frozen=True)

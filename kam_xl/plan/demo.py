@@ -147,6 +147,7 @@ def _stores(rng: np.random.Generator, count: int, lang: str) -> tuple[Store, ...
                 "base_value": float(round(units * price)),
                 "category_units": round(units / share, 1),
                 "active": not (count >= 50 and number % 97 == 0),
+                "retailer_code": f"{D.ACCOUNT['code']}-{number * 37 % 100000:05d}",
             }
         )
     _assign_srs(rows, lang)

@@ -183,6 +183,7 @@ SEASON = {
 ACCOUNT = {
     "name": ("Huaxin Electronics Retail", "华信电器"),
     "short": ("Huaxin", "华信"),
+    "code": "HXR",  # the prefix of the retailer's own store codes (its sell-out reports use them)
     "supplier": ("Aurora Mobile", "极光手机"),
     "kam": (("Chen", "陈"), ("Jing", "静")),
     "management": ("sales.director@example.com", "vp.retail@example.com"),

@@ -311,6 +311,7 @@ def _store(r: dict) -> Store:
         _num(r.get("category_units")),
         r.get("weight_override"),
         r.get("active") is not False,
+        _s(r, "retailer_code"),
     )
 
 

@@ -173,6 +173,14 @@ STORES = (
     ),
     C("weight_override", "Weight override", "权重调整", "number", 11, lo=0, hi=1e9),
     C("active", "Active", "启用", "yes_no", 8, required=True, enum="yes_no"),
+    C(
+        "retailer_code",
+        "Retailer store code",
+        "零售商门店编码",
+        width=14,
+        hint_en="the store's code in the retailer's reports (kam import)",
+        hint_zh="零售商报表中的门店编码（kam import 使用）",
+    ),
 )
 
 CALENDAR = (

@@ -354,6 +354,7 @@ def store_rows(plan: Plan | None, lang: str) -> list[dict]:
             "category_units": s.category_units,
             "weight_override": s.weight_override,
             "active": yes if s.active else no,
+            "retailer_code": s.retailer_code or None,
         }
         for s in plan.stores
     ]

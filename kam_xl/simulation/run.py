@@ -6,16 +6,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kam_xl.execution.collect import collect
+from kam_xl.execution.importing import import_report
 from kam_xl.execution.split import split
 from kam_xl.mail.batch import build_emails
 from kam_xl.plan.demo import DEFAULT_SEED, DEFAULT_STORES
 from kam_xl.plan.workbook import init_workbook, validate
 from kam_xl.progress import Progress
 from kam_xl.reviewing.run import headline, review
+from kam_xl.simulation.retailer import retailer_report
 from kam_xl.simulation.simulate import fill_sr_files
 from kam_xl.storetabs.generate import generate
 
-DEMO_WEEKS = 9  # the demo's SRs have filled 9 of the 13 weeks
+DEMO_WEEKS = 9  # the demo's SRs have filled 9 of the 13 weeks; the retailer's report brings the 10th week's sales
+RETAILER_REPORT = {"en": "retailer-sell-out.xlsx", "zh": "零售商销售日报.xlsx"}
 
 
 @dataclass
@@ -67,6 +70,10 @@ def demo(
         ("SR files refused", sum(f.status == "refused" for f in report.files)),
     ]
     result.collect_lines = report.lines()
+    sold = retailer_report(plan, plan.weeks[DEMO_WEEKS], folder / RETAILER_REPORT[lang], seed=seed)
+    imported = import_report(book, sold)
+    result.made.append(("the retailer's sell-out report of the next week (imported)", sold))
+    result.facts.append(("values imported from the retailer's report", imported.written))
     reviewed = review(book, progress=progress)
     result.made.append(("scorecards: " + ", ".join(reviewed.sheets), book))
     result.facts += headline(reviewed.summary)

@@ -1,0 +1,420 @@
+"""`kam import`: the retailer's own sell-out report (a spreadsheet or CSV per week from its supplier portal)
+into the store tabs' weekly logs — with collect's checks, log, lock, atomic save and refresh of cached values.
+
+A report is rows of: the store (the retailer's store code, mapped to the store through the "Retailer store
+code" column of the Stores sheet; or the store id or name), the week (a week id of the plan, or a date:
+rows of one store and week are then added up, and the stock is the last day's), and any of units, value,
+sell-in and stock. Headers are found in either language (or named in a --map file). A row that cannot be
+placed (unknown store, a week outside the plan, two rows for one store and week) is logged by its row and
+the rest is imported; the same report imported again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from kam_xl.book import Book
+from kam_xl.errors import KamError
+from kam_xl.execution.collect import (
+    CollectReport,
+    FileResult,
+    Touched,
+    hq_places,
+    hq_state,
+    merge_cell,
+    refresh_cached_values,
+    save_merge,
+)
+from kam_xl.execution.collected import read_collected
+from kam_xl.execution.log import LogEntry, shown
+from kam_xl.execution.srfile import HqTabs, file_digest
+from kam_xl.lang.words import fold
+from kam_xl.model.entries import WEEK_FIELDS, key_text
+from kam_xl.model.parsing import ParseError, clean_text, parse_date
+from kam_xl.model.plan import Plan
+from kam_xl.plan.load import plan_of
+from kam_xl.progress import Progress
+from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
+from kam_xl.xlsx.read import open_book, read_grid
+from kam_xl.xlsx.spec import column_letter
+
+HEADERS = {  # field -> headers a retailer's report uses for it (compared ignoring case and spaces)
+    "store": (
+        "store code",
+        "store",
+        "store id",
+        "shop code",
+        "shop",
+        "outlet",
+        "门店编码",
+        "门店代码",
+        "门店",
+        "门店编号",
+    ),
+    "week": ("week", "week id", "周", "周次"),
+    "date": ("date", "day", "sales date", "日期", "销售日期"),
+    "units": ("units", "qty", "quantity", "units sold", "sell-out units", "sell-out", "销量", "数量", "销售数量"),
+    "value": ("value", "amount", "sales", "sales value", "revenue", "销售额", "金额", "销售金额"),
+    "sell_in": ("sell-in", "sell in", "sell-in units", "shipped", "receipts", "进货", "到货", "进货数量"),
+    "stock": ("stock", "inventory", "on hand", "stock on hand", "库存", "库存数量"),
+}
+SUMMED = ("units", "value", "sell_in")  # added up over the days of a week; stock is the last day's
+HEADER_SEARCH = 20  # rows searched for the header row
+
+
+@dataclass
+class ReportRow:
+    """One data row of the report: where it is, the store and week it names, and its values."""
+
+    number: int
+    store: str
+    week: str
+    day: date | None
+    values: dict[str, object]
+
+
+@dataclass
+class Report:
+    """A retailer report read into rows, with the problems found while reading."""
+
+    path: Path
+    sheet: str
+    rows: list[ReportRow] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    digest: str = ""
+    sr_id: str = ""  # collect's record of merged files has an SR; a report has none
+
+
+def import_report(
+    path: str | Path,
+    report: str | Path,
+    mapping: str | Path | None = None,
+    progress: Progress | None = None,
+    *,
+    wait=DEFAULT_WAIT,
+    force: bool = False,
+) -> CollectReport:
+    """Import the retailer's report into the HQ workbook at `path` (the `kam import` step). KamError (exit 2,
+    nothing written) when the report cannot be read or has no store, week/date or value columns."""
+    with exclusive(path, command="import", wait=wait, force=force) as guard:
+        outcome = import_into(FileBook(path, progress), Path(report), Path(mapping) if mapping else None)
+    outcome.book, outcome.forced = Path(path), guard.forced
+    return outcome
+
+
+def import_into(book: Book, path: Path, mapping: Path | None = None) -> CollectReport:
+    """Import a report into a Book: every value into its store's weekly log, checked and logged like collect."""
+    hq = hq_state(book)
+    plan = plan_of(book)
+    outcome = CollectReport()
+    stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
+    columns, codes = read_mapping(mapping)
+    report = read_report(path, plan, columns, codes)
+    report.digest = file_digest(path)
+    seen = read_collected(book)
+    if report.digest in seen:
+        earlier = seen[report.digest]
+        reason = f"already imported on {earlier.time} (as {earlier.file}; same content) — nothing to do"
+        outcome.files.append(FileResult(path, "", "skipped", reason))
+        return outcome
+    result = FileResult(path, "", "unchanged")
+    outcome.files.append(result)
+    for row, problem in report.problems:
+        outcome.entries.append(LogEntry("rejected", path.name, problem, sheet=report.sheet, cell=f"A{row}"))
+        result.rejected += 1
+    by_store = weekly_values(report, outcome, result)
+    touched: list[Touched] = []
+    for store_id, values in by_store.items():
+        _merge_store(book, hq, report, store_id, values, result, outcome.entries, touched)
+    refresh_cached_values(book, touched)
+    result.stores = len(by_store)
+    if result.new or result.changed:
+        result.status = "merged"
+        outcome.entries.append(
+            LogEntry(
+                "merged",
+                path.name,
+                f"{result.stores} store(s): {result.new} new, {result.changed} changed, {result.rejected} rejected",
+            )
+        )
+    outcome.entries = [_stamped(entry, stamp) for entry in outcome.entries]
+    save_merge(book, hq, outcome, seen, [report], stamp)
+    return outcome
+
+
+def _stamped(entry: LogEntry, stamp: str) -> LogEntry:
+    return replace(entry, time=stamp)
+
+
+# ---------------------------------------------------------------------------
+# Reading the report
+# ---------------------------------------------------------------------------
+
+
+def read_mapping(path: Path | None) -> tuple[dict[str, str], dict[str, str]]:
+    """(report header -> field, retailer store code -> store id) from a --map file: JSON
+    {"columns": {...}, "stores": {...}} or a CSV of two columns (a header and a field name, or a code and a
+    store id)."""
+    if path is None:
+        return {}, {}
+    if not path.is_file():
+        raise KamError(f"--map {path}: file not found — give a .json or .csv mapping file")
+    text = path.read_text(encoding="utf-8-sig")
+    columns, codes = {}, {}
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise KamError(f"--map {path}: not valid JSON ({exc})") from None
+        columns = {fold(k): str(v) for k, v in (data.get("columns") or {}).items()}
+        codes = {clean_text(k): clean_text(v) for k, v in (data.get("stores") or {}).items()}
+    else:
+        for row in csv.reader(io.StringIO(text)):
+            if len(row) >= 2 and row[0].strip():
+                target = row[1].strip()
+                if target in HEADERS:
+                    columns[fold(row[0])] = target
+                else:
+                    codes[clean_text(row[0])] = clean_text(target)
+    unknown = sorted({v for v in columns.values() if v not in HEADERS})
+    if unknown:
+        raise KamError(f"--map {path}: unknown field(s) {', '.join(unknown)} — use {', '.join(HEADERS)}")
+    return columns, codes
+
+
+def _grid(path: Path) -> tuple[str, list[list]]:
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise KamError(f"{path}: file not found — check the path of the retailer's report")
+    if suffix == ".csv":
+        data = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise KamError(f"{path.name}: not a text CSV file — save the report as CSV (UTF-8) or .xlsx")
+        return "csv", [list(row) for row in csv.reader(io.StringIO(text))]
+    if suffix not in (".xlsx", ".xlsm"):
+        raise KamError(f"{path.name}: kam import reads .xlsx, .xlsm or .csv — save the report as one of those")
+    reader = open_book(path)
+    return "xlsx", [(name, read_grid(reader, name)) for name in reader.sheet_names]
+
+
+def _header_map(row: list, columns: dict[str, str]) -> dict[str, int]:
+    known = {fold(word): name for name, words in HEADERS.items() for word in words}
+    known.update(columns)
+    found: dict[str, int] = {}
+    for index, value in enumerate(row):
+        if isinstance(value, str) and fold(value) in known:
+            found.setdefault(known[fold(value)], index)
+    return found
+
+
+def read_report(path: Path, plan: Plan, columns: dict[str, str], codes: dict[str, str]) -> Report:
+    """The report's rows, each with its store and week resolved against the plan (problems per row)."""
+    kind, content = _grid(path)
+    sheets = [("", content)] if kind == "csv" else content
+    for sheet, grid in sheets:
+        for row_index, row in enumerate(grid[:HEADER_SEARCH]):
+            heads = _header_map(list(row), columns)
+            if "store" in heads and ("week" in heads or "date" in heads) and heads.keys() & set(WEEK_FIELDS):
+                return _rows(path, sheet, grid, row_index, heads, plan, codes)
+    raise KamError(
+        f"{path.name}: no header row with a store column, a week or date column and a units/value column in its "
+        f"first {HEADER_SEARCH} rows — name them (e.g. Store code, Week, Units) or give --map"
+    )
+
+
+def _store_index(plan: Plan, codes: dict[str, str]) -> dict[str, str]:
+    index = {}
+    for store in plan.stores:
+        for key in (store.name, store.store_id, store.retailer_code):
+            if key:
+                index[fold(clean_text(key))] = store.store_id
+    for code, store_id in codes.items():
+        index[fold(code)] = store_id
+    return index
+
+
+def _rows(path, sheet, grid, header, heads, plan: Plan, codes) -> Report:
+    report = Report(path, sheet or "report")
+    stores = _store_index(plan, codes)
+    weeks = {fold(w.id): w for w in plan.weeks}
+    for offset, row in enumerate(grid[header + 1 :], start=header + 2):
+        cells = list(row) + [None] * 32
+        if all(v in (None, "") for v in row):
+            continue
+        raw_store = cells[heads["store"]]
+        store = stores.get(fold(clean_text(raw_store))) if raw_store not in (None, "") else None
+        if store is None:
+            report.problems.append(
+                (
+                    offset,
+                    f"store {shown(raw_store)!r} is not in the plan (no store with this "
+                    "retailer code, ID or name) — add its code to the Stores sheet, or --map it",
+                )
+            )
+            continue
+        week, day = _week_of(cells, heads, weeks, plan)
+        if week is None:
+            given = cells[heads.get("week", heads.get("date", 0))]
+            report.problems.append(
+                (
+                    offset,
+                    f"week or date {shown(given)!r} is outside the plan's weeks "
+                    f"({plan.weeks[0].id} to {plan.weeks[-1].id})",
+                )
+            )
+            continue
+        values = {name: cells[index] for name, index in heads.items() if name in WEEK_FIELDS or name in SUMMED}
+        report.rows.append(ReportRow(offset, store, week, day, values))
+    return report
+
+
+def _week_of(cells, heads, weeks, plan: Plan) -> tuple[str | None, date | None]:
+    if "week" in heads and cells[heads["week"]] not in (None, ""):
+        found = weeks.get(fold(shown(cells[heads["week"]])))
+        if found is not None:
+            return found.id, None
+    if "date" in heads:
+        try:
+            day = parse_date(cells[heads["date"]])
+        except ParseError:
+            day = None
+        if day is not None:
+            for week in plan.weeks:
+                if week.start <= day <= week.end:
+                    return week.id, day
+    return None, None
+
+
+# ---------------------------------------------------------------------------
+# From rows to each store's week values, then into the tabs
+# ---------------------------------------------------------------------------
+
+
+def weekly_values(report: Report, outcome: CollectReport, result: FileResult) -> dict[str, dict]:
+    """store id -> {(week, week id, field): value}: daily rows added up (stock: the last day's); two rows for
+    one store and week in a weekly report are both left out and logged."""
+    groups: dict[tuple[str, str], list[ReportRow]] = {}
+    for row in report.rows:
+        groups.setdefault((row.store, row.week), []).append(row)
+    out: dict[str, dict] = {}
+    for (store, week), rows in groups.items():
+        days = [row.day for row in rows]
+        if len(rows) > 1 and (None in days or len(set(days)) < len(days)):
+            numbers = ", ".join(str(row.number) for row in rows)
+            for row in rows:
+                outcome.entries.append(
+                    LogEntry(
+                        "rejected",
+                        report.path.name,
+                        f"rows {numbers} are all store {store} "
+                        f"week {week}: none of them imported — keep one row per store and week",
+                        sheet=report.sheet,
+                        cell=f"A{row.number}",
+                        store=store,
+                    )
+                )
+                result.rejected += 1
+            continue
+        rows.sort(key=lambda row: row.day or date.min)
+        merged: dict[str, object] = {}
+        for name in rows[0].values:
+            typed = [row.values.get(name) for row in rows if row.values.get(name) not in (None, "")]
+            if not typed:
+                continue
+            if name in SUMMED and len(typed) > 1:
+                merged[name] = _sum(typed)
+            else:
+                merged[name] = typed[-1]
+        out.setdefault(store, {}).update({("week", week, name): value for name, value in merged.items()})
+        for row in rows:
+            out[store].setdefault(("_rows", week), []).append(row.number)
+    return out
+
+
+def _sum(values: list) -> object:
+    try:
+        return sum(float(v) for v in values)
+    except (TypeError, ValueError):
+        return values[-1]  # text among the numbers: checked (and rejected) as typed
+
+
+def _merge_store(book, hq: HqTabs, report: Report, store_id, values, result, entries, touched) -> None:
+    sheet = hq.sheets.get(store_id)
+    if sheet is None:
+        entries.append(
+            LogEntry(
+                "rejected",
+                report.path.name,
+                f"store {store_id} has no tab in the HQ workbook — run `kam generate` first",
+                sheet=report.sheet,
+                store=store_id,
+            )
+        )
+        result.rejected += 1
+        return
+    grid = book.grid(sheet)
+    places = hq_places(grid, hq, store_id)
+    if isinstance(places, str):
+        entries.append(LogEntry("refused", report.path.name, places, sheet=sheet, store=store_id))
+        result.refused_tabs += 1
+        return
+    writes: dict[tuple[int, int], object] = {}
+    for key, raw in values.items():
+        if key[0] == "_rows":
+            continue
+        row_numbers = values.get(("_rows", key[1]), [0])
+        where = f"A{row_numbers[0]}"
+        place = places.get(key)
+        if place is None:
+            entries.append(
+                LogEntry(
+                    "note",
+                    report.path.name,
+                    f"{key[2]} has no field on the store tab yet: not imported",
+                    sheet=report.sheet,
+                    cell=where,
+                    store=store_id,
+                    field=key_text(key),
+                )
+            )
+            continue
+        row, col = place
+        old = grid[row - 1][col - 1] if row <= len(grid) and col <= len(grid[row - 1]) else None
+        old = None if old == "" else old
+        what, value = merge_cell(key, raw, old, hq.lang)
+        if what in ("new", "changed"):
+            writes[place] = value
+        if what in ("same", "new"):
+            result.new += what == "new"
+            continue
+        setattr(result, what, getattr(result, what) + 1)
+        reason = value if what == "rejected" else "the report has another value" if what == "changed" else ""
+        entries.append(
+            LogEntry(
+                what,
+                report.path.name,
+                reason,
+                sheet=report.sheet,
+                cell=where,
+                store=store_id,
+                field=key_text(key),
+                old=shown(old),
+                new=shown(raw if what == "rejected" else value),
+            )
+        )
+    if writes:
+        book.set_cells(sheet, {f"{column_letter(c)}{r}": v for (r, c), v in writes.items()})
+        touched.append(Touched(sheet, grid, writes))
+    book.forget(sheet)

@@ -1,0 +1,122 @@
+"""`kam import`: the retailer's sell-out report into the store tabs, through the real command line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from kam_xl.cli import main
+from kam_xl.execution.log import read_log
+from kam_xl.plan.load import load_plan
+from kam_xl.simulation.retailer import retailer_report
+from kam_xl.xlsx.filebook import FileBook
+from tests.support.sr_files import generated_copy, inputs
+
+
+@pytest.fixture
+def hq(demo_book_factory, tmp_path) -> Path:
+    return generated_copy(demo_book_factory("en", 30), tmp_path)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _log(book: Path):
+    return read_log(FileBook(book), "en")
+
+
+def test_the_demo_retailers_report_fills_every_matching_cell_and_twice_changes_nothing(hq, tmp_path):
+    plan = load_plan(hq)
+    week = plan.weeks[4]
+    report = retailer_report(plan, week, tmp_path / "sell-out.xlsx", seed=5)
+    assert main(["--quiet", "import", str(hq), str(report)]) == 0
+    rows = CalamineWorkbook.from_path(str(report)).get_sheet_by_name("Sell-out").to_python()[2:]
+    expected: dict[str, dict] = {}
+    codes = {s.retailer_code: s.store_id for s in plan.stores}
+    for code, _, _, units, value, stock in rows:
+        totals = expected.setdefault(codes[code], {"units": 0.0, "value": 0.0})
+        totals["units"] += units
+        totals["value"] += value
+        if stock != "":
+            totals["stock"] = stock
+    typed = inputs(hq)
+    assert len(expected) == len(plan.active_stores)
+    for store_id, fields in expected.items():
+        for name, number in fields.items():
+            assert typed[store_id][("week", week.id, name)] == number, (store_id, name)
+    before = _digest(hq)
+    assert main(["--quiet", "import", str(hq), str(report)]) == 0
+    assert _digest(hq) == before
+
+
+def test_a_messy_report_is_imported_in_part_with_every_problem_logged_by_its_row(hq, tmp_path):
+    plan = load_plan(hq)
+    first, second, third = plan.active_stores[:3]
+    week, later = plan.weeks[1], plan.weeks[2]
+    lines = [
+        "门店编码,周,销量,销售额,库存",
+        f"{first.retailer_code},{week.id},12,3400,20",  # row 2: fine
+        f"NOPE-999,{week.id},5,100,1",  # row 3: unknown store
+        f"{second.retailer_code},{week.id},7,700,3",  # rows 4 and 5: the same store and week twice
+        f"{second.retailer_code},{week.id},8,800,3",
+        f"{third.retailer_code},2031-W01,9,900,3",  # row 6: a week outside the plan
+        f"{third.retailer_code},{later.id},12 pcs,-5,4",  # row 7: bad numbers, stock fine
+    ]
+    report = tmp_path / "report.csv"
+    report.write_bytes("\n".join(lines).encode("gb18030"))  # what a Chinese Excel saves
+    assert main(["--quiet", "import", str(hq), str(report)]) == 1
+    typed = inputs(hq)
+    assert typed[first.store_id][("week", week.id, "units")] == 12
+    assert typed[first.store_id][("week", week.id, "stock")] == 20
+    assert ("week", week.id, "units") not in typed[second.store_id]
+    assert typed[third.store_id][("week", later.id, "stock")] == 4
+    assert ("week", later.id, "units") not in typed[third.store_id]
+    problems = {e.cell: e.reason for e in _log(hq) if e.what == "rejected"}
+    assert "NOPE-999" in problems["A3"]
+    assert "rows 4, 5" in problems["A4"] and "rows 4, 5" in problems["A5"]
+    assert "2031-W01" in problems["A6"] and "outside" in problems["A6"]
+    rejected_row_7 = [e for e in _log(hq) if e.what == "rejected" and e.cell == "A7"]
+    assert {e.field for e in rejected_row_7} == {f"week|{later.id}|units", f"week|{later.id}|value"}
+
+
+def test_a_mapping_names_other_headers_and_store_codes(hq, tmp_path):
+    plan = load_plan(hq)
+    store, week = plan.active_stores[0], plan.weeks[3]
+    report = tmp_path / "portal.csv"
+    report.write_text(f"Outlet no.,Fiscal week,Pieces\nR-1,{week.id},31\n", encoding="utf-8")
+    mapping = tmp_path / "map.json"
+    mapping.write_text(
+        json.dumps(
+            {
+                "columns": {"Outlet no.": "store", "Fiscal week": "week", "Pieces": "units"},
+                "stores": {"R-1": store.store_id},
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert main(["--quiet", "import", str(hq), str(report), "--map", str(mapping)]) == 0
+    assert inputs(hq)[store.store_id][("week", week.id, "units")] == 31
+
+
+@pytest.mark.parametrize(
+    "content, word",
+    [("store,units\nHX0001,3\n", "no header row"), ("", "no header row")],
+)
+def test_a_report_without_the_columns_kam_needs_is_refused_with_what_to_do(hq, tmp_path, capsys, content, word):
+    report = tmp_path / "odd.csv"
+    report.write_text(content, encoding="utf-8")
+    before = _digest(hq)
+    assert main(["import", str(hq), str(report)]) == 2
+    assert word in capsys.readouterr().err and _digest(hq) == before
+
+
+def test_a_report_in_a_format_kam_cannot_read_is_refused(hq, tmp_path, capsys):
+    report = tmp_path / "report.ods"
+    report.write_bytes(b"PK")
+    assert main(["import", str(hq), str(report)]) == 2
+    assert ".csv" in capsys.readouterr().err
