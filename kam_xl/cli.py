@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     collect.add_argument("book", type=Path)
     collect.add_argument("sources", type=Path, nargs="+", metavar="FILE_OR_DIR")
     _writer_options(collect, OPEN_ANYWAY)
+    _db_option(collect)
 
     review = commands.add_parser("review", help="compute the scorecards and write them into the workbook")
     review.add_argument("book", type=Path)
@@ -114,6 +115,17 @@ def _writer_options(command: argparse.ArgumentParser, force_help: str | None) ->
     )
     if force_help:
         command.add_argument("--force", action="store_true", help=force_help)
+
+
+def _db_option(command: argparse.ArgumentParser, required: bool = False) -> None:
+    """--db: the history database (kam_xl.history.store)."""
+    command.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        required=required,
+        help="history database: an SQLite file or postgresql://user@host/db "
+        + ("" if required else "(default: KAM_DB, else kam-history.sqlite beside the workbook; none: do not record)"),
+    )
 
 
 def _with_parents(add_parser, shared):
@@ -253,9 +265,10 @@ def cmd_collect(args, out: Output) -> int:
     from kam_xl.execution.collect import collect
 
     with out.progress() as progress:
-        report = collect(args.book, args.sources, progress=progress, wait=args.wait, force=args.force)
+        report = collect(args.book, args.sources, progress=progress, wait=args.wait, force=args.force, db=args.db)
     for line in report.lines():
         out.say(_escape(line))
+    _history_notes(out, report.history)
     _notes(out, report.forced, report.backup)
     out.data({**report.as_dict(), "forced": report.forced})
     return report.exit_code
@@ -339,6 +352,18 @@ def cmd_demo(args, out: Output) -> int:
         }
     )
     return 0
+
+
+def _history_notes(out: Output, recorder) -> None:
+    """What the history database recorded (and any warning about it)."""
+    if recorder is None or not recorder.enabled:
+        return
+    if recorder.caught_up:
+        out.say(f"  history: caught up {recorder.caught_up} value(s) the database lacked ({_escape(recorder.label)})")
+    if recorder.recorded:
+        out.say(f"  history: {recorder.recorded} row(s) recorded in {_escape(recorder.label)}")
+    for warning in recorder.warnings:
+        out.say(f"[yellow]warning: {_escape(warning)}[/]")
 
 
 def _notes(out: Output, forced: list[str], backup: Path | None) -> None:

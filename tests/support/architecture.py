@@ -23,6 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"metrics"}),
     frozenset({"plan"}),
     frozenset({"storetabs"}),
+    frozenset({"history"}),
     frozenset({"execution"}),
     frozenset({"reviewing"}),
     frozenset({"mail"}),
