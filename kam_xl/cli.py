@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         help="week id (2026-W45), week number 1..n or date YYYY-MM-DD; default: last week with entries",
     )
     _writer_options(review, OPEN_ANYWAY)
+    _db_option(review)
 
     email = commands.add_parser("email", help="one e-mail per SR, store manager and management (.eml; --send: SMTP)")
     email.add_argument("book", type=Path)
@@ -278,7 +279,7 @@ def cmd_review(args, out: Output) -> int:
     from kam_xl.reviewing.run import headline, review
 
     with out.progress() as progress:
-        result = review(args.book, as_of=args.as_of, progress=progress, wait=args.wait, force=args.force)
+        result = review(args.book, as_of=args.as_of, progress=progress, wait=args.wait, force=args.force, db=args.db)
     if result.saved:
         out.say(f"{args.book}: scorecards written ({', '.join(result.sheets)})")
     else:
@@ -287,6 +288,7 @@ def cmd_review(args, out: Output) -> int:
         out.say(f"  {name}: {_escape(str(value))}")
     for warning in result.warnings:
         out.say(f"[yellow]warning: {_escape(warning)}[/]")
+    _history_notes(out, result.history)
     _notes(out, result.forced, result.backup)
     out.data(
         {

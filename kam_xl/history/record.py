@@ -96,7 +96,8 @@ def read_marker(book) -> Marker | None:
 def marker_sheet(marker: Marker) -> SheetSpec:
     sheet = SheetSpec(MARKER_SHEET, role="history", state="hidden", widths={1: 14, 2: 60})
     sheet.set(1, 1, _NOTE, "note")
-    for row, (key, value) in enumerate(zip(("token", "database", "account", "period", "time"), astuple(marker)), start=2):
+    names = ("token", "database", "account", "period", "time")
+    for row, (key, value) in enumerate(zip(names, astuple(marker)), start=2):
         sheet.set(row, 1, key, "label")
         sheet.set(row, 2, value)
     return sheet
