@@ -84,6 +84,20 @@ def _parser() -> argparse.ArgumentParser:
     email.add_argument("--smtp-user", help="or KAM_SMTP_USER; the password only from KAM_SMTP_PASSWORD")
     _writer_options(email, None)
 
+    export = commands.add_parser("export", help="long typed tables for BI (parquet or CSV) from a workbook or --db")
+    export.add_argument("book", type=Path, nargs="?", help="the HQ workbook (or give --db)")
+    export.add_argument("--out", type=Path, required=True, help="folder for the tables")
+    export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    export.add_argument("--period", help="from --db: only this period (2026-09-28/2026-12-27)")
+    _db_option(export)
+    _writer_options(export, None)
+
+    portfolio = commands.add_parser("portfolio", help="every key account in the history database side by side")
+    portfolio.add_argument("--out", type=Path, required=True, help="the portfolio workbook (.xlsx) to write")
+    portfolio.add_argument("--period", help="a period key (2026-09-28/2026-12-27) or a date in it; default: latest")
+    _db_option(portfolio, required=True)
+    _writer_options(portfolio, "replace the workbook even when it is open in Excel or LibreOffice")
+
     demo = commands.add_parser("demo", help="the whole loop on a demo account")
     demo.add_argument("--out", type=Path, default=Path("kam-demo"))
     demo.add_argument("--stores", type=int, help="number of stores (default 120)")
@@ -332,6 +346,27 @@ def cmd_email(args, out: Output) -> int:
     return 0
 
 
+def cmd_export(args, out: Output) -> int:
+    from kam_xl.reporting.export import export
+
+    result = export(args.book, args.out, db=args.db, format=args.format, period=args.period, wait=args.wait)
+    for name, path in result.files.items():
+        out.say(f"  {name}: {result.rows[name]} row(s) → {path}")
+    out.say(f"{len(result.files)} table(s) written to {result.folder} ({result.format})")
+    out.data(result.as_dict())
+    return 0
+
+
+def cmd_portfolio(args, out: Output) -> int:
+    from kam_xl.reporting.portfolio import portfolio
+
+    result = portfolio(args.db, args.out, period=args.period, wait=args.wait, force=args.force)
+    for line in result.lines():
+        out.say(_escape(line))
+    out.data(result.as_dict())
+    return 0
+
+
 def cmd_demo(args, out: Output) -> int:
     from kam_xl.simulation.run import demo
 
@@ -399,6 +434,8 @@ COMMANDS = {
     "collect": cmd_collect,
     "review": cmd_review,
     "email": cmd_email,
+    "export": cmd_export,
+    "portfolio": cmd_portfolio,
     "demo": cmd_demo,
 }
 

@@ -26,6 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"history"}),
     frozenset({"execution"}),
     frozenset({"reviewing"}),
+    frozenset({"reporting"}),
     frozenset({"mail"}),
     frozenset({"simulation", "excel"}),
     frozenset({"__init__"}),
