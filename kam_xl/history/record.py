@@ -40,9 +40,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from kam_xl.history import store as S
 from kam_xl.history.store import Database, HistoryError, choose, open_database, short
 from kam_xl.history.values import BLANK, Encoded, encode, split_key, typed
+from kam_xl.lang.words import language_of_sheet_names
 from kam_xl.model.plan import Plan
-from kam_xl.plan.load import read_plan_from
 from kam_xl.plan.meta import read_meta
+from kam_xl.plan.reader import PlanReader, sheet_names_by_key
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.read import cell_at
@@ -59,6 +60,23 @@ Key = tuple[str, str, str]  # (store, week, field)
 def period_key(plan: Plan) -> str:
     """The period's key in the database: its first and last day, ISO 8601 ('2026-10-01/2026-12-31')."""
     return f"{plan.account.period_start.isoformat()}/{plan.account.period_end.isoformat()}"
+
+
+def book_identity(book) -> tuple[str, str]:
+    """(account, period key) from the workbook's Account sheet alone (collect does not need the rest of the plan)."""
+    sheets = book.sheet_names()
+    names = sheet_names_by_key(sheets)
+    if "account" not in names:
+        raise HistoryError("the workbook has no Account sheet: the history database keys everything by account")
+    reader = PlanReader({"account": book.grid(names["account"])}, names, language_of_sheet_names(sheets) or "en")
+    values = reader.read_account()
+    name, start, end = values.get("name"), values.get("period_start"), values.get("period_end")
+    if not name or not isinstance(start, date) or not isinstance(end, date):
+        raise HistoryError(
+            "the Account sheet needs the account's name and the plan period's start and end: the history database "
+            "keys everything by them — fill them in (kam validate BOOK says where), or collect with --db none"
+        )
+    return str(name), f"{start.isoformat()}/{end.isoformat()}"
 
 
 def now() -> str:
@@ -141,25 +159,21 @@ def _add_run(conn, token: str, account: str, period: str, command: str, book: st
     return int(result.inserted_primary_key[0])
 
 
+ENTRY_COLUMNS = ("run_id", "account", "period", "store_id", "week", "field", "kind", "number", "text", "recorded_at",
+                 "source")  # fmt: skip
+
+
 def _insert_entries(conn, run_id: int, account: str, period: str, rows: list[tuple], stamp: str) -> None:
+    """Many entry rows at once, straight through the driver's executemany (SQLAlchemy's per-row parameter
+    processing costs more than the database here); the placeholder follows the driver's paramstyle."""
     if not rows:
         return
-    conn.execute(
-        sa.insert(S.entries),
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {S.entries.name} ({', '.join(ENTRY_COLUMNS)}) VALUES ({', '.join([mark] * len(ENTRY_COLUMNS))})"
+    conn.exec_driver_sql(
+        sql,
         [
-            {
-                "run_id": run_id,
-                "account": account,
-                "period": period,
-                "store_id": store_id,
-                "week": week,
-                "field": name,
-                "kind": kind,
-                "number": number,
-                "text": text,
-                "recorded_at": stamp,
-                "source": source,
-            }
+            (run_id, account, period, store_id, week, name, kind, number, text, stamp, source)
             for store_id, week, name, (kind, number, text), source in rows
         ],
     )
@@ -226,8 +240,7 @@ class Recorder:
             meta = read_meta(book)
             if meta.role == "sr" or not meta.tabs:
                 return 0
-            plan, _, _ = read_plan_from(book)
-            account, period = plan.account.name, period_key(plan)
+            account, period = book_identity(book)
             with self.database.engine.begin() as conn:
                 if marker is None and self._has_entry_runs(conn, account, period):
                     return 0
@@ -270,19 +283,26 @@ class Recorder:
         before the workbook is saved; HistoryError (nothing saved) when the database write fails."""
         if not self.enabled:
             return 0
-        plan, _, _ = read_plan_from(book)
-        account, period = plan.account.name, period_key(plan)
+        account, period = book_identity(book)
         try:
             conn = self._begin()
             known = latest_values(conn, account, period)
             rows = []
             for result in report.files:
+                source = result.path.name
                 for store_id, key, value in getattr(result, "accepted", ()):
-                    week, name = split_key(key)
-                    coded = encode(key, typed(key, value))
-                    if coded != BLANK and known.get((store_id, week, name)) != coded:
-                        known[(store_id, week, name)] = coded
-                        rows.append((store_id, week, name, coded, result.path.name))
+                    if key[0] == "week":
+                        week, name = key[1], key[2]
+                    else:
+                        week, name = split_key(key)
+                    if type(value) is int or type(value) is float:  # a number as the tab holds it: the common case
+                        coded = ("number", float(value), None)
+                    else:
+                        coded = encode(key, typed(key, value))
+                    at = (store_id, week, name)
+                    if coded != BLANK and known.get(at) != coded:
+                        known[at] = coded
+                        rows.append((store_id, week, name, coded, source))
             if not rows:
                 return 0
             self.token = str(uuid.uuid4())
