@@ -439,6 +439,7 @@ def recording(
     """The recorder of one command on the workbook `book` (see the module's docstring); commits when the block
     ends without an exception (after the workbook's save), rolls back otherwise."""
     target = choose(book, db)
+    new_file = new_sqlite_file(target)
     recorder = Recorder(None if target is None else open_database(target), Path(book) if book else None, command)
     try:
         if catch_up:
@@ -446,11 +447,27 @@ def recording(
         yield recorder
     except BaseException:
         recorder.rollback()
+        recorder.close()
+        if new_file is not None:  # a command that stopped leaves nothing behind, not even an empty database
+            for leftover in (new_file, new_file.with_name(new_file.name + "-journal")):
+                with suppress(OSError):
+                    leftover.unlink()
         raise
     else:
         recorder.commit()
     finally:
         recorder.close()
+
+
+def new_sqlite_file(target: str | None) -> Path | None:
+    """The SQLite file `target` names when it does not exist yet (this command would create it), else None."""
+    if target is None:
+        return None
+    url = S.url_of(target)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
 
 
 # ---------------------------------------------------------------------------
