@@ -68,6 +68,19 @@ def collect_rows() -> list[list[str]]:
     ]
 
 
+def history_rows() -> list[list[str]]:
+    r = in_child("bench_history", "run", stores=1000, srs=50)
+    return [
+        [
+            f"collect with the history database recording ({r['recorded']:,} values, fresh SQLite file)",
+            "1,000 stores",
+            f"{r['with_s']:.2f} s vs {r['without_s']:.2f} s without (--db none): {r['ratio']:.2f}×",
+            "≤ 1.3× without",
+            _ok(r["meets"]),
+        ]
+    ]
+
+
 def review_rows() -> list[list[str]]:
     r = in_child("bench_review", "run", stores=5000, weeks=52, repeats=1)
     return [
@@ -101,12 +114,13 @@ def table(rows: list[list[str]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=("plan", "generate", "collect", "review"))
+    parser.add_argument("--only", choices=("plan", "generate", "collect", "history", "review"))
     args = parser.parse_args()
     sections = {
         "plan": plan_rows,
         "generate": generate_rows,
         "collect": collect_rows,
+        "history": history_rows,
         "review": review_rows,
     }
     rows = []

@@ -6,6 +6,7 @@ The pipeline, one subpackage per stage, plain data between them::
     storetabs/   Plan → one tab per store (targets, programs, log, review) → store tabs in the HQ book
     execution/   split one workbook per SR, collect their entries back    → entries in the HQ store tabs
     reviewing/   entries → scorecards, problems, next period              → review sheets in the HQ book
+    reporting/   export (tables for BI) and the portfolio of key accounts  → parquet / CSV, portfolio.xlsx
     mail/        review → one e-mail per SR, store manager, management    → .eml files / SMTP
     simulation/  the whole loop on the demo account with simulated SRs
 
@@ -14,6 +15,7 @@ and underneath them::
     model/       the plain data: Plan, entries, parsing what people type
     lang/        English and Chinese words and texts
     metrics/     allocation and every metric (pure pandas): the one definition
+    history/     the history database (SQLite or PostgreSQL): what collect and review recorded
     xlsx/        all workbook file I/O (python-calamine, openpyxl, lxml)
     excel/       the same steps inside Excel (xlwings): UDFs, macros, the adapter
     book.py      the Book protocol every stage reads and writes
@@ -37,6 +39,8 @@ _STEPS = {
     "collect": "kam_xl.execution.collect",
     "review": "kam_xl.reviewing.run",
     "email": "kam_xl.mail.batch",
+    "export": "kam_xl.reporting.export",
+    "portfolio": "kam_xl.reporting.portfolio",
     "demo": "kam_xl.simulation.run",
     "KamError": "kam_xl.errors",
 }

@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     collect.add_argument("book", type=Path)
     collect.add_argument("sources", type=Path, nargs="+", metavar="FILE_OR_DIR")
     _writer_options(collect, OPEN_ANYWAY)
+    _db_option(collect)
 
     importing = commands.add_parser(
         "import", help="the retailer's sell-out report (store × week) into the store tabs (checked, logged)"
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a .json or .csv naming report columns (header,field) or store codes (code,store id)",
     )  # fmt: skip
     _writer_options(importing, OPEN_ANYWAY)
+    _db_option(importing)
 
     review = commands.add_parser("review", help="compute the scorecards and write them into the workbook")
     review.add_argument("book", type=Path)
@@ -69,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         help="week id (2026-W45), week number 1..n or date YYYY-MM-DD; default: last week with entries",
     )
     _writer_options(review, OPEN_ANYWAY)
+    _db_option(review)
 
     email = commands.add_parser("email", help="one e-mail per SR, store manager and management (.eml; --send: SMTP)")
     email.add_argument("book", type=Path)
@@ -92,6 +95,20 @@ def _parser() -> argparse.ArgumentParser:
     tls.add_argument("--ssl", action="store_true")
     email.add_argument("--smtp-user", help="or KAM_SMTP_USER; the password only from KAM_SMTP_PASSWORD")
     _writer_options(email, None)
+
+    export = commands.add_parser("export", help="long typed tables for BI (parquet or CSV) from a workbook or --db")
+    export.add_argument("book", type=Path, nargs="?", help="the HQ workbook (or give --db)")
+    export.add_argument("--out", type=Path, required=True, help="folder for the tables")
+    export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    export.add_argument("--period", help="from --db: only this period (2026-09-28/2026-12-27)")
+    _db_option(export)
+    _writer_options(export, None)
+
+    portfolio = commands.add_parser("portfolio", help="every key account in the history database side by side")
+    portfolio.add_argument("--out", type=Path, required=True, help="the portfolio workbook (.xlsx) to write")
+    portfolio.add_argument("--period", help="a period key (2026-09-28/2026-12-27) or a date in it; default: latest")
+    _db_option(portfolio, required=True)
+    _writer_options(portfolio, "replace the workbook even when it is open in Excel or LibreOffice")
 
     demo = commands.add_parser("demo", help="the whole loop on a demo account")
     demo.add_argument("--out", type=Path, default=Path("kam-demo"))
@@ -125,6 +142,17 @@ def _writer_options(command: argparse.ArgumentParser, force_help: str | None) ->
     )
     if force_help:
         command.add_argument("--force", action="store_true", help=force_help)
+
+
+def _db_option(command: argparse.ArgumentParser, required: bool = False) -> None:
+    """--db: the history database (kam_xl.history.store)."""
+    command.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        required=required,
+        help="history database: an SQLite file or postgresql://user@host/db "
+        + ("" if required else "(default: KAM_DB, else kam-history.sqlite beside the workbook; none: do not record)"),
+    )
 
 
 def _with_parents(add_parser, shared):
@@ -264,9 +292,10 @@ def cmd_collect(args, out: Output) -> int:
     from kam_xl.execution.collect import collect
 
     with out.progress() as progress:
-        report = collect(args.book, args.sources, progress=progress, wait=args.wait, force=args.force)
+        report = collect(args.book, args.sources, progress=progress, wait=args.wait, force=args.force, db=args.db)
     for line in report.lines():
         out.say(_escape(line))
+    _history_notes(out, report.history)
     _notes(out, report.forced, report.backup)
     out.data({**report.as_dict(), "forced": report.forced})
     return report.exit_code
@@ -275,9 +304,10 @@ def cmd_collect(args, out: Output) -> int:
 def cmd_import(args, out: Output) -> int:
     from kam_xl.execution.importing import import_report
 
-    report = import_report(args.book, args.report, args.mapping, wait=args.wait, force=args.force)
+    report = import_report(args.book, args.report, args.mapping, wait=args.wait, force=args.force, db=args.db)
     for line in report.lines():
         out.say(_escape(line))
+    _history_notes(out, report.history)
     _notes(out, report.forced, report.backup)
     out.data({**report.as_dict(), "forced": report.forced})
     return report.exit_code
@@ -287,7 +317,7 @@ def cmd_review(args, out: Output) -> int:
     from kam_xl.reviewing.run import headline, review
 
     with out.progress() as progress:
-        result = review(args.book, as_of=args.as_of, progress=progress, wait=args.wait, force=args.force)
+        result = review(args.book, as_of=args.as_of, progress=progress, wait=args.wait, force=args.force, db=args.db)
     if result.saved:
         out.say(f"{args.book}: scorecards written ({', '.join(result.sheets)})")
     else:
@@ -296,6 +326,7 @@ def cmd_review(args, out: Output) -> int:
         out.say(f"  {name}: {_escape(str(value))}")
     for warning in result.warnings:
         out.say(f"[yellow]warning: {_escape(warning)}[/]")
+    _history_notes(out, result.history)
     _notes(out, result.forced, result.backup)
     out.data(
         {
@@ -339,6 +370,27 @@ def cmd_email(args, out: Output) -> int:
     return 0
 
 
+def cmd_export(args, out: Output) -> int:
+    from kam_xl.reporting.export import export
+
+    result = export(args.book, args.out, db=args.db, format=args.format, period=args.period, wait=args.wait)
+    for name, path in result.files.items():
+        out.say(f"  {name}: {result.rows[name]} row(s) → {path}")
+    out.say(f"{len(result.files)} table(s) written to {result.folder} ({result.format})")
+    out.data(result.as_dict())
+    return 0
+
+
+def cmd_portfolio(args, out: Output) -> int:
+    from kam_xl.reporting.portfolio import portfolio
+
+    result = portfolio(args.db, args.out, period=args.period, wait=args.wait, force=args.force)
+    for line in result.lines():
+        out.say(_escape(line))
+    out.data(result.as_dict())
+    return 0
+
+
 def cmd_demo(args, out: Output) -> int:
     from kam_xl.simulation.run import demo
 
@@ -361,6 +413,18 @@ def cmd_demo(args, out: Output) -> int:
         }
     )
     return 0
+
+
+def _history_notes(out: Output, recorder) -> None:
+    """What the history database recorded (and any warning about it)."""
+    if recorder is None or not recorder.enabled:
+        return
+    if recorder.caught_up:
+        out.say(f"  history: caught up {recorder.caught_up} value(s) the database lacked ({_escape(recorder.label)})")
+    if recorder.recorded:
+        out.say(f"  history: {recorder.recorded} row(s) recorded in {_escape(recorder.label)}")
+    for warning in recorder.warnings:
+        out.say(f"[yellow]warning: {_escape(warning)}[/]")
 
 
 def _notes(out: Output, forced: list[str], backup: Path | None) -> None:
@@ -395,6 +459,8 @@ COMMANDS = {
     "import": cmd_import,
     "review": cmd_review,
     "email": cmd_email,
+    "export": cmd_export,
+    "portfolio": cmd_portfolio,
     "demo": cmd_demo,
 }
 

@@ -6,6 +6,8 @@ import pytest
 
 from kam_xl.plan.workbook import init_workbook
 
+pytest_plugins = ["tests.support.postgres"]  # postgres_server, db_url: the history tests' databases
+
 
 @pytest.fixture(scope="session")
 def demo_book_factory(tmp_path_factory):

@@ -23,3 +23,7 @@ End Sub
 Sub KamEmail()
     RunPython "import kam_xl.excel.macros as kam; kam.email_macro()"
 End Sub
+
+Sub KamExport()
+    RunPython "import kam_xl.excel.macros as kam; kam.export_macro()"
+End Sub

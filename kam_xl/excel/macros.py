@@ -25,6 +25,8 @@ CONF_SHEET = "xlwings.conf"
 SR_FOLDER_KEY = "KAM SR Folder"
 EMAIL_FOLDER_KEY = "KAM E-mail Folder"
 AS_OF_KEY = "KAM Review As Of"
+EXPORT_FOLDER_KEY = "KAM Export Folder"
+EXPORT_FORMAT_KEY = "KAM Export Format"  # parquet (default) or csv
 MAX_MESSAGE = 1000  # characters a message box shows comfortably
 
 
@@ -145,6 +147,24 @@ def _email(xbook: XlBook) -> str:
     )
 
 
+def export(book) -> str:
+    """Save the workbook, then write its tables for BI (parquet or CSV) into the export folder."""
+    return run(book, _export)
+
+
+def _export(xbook: XlBook) -> str:
+    from kam_xl.reporting.export import export as export_tables  # imported when used: it brings in pyarrow
+
+    target = folder(xbook, EXPORT_FOLDER_KEY, "export")
+    fmt = (setting(xbook, EXPORT_FORMAT_KEY) or "parquet").strip().casefold()
+    result = export_tables(saved_file(xbook), target, format=fmt)
+    rows = ", ".join(f"{name} {count:,}" for name, count in result.rows.items())
+    return (
+        f"{len(result.files)} table(s) written to {result.folder} as {result.format} ({rows}); "
+        "the workbook was saved first. 已导出数据表（工作簿已先保存）。"
+    )
+
+
 def show(book, step: Callable[[object], str]) -> str:
     """Run a step and show how it went in a message box (a kam_xl problem as its message, not a traceback)."""
     try:
@@ -178,4 +198,8 @@ def email_macro() -> None:
     show(xlbook.caller_book(), email)
 
 
-STEPS = {"generate": generate, "split": split, "collect": collect, "review": review, "email": email}
+def export_macro() -> None:
+    show(xlbook.caller_book(), export)
+
+
+STEPS = {"generate": generate, "split": split, "collect": collect, "review": review, "email": email, "export": export}

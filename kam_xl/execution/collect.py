@@ -20,6 +20,7 @@ from kam_xl.execution.collected import Collected, collected_sheet, read_collecte
 from kam_xl.execution.log import LogEntry, log_sheet, read_log, shown
 from kam_xl.execution.sources import Source, collect_sources
 from kam_xl.execution.srfile import CellProblem, HqTabs, SrFile, SrTab, read_sr_file
+from kam_xl.history.record import recording
 from kam_xl.lang.words import enum_labels
 from kam_xl.model.entries import FieldKey, checked, enum_kind, key_text, normalise, tab_value
 from kam_xl.model.parsing import ParseError, is_blank
@@ -49,6 +50,7 @@ class FileResult:
     kept: int = 0  # blank in the file, HQ value kept
     refused_tabs: int = 0  # tabs that could not be placed (each one logged with what to do)
     hq_refused: int = 0  # of those, refused because of the HQ tab (collect the same file again once it is fixed)
+    accepted: list = field(default_factory=list, repr=False)  # (store id, field key, value) written: the history
 
     def as_dict(self) -> dict:
         """The outcome as plain JSON-able data."""
@@ -76,6 +78,7 @@ class CollectReport:
     saved: bool = False
     backup: Path | None = None
     forced: list[str] = field(default_factory=list)  # what --force overrode, in words (kam_xl.xlsx.guard)
+    history: object = None  # the history Recorder (kam_xl.history.record): what was recorded, where, warnings
 
     @property
     def written(self) -> int:
@@ -124,21 +127,28 @@ READERS = max(2, min(4, os.cpu_count() or 2))  # threads reading SR files
 
 
 def collect(
-    path: str | Path, sources: list, progress: Progress | None = None, *, wait=DEFAULT_WAIT, force: bool = False
+    path: str | Path,
+    sources: list,
+    progress: Progress | None = None,
+    *,
+    wait=DEFAULT_WAIT,
+    force: bool = False,
+    db: str | Path | None = None,
 ) -> CollectReport:
     """Merge SR files (or folders of them) into the HQ workbook at `path`; saved atomically with a backup.
     The workbook's lock is held from before reading to after saving (kam_xl.xlsx.guard.exclusive).
 
     CollectError (exit 2, nothing written) when `path` is not an HQ workbook with store tabs; BusyError when
     another kam command holds it or it is open in Excel or LibreOffice (unless `force`).
+    The accepted values are recorded in the history database `db` (kam_xl.history: committed after the save).
     """
-    with exclusive(path, command="collect", wait=wait, force=force) as guard:
-        report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress=progress)
-    report.book, report.forced = Path(path), guard.forced
+    with exclusive(path, command="collect", wait=wait, force=force) as guard, recording(path, db, "collect") as rec:
+        report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress, on_save=rec.stage_collect)
+    report.book, report.forced, report.history = Path(path), guard.forced, rec
     return report
 
 
-def collect_book(book: Book, sources: list[Path], *, progress: Progress | None = None) -> CollectReport:
+def collect_book(book: Book, sources: list[Path], progress: Progress | None = None, *, on_save=None) -> CollectReport:
     """Merge SR files into a Book: same field of the same store tab, checked, every refusal and change logged.
 
     A blank cell in an SR file never erases an HQ value (it is reported as kept). A file whose content was
@@ -155,7 +165,7 @@ def collect_book(book: Book, sources: list[Path], *, progress: Progress | None =
     merge_files(book, hq, chosen, report, progress)
     report.entries = [replace(entry, time=stamp) for entry in report.entries]
     report.files.sort(key=lambda result: result.path.name)
-    save_merge(book, hq, report, seen, chosen, stamp)
+    save_merge(book, hq, report, seen, chosen, stamp, on_save)
     return report
 
 
@@ -379,6 +389,7 @@ def merge_tab(
         what, value = merge_cell(key, raw, old, hq.lang) if place else ("rejected", "no such field in HQ")
         if what in ("new", "changed"):
             writes[place] = value
+            result.accepted.append((tab.store_id, key, value))
         if what == "same":
             continue
         setattr(result, what, getattr(result, what) + 1)
@@ -488,7 +499,13 @@ def _as_typed(key: FieldKey, value: object) -> object:
 
 
 def save_merge(
-    book: Book, hq: HqTabs, report: CollectReport, seen: dict[str, Collected], merged: list[SrFile], stamp: str
+    book: Book,
+    hq: HqTabs,
+    report: CollectReport,
+    seen: dict[str, Collected],
+    merged: list,
+    stamp: str,
+    on_save=None,
 ) -> None:
     """Write the log and the record of collected files, and save — only when a value changed or the log learnt
     something new."""
@@ -508,5 +525,7 @@ def save_merge(
     book.put_sheet(log_sheet(earlier + fresh, hq.lang))
     if new_files:
         book.put_sheet(collected_sheet([*seen.values(), *new_files]))
+    if on_save is not None:  # the history database's rows, in a transaction committed after the save
+        on_save(book, report)
     report.backup = book.save()
     report.saved = True

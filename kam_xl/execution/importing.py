@@ -33,6 +33,7 @@ from kam_xl.execution.collect import (
 from kam_xl.execution.collected import read_collected
 from kam_xl.execution.log import LogEntry, shown
 from kam_xl.execution.srfile import HqTabs, file_digest
+from kam_xl.history.record import recording
 from kam_xl.lang.words import fold
 from kam_xl.model.entries import WEEK_FIELDS, key_text
 from kam_xl.model.parsing import ParseError, clean_text, parse_date
@@ -99,16 +100,18 @@ def import_report(
     *,
     wait=DEFAULT_WAIT,
     force: bool = False,
+    db: str | Path | None = None,
 ) -> CollectReport:
     """Import the retailer's report into the HQ workbook at `path` (the `kam import` step). KamError (exit 2,
     nothing written) when the report cannot be read or has no store, week/date or value columns."""
-    with exclusive(path, command="import", wait=wait, force=force) as guard:
-        outcome = import_into(FileBook(path, progress), Path(report), Path(mapping) if mapping else None)
-    outcome.book, outcome.forced = Path(path), guard.forced
+    with exclusive(path, command="import", wait=wait, force=force) as guard, recording(path, db, "import") as rec:
+        book = FileBook(path, progress)
+        outcome = import_into(book, Path(report), Path(mapping) if mapping else None, on_save=rec.stage_collect)
+    outcome.book, outcome.forced, outcome.history = Path(path), guard.forced, rec
     return outcome
 
 
-def import_into(book: Book, path: Path, mapping: Path | None = None) -> CollectReport:
+def import_into(book: Book, path: Path, mapping: Path | None = None, *, on_save=None) -> CollectReport:
     """Import a report into a Book: every value into its store's weekly log, checked and logged like collect."""
     hq = hq_state(book)
     plan = plan_of(book)
@@ -144,7 +147,7 @@ def import_into(book: Book, path: Path, mapping: Path | None = None) -> CollectR
             )
         )
     outcome.entries = [_stamped(entry, stamp) for entry in outcome.entries]
-    save_merge(book, hq, outcome, seen, [report], stamp)
+    save_merge(book, hq, outcome, seen, [report], stamp, on_save)
     return outcome
 
 
@@ -396,6 +399,7 @@ def _merge_store(book, hq: HqTabs, report: Report, store_id, values, result, ent
         what, value = merge_cell(key, raw, old, hq.lang)
         if what in ("new", "changed"):
             writes[place] = value
+            result.accepted.append((store_id, key, value))
         if what in ("same", "new"):
             result.new += what == "new"
             continue

@@ -11,6 +11,7 @@ import pandas as pd
 
 from kam_xl.book import Book
 from kam_xl.errors import KamError
+from kam_xl.history.record import recording
 from kam_xl.lang.words import ENUMS, enum_label
 from kam_xl.metrics.allocation import allocate_plan
 from kam_xl.metrics.flags import flags
@@ -32,6 +33,7 @@ from kam_xl.progress import Progress
 from kam_xl.reviewing.account_sheet import account_sheet
 from kam_xl.reviewing.scorecards import next_period_sheet, problems_sheet, rollup_sheet, store_sheet
 from kam_xl.reviewing.summary import account_summary, account_weeks
+from kam_xl.reviewing.trend_sheet import review_trends
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
@@ -73,16 +75,18 @@ def review(
     *,
     wait: float | None = DEFAULT_WAIT,
     force: bool = False,
+    db: str | Path | None = None,
 ) -> ReviewResult:
     """Compute the scorecards of the HQ workbook at `path` and write them into it (atomically, with a backup).
 
     Holds the workbook's lock from before reading to after saving (kam_xl.xlsx.guard: waits up to `wait`
     seconds for another kam command; an open workbook is refused unless `force`). When the scorecards are
     the same as those in the workbook (the computed-at stamp aside) nothing is written (`saved` is False)."""
-    with exclusive(path, command="review", wait=wait, force=force) as guard:
+    with exclusive(path, command="review", wait=wait, force=force) as guard, recording(path, db, "review") as rec:
         book = FileBook(path, progress)
-        result = review_book(book, as_of, progress)
+        result = review_book(book, as_of, progress, history=rec)
     result.book, result.saved, result.forced = Path(path), book.saved, guard.forced
+    result.history = rec  # kam_xl.history.record.Recorder: what went into the history database
     return result
 
 
@@ -91,6 +95,7 @@ def review_book(
     as_of: object = None,
     progress: Progress | None = None,
     computed_at: datetime | None = None,
+    history=None,
 ) -> ReviewResult:
     """Read the plan and the store tabs of a Book, compute every metric and write the scorecard sheets.
 
@@ -100,7 +105,8 @@ def review_book(
     inputs = read_inputs(book, progress, as_of)
     result = compute_review(inputs.plan, inputs.targets, inputs.entries, inputs.week, computed_at)
     result.warnings = inputs.warnings
-    write_review(book, inputs, result)
+    trends, _ = review_trends(inputs.plan, inputs.targets, inputs.entries, result, history)  # stages the history
+    write_review(book, inputs, result, [trends])
     return result
 
 
@@ -126,9 +132,9 @@ def read_inputs(book: Book, progress: Progress | None = None, as_of: object = No
     return ReviewInputs(plan, Targets.from_allocation(allocate_plan(plan)), entries, warnings, first_tab, week)
 
 
-def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult) -> None:
+def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult, extra: list[SheetSpec] = ()) -> None:
     """Put the scorecard sheets (replacing earlier ones) after the plan sheets, before the store tabs; save."""
-    specs = scorecard_sheets(inputs.plan, result)
+    specs = scorecard_sheets(inputs.plan, result) + list(extra)
     for spec in specs:
         cache_values([spec])  # the scorecards' own formulas (totals, ratios of sums) with their values
         book.put_sheet(spec)
