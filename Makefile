@@ -28,7 +28,7 @@ test: venv
 ## make test-wheel: build the sdist and wheel, install the wheel in fresh venvs (core alone; [all]) and run kam there
 ## (needs PyPI; CI runs it after `make test`)
 test-wheel: venv
-	$(BIN)/pytest -q -m wheel -p no:cacheprovider tests/test_wheel.py
+	KAM_WHEEL_TESTS=1 $(BIN)/pytest -q -p no:cacheprovider -m wheel tests/test_wheel.py
 
 lint: venv
 	$(BIN)/ruff format --check .
