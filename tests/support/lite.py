@@ -2,9 +2,12 @@
 
 xlwings Lite runs Python in Pyodide and installs requirements.txt with micropip: a package comes from the Pyodide
 distribution (the packages listed in its pyodide-lock.json, built for WebAssembly) or, failing that, from PyPI as
-a pure-Python wheel (`py3-none-any`). Anything else (a Rust or C extension Pyodide does not build, such as
-css-inline) cannot be installed. `lite_problems` follows the core's requirements the way micropip does and names
-every package that is neither.
+a pure-Python wheel (`py3-none-any`). `lite_problems` follows the core's requirements the way micropip does and
+names every package that is neither (a Rust or C extension, such as css-inline).
+
+The rule is stricter than micropip: micropip also takes a wheel built for the running Pyodide's ABI from PyPI
+(`pyemscripten_2026_0_wasm32`; css-inline 0.24 and python-calamine 0.9 publish one). Such a wheel exists only
+for the Pyodide releases its authors chose to build for, so the core does not count on it.
 
 The package list of one Pyodide release is kept in tests/data/ (`python -m tests.support.lite
 path/to/pyodide-lock.json` writes it; the lock file is in the npm package: `npm pack pyodide@VERSION`).
