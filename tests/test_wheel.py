@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -96,9 +97,13 @@ def test_the_wheel_holds_kam_xl_and_every_file_it_reads(wheel):
     assert len([n for n in names if n.startswith("kam_xl/mail/templates/")]) >= 10
 
 
-def test_the_sdist_builds_the_same_package(dist, wheel):
+def test_the_sdist_holds_the_sources_and_data_files(dist):
     (sdist,) = dist.glob("kam_xl-*.tar.gz")
-    assert sdist.stat().st_size > 0 and wheel.stat().st_size > 0
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"pyproject.toml", "README.md", "kam_xl/__init__.py", "kam_xl/cli.py"} <= names
+    for data in DATA_FILES:
+        assert any(name.startswith(f"kam_xl/{data}") for name in names), data
 
 
 def test_the_core_alone_runs_the_core_commands(core, tmp_path):
