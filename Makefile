@@ -5,12 +5,12 @@ BIN = $(VENV)/bin
 DEMO_DIR ?= kam-demo
 DEMO_STORES ?= 120
 
-.PHONY: demo test venv lint templates bench clean
+.PHONY: demo test test-wheel venv lint templates bench clean
 
 $(BIN)/kam: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[all,test]'
 	touch $(BIN)/kam
 
 venv: $(BIN)/kam
@@ -25,11 +25,16 @@ test: venv
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 -q
 
+## make test-wheel: build the sdist and wheel, install the wheel in fresh venvs (core alone; [all]) and run kam there
+## (needs PyPI; CI runs it after `make test`)
+test-wheel: venv
+	KAM_WHEEL_TESTS=1 $(BIN)/pytest -q -p no:cacheprovider -m wheel tests/test_wheel.py
+
 lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-## make templates: rebuild the committed workbooks in workbooks/ (empty templates, UDF self-test)
+## make templates: rebuild the committed workbooks: workbooks/ (empty templates), kam_xl/excel/ (UDF self-test)
 templates: venv
 	rm -f workbooks/kam-template-en.xlsx workbooks/kam-template-zh.xlsx
 	$(BIN)/kam init workbooks/kam-template-en.xlsx --lang en

@@ -71,3 +71,40 @@ class CollectError(KamError):
 
 class SendError(KamError):
     """E-mail could not be delivered."""
+
+
+class MissingExtraError(KamError, ImportError):
+    """A step needs an optional part of kam-xl that is not installed (`pip install "kam-xl[mail]"`).
+
+    Also an ImportError, for code that imports a module of kam_xl that needs the part."""
+
+
+# The optional parts of kam-xl (pyproject.toml's extras) and the modules each brings. The core (plan, store tabs,
+# split, collect, review, the Excel functions) needs none of them, so it installs where only pure-Python
+# wheels and Pyodide's own packages exist (xlwings Lite).
+EXTRAS = {
+    "mail": {"jinja2": "Jinja2", "css_inline": "css-inline", "matplotlib": "matplotlib", "PIL": "pillow"},
+    "excel": {"xlwings": "xlwings"},
+}
+
+
+def require_extra(extra: str, what: str) -> None:
+    """Raise MissingExtraError, naming the extra to install, when a module of `extra` is not installed.
+
+    Nothing is imported here (the step imports what it uses when it uses it), so the check is cheap.
+    """
+    missing = [package for module, package in EXTRAS[extra].items() if not _installed(module)]
+    if missing:
+        raise MissingExtraError(
+            f"{what} needs kam-xl's optional {extra} part ({', '.join(missing)} not installed): "
+            f'install kam-xl[{extra}] (pip install "kam-xl[{extra}]"), or kam-xl[all] for everything'
+        )
+
+
+def _installed(module: str) -> bool:
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: sys.modules holds None for it (import blocked)
+        return False

@@ -1,4 +1,7 @@
-"""The kam_xl xlwings Lite bundle: paste into the Lite editor's main.py (requirements.txt beside it)."""
+"""The kam_xl xlwings Lite bundle: paste into the Lite editor's main.py (requirements.txt beside it).
+
+Imports only kam-xl's core (what Lite can install) and Lite's own xlwings: the functions below and the scripts
+Generate and Review work in Lite (tests/test_extras.py runs this file without the e-mail packages)."""
 
 import xlwings as xw
 from xlwings import script

@@ -4,5 +4,5 @@ xlbook.py        XlBook: the Book protocol on an open xlwings workbook
 macros.py        generate / split / collect / review / email on the open workbook (classic and Lite)
 kam_macros.bas   the VBA buttons (KamGenerate, KamSplit, KamCollect, KamReview, KamEmail)
 udfs.py          the KAM_… worksheet functions, thin wrappers over kam_xl.metrics
-selftest.py      builds workbooks/kam-udf-selftest.xlsx, which checks every UDF inside Excel
+selftest.py      builds kam-udf-selftest.xlsx (beside it, shipped in the package): checks every UDF inside Excel
 """

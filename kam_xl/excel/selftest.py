@@ -1,4 +1,5 @@
-"""Builds workbooks/kam-udf-selftest.xlsx: every KAM_ function with known inputs, TRUE in Excel when it matches."""
+"""Builds kam_xl/excel/kam-udf-selftest.xlsx (shipped in the package, beside kam_macros.bas): every KAM_ function
+with known inputs, TRUE in Excel when it matches."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from kam_xl.xlsx.writer import new_package
 # inputs exactly as xlwings passes them (ranges as rows of values, blank cells as None), so the sheet
 # checks the Excel side: the add-in, the argument conversion and the results coming back.
 TITLE = "UDF self-test"
-PATH = Path(__file__).resolve().parents[2] / "workbooks" / "kam-udf-selftest.xlsx"
+PATH = Path(__file__).resolve().with_name("kam-udf-selftest.xlsx")
 FIRST_ROW = 6
 INPUT_COL = 8  # column H onwards holds the ranges the cases read
 DEMO_STORES = 12  # the smallest demo account whose plan has no errors (KAM_TARGET reads it)

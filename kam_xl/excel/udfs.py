@@ -7,10 +7,8 @@ from functools import wraps
 
 import numpy as np
 import pandas as pd
-import xlwings as xw
 
 from kam_xl.errors import AllocationError, KamError
-from kam_xl.excel.xlbook import XlBook
 from kam_xl.lang.texts import tab_text
 from kam_xl.lang.words import LANGUAGES, enum_label
 from kam_xl.metrics import measures as metrics
@@ -25,6 +23,25 @@ from kam_xl.model.parsing import (
 )
 from kam_xl.model.plan import Evidence, Plan
 from kam_xl.plan.load import plan_of
+
+
+class _NoXlwings:
+    """xlwings' UDF decorators as no-ops, when only the core of kam-xl is installed (no xlwings): the functions
+    still work from Python, and the module imports; Excel needs kam-xl[excel] (classic) or xlwings Lite."""
+
+    @staticmethod
+    def func(function=None, **options):
+        return function if callable(function) else (lambda f: f)
+
+    @staticmethod
+    def arg(*args, **options):
+        return lambda f: f
+
+
+try:
+    import xlwings as xw
+except ImportError:  # the core alone: see _NoXlwings
+    xw = _NoXlwings
 
 CATEGORY = "kam_xl"
 MAX_MESSAGE = 250  # characters of an error message shown in a cell
@@ -362,6 +379,8 @@ def plan_targets(book) -> tuple[Plan, Allocation]:
     now = time.monotonic()
     cached = _PLANS.get(book.fullname)
     if cached is None or now - cached[0] > PLAN_TTL:
+        from kam_xl.excel.xlbook import XlBook  # only KAM_TARGET reads the workbook, and only under xlwings
+
         plan = plan_of(XlBook(book))
         cached = _PLANS[book.fullname] = (now, plan, allocate_plan(plan))
     return cached[1], cached[2]

@@ -9,13 +9,17 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 
-import xlwings as xw
-
-from kam_xl.errors import WorkbookError
+from kam_xl.errors import WorkbookError, require_extra
 from kam_xl.xlsx import styles
 from kam_xl.xlsx.cellpatch import value_problem
 from kam_xl.xlsx.sheetxml import clean, serial
 from kam_xl.xlsx.spec import Formula, SheetSpec, Validation, column_letter, split_ref
+
+try:
+    import xlwings as xw
+except ImportError:  # the core alone (no kam-xl[excel], not in xlwings Lite): say which extra brings xlwings
+    require_extra("excel", "the Excel macros (kam_xl.excel.macros)")
+    raise
 
 # Every stage (generate, split, collect, review) reads and writes a Book; XlBook is that Book for the
 # workbook open in Excel, so the macros give the same cells as the CLI gives in a file. What the

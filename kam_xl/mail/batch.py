@@ -11,7 +11,7 @@ from email.headerregistry import Address
 from pathlib import Path
 
 from kam_xl.book import Book
-from kam_xl.errors import KamError
+from kam_xl.errors import KamError, require_extra
 from kam_xl.execution.split import SrPackageFactory, check_current, file_names, stores_by_sr
 from kam_xl.lang.words import sheet_name
 from kam_xl.mail.charts import account_chart, store_chart
@@ -116,6 +116,7 @@ def build_emails(
 
     Nothing is sent and the workbook is not changed: the review is computed, not written.
     """
+    require_extra("mail", "e-mail")  # before anything is read or written: name the extra, not an ImportError
     kinds = parse_kinds(to)
     check_folder(Path(out_dir))
     book = FileBook(source, progress) if isinstance(source, (str, Path)) else source
@@ -154,6 +155,7 @@ def email(
     Raises SendError (with `.report`) when some e-mail could not be delivered; running again resumes.
     The folder's lock is held meanwhile (kam_xl.xlsx.guard.exclusive_folder: one writer and sender at a time).
     """
+    require_extra("mail", "e-mail")  # before the folder is made
     with exclusive_folder(out_dir, command="email", wait=wait):
         batch = build_emails(source, out_dir, to, as_of, progress)
         if send is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kam_xl.errors import require_extra
 from kam_xl.execution.collect import collect
 from kam_xl.execution.importing import import_report
 from kam_xl.execution.split import split
@@ -38,7 +39,8 @@ def demo(
     seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Build the demo account in `out` and run the workflow on it."""
+    """Build the demo account in `out` and run the workflow on it (e-mails too: it needs kam-xl[mail])."""
+    require_extra("mail", "the demo (it ends with the e-mails)")  # say so before making anything
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     result = DemoResult(folder)
