@@ -187,7 +187,7 @@ def weekly_parts(plan: Plan, targets: Targets, entries: Entries, as_of: int | No
             summed.index.name = "group_key"
             frames.append(summed.reset_index())
     if not frames:
-        return pd.DataFrame(columns=["level", "group_key", "week", "week_id", "week_start", *PARTS])
+        return pd.DataFrame(columns=["level", "group_key", "week", "week_id", "week_start", "month", *PARTS])
     frame = pd.concat(frames, ignore_index=True)
     weeks = plan.weeks
     frame.insert(3, "week_id", [weeks[w - 1].id for w in frame["week"]])

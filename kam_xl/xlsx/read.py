@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -15,36 +16,53 @@ MAX_RATIO = 200  # compression ratio above which a large member is treated as a 
 def check_xlsx(path: str | Path, max_unpacked: int = MAX_UNPACKED) -> Path:
     """The path, if it names a readable .xlsx that is not encrypted and not a zip bomb."""
     path = Path(path)
-    if not path.is_file():
-        raise WorkbookError(f"{path}: file not found — check the path and the file name")
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    if head == CFB_MAGIC:
-        raise WorkbookError(
-            f"{path.name}: encrypted with a password, or an old .xls file; save it as .xlsx without a password"
-        )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = [info for info in archive.infolist() if not info.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise WorkbookError(
-            f"{path.name}: not an .xlsx workbook (or damaged); save it from Excel as 'Excel Workbook (*.xlsx)'"
-        ) from None
-    if "xl/workbook.xml" not in {info.filename for info in infos}:
-        raise WorkbookError(f"{path.name}: not an Excel workbook (no xl/workbook.xml)")
-    check_not_bomb(path.name, infos, max_size=max_unpacked, max_ratio=MAX_RATIO)
+    check_xlsx_bytes(_read(path), path.name, max_unpacked)
     return path
 
 
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        raise WorkbookError(f"{path}: file not found — check the path and the file name")
+    return path.read_bytes()
+
+
+def check_xlsx_bytes(data: bytes, name: str, max_unpacked: int = MAX_UNPACKED) -> None:
+    """WorkbookError unless `data` is a readable .xlsx that is not encrypted and not a zip bomb."""
+    if data[:4] == CFB_MAGIC:
+        raise WorkbookError(
+            f"{name}: encrypted with a password, or an old .xls file; save it as .xlsx without a password"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = [info for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise WorkbookError(
+            f"{name}: not an .xlsx workbook (or damaged); save it from Excel as 'Excel Workbook (*.xlsx)'"
+        ) from None
+    if "xl/workbook.xml" not in {info.filename for info in infos}:
+        raise WorkbookError(f"{name}: not an Excel workbook (no xl/workbook.xml)")
+    check_not_bomb(name, infos, max_size=max_unpacked, max_ratio=MAX_RATIO)
+
+
 def open_book(path: str | Path, max_unpacked: int = MAX_UNPACKED):
-    """A python-calamine workbook for fast reading of cell values."""
+    """A python-calamine workbook for fast reading of cell values.
+
+    It reads the file's bytes once and holds no file handle: nothing to close, and a file replaced on disk
+    while it is read (another command saving it) does not mix two versions."""
+    path = Path(path)
+    data = _read(path)
+    check_xlsx_bytes(data, path.name, max_unpacked)
+    return book_of_bytes(data, path.name)
+
+
+def book_of_bytes(data: bytes, name: str):
+    """A python-calamine workbook over a file's bytes (`name` is used in errors)."""
     from python_calamine import CalamineWorkbook  # imported here: xlwings Lite may not have it
 
-    path = check_xlsx(path, max_unpacked)
     try:
-        return CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for damaged files
-        raise WorkbookError(f"{path.name}: cannot be read ({exc})") from None
+        raise WorkbookError(f"{name}: cannot be read ({exc})") from None
 
 
 def read_grid(book, sheet: str) -> list[list]:
