@@ -99,5 +99,6 @@ def test_the_extras_are_declared():
     extras = pyproject()["optional-dependencies"]
     assert names(extras["mail"]) == {"jinja2", "css-inline", "matplotlib", "pillow"}
     assert names(extras["excel"]) == {"xlwings"}
-    assert extras["all"] == ["kam-xl[mail,excel]"]
+    assert extras["all"] == ["kam-xl[mail,excel,postgres,parquet]"]
+    assert names(extras["postgres"]) == {"psycopg"} and names(extras["parquet"]) == {"pyarrow"}
     assert "build" in names(extras["test"])

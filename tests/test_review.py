@@ -142,7 +142,7 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
     names = FileBook(path).sheet_names()
     at = names.index("Account summary")
     assert (
-        names[at : at + 7]
+        names[at : at + 8]
         == [
             "Account summary",
             "Store scorecard",
@@ -151,10 +151,11 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
             "Tier scorecard",
             "Problems & opportunities",
             "Next period",
+            "Trends",
         ]
         == result.sheets
     )
-    assert names.index("Calendar") < at and names[at + 7].startswith("S1")
+    assert names.index("Calendar") < at and names[at + 8].startswith("S1")
 
 
 def test_store_rows_and_identity(stores):
@@ -403,7 +404,8 @@ def test_account_weekly_chart_data(reviewed, sheets):
 def test_charts_are_native(reviewed):
     package = Package.open(reviewed[0])
     charts = [name for name in package.part_names() if name.startswith("xl/charts/chart")]
-    assert len(charts) == 3
+    regions = load_plan(reviewed[0]).regions()  # 3 on the scorecards; Trends: the account and each region
+    assert len(charts) == 3 + 1 + len(regions)
     kinds = b"".join(package.read_part(name) for name in charts)
     assert b"<lineChart>" in kinds and b"<barChart>" in kinds and b"<scatterChart>" in kinds
 
@@ -531,7 +533,8 @@ def test_review_twice_gives_identical_scorecards_and_never_touches_inputs(tmp_pa
     twice = scorecards(path, second.sheets)
     row, col = split_ref(STAMP_CELL)  # the computed-at stamp: the only cell allowed to differ...
     assert not again.saved  # ...so the second run, computing the same scorecards, saves nothing
-    assert all(cell_at(twice[name], row, col).startswith("Computed 2026-11-30 09:00") for name in first.sheets)
+    stamped = [name for name in first.sheets if name != "Trends"]  # Trends' third row names the compared periods
+    assert all(cell_at(twice[name], row, col).startswith("Computed 2026-11-30 09:00") for name in stamped)
     assert once == twice
     assert inputs(path) == before_inputs
     after = Package.open(path)
