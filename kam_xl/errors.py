@@ -45,6 +45,10 @@ class WorkbookError(KamError):
     """A file is not a workbook kam_xl can use (missing, not xlsx, encrypted, too large...)."""
 
 
+class CellRefError(WorkbookError, ValueError):
+    """Text that is not one A1 cell reference within Excel's grid (also a ValueError, for parsers)."""
+
+
 class BusyError(KamError):
     """A workbook or folder is in use: another kam command is changing it, or it is open in Excel or LibreOffice."""
 

@@ -321,7 +321,7 @@ _VALUES = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(["A1", "B1", "C1", "D1", "E1", "F1", "A2", "B2", "C2"]), _VALUES, min_size=1))
 def test_patching_cells_in_place_matches_editing_the_parsed_sheet(values):
-    epoch = dt.datetime(1899, 12, 30)
+    epoch = False  # the 1900 date system
     patched = patch_cells(_SHEET, values, lambda: ["shared"], epoch, "test")
     assert patched is not None
     data, old = patched
@@ -344,7 +344,7 @@ def _meaning(cell: etree._Element) -> tuple:
 
 
 def test_patching_falls_back_for_missing_cells_and_formulas():
-    epoch = dt.datetime(1899, 12, 30)
+    epoch = False  # the 1900 date system
     assert patch_cells(_SHEET, {"Z9": 1}, list, epoch, "test") is None
     formula = _SHEET.replace(b'<c r="B1"><v>5</v></c>', b'<c r="B1"><f>1+1</f><v>2</v></c>')
     assert patch_cells(formula, {"B1": 1}, list, epoch, "test") is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,8 +10,7 @@ from pathlib import Path
 
 from kam_xl.errors import WorkbookError, require_extra
 from kam_xl.xlsx import styles
-from kam_xl.xlsx.cellpatch import value_problem
-from kam_xl.xlsx.sheetxml import clean, serial
+from kam_xl.xlsx.cellcodec import fit_text, number_text, serial, value_problem
 from kam_xl.xlsx.spec import Formula, SheetSpec, Validation, column_letter, split_ref
 
 try:
@@ -269,12 +267,12 @@ def cell_input(value: object) -> object:
     if isinstance(value, Formula):
         return value.text
     if isinstance(value, str):
-        text = clean(value)
+        text = fit_text(value)  # Excel itself stores control characters and `_x0041_` as they are
         return "'" + text if text else None
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and number_text(value) is None:
         return None
     if isinstance(value, time) and not isinstance(value, datetime):
-        return (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+        return serial(value)
     return value
 
 

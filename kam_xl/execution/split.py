@@ -195,7 +195,9 @@ class SrPackageFactory:
         buffer = io.BytesIO()
         workbook.save(buffer)
         base = Package.open(buffer.getvalue())
-        self.styles: StyleIndex = SheetWriter(base).index
+        writer = SheetWriter(base)
+        self.styles: StyleIndex = writer.index
+        self.date1904 = writer.date1904
         self.base = base.to_bytes()
         self.hq, self.plan, self.meta = hq, plan, meta
 
@@ -220,7 +222,7 @@ class SrPackageFactory:
         return self.hq.cell_values(sheet, [ref])[ref]
 
     def _sheet(self, spec: SheetSpec) -> NewSheet:
-        return NewSheet(spec.title, sheet_xml(spec, self.styles), spec.state)
+        return NewSheet(spec.title, sheet_xml(spec, self.styles, date1904=self.date1904), spec.state)
 
     def _meta(self, sr: Store, records: list[TabRecord]) -> Meta:
         meta = new_meta(

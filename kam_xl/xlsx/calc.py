@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from kam_xl.errors import KamError
+from kam_xl.xlsx.cellcodec import ErrorValue
 
 BLANK, NUMBER, TEXT, BOOL, ERROR = 0, 1, 2, 3, 4
 _DAY_ZERO = date(1899, 12, 30)
@@ -31,16 +32,6 @@ _DAY_ZERO = date(1899, 12, 30)
 
 class FormulaError(KamError):
     """A formula kam cannot evaluate (outside the vocabulary above) — a bug in kam, not in the workbook."""
-
-
-@dataclass(frozen=True)
-class ErrorValue:
-    """An Excel error value as a cell holds it: #DIV/0!, #N/A, #VALUE!, #REF!, #NAME?, #NUM!, #NULL!."""
-
-    code: str
-
-    def __str__(self) -> str:
-        return self.code
 
 
 # ---------------------------------------------------------------------------

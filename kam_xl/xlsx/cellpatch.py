@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import numbers
 import re
 from bisect import bisect_left
-from decimal import Decimal
 from functools import lru_cache
-from types import NoneType
 
 from lxml import etree
 from openpyxl.formula.translate import Translator
-from openpyxl.utils.datetime import to_excel
 
 from kam_xl.errors import WorkbookError
-from kam_xl.xlsx.spec import column_index, column_letter
+from kam_xl.xlsx.cellcodec import (
+    cell_xml,
+    decode,
+    escape_text,
+    fit_text,
+    needs_preserve,
+    number_text,
+    unescape_text,
+    value_parts,
+    value_problem,
+)
+from kam_xl.xlsx.spec import column_letter, split_ref
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -24,35 +30,15 @@ ROW, C, V, F, IS, T, R = (f"{{{MAIN_NS}}}{tag}" for tag in ("row", "c", "v", "f"
 SHEET_DATA, DIMENSION, COLS, COL = (f"{{{MAIN_NS}}}{tag}" for tag in ("sheetData", "dimension", "cols", "col"))
 SHEET_VIEW = f"{{{MAIN_NS}}}sheetView"
 
-MAX_TEXT = 32_767
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
-_NEEDS_ESCAPE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
-_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _INLINE_TEMPLATE = etree.Element(IS)
 etree.SubElement(_INLINE_TEMPLATE, T)
-_SCALARS = (type(None), bool, numbers.Real, Decimal, str, dt.date, dt.time, dt.timedelta)
 
 
 @lru_cache(maxsize=100_000)
-def split_ref(ref: str) -> tuple[str, int, int]:
-    """'d$20' -> ('D20', 20, 4); WorkbookError for anything that is not one A1 cell in range."""
-    match = _REF.match(ref) if isinstance(ref, str) else None
-    if not match or column_index(match.group(1).upper()) > 16_384 or int(match.group(2)) > 1_048_576:
-        raise WorkbookError(f"{ref!r} is not a cell reference like 'D20'")
-    letters, row = match.group(1).upper(), int(match.group(2))
-    return f"{letters}{row}", row, column_index(letters)
-
-
-def excel_escape(text: str) -> str:
-    """Escape characters XML cannot hold the way Excel does (_xHHHH_)."""
-    if _NEEDS_ESCAPE.search(text) is None:
-        return text
-    return _NEEDS_ESCAPE.sub(lambda m: "_x005F_" if m.group() == "_" else f"_x{ord(m.group()):04X}_", text)
-
-
-def excel_unescape(text: str) -> str:
-    """Undo Excel's _xHHHH_ escapes."""
-    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+def located(ref: str) -> tuple[str, int, int]:
+    """'d$20' -> ('D20', 20, 4): the A1 text as Excel writes it and the position (spec.split_ref's rules)."""
+    row, col = split_ref(ref)
+    return f"{column_letter(col)}{row}", row, col
 
 
 def rich_text(element: etree._Element) -> str:
@@ -63,76 +49,25 @@ def rich_text(element: etree._Element) -> str:
             parts.append(child.text or "")
         elif child.tag == R:
             parts.extend(t.text or "" for t in child.iter(T))
-    return excel_unescape("".join(parts))
+    return unescape_text("".join(parts))
 
 
 def read_value(cell: etree._Element, strings: list[str]) -> object:
-    """A cell's current value: float, str, bool or None (formulas give their cached value)."""
+    """A cell's current value: float, str, bool or None (formulas give their cached value; cellcodec.decode)."""
     kind = cell.get("t", "n")
     if kind == "inlineStr":
         inline = cell.find(IS)
         return None if inline is None else rich_text(inline)
     value = cell.find(V)
-    if value is None or value.text is None:
-        return None
-    text = value.text
-    if kind == "s":
-        return strings[int(text)]
-    if kind == "b":
-        return text.strip() in ("1", "true")
-    if kind in ("str", "e", "d"):
-        return excel_unescape(text) if kind == "str" else text
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    return None if value is None else decode(kind, value.text, lambda: strings)
 
 
-def value_problem(value: object) -> str | None:
-    """Why set_cells cannot write `value`, or None when it can."""
-    kind = type(value)
-    if kind is int or kind is NoneType or (kind is str and len(value) <= MAX_TEXT):
-        return None
-    if kind is float and math.isfinite(value):
-        return None
-    if not isinstance(value, _SCALARS):
-        return f"cannot write a {type(value).__name__} value ({value!r})"
-    if _is_fractional(value) and not math.isfinite(value):
-        return f"{value!r} is not a number Excel can store"
-    if isinstance(value, str) and len(value) > MAX_TEXT:
-        return f"text of {len(value)} characters is longer than Excel's {MAX_TEXT}"
-    if isinstance(value, (dt.datetime, dt.time)) and value.tzinfo is not None:
-        return f"Excel has no time zones — pass a naive date/time ({value!r})"
-    return None
-
-
-def _is_fractional(value: object) -> bool:
-    return isinstance(value, (numbers.Real, Decimal)) and not isinstance(value, numbers.Integral)
-
-
-def value_text(value: object, epoch: dt.datetime) -> tuple[str | None, str]:
-    """The t attribute and the text a (checked, non-None) value is stored with."""
-    kind = type(value)
-    if kind is float:
-        return None, repr(value)
-    if kind is int:
-        return None, str(value)
-    if kind is str or isinstance(value, str):
-        return "inlineStr", value
-    if isinstance(value, bool):
-        return "b", "1" if value else "0"
-    if isinstance(value, numbers.Integral):
-        return None, str(int(value))
-    if isinstance(value, (numbers.Real, Decimal)):
-        return None, repr(float(value))
-    return None, repr(float(to_excel(value, epoch)))
-
-
-def encode_value(cell: etree._Element, value: object, epoch: dt.datetime) -> None:
-    """Put `value` into an emptied cell: number, bool, date serial or inline text."""
-    if value is None:
+def encode_value(cell: etree._Element, value: object, date1904: bool) -> None:
+    """Put `value` into an emptied cell: number, bool, date serial or inline text (cellcodec.value_parts)."""
+    parts = None if value is None else value_parts(value, date1904)
+    if parts is None:
         return
-    kind, text = value_text(value, epoch)
+    kind, text = parts
     if kind == "inlineStr":
         _put_inline(cell, text)
         return
@@ -158,9 +93,10 @@ def _put_inline(cell: etree._Element, text: str) -> None:
 
 
 def set_text(node: etree._Element, text: str) -> None:
-    """Set a <t>'s text, escaped, preserving leading/trailing spaces."""
-    node.text = excel_escape(text)
-    if text[:1].isspace() or text[-1:].isspace():
+    """Set a <t>'s text, escaped as Excel escapes it, preserving white space where needed."""
+    text = fit_text(text)
+    node.text = escape_text(text)
+    if needs_preserve(text):
         node.set(XML_SPACE, "preserve")
     else:
         node.attrib.pop(XML_SPACE, None)
@@ -179,10 +115,13 @@ _NO_SHORTCUT = object()
 
 
 def checked_positions(values: dict[str, object], where: str) -> list[tuple[str, int, int]]:
-    """split_ref of every cell, after checking every reference and value (WorkbookError otherwise)."""
+    """`located` of every cell, after checking every reference and value (WorkbookError otherwise)."""
     positions = []
     for ref, value in values.items():
-        positions.append(split_ref(ref))
+        try:
+            positions.append(located(ref))
+        except WorkbookError as exc:
+            raise WorkbookError(f"{where}: {exc}") from None
         problem = value_problem(value)
         if problem:
             raise WorkbookError(f"{where}!{ref}: {problem}")
@@ -198,7 +137,7 @@ _PATCHABLE = {b"r", b"s", b"t"}
 
 
 def patch_cells(
-    data: bytes, values: dict[str, object], strings, epoch: dt.datetime, where: str
+    data: bytes, values: dict[str, object], strings, date1904: bool, where: str
 ) -> tuple[bytes, dict[str, object]] | None:
     """Write values into a sheet's XML without parsing it: the fast path of Package.set_cells.
 
@@ -220,7 +159,7 @@ def patch_cells(
             return None
         spans.append((*found, ref, value))
         offset = found[1]
-    return _spliced(data, spans, strings, epoch)
+    return _spliced(data, spans, strings, date1904)
 
 
 _FILLED = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*(?<!/)>')
@@ -236,7 +175,7 @@ def read_cells(data: bytes, refs: list[str], strings) -> dict[str, object] | Non
     XML without parsing it; None when a cell is missing or not a plain value cell (then parse)."""
     found: dict[str, object] = {}
     offset = 0
-    for ref in sorted(refs, key=split_ref):
+    for ref in sorted(refs, key=located):
         cell = _find_cell(data, ref, offset)
         if cell is None:
             return None
@@ -272,11 +211,11 @@ def _find_cell(data: bytes, ref: str, offset: int) -> tuple[int, int, dict, byte
     return start, end, attributes, inner
 
 
-def _spliced(data: bytes, spans: list, strings, epoch: dt.datetime) -> tuple[bytes, dict[str, object]]:
+def _spliced(data: bytes, spans: list, strings, date1904: bool) -> tuple[bytes, dict[str, object]]:
     out, old, last = [], {}, 0
     for start, end, attributes, inner, ref, value in spans:
         old[ref] = _old_value(attributes, inner, strings)
-        out += [data[last:start], cell_bytes(attributes, value, epoch)]
+        out += [data[last:start], cell_bytes(attributes, value, date1904)]
         last = end
     out.append(data[last:])
     return b"".join(out), old
@@ -298,44 +237,36 @@ def _old_value(attributes: dict, inner: bytes, strings) -> object:
     return read_value(cell, strings() if kind == b"s" else [])
 
 
-def cell_bytes(attributes: dict, value: object, epoch: dt.datetime) -> bytes:
-    """A <c> element holding `value` (None: empty), keeping the cell's reference and style."""
-    head = b'<c r="' + attributes[b"r"] + b'"'
-    if b"s" in attributes:
-        head += b' s="' + attributes[b"s"] + b'"'
-    if value is None:
-        return head + b"/>"
-    kind, text = value_text(value, epoch)
-    if kind == "inlineStr":
-        escaped = excel_escape(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        body = f"<is><t{space}>{escaped.replace(chr(13), '&#13;')}</t></is>"
-        return head + b' t="inlineStr">' + body.encode() + b"</c>"
-    kind_attribute = b"" if kind is None else b' t="' + kind.encode() + b'"'
-    return head + kind_attribute + b"><v>" + text.encode() + b"</v></c>"
+def cell_bytes(attributes: dict, value: object, date1904: bool) -> bytes:
+    """A <c> element holding `value` (None: empty), keeping the cell's reference and style (cellcodec.cell_xml)."""
+    style = attributes.get(b"s")
+    attrs = f' s="{style.decode()}"' if style is not None else ""
+    return cell_xml(attributes[b"r"].decode(), attrs, value, date1904).encode() or b'<c r="' + attributes[b"r"] + b'"/>'
 
 
 def _swap_in_place(cell: etree._Element, child: etree._Element, value, strings) -> object:
     """Overwrite a lone <v> or plain <is> with a number or text, reusing the elements."""
     kind = type(value)
-    if (kind is float or kind is int) and child.tag == V and child.text and cell.get("t", "n") == "n":
+    if (
+        (kind is int or (kind is float and math.isfinite(value)))
+        and child.tag == V
+        and child.text
+        and cell.get("t", "n") == "n"
+    ):
         old = child.text
-        child.text = repr(value) if kind is float else str(value)
+        child.text = number_text(value)
         try:
             return float(old)
         except ValueError:
             return old
     if kind is str and child.tag == IS and len(child) == 1 and child[0].tag == T:
-        old = excel_unescape(child[0].text or "")
+        old = unescape_text(child[0].text or "")
         set_text(child[0], value)
         return old
     if kind is str and child.tag == V:
         old = read_value(cell, strings)
         child.tag, child.text = IS, None
-        node = etree.SubElement(child, T)
-        node.text = excel_escape(value)
-        if value[:1].isspace() or value[-1:].isspace():
-            node.set(XML_SPACE, "preserve")
+        set_text(etree.SubElement(child, T), value)
         cell.set("t", "inlineStr")
         return old
     return _NO_SHORTCUT
@@ -387,7 +318,7 @@ class SheetCells:
         """Upper-case refs, giving cells without one their implicit position."""
         normalised, previous = [], 0
         for cell, ref in zip(cells, refs, strict=True):
-            col = split_ref(ref)[2] if ref else previous + 1
+            col = located(ref)[2] if ref else previous + 1
             canonical = f"{column_letter(col)}{number}"
             if ref != canonical:
                 cell.set("r", canonical)
@@ -405,16 +336,16 @@ class SheetCells:
             if col.get("style") and col.get("min") and col.get("max")
         ]
 
-    def write_many(self, values: dict[str, object], strings: list[str], epoch) -> dict[str, object]:
+    def write_many(self, values: dict[str, object], strings: list[str], date1904: bool) -> dict[str, object]:
         """Write every value (validated first, so nothing changes on error); return old ones."""
         positions = checked_positions(values, self.where)
         old = {}
         for (ref, value), position in zip(values.items(), positions, strict=True):
-            old[ref] = self._swap(self.cell(*position), value, strings, epoch)
+            old[ref] = self._swap(self.cell(*position), value, strings, date1904)
         self._grow_dimension(positions)
         return old
 
-    def _swap(self, cell: etree._Element, value: object, strings: list[str], epoch) -> object:
+    def _swap(self, cell: etree._Element, value: object, strings: list[str], date1904: bool) -> object:
         """Replace a cell's value, returning the old one; common cases take a short path."""
         count = len(cell)
         if count == 1:
@@ -423,11 +354,11 @@ class SheetCells:
                 return previous
         elif count == 0:
             cell.attrib.pop("t", None)
-            encode_value(cell, value, epoch)
+            encode_value(cell, value, date1904)
             return None
         previous = read_value(cell, strings)
         self._clear(cell)
-        encode_value(cell, value, epoch)
+        encode_value(cell, value, date1904)
         return previous
 
     def cell(self, ref: str, row_number: int, col: int) -> etree._Element:
@@ -464,12 +395,12 @@ class SheetCells:
     @staticmethod
     def _insert_cell(row: etree._Element, col: int, attributes: dict) -> etree._Element:
         """A new <c> among its row's cells in column order (usually simply the last)."""
-        if not len(row) or (row[-1].tag == C and split_ref(row[-1].get("r"))[2] < col):
+        if not len(row) or (row[-1].tag == C and located(row[-1].get("r"))[2] < col):
             return etree.SubElement(row, C, attributes)
         cell = row.makeelement(C, attributes)
         last = None
         for existing in row.iterchildren(C):
-            if split_ref(existing.get("r"))[2] > col:
+            if located(existing.get("r"))[2] > col:
                 existing.addprevious(cell)
                 return cell
             last = existing
@@ -522,7 +453,7 @@ class SheetCells:
         if dimension is None or not positions:
             return
         try:
-            bounds = [split_ref(ref) for ref in dimension.get("ref", "A1").split(":")]
+            bounds = [located(ref) for ref in dimension.get("ref", "A1").split(":")]
         except WorkbookError:
             return
         rows = [row for _, row, _ in [*positions, *bounds]]

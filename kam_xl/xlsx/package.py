@@ -10,22 +10,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from kam_xl.errors import WorkbookError
-from kam_xl.xlsx.calc import ErrorValue, shifted
+from kam_xl.xlsx.calc import shifted
+from kam_xl.xlsx.cellcodec import escape_text, value_parts
 from kam_xl.xlsx.cellpatch import (
     IS,
     C,
     F,
     SheetCells,
     V,
-    excel_escape,
     filled_refs,
     patch_cells,
     read_cells,
     read_value,
-    split_ref,
     strip_tab_selected,
 )
 from kam_xl.xlsx.parts import NameAllocator, PartCopier
@@ -41,7 +39,7 @@ from kam_xl.xlsx.safezip import (
 )
 from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
 from kam_xl.xlsx.sheetnames import is_valid_sheet_name
-from kam_xl.xlsx.spec import quote_sheet
+from kam_xl.xlsx.spec import quote_sheet, split_ref
 from kam_xl.xlsx.workbook import (
     DOC_REL,
     R_ID,
@@ -411,9 +409,9 @@ class Package(WorkbookParts):
         float, str, bool or None. Everything is checked before anything is written.
         """
         part = self.sheet_part(sheet)
-        epoch = CALENDAR_MAC_1904 if self.is_date1904() else CALENDAR_WINDOWS_1900
+        date1904 = self.is_date1904()
         if part not in self._trees:
-            patched = patch_cells(self._parts[part], values, self._plain, epoch, f"{self.label}: {sheet}")
+            patched = patch_cells(self._parts[part], values, self._plain, date1904, f"{self.label}: {sheet}")
             if patched is not None:
                 self._parts[part], old = patched
                 return old
@@ -421,7 +419,7 @@ class Package(WorkbookParts):
         if cells is None:
             cells = self._cells[part] = SheetCells(self._edit(part), f"{self.label}: {sheet}")
         self._dirty.add(part)
-        old = cells.write_many(values, self._plain(), epoch)
+        old = cells.write_many(values, self._plain(), date1904)
         if cells.formulas_removed:
             cells.formulas_removed = False
             self._drop_calc_chain()
@@ -463,7 +461,7 @@ class Package(WorkbookParts):
             if formula.get("t") == "shared":
                 index = formula.get("si", "")
                 if text:
-                    _, row, col = split_ref(ref)
+                    row, col = split_ref(ref)
                     masters[index] = (text, row, col)
                 else:
                     pending.append((ref, index))
@@ -474,7 +472,7 @@ class Package(WorkbookParts):
         for ref, index in pending:
             if index in masters:
                 text, row, col = masters[index]
-                _, at_row, at_col = split_ref(ref)
+                at_row, at_col = split_ref(ref)
                 out[ref] = shifted("=" + text, at_row - row, at_col - col)
         return out
 
@@ -489,24 +487,17 @@ class Package(WorkbookParts):
                 continue
             for old in cell.findall(V):
                 cell.remove(old)
-            value = values[ref]
             cell.attrib.pop("t", None)
-            if value is None:
+            parts = None if values[ref] is None else value_parts(values[ref])
+            if parts is None:
                 continue
+            kind, text = parts
             element = cell.makeelement(V)
-            if isinstance(value, bool):
-                cell.set("t", "b")
-                element.text = "1" if value else "0"
-            elif isinstance(value, (int, float)):
-                if value != value or value in (float("inf"), float("-inf")):
-                    continue
-                element.text = repr(float(value)) if not float(value).is_integer() else str(int(value))
-            elif isinstance(value, ErrorValue):
-                cell.set("t", "e")
-                element.text = value.code
-            else:
-                cell.set("t", "str")
-                element.text = excel_escape(str(value))
+            if kind == "inlineStr":
+                kind, text = "str", escape_text(text)
+            if kind is not None:
+                cell.set("t", kind)
+            element.text = text
             cell.append(element)
 
     def _plain(self) -> list[str]:

@@ -7,16 +7,12 @@ order). Strings are inline, so a sheet carries its own text and can move between
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
+from kam_xl.xlsx.cellcodec import cell_xml, formula_cell_xml, number_text, serial, xml_escape
 from kam_xl.xlsx.spec import Formula, SheetSpec, Validation, column_letter, split_ref
 
-_EPOCH = datetime(1899, 12, 30)
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_MAX_TEXT = 32767
 _NS = (
     'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
@@ -31,77 +27,14 @@ class StyleIndex:
     dxf: dict[str, int]
 
 
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def escape_attr(text: str) -> str:
-    return escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    """Text as an XML attribute value in double quotes."""
+    return xml_escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
 
-def clean(text: str) -> str:
-    """Text without characters XML cannot hold, at most Excel's 32,767 characters."""
-    return _ILLEGAL.sub("", text)[:_MAX_TEXT]
-
-
-def serial(value: date | datetime) -> float:
-    """Excel's serial number of a date or date-time (1900 date system)."""
-    if not isinstance(value, datetime):
-        return float((value - _EPOCH.date()).days)
-    delta = value - _EPOCH
-    return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
-
-
-def _number(value: float | int) -> str | None:
-    if isinstance(value, int):
-        return str(value)
-    if not math.isfinite(value):
-        return None
-    return repr(value) if not value.is_integer() or abs(value) >= 1e15 else str(int(value))
-
-
-def cell_xml(ref: str, value: object, style: int) -> str:
-    """One <c> element; strings are always text (inline), formulas only when given as Formula."""
-    s = f' s="{style}"' if style else ""
-    if value is None:
-        return f'<c r="{ref}"{s}/>' if style else ""
-    if isinstance(value, Formula):
-        return _formula_cell(ref, s, value)
-    if isinstance(value, str):
-        text = clean(value)
-        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (datetime, date)):
-        return f'<c r="{ref}"{s}><v>{_number(serial(value))}</v></c>'
-    if isinstance(value, time):
-        return f'<c r="{ref}"{s}><v>{(value.hour * 3600 + value.minute * 60 + value.second) / 86400!r}</v></c>'
-    text = _number(value)
-    return f'<c r="{ref}"{s}><v>{text}</v></c>' if text is not None else (f'<c r="{ref}"{s}/>' if style else "")
-
-
-def _formula_cell(ref: str, s: str, formula: Formula, cached: object = None) -> str:
-    """A formula cell with its cached value (`cached`, else the Formula's own): a number as <v>, text as
-    t="str", TRUE/FALSE as t="b", an error as t="e"; no <v> when the value is not known."""
-    f = f"<f>{escape(clean(formula.text[1:]))}</f>"
-    value = formula.value if cached is None else cached
-    if value is None:
-        return f'<c r="{ref}"{s}>{f}</c>'
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b">{f}<v>{int(value)}</v></c>'
-    if isinstance(value, (int, float)):
-        number = _number(value)
-        return f'<c r="{ref}"{s}>{f}<v>{number}</v></c>' if number is not None else f'<c r="{ref}"{s}>{f}</c>'
-    if type(value).__name__ == "ErrorValue":
-        return f'<c r="{ref}"{s} t="e">{f}<v>{escape(str(value))}</v></c>'
-    text = clean(str(value))
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
-    return f'<c r="{ref}"{s} t="str">{f}<v{space}>{escape(text)}</v></c>'
-
-
-def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = None) -> bytes:
-    """The worksheet part of `spec`; `drawing_rel` is the relationship id of its charts' drawing."""
+def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = None, date1904: bool = False) -> bytes:
+    """The worksheet part of `spec`; `drawing_rel` is the relationship id of its charts' drawing; dates are
+    written in the 1904 date system when the workbook uses it."""
     out: list[str] = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f"<worksheet {_NS}>",
@@ -118,7 +51,7 @@ def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = Non
     out.append(_views(spec))
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     out.append(_columns(spec))
-    _sheet_data(spec, rows, styles, out)
+    _sheet_data(spec, rows, styles, out, date1904)
     if spec.protected:
         rows = ' insertRows="0" deleteRows="0"' if spec.allow_rows else ""
         out.append(
@@ -135,11 +68,11 @@ def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = Non
         out.append(
             f'<conditionalFormatting sqref="{rule.ref.replace(",", " ")}"><cfRule type="expression" '
             f'dxfId="{styles.dxf[rule.style]}" priority="{priority}"><formula>'
-            f"{escape(rule.formula.lstrip('='))}</formula></cfRule></conditionalFormatting>"
+            f"{xml_escape(rule.formula.lstrip('='))}</formula></cfRule></conditionalFormatting>"
         )
     if spec.validations:
         out.append(f'<dataValidations count="{len(spec.validations)}">')
-        out.extend(_validation(v) for v in spec.validations)
+        out.extend(_validation(v, date1904) for v in spec.validations)
         out.append("</dataValidations>")
     out.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>')
     if spec.print_fit_width:
@@ -177,7 +110,7 @@ def _columns(spec: SheetSpec) -> str:
     return "".join(parts)
 
 
-def _sheet_data(spec: SheetSpec, rows: dict, styles: StyleIndex, out: list[str]) -> None:
+def _sheet_data(spec: SheetSpec, rows: dict, styles: StyleIndex, out: list[str], date1904: bool) -> None:
     for row in spec.heights:
         rows.setdefault(row, [])
     out.append("<sheetData>")
@@ -190,11 +123,15 @@ def _sheet_data(spec: SheetSpec, rows: dict, styles: StyleIndex, out: list[str])
         suffix = str(row)
         for col, value, style in sorted(rows[row], key=_first):
             ref = column_letter(col) + suffix
+            number = index.get(style, 0)
+            attrs = f' s="{number}"' if number else ""
             if type(value) is Formula:
-                number = index.get(style, 0)
-                out.append(_formula_cell(ref, f' s="{number}"' if number else "", value, cached.get((row, col))))
-            else:
-                out.append(cell_xml(ref, value, index.get(style, 0)))
+                known = cached.get((row, col))
+                out.append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
+            elif type(value) is float and value.is_integer() and abs(value) < 1e15:  # the common case, fast
+                out.append(f'<c r="{ref}"{attrs}><v>{int(value)}</v></c>')
+            elif value is not None or attrs:
+                out.append(cell_xml(ref, attrs, value, date1904))
         out.append("</row>")
     out.append("</sheetData>")
 
@@ -203,33 +140,34 @@ def _first(item: tuple) -> int:
     return item[0]
 
 
-def _formula_value(value) -> str:
+def _formula_value(value, date1904: bool) -> str:
     if isinstance(value, (date, datetime)):
-        return _number(serial(value))
-    return _number(value) if isinstance(value, (int, float)) else escape(str(value))
+        return number_text(serial(value, date1904))
+    return number_text(value) if isinstance(value, (int, float)) else xml_escape(str(value))
 
 
-def _validation(v: Validation) -> str:
+def _validation(v: Validation, date1904: bool) -> str:
     attrs = ['allowBlank="1"', 'showErrorMessage="1"', 'errorStyle="stop"']
     if v.error:
         attrs.append(f'error="{escape_attr(v.error[:255])}"')
     if v.prompt:
         attrs += ['showInputMessage="1"', f'prompt="{escape_attr(v.prompt[:255])}"']
     if v.kind == "list":
-        inner = f"<formula1>{escape(chr(34) + ','.join(v.values) + chr(34))}</formula1>"
+        inner = f"<formula1>{xml_escape(chr(34) + ','.join(v.values) + chr(34))}</formula1>"
         kind = "list"
     elif v.kind == "custom":
-        inner = f"<formula1>{escape(v.formula.lstrip('='))}</formula1>"
+        inner = f"<formula1>{xml_escape(v.formula.lstrip('='))}</formula1>"
         kind = "custom"
     else:
         kind = v.kind
         if v.lo is not None and v.hi is not None:
             attrs.append('operator="between"')
-            inner = f"<formula1>{_formula_value(v.lo)}</formula1><formula2>{_formula_value(v.hi)}</formula2>"
+            lo, hi = _formula_value(v.lo, date1904), _formula_value(v.hi, date1904)
+            inner = f"<formula1>{lo}</formula1><formula2>{hi}</formula2>"
         elif v.lo is not None:
             attrs.append('operator="greaterThanOrEqual"')
-            inner = f"<formula1>{_formula_value(v.lo)}</formula1>"
+            inner = f"<formula1>{_formula_value(v.lo, date1904)}</formula1>"
         else:
             attrs.append('operator="lessThanOrEqual"')
-            inner = f"<formula1>{_formula_value(v.hi)}</formula1>"
+            inner = f"<formula1>{_formula_value(v.hi, date1904)}</formula1>"
     return f'<dataValidation type="{kind}" {" ".join(attrs)} sqref="{v.ref.replace(",", " ")}">{inner}</dataValidation>'

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
-_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+from kam_xl.errors import CellRefError
+
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
+MAX_ROW, MAX_COL = 1_048_576, 16_384
 
 
 @dataclass(frozen=True)
@@ -142,12 +145,23 @@ def ref(row: int, col: int, absolute: bool = False) -> str:
     return f"{column_letter(col)}{row}"
 
 
+@lru_cache(maxsize=100_000)
 def split_ref(cell: str) -> tuple[int, int]:
-    """(row, col) of an A1 reference ($ signs allowed); ValueError for anything else."""
-    match = _REF.match(cell.replace("$", ""))
-    if not match:
-        raise ValueError(f"not a cell reference: {cell!r}")
-    return int(match.group(2)), column_index(match.group(1))
+    """(row, col) of an A1 reference ('D20', 'd$20', '$D$20'); CellRefError (a ValueError) for anything that
+    is not one cell of Excel's grid. The one parser of cell references (canonical_ref gives the A1 text)."""
+    match = _REF.match(cell) if isinstance(cell, str) else None
+    if match is None:
+        raise CellRefError(f"{cell!r} is not a cell reference like 'D20'")
+    row, col = int(match.group(2)), column_index(match.group(1).upper())
+    if row > MAX_ROW or col > MAX_COL:
+        raise CellRefError(f"{cell!r} is outside Excel's grid (XFD1048576 is the last cell)")
+    return row, col
+
+
+def canonical_ref(cell: str) -> str:
+    """An A1 reference as Excel writes it: upper case, no $ ('d$20' -> 'D20')."""
+    row, col = split_ref(cell)
+    return f"{column_letter(col)}{row}"
 
 
 def area(row1: int, col1: int, row2: int, col2: int) -> str:

@@ -66,12 +66,13 @@ class SheetWriter:
         self.host = host
         donor, self.index = _styled_donor(host)
         host.adopt_styles(donor)
+        self.date1904 = host.is_date1904()
         self.sheets: list[NewSheet] = []
 
     def add(self, spec: SheetSpec) -> None:
         """Turn a SheetSpec into sheet XML now (it is put into the package by finish)."""
         related = chart_parts(spec) if spec.charts else ()
-        xml = sheet_xml(spec, self.index, "rId1" if related else None)
+        xml = sheet_xml(spec, self.index, "rId1" if related else None, self.date1904)
         self.sheets.append(NewSheet(spec.title, xml, spec.state, related, frozenset(spec.volatile)))
 
     def finish(self, *, before: str | None = None, order: list[str] | None = None) -> bool:
