@@ -19,6 +19,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "dv_number": ("Enter a number between {lo} and {hi}.", "请输入 {lo} 到 {hi} 之间的数字。"),
     "dv_date": ("Enter a date (YYYY-MM-DD).", "请输入日期（YYYY-MM-DD）。"),
     "dv_email": ("Enter an e-mail address.", "请输入邮箱地址。"),
+    "chk_control": (
+        "the {what} holds a character Excel cannot store (control character U+{code:04X}): remove it",
+        "{what}含有 Excel 无法保存的字符（控制字符 U+{code:04X}），请删除",
+    ),
+    "chk_tab_cut": (
+        "the store's tab name is cut to Excel's 31 characters ('{tab}'); the full name stays on the tab",
+        "门店标签页名称将被截为 Excel 上限 31 个字符（“{tab}”）；完整名称仍显示在标签页内",
+    ),
+    "chk_link_cut": (
+        "the store name is longer than 255 characters: the link on the SR's 'My stores' sheet shows its start only",
+        "门店名称超过 255 个字符：SR 文件“我的门店”页的链接只显示开头部分",
+    ),
+    "chk_text_cut": (
+        "the {what} is longer than Excel's 32,767 characters per cell and is cut",
+        "{what}超过 Excel 单元格上限 32,767 个字符，将被截断",
+    ),
+    "chk_store_name": ("store name", "门店名称"),
+    "chk_program_name": ("program name", "活动名称"),
 }
 
 # (style, (English, Chinese)) — one line of the README sheet each.

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from kam_xl.lang.texts import text
 from kam_xl.lang.words import enum_label, sheet_name
 from kam_xl.model.plan import RATE_MEASURES, SUM_MEASURES, TIERS, Plan
 from kam_xl.plan.reader import PlanReader
+from kam_xl.xlsx.cellcodec import MAX_FORMULA_LITERAL, MAX_TEXT
+from kam_xl.xlsx.sheetnames import MAX_LEN, utf16_len
+
+_STORABLE_CONTROLS = "\t\n\r"  # the only control characters a cell keeps as they are
 
 
 class _Where:
@@ -35,6 +40,7 @@ def check_plan(plan: Plan, reader: PlanReader) -> None:
         _account,
         _duplicates,
         _stores,
+        _names,
         _objectives,
         _feasibility,
         _programs,
@@ -157,6 +163,32 @@ def _stores(plan: Plan, r: PlanReader, w: _Where) -> None:
             w.range("stores", "weight_override"),
             "weight overrides are only used by KPIs whose allocation basis is 'Manual'",
         )
+
+
+def _names(plan: Plan, r: PlanReader, w: _Where) -> None:
+    """Names Excel cannot store are refused; names kam must cut (tab names, link texts) are warned about."""
+    for index, s in enumerate(plan.stores):
+        cell = w.cell("stores", index, "name")
+        if _storable(r, w.sheet("stores"), cell, s.name, "chk_store_name"):
+            if utf16_len(f"{s.store_id} {s.name}") > MAX_LEN:
+                tab = f"{s.store_id} {s.name}"[:MAX_LEN].rstrip()
+                r.warn(w.sheet("stores"), cell, text("chk_tab_cut", r.lang).format(tab=tab))
+            if utf16_len(s.name) > MAX_FORMULA_LITERAL:
+                r.warn(w.sheet("stores"), cell, text("chk_link_cut", r.lang))
+    for index, p in enumerate(plan.programs):
+        _storable(r, w.sheet("programs"), w.cell("programs", index, "name"), p.name, "chk_program_name")
+
+
+def _storable(r: PlanReader, sheet: str, cell: str, name: str, what: str) -> bool:
+    """Whether a name can be written into cells as it is (an error names the first bad character)."""
+    bad = next((ch for ch in name if ord(ch) < 32 and ch not in _STORABLE_CONTROLS), None)
+    label = text(what, r.lang)
+    if bad is not None:
+        r.error(sheet, cell, text("chk_control", r.lang).format(what=label, code=ord(bad)), name)
+        return False
+    if len(name) > MAX_TEXT:
+        r.warn(sheet, cell, text("chk_text_cut", r.lang).format(what=label))
+    return True
 
 
 def _same(r, sheet, w, seen: dict, sr_id: str, value: str, index: int, field: str, what: str) -> None:

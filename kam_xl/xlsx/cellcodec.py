@@ -28,7 +28,9 @@ from types import NoneType
 
 EPOCH_1900 = dt.datetime(1899, 12, 30)
 EPOCH_1904 = dt.datetime(1904, 1, 1)
-MAX_TEXT = 32_767
+MAX_TEXT = 32_767  # characters of a cell's text
+MAX_FORMULA_LITERAL = 255  # characters of a text constant inside a formula ("..."): Excel drops longer ones
+MAX_FORMULA = 8_192  # characters of a formula
 ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"})
 
 _NEEDS_ESCAPE = re.compile("[\x00-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")

@@ -24,7 +24,7 @@ def _reference(sheet: str, area: str) -> Reference:
 def build_chart(sheet: str, spec: Chart):
     """An openpyxl chart object for `spec`, its ranges on sheet `sheet`."""
     if spec.kind == "scatter":
-        chart = ScatterChart()
+        chart = ScatterChart(scatterStyle="lineMarker")  # required by the schema: Excel repairs a chart without it
         chart.style = 13
         xs = _reference(sheet, spec.categories)
         for title, values in spec.series:
