@@ -22,6 +22,7 @@ from kam_xl.xlsx.cellcodec import (
     value_parts,
     value_problem,
 )
+from kam_xl.xlsx.safezip import parse_xml
 from kam_xl.xlsx.spec import column_letter, split_ref
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -162,12 +163,38 @@ def patch_cells(
     return _spliced(data, spans, strings, date1904)
 
 
-_FILLED = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*(?<!/)>')
+def positioned_cells(root: etree._Element):
+    """(A1 reference, <c>) of every cell of a parsed sheet, in order. A cell or row without its r attribute (the
+    schema allows it) is where it stands: the column after the previous cell, the row after the previous row."""
+    row_number = 0
+    for row in root.iter(ROW):
+        text = row.get("r")
+        row_number = int(text) if text else row_number + 1
+        col = 0
+        for cell in row.iterchildren(C):
+            ref = cell.get("r")
+            if ref:
+                canonical, _, col = located(ref)
+            else:
+                col += 1
+                canonical = f"{column_letter(col)}{row_number}"
+            yield canonical, cell
+
+
+def is_filled(cell: etree._Element) -> bool:
+    """Whether a cell holds something: a formula, an inline string, or a value (an empty <v/> is nothing)."""
+    for child in cell:
+        tag = child.tag
+        if tag in (F, IS) or (tag == V and child.text):
+            return True
+    return False
 
 
 def filled_refs(data: bytes) -> set[str]:
-    """The references of a sheet's cells that hold something (a value or a formula), from its XML."""
-    return {ref.decode() for ref in _FILLED.findall(data)}
+    """The references of a sheet's cells that hold something (a value or a formula), from its XML, parsed: right
+    for any valid sheet (attribute order and quoting, namespace prefixes, cells without r, self-closing cells)."""
+    root = parse_xml(data, "a sheet")
+    return {ref for ref, cell in positioned_cells(root) if is_filled(cell)}
 
 
 def read_cells(data: bytes, refs: list[str], strings) -> dict[str, object] | None:
@@ -231,8 +258,6 @@ def _old_value(attributes: dict, inner: bytes, strings) -> object:
             return float(plain.group(1))
         except ValueError:
             return plain.group(1).decode()
-    from kam_xl.xlsx.safezip import parse_xml
-
     cell = parse_xml(b'<c xmlns="' + MAIN_NS.encode() + b'" t="' + kind + b'">' + inner + b"</c>", "a cell")
     return read_value(cell, strings() if kind == b"s" else [])
 

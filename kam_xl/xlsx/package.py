@@ -21,7 +21,10 @@ from kam_xl.xlsx.cellpatch import (
     SheetCells,
     V,
     filled_refs,
+    is_filled,
+    located,
     patch_cells,
+    positioned_cells,
     read_cells,
     read_value,
     strip_tab_selected,
@@ -432,11 +435,13 @@ class Package(WorkbookParts):
             found = read_cells(self._parts[part], refs, self._plain)
             if found is not None:
                 return found
-        wanted = set(refs)
+        wanted: dict[str, list[str]] = {}
+        for ref in refs:
+            wanted.setdefault(located(ref)[0], []).append(ref)
         values = dict.fromkeys(refs)
-        for cell in self._tree(part).iter(C):
-            if cell.get("r") in wanted:
-                values[cell.get("r")] = read_value(cell, self._plain())
+        for ref, cell in positioned_cells(self._tree(part)):
+            for asked in wanted.get(ref, ()):
+                values[asked] = read_value(cell, self._plain())
         return values
 
     def filled_cells(self, sheet: str) -> set[str]:
@@ -444,7 +449,7 @@ class Package(WorkbookParts):
         part = self.sheet_part(sheet)
         if part not in self._trees:
             return filled_refs(self._parts[part])
-        return {cell.get("r") for cell in self._tree(part).iter(C) if len(cell)}
+        return {ref for ref, cell in positioned_cells(self._tree(part)) if is_filled(cell)}
 
     def formula_cells(self, sheet: str) -> dict[str, str]:
         """Every formula of a sheet by cell ("R48" -> "=IF(...)"), shared formulas expanded as Excel fills them."""
