@@ -14,7 +14,7 @@ from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from kam_xl.model.plan import Plan, Store
 from kam_xl.plan.load import plan_of
-from kam_xl.plan.meta import TabRecord, meta_sheet, new_meta, read_meta, require_hq
+from kam_xl.plan.meta import CARRIED_KEYS, TabRecord, meta_sheet, new_meta, read_meta, require_hq
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import TabError, scan_store_tabs, system_sheet_names
 from kam_xl.storetabs.layout import (
@@ -153,14 +153,19 @@ def generate(
 
 
 def generate_tabs(
-    book: Book, sr: str | None = None, region: str | None = None, progress: Progress | None = None
+    book: Book,
+    sr: str | None = None,
+    region: str | None = None,
+    progress: Progress | None = None,
+    carried: dict[str, StoreEntries] | None = None,
 ) -> GenerateResult:
     """Add or refresh the store tabs of a Book; every value typed into a tab before is kept.
 
     Existing tabs are found by their store-id cell, their inputs by their rows' keys (rows moved by hand are
     followed; a lost or damaged _meta is rebuilt from the tabs). KamError, before anything is written, when
     the workbook is an SR file, when two sheets are one store, or when a tab holds values that could not be
-    carried over (a row without its key, a key twice).
+    carried over (a row without its key, a key twice). `carried` gives values for the tabs of stores that have
+    none yet, as if typed there (the open actions `kam next-period` carries into the next period).
     """
     meta = read_meta(book)
     require_hq(meta, book)
@@ -173,6 +178,7 @@ def generate_tabs(
             + "\nnothing was written; run the command again once they are moved"
         )
     tabs, entries = scan.tabs, scan.entries
+    entries = {**{sid: values for sid, values in (carried or {}).items() if sid not in tabs}, **entries}
     allocation = allocate_plan(plan)
     chosen = [s for s in plan.active_stores if (sr is None or s.sr_id == sr) and (region is None or s.region == region)]
     if (sr or region) and not chosen:
@@ -215,6 +221,7 @@ def generate_tabs(
         fingerprint=plan.fingerprint(),
         generated_at=datetime.now().isoformat(timespec="seconds"),
         role="hq",
+        **{key: meta.values[key] for key in CARRIED_KEYS if meta.values.get(key)},
     )
     meta.tabs = all_records
     book.put_sheet(meta_sheet(meta))
