@@ -55,6 +55,7 @@ class NextPeriodResult:
     programs: list[str] = field(default_factory=list)  # kept (still running in the new period)
     dropped_programs: list[str] = field(default_factory=list)  # ended before the new period starts
     actions: int = 0  # open store actions carried into the new store tabs
+    action_rows: dict[str, int] = field(default_factory=dict)  # store id -> action rows filled by them
     targets: dict[str, float] = field(default_factory=dict)  # sum KPI id -> HQ target of the new period
     baselines: pd.DataFrame | None = None  # per store: old and new baselines, weeks reported
     notes: list[str] = field(default_factory=list)
@@ -284,6 +285,7 @@ class Carried:
             [p.id for p in self.programs],
             self.dropped_programs,
             sum(1 for values in self.actions.values() for key in values if key[2] == "text"),
+            {sid: max(key[1] for key in values) for sid, values in self.actions.items() if values},
             {k.id: float(k.hq_target) for k in plan.kpis if k.is_sum and k.hq_target is not None},
             self.baselines,
             self.notes,

@@ -39,17 +39,17 @@ def no_review_message(book_name: str, plan: Plan) -> str:
     )
 
 
-def read_proposal(book, plan: Plan) -> pd.DataFrame:
-    """The next period's target per store (index: store id) and sum KPI (columns: KPI ids), whole numbers,
-    as the KAM left them in the Next period sheet. KamError naming the sheet when there is none; naming each
-    cell that is not a number of 0 or more, or whose header is not where review put it."""
+def target_cells(book, plan: Plan) -> dict[tuple[str, str], tuple[int, int]]:
+    """Where the Next period sheet holds each store's next-period target of each sum KPI: (store id, KPI id) ->
+    (row, column). KamError naming the sheet when there is none (no review yet), naming the header cell when
+    the sheet is not laid out as review wrote it."""
     name = next_sheet_name(plan)
     if name not in book.sheet_names():
         path = getattr(book, "path", None)
         raise KamError(no_review_message(path.name if path else "the workbook", plan))
     grid = book.grid(name)
     columns = next_period_columns(plan)
-    header, first = GROUP_ROW + 1, GROUP_ROW + 2
+    header = GROUP_ROW + 1
     wanted = {
         c.key[: -len("_suggested")]: position
         for position, c in enumerate(columns, start=1)
@@ -68,23 +68,37 @@ def read_proposal(book, plan: Plan) -> pd.DataFrame:
     if problems:
         raise KamError("\n".join(problems))
     total = review_text("total", plan.language)
-    rows, ids = {kpi_id: [] for kpi_id in wanted}, []
-    row = first
+    cells = {}
+    row = header + 1
     while (store_id := cell_at(grid, row, 1)) is not None and str(store_id) != total:
-        ids.append(_text(store_id))
         for kpi_id, col in wanted.items():
-            value, problem = _target(cell_at(grid, row, col), f"{name}!{column_letter(col)}{row}")
-            rows[kpi_id].append(value)
-            if problem:
-                problems.append(problem)
+            cells[(_text(store_id), kpi_id)] = (row, col)
         row += 1
+    return cells
+
+
+def read_proposal(book, plan: Plan) -> pd.DataFrame:
+    """The next period's target per store (index: store id) and sum KPI (columns: KPI ids), whole numbers
+    (half up), as the KAM left them in the Next period sheet. KamError naming the sheet when there is none;
+    naming each cell that is not a number of 0 or more."""
+    cells = target_cells(book, plan)
+    name = next_sheet_name(plan)
+    grid = book.grid(name)
+    frame: dict[str, dict[str, float]] = {}
+    problems = []
+    for (store_id, kpi_id), (row, col) in cells.items():
+        value, problem = _target(cell_at(grid, row, col), f"{name}!{column_letter(col)}{row}")
+        frame.setdefault(kpi_id, {})[store_id] = value
+        if problem:
+            problems.append(problem)
     if problems:
         more = len(problems) - MAX_LISTED
         raise KamError(
             "the next period's targets cannot be read:\n"
             + "\n".join(problems[:MAX_LISTED] + ([f"... and {more} more"] if more > 0 else []))
         )
-    return pd.DataFrame(rows, index=pd.Index(ids, name="store_id"), dtype=float)
+    stores = list(dict.fromkeys(store_id for store_id, _ in cells))
+    return pd.DataFrame(frame, index=pd.Index(stores, name="store_id"), dtype=float)
 
 
 def _group_start(columns, col: int) -> int:
