@@ -197,8 +197,8 @@ class Carried:
         weeks = new_calendar(plan, first, count)
         self.baselines = store_baselines(plan, entries)
         self.dropped_stores = [s.store_id for s in plan.stores if not s.active]
-        self.programs = tuple(p for p in plan.programs if p.end >= weeks[0].start)
-        self.dropped_programs = [p.id for p in plan.programs if p not in self.programs]
+        self.programs = running_programs(plan, weeks[0].start)
+        self.dropped_programs = [p.id for p in plan.programs if p.id not in {k.id for k in self.programs}]
         self.plan = self._new_plan(plan, proposal, weeks)
         self.actions = open_actions(entries, {s.store_id for s in self.plan.stores})
         self.history = level_history(plan, history)
@@ -290,6 +290,18 @@ class Carried:
             self.baselines,
             self.notes,
         )
+
+
+def running_programs(plan: Plan, start: date) -> tuple:
+    """The programs still running on `start`, each limited to the regions that keep an active store (a program
+    whose regions all lost their stores applies to none, and is dropped)."""
+    regions = {s.region.casefold() for s in plan.active_stores}
+    kept = []
+    for program in plan.programs:
+        where = tuple(r for r in program.regions if r.casefold() in regions)
+        if program.end >= start and (where or not program.regions):
+            kept.append(replace(program, regions=where) if where != program.regions else program)
+    return tuple(kept)
 
 
 def _sum_target(kpi_id: str, proposal: pd.DataFrame, plan: Plan) -> float | None:
