@@ -209,6 +209,10 @@ def test_open_actions_are_in_the_new_store_tabs(reviewed, tmp_path):
     out = tmp_path / "next.xlsx"
     result = next_period(reviewed, out)
     assert result.actions == 3
+    assert main(["generate", str(out), "-q"]) == 0  # generate makes the tabs, with the open actions in them
+    book = FileBook(out)
+    assert "_carried" not in book.sheet_names()  # used up: every store it named has its tab
+    assert json.loads(read_meta(book).values["relationship_history"])[-1]["level"]  # kept by generate
     assert main(["generate", str(out), "-q"]) == 0  # generating again keeps them
     book = FileBook(out)
     entries = scan_store_tabs(book, read_meta(book)).entries
@@ -227,6 +231,8 @@ def test_the_new_workbook_recalculates_without_error_cells(reviewed, tmp_path):
     out = tmp_path / "next.xlsx"
     next_period(reviewed, out)
     assert error_cells(recalculate(out, tmp_path / "lo")) == []
+    generate(out)
+    assert error_cells(recalculate(out, tmp_path / "lo-tabs")) == []
 
 
 def test_start_and_weeks(reviewed, tmp_path):
@@ -288,3 +294,5 @@ def test_the_demo_runs_two_periods(tmp_path):
     assert rows and all(isinstance(r[previous], float) and isinstance(r[at], float) for r in rows)
     assert rows[0][at] == pytest.approx(rows[0][2] / rows[0][previous] - 1)
     assert main(["validate", str(second), "-q"]) == 0
+    for sr_file in (folder / "sr-files-2").glob("*.xlsx"):  # the carried actions' sheet never reaches an SR
+        assert "_carried" not in FileBook(sr_file).sheet_names()

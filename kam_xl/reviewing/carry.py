@@ -4,7 +4,7 @@ What is carried (docs/workbook.md, "The next period"): the plan sheets; a calend
 weights by week of year); baselines from the ending period's run-rate (kam_xl.metrics.baselines); the sum KPIs'
 targets from the Next period sheet as the KAM left it (kam_xl.reviewing.proposal); the store actions still open;
 the relationship level and evidence with the level history; the programs still running. Stores marked inactive
-are left out. The new workbook gets its store tabs (as `kam generate` makes them) with the open actions in them.
+are left out. `kam generate` then makes the new workbook's store tabs, with the open actions in them.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from kam_xl.metrics.measures import relationship_level, week_data
 from kam_xl.model.entries import ACTION_FIELDS, Entries
 from kam_xl.model.parsing import ParseError, parse_date
 from kam_xl.model.plan import Plan, Week
+from kam_xl.plan.carried import carried_sheet
 from kam_xl.plan.load import plan_of
 from kam_xl.plan.meta import meta_sheet, new_meta, read_meta, require_hq
 from kam_xl.plan.sheets import plan_sheets
 from kam_xl.progress import Progress
 from kam_xl.reviewing.proposal import read_proposal
 from kam_xl.reviewing.run import read_store_entries
-from kam_xl.storetabs.generate import generate_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, app_of, exclusive, owner_files
@@ -66,11 +66,11 @@ class NextPeriodResult:
         """What was made, in words (the command line)."""
         lines = [
             f"{self.out}: the next period {self.period_start} to {self.period_end} ({self.weeks} weeks), "
-            f"{self.stores} store(s), store tabs generated",
+            f"{self.stores} store(s); run `kam generate {self.out.name}` to make its store tabs",
             "targets from the Next period sheet: " + ", ".join(f"{k} {v:,.0f}" for k, v in self.targets.items()),
             f"baselines from the run-rate of {len(self.baselines) if self.baselines is not None else 0} store(s) "
             f"(mean of the weeks reported; fewer than {FULL_WEEKS} weeks blended with the old baseline)",
-            f"open store actions carried: {self.actions}",
+            f"open store actions carried (into the store tabs generate makes): {self.actions}",
             f"programs kept: {', '.join(self.programs) or 'none'}; ended and dropped: "
             f"{', '.join(self.dropped_programs) or 'none'}",
         ]
@@ -137,9 +137,7 @@ def next_period(
             )
         if out.is_dir():
             raise KamError(f"{out} is a folder — give the path of the new .xlsx workbook")
-        new = FileBook(out, progress, data=carried.package_bytes())
-        generated = generate_tabs(new, progress=progress, carried=carried.actions)
-        backup = generated.backup if new.saved else new.package.save(out)
+        backup = new_package(carried.sheets()).save(out)
     result = carried.result(book, out)
     result.backup = backup
     result.forced = guard.forced + ([f"{out} existed: replaced because of --force"] if backup else [])
@@ -257,8 +255,9 @@ class Carried:
                 plan = replace(plan, kpis=kpis)
         return plan
 
-    def package_bytes(self) -> bytes:
-        """The new workbook's plan sheets (and _meta with the previous period and the level history), as a file."""
+    def sheets(self) -> list:
+        """The new workbook's sheets: the plan sheets, _meta with the previous period and the level history, and
+        the open actions for `kam generate` to put into the new store tabs (kam_xl.plan.carried)."""
         lang = self.plan.language
         specs = plan_sheets(self.plan, lang)
         old = self.old.account
@@ -269,8 +268,7 @@ class Carried:
             previous_period=f"{old.period_start.isoformat()}/{old.period_end.isoformat()}",
             relationship_history=self.history,
         )
-        specs = [meta_sheet(meta) if spec.role == "meta" else spec for spec in specs]
-        return new_package(specs).to_bytes()
+        return [meta_sheet(meta) if spec.role == "meta" else spec for spec in specs] + [carried_sheet(self.actions)]
 
     def result(self, book: Path, out: Path) -> NextPeriodResult:
         plan = self.plan

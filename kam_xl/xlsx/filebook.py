@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kam_xl.progress import Progress
 from kam_xl.xlsx.package import Package
-from kam_xl.xlsx.read import book_of_bytes, open_book, read_grid
+from kam_xl.xlsx.read import open_book, read_grid
 from kam_xl.xlsx.spec import SheetSpec
 from kam_xl.xlsx.writer import SheetWriter
 
@@ -20,12 +20,10 @@ from kam_xl.xlsx.writer import SheetWriter
 class FileBook:
     """An .xlsx file: values read with python-calamine, changes made on its parts, saved atomically."""
 
-    def __init__(self, path: str | Path, progress: Progress | None = None, data: bytes | None = None):
-        """The workbook at `path`; with `data`, a workbook not on disk yet (its bytes), saved at `path`."""
+    def __init__(self, path: str | Path, progress: Progress | None = None):
         self.path = Path(path)
         self.progress = progress
-        self._data = data
-        self._reader = open_book(self.path) if data is None else book_of_bytes(data, self.path.name)
+        self._reader = open_book(self.path)
         self._package: Package | None = None
         self._writer: SheetWriter | None = None
         self._grids: dict[str, list[list]] = {}
@@ -58,9 +56,7 @@ class FileBook:
 
     def _read_ahead(self, name: str) -> list[list]:
         if not hasattr(self._local, "reader"):
-            self._local.reader = (  # one reader per thread
-                open_book(self.path) if self._data is None else book_of_bytes(self._data, self.path.name)
-            )
+            self._local.reader = open_book(self.path)  # one reader per thread
         return read_grid(self._local.reader, name)
 
     def forget(self, name: str) -> None:
@@ -74,7 +70,7 @@ class FileBook:
     def package(self) -> Package:
         """The file as a Package, opened (and checked) when first needed."""
         if self._package is None:
-            self._package = Package.open(self.path if self._data is None else self._data)
+            self._package = Package.open(self.path)
         return self._package
 
     def put_sheet(self, spec: SheetSpec) -> None:
