@@ -16,7 +16,6 @@ import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -28,8 +27,8 @@ COMPUTE_TARGET_S, TOTAL_TARGET_S = 1.0, 20.0
 def year_plan(stores: int, weeks: int):
     """The demo plan with its calendar extended to `weeks` weeks and the HQ targets scaled to match."""
     from kam_xl.model.plan import Week
+    from kam_xl.plan import demo_data
     from kam_xl.plan.demo import demo_plan
-    from kam_xl.simulation import data as demo_data
 
     plan = demo_plan(stores)
     calendar = []
@@ -61,15 +60,14 @@ def year_plan(stores: int, weeks: int):
 def build_book(folder: Path, stores: int, weeks: int) -> Path:
     """The HQ workbook with every store tab generated holding its entries (generate keeps what tabs hold)."""
     from kam_xl.plan.workbook import write_plan_workbook
-    from kam_xl.storetabs import generate as stage
+    from kam_xl.storetabs.generate import generate_tabs
+    from kam_xl.xlsx.filebook import FileBook
     from tests.support.fill import random_entries
 
     path = folder / f"review-{stores}x{weeks}.xlsx"
     plan = year_plan(stores, weeks)
     write_plan_workbook(path, plan, "en")
-    entries = random_entries(plan, weeks=weeks)
-    with mock.patch.object(stage, "read_tab_entries", lambda book, tabs, progress=None: entries):
-        stage.generate(path)
+    generate_tabs(FileBook(path), carried=random_entries(plan, weeks=weeks))  # new tabs holding their entries
     return path
 
 

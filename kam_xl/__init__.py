@@ -41,6 +41,7 @@ _STEPS = {
     "email": "kam_xl.mail.batch",
     "export": "kam_xl.reporting.export",
     "portfolio": "kam_xl.reporting.portfolio",
+    "next_period": "kam_xl.reviewing.carry",
     "demo": "kam_xl.simulation.run",
     "KamError": "kam_xl.errors",
 }

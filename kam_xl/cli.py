@@ -110,11 +110,21 @@ def _parser() -> argparse.ArgumentParser:
     _db_option(portfolio, required=True)
     _writer_options(portfolio, "replace the workbook even when it is open in Excel or LibreOffice")
 
+    following = commands.add_parser(
+        "next-period", help="the next period's HQ workbook from this one and its review (targets, baselines, actions)"
+    )
+    following.add_argument("book", type=Path)
+    following.add_argument("--out", type=Path, required=True, help="the new HQ workbook (.xlsx) to write")
+    following.add_argument("--start", metavar="DATE", help="first day of the next period (default: the day after)")
+    following.add_argument("--weeks", type=int, metavar="N", help="weeks of the next period (default: as now)")
+    _writer_options(following, "replace --out if it exists (its content is kept as a backup beside it)")
+
     demo = commands.add_parser("demo", help="the whole loop on a demo account")
     demo.add_argument("--out", type=Path, default=Path("kam-demo"))
     demo.add_argument("--stores", type=int, help="number of stores (default 120)")
     demo.add_argument("--lang", choices=("en", "zh"), default="en")
     demo.add_argument("--seed", type=int, help="random seed (same seed, same account)")
+    demo.add_argument("--periods", type=int, help="1 (default) or 2: the second period from the first one's review")
     return parser
 
 
@@ -391,11 +401,26 @@ def cmd_portfolio(args, out: Output) -> int:
     return 0
 
 
+def cmd_next_period(args, out: Output) -> int:
+    from kam_xl.reviewing.carry import next_period
+
+    with out.progress() as progress:
+        result = next_period(
+            args.book, args.out, start=args.start, weeks=args.weeks, progress=progress, force=args.force,
+            wait=args.wait,
+        )  # fmt: skip
+    for line in result.lines():
+        out.say(_escape(line))
+    _notes(out, result.forced, result.backup)
+    out.data(result.as_dict())
+    return 0
+
+
 def cmd_demo(args, out: Output) -> int:
     from kam_xl.simulation.run import demo
 
     with out.progress() as progress:
-        result = demo(args.out, lang=args.lang, progress=progress, **_given(args, "stores", "seed"))
+        result = demo(args.out, lang=args.lang, progress=progress, **_given(args, "stores", "seed", "periods"))
     out.say(f"[bold]kam_xl demo in {result.folder}[/]")
     for what, path in result.made:
         out.say(f"  {what}: {path}")
@@ -461,6 +486,7 @@ COMMANDS = {
     "email": cmd_email,
     "export": cmd_export,
     "portfolio": cmd_portfolio,
+    "next-period": cmd_next_period,
     "demo": cmd_demo,
 }
 

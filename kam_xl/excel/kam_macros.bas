@@ -27,3 +27,7 @@ End Sub
 Sub KamExport()
     RunPython "import kam_xl.excel.macros as kam; kam.export_macro()"
 End Sub
+
+Sub KamNextPeriod()
+    RunPython "import kam_xl.excel.macros as kam; kam.next_period_macro()"
+End Sub

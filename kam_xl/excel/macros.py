@@ -27,6 +27,8 @@ EMAIL_FOLDER_KEY = "KAM E-mail Folder"
 AS_OF_KEY = "KAM Review As Of"
 EXPORT_FOLDER_KEY = "KAM Export Folder"
 EXPORT_FORMAT_KEY = "KAM Export Format"  # parquet (default) or csv
+NEXT_FILE_KEY = "KAM Next Period File"  # the next period's workbook (default: "<name> - next period.xlsx")
+NEXT_START_KEY = "KAM Next Period Start"  # its first day (default: the day after the last week)
 MAX_MESSAGE = 1000  # characters a message box shows comfortably
 
 
@@ -165,6 +167,24 @@ def _export(xbook: XlBook) -> str:
     )
 
 
+def next_period(book) -> str:
+    """Save the workbook, then write the next period's HQ workbook beside it (never over an existing file)."""
+    return run(book, _next_period)
+
+
+def _next_period(xbook: XlBook) -> str:
+    from kam_xl.reviewing.carry import next_period as make_next_period
+
+    source = saved_file(xbook)
+    named = setting(xbook, NEXT_FILE_KEY)
+    target = home(xbook) / (named or f"{source.stem} - next period.xlsx")
+    result = make_next_period(source, target, start=setting(xbook, NEXT_START_KEY))
+    return (
+        "\n".join(result.lines())
+        + "\nThe workbook was saved first; open the new one to check the plan. 已生成下期工作簿（本工作簿已先保存）。"
+    )
+
+
 def show(book, step: Callable[[object], str]) -> str:
     """Run a step and show how it went in a message box (a kam_xl problem as its message, not a traceback)."""
     try:
@@ -202,4 +222,16 @@ def export_macro() -> None:
     show(xlbook.caller_book(), export)
 
 
-STEPS = {"generate": generate, "split": split, "collect": collect, "review": review, "email": email, "export": export}
+def next_period_macro() -> None:
+    show(xlbook.caller_book(), next_period)
+
+
+STEPS = {
+    "generate": generate,
+    "split": split,
+    "collect": collect,
+    "review": review,
+    "email": email,
+    "export": export,
+    "next_period": next_period,
+}

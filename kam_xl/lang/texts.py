@@ -451,13 +451,19 @@ REVIEW: dict[str, tuple[str, str]] = {
     "flag_kinds": ("Which problems", "问题类型"),
     "account_total": ("Account", "全客户"),
     "kam_note_next": (
-        "Yellow cells are suggestions you may change. Running review again rewrites this sheet: "
-        "copy the targets you settle on into the plan (Objectives, Stores) before.",
-        "黄色单元格为建议值，可直接修改。再次运行回顾会重写本页：请先将确定的目标录入计划（目标、门店）。",
+        "Yellow cells are the next period's targets: change them here, then `kam next-period` (macro "
+        "KamNextPeriod) makes the next period's workbook with exactly these targets. Running review again "
+        "rewrites this sheet with fresh suggestions.",
+        "黄色单元格为下期目标，可直接修改；之后运行 `kam next-period`（宏 KamNextPeriod）即按这些目标生成下期工作簿。"
+        "再次运行回顾会以新的建议值重写本页。",
     ),
     "current_target": ("Current target", "当前目标"),
     "run_rate": ("Run-rate forecast", "按进度预测"),
     "suggested": ("Suggested next period", "下期建议目标"),
+    "dv_next_target": (
+        "The next period's target: a number of 0 or more (rounded to a whole number).",
+        "下期目标：大于或等于 0 的数（取整）。",
+    ),
     "change": ("Change vs current", "较当前变化"),
     "share_target": ("Share target", "份额目标"),
     "share_gap_units": ("Share-gap opportunity, units", "份额差距机会（台）"),

@@ -19,6 +19,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "meta": ("_meta", "_meta"),
     "xlwings": ("xlwings.conf", "xlwings.conf"),
     "collected": ("_collected", "_collected"),
+    "carried": ("_carried", "_carried"),
     "collect_log": ("Collect log", "回收日志"),
     "my_stores": ("My stores", "我的门店"),
     "sc_store": ("Store scorecard", "门店记分卡"),

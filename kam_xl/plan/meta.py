@@ -14,6 +14,7 @@ from kam_xl.xlsx.spec import SheetSpec
 TEMPLATE_VERSION = 1
 TAB_HEADER = ("store_id", "tab", "sr_id", "status", "fingerprint", "cells")
 _NOTE = "kam_xl metadata: do not edit / 系统数据，请勿修改"
+CARRIED_KEYS = ("previous_period", "relationship_history")  # set by `kam next-period`, kept by generate
 VOLATILE_KEYS = frozenset({"generated_at", "split_at"})  # times: a _meta differing only in them is unchanged
 
 

@@ -15,7 +15,7 @@ from kam_xl.model.plan import Plan
 from kam_xl.reviewing.problems import problems_frame
 from kam_xl.storetabs.layout import threshold_rules
 from kam_xl.version import __version__
-from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, column_letter
+from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, Validation, column_letter
 
 STAMP_CELL = "A3"  # the computed-at stamp: the one cell that differs between two runs of review
 GROUP_ROW = 5  # tables: group headers, then column headers, then one row per record
@@ -465,6 +465,12 @@ def next_period_sheet(plan: Plan, result) -> SheetSpec:
     columns = next_period_columns(plan)
     last = write_table(sheet, columns, frame, lang, freeze_cols=2)
     totals_row(sheet, columns, GROUP_ROW + 2, last, review_text("total", lang))
+    for c, column in enumerate(columns, start=1):  # the KAM's input: read back by `kam next-period`
+        if column.key.endswith("_suggested") and last >= GROUP_ROW + 2:
+            area = f"{column_letter(c)}{GROUP_ROW + 2}:{column_letter(c)}{last}"
+            sheet.validations.append(
+                Validation(area, "decimal", lo=0, hi=1e12, error=review_text("dv_next_target", lang))
+            )
     return sheet
 
 

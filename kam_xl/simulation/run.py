@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kam_xl.errors import require_extra
+from kam_xl.errors import KamError, require_extra
 from kam_xl.execution.collect import collect
 from kam_xl.execution.importing import import_report
 from kam_xl.execution.split import split
 from kam_xl.mail.batch import build_emails
+from kam_xl.metrics.measures import sum_kpi
+from kam_xl.model.plan import Plan
 from kam_xl.plan.demo import DEFAULT_SEED, DEFAULT_STORES
+from kam_xl.plan.load import load_plan
 from kam_xl.plan.workbook import init_workbook, validate
 from kam_xl.progress import Progress
+from kam_xl.reviewing.carry import next_period
+from kam_xl.reviewing.proposal import next_sheet_name, read_proposal, target_cells
 from kam_xl.reviewing.run import headline, review
 from kam_xl.simulation.retailer import retailer_report
 from kam_xl.simulation.simulate import fill_sr_files
 from kam_xl.storetabs.generate import generate
+from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.guard import exclusive
+from kam_xl.xlsx.recalc import grid_lookup, refresh_values
+from kam_xl.xlsx.spec import column_letter
 
 DEMO_WEEKS = 9  # the demo's SRs have filled 9 of the 13 weeks; the retailer's report brings the 10th week's sales
+NEXT_BOOK = {"en": "account-period-2.xlsx", "zh": "客户计划-第2期.xlsx"}
 RETAILER_REPORT = {"en": "retailer-sell-out.xlsx", "zh": "零售商销售日报.xlsx"}
 
 
@@ -38,8 +49,15 @@ def demo(
     lang: str = "en",
     seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
+    periods: int = 1,
 ) -> DemoResult:
-    """Build the demo account in `out` and run the workflow on it (e-mails too: it needs kam-xl[mail])."""
+    """Build the demo account in `out` and run the workflow on it (e-mails too: it needs kam-xl[mail]).
+
+    With `periods` 2 the loop goes round once more: the KAM edits the Next period sheet (kam_edit), `next_period`
+    makes the second period's workbook, and its SRs, collect and review follow; its Trends compare with period 1
+    through the history database both workbooks share (kam-history.sqlite in `out`)."""
+    if periods not in (1, 2):
+        raise KamError(f"--periods {periods}: the demo runs 1 or 2 periods")
     require_extra("mail", "the demo (it ends with the e-mails)")  # say so before making anything
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -81,4 +99,51 @@ def demo(
     result.facts += headline(reviewed.summary)
     emails = build_emails(book, folder / ("emails" if lang == "en" else "邮件"), progress=progress)
     result.made.append((f"e-mails ({len(emails)}): open in a browser", emails.index))
+    if periods == 2:
+        second_period(result, book, plan, lang, seed, progress)
     return result
+
+
+def second_period(result: DemoResult, book: Path, plan: Plan, lang: str, seed: int, progress: Progress | None) -> None:
+    """Period 2 of the demo: the KAM's edit, next-period, generate, split, the SRs' entries, collect, review."""
+    folder = result.folder
+    store, kpi, before, after = kam_edit(book, plan)
+    result.facts.append(
+        (f"the KAM's edit on the Next period sheet: {kpi} target of store {store}", f"{before:,.0f} → {after:,.0f}")
+    )
+    following = folder / NEXT_BOOK[lang]
+    made = next_period(book, following, progress=progress, force=True)  # a re-run replaces the last one
+    result.made.append((f"HQ workbook of period 2 ({made.period_start} to {made.period_end})", following))
+    result.facts += [
+        ("period 2 targets (from the Next period sheet)", ", ".join(f"{k} {v:,.0f}" for k, v in made.targets.items())),
+        ("open store actions carried into period 2", made.actions),
+    ]
+    generate(following, progress=progress)  # the tabs next-period made are up to date: nothing changes
+    plan2 = load_plan(following)
+    sr_folder = folder / ("sr-files-2" if lang == "en" else "业务代表文件-2")
+    split_result = split(following, sr_folder, progress=progress, force=True)
+    result.made.append((f"SR workbooks of period 2 ({len(split_result.files)})", sr_folder))
+    fill_sr_files(sr_folder, plan2, weeks=DEMO_WEEKS, seed=seed + 1, actions_used=made.action_rows)
+    report = collect(following, [sr_folder], progress=progress)
+    result.facts.append(("period 2: SR entries collected", report.written))
+    reviewed = review(following, progress=progress)
+    result.made.append(("period 2 scorecards and trends: " + ", ".join(reviewed.sheets), following))
+    result.facts += [(f"period 2 {name}", value) for name, value in headline(reviewed.summary)]
+
+
+def kam_edit(book: Path, plan: Plan) -> tuple[str, str, float, float]:
+    """The demo KAM's edit on the Next period sheet, as done by hand in Excel: the units target of the first
+    store raised by 20 % (a store refit planned for the next period); the sheet's formulas recomputed as Excel
+    does on save. Returns (store id, KPI id, target before, after)."""
+    kpi = sum_kpi(plan, "units")
+    store = plan.active_stores[0].store_id
+    with exclusive(book, command="demo"):
+        sheet = FileBook(book)
+        row, col = target_cells(sheet, plan)[(store, kpi.id)]
+        before = float(read_proposal(sheet, plan).loc[store, kpi.id])
+        after = float(math.floor(before * 1.2 + 0.5))
+        name = next_sheet_name(plan)
+        sheet.set_cells(name, {f"{column_letter(col)}{row}": after})
+        refresh_values(sheet, [name], {name: grid_lookup(sheet.grid(name), {(row, col): after})})
+        sheet.save()
+    return store, kpi.id, before, after

@@ -14,6 +14,7 @@ from kam_xl.model.plan import Plan, Program, Store, Week
 from kam_xl.plan.demo import DEFAULT_SEED
 from kam_xl.plan.meta import TabRecord, read_meta
 from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.storetabs.layout import ACTION_ROWS
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.recalc import refresh_values
@@ -75,8 +76,11 @@ class FillResult:
     mistakes: list[Mistake] = field(default_factory=list)
 
 
-def fill_sr_files(folder: str | Path, plan: Plan, *, weeks: int = 9, seed: int = DEFAULT_SEED) -> FillResult:
-    """Type `weeks` weeks of entries into every SR workbook in `folder` (deterministic for a seed)."""
+def fill_sr_files(
+    folder: str | Path, plan: Plan, *, weeks: int = 9, seed: int = DEFAULT_SEED, actions_used: dict | None = None
+) -> FillResult:
+    """Type `weeks` weeks of entries into every SR workbook in `folder` (deterministic for a seed); new store
+    actions go below the `actions_used[store id]` rows already filled (the actions carried from the last period)."""
     rng = np.random.default_rng(seed)
     stores = {s.store_id: s for s in plan.stores}
     shown = plan.weeks[: max(1, min(weeks, len(plan.weeks)))]
@@ -86,7 +90,9 @@ def fill_sr_files(folder: str | Path, plan: Plan, *, weeks: int = 9, seed: int =
         records = read_meta(FileBook(path)).tabs
         package = Package.open(path)
         for record in records:
-            typed = _typed(record, store_entries(plan, stores[record.store_id], shown, rng), plan.language)
+            used = (actions_used or {}).get(record.store_id, 0)
+            entries = store_entries(plan, stores[record.store_id], shown, rng, first_action=used + 1)
+            typed = _typed(record, entries, plan.language)
             package.set_cells(record.tab, typed)
             result.values += len(typed)
         maker = _MISTAKES[number % len(_MISTAKES)]
@@ -110,7 +116,9 @@ def _say(rng: np.random.Generator, kind: str, lang: str) -> str:
     return pair[0] if lang == "en" else pair[1]
 
 
-def store_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.random.Generator) -> StoreEntries:
+def store_entries(
+    plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.random.Generator, first_action: int = 1
+) -> StoreEntries:
     """One store's entries: baseline × local momentum × season × program uplift × execution quality × noise."""
     quality = float(rng.beta(5, 2))
     momentum = float(rng.lognormal(-0.17, 0.15))  # the store's market this quarter: some grow, some shrink
@@ -127,7 +135,7 @@ def store_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], rng: np.ran
                 if p.start <= week.end and p.end >= week.start and statuses[p.id] in ("done", "agreed")
             ]
             values.update(_week_entries(store, week, running, quality, share, rng, plan.language, momentum))
-    values.update(_actions(weeks, quality, rng, plan.language))
+    values.update(_actions(weeks, quality, rng, plan.language, first_action))
     values.update(_header(weeks, rng, plan.language))
     return values
 
@@ -197,9 +205,9 @@ def _week_entries(
     return {("week", week.id, name): value for name, value in out.items()}
 
 
-def _actions(weeks: tuple[Week, ...], quality: float, rng: np.random.Generator, lang: str) -> dict:
+def _actions(weeks: tuple[Week, ...], quality: float, rng: np.random.Generator, lang: str, first: int = 1) -> dict:
     out = {}
-    for row in range(1, int(rng.integers(1, 4)) + 1):
+    for row in range(first, first + int(rng.integers(1, 4))):
         due = weeks[0].start + timedelta(days=int(rng.integers(7, 7 * len(weeks) + 14)))
         done = due <= weeks[-1].end and rng.random() < 0.4 + 0.5 * quality
         out.update(
@@ -212,7 +220,7 @@ def _actions(weeks: tuple[Week, ...], quality: float, rng: np.random.Generator, 
         )
         if done:
             out[("action", row, "result")] = _say(rng, "results", lang)
-    return out
+    return {key: value for key, value in out.items() if key[1] <= ACTION_ROWS}
 
 
 def _header(weeks: tuple[Week, ...], rng: np.random.Generator, lang: str) -> dict:

@@ -13,8 +13,9 @@ from kam_xl.lang.texts import tab_text
 from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from kam_xl.model.plan import Plan, Store
+from kam_xl.plan.carried import carried_sheet_name, read_carried
 from kam_xl.plan.load import plan_of
-from kam_xl.plan.meta import TabRecord, meta_sheet, new_meta, read_meta, require_hq
+from kam_xl.plan.meta import CARRIED_KEYS, TabRecord, meta_sheet, new_meta, read_meta, require_hq
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import TabError, scan_store_tabs, system_sheet_names
 from kam_xl.storetabs.layout import (
@@ -153,14 +154,20 @@ def generate(
 
 
 def generate_tabs(
-    book: Book, sr: str | None = None, region: str | None = None, progress: Progress | None = None
+    book: Book,
+    sr: str | None = None,
+    region: str | None = None,
+    progress: Progress | None = None,
+    carried: dict[str, StoreEntries] | None = None,
 ) -> GenerateResult:
     """Add or refresh the store tabs of a Book; every value typed into a tab before is kept.
 
     Existing tabs are found by their store-id cell, their inputs by their rows' keys (rows moved by hand are
     followed; a lost or damaged _meta is rebuilt from the tabs). KamError, before anything is written, when
     the workbook is an SR file, when two sheets are one store, or when a tab holds values that could not be
-    carried over (a row without its key, a key twice).
+    carried over (a row without its key, a key twice). The _carried sheet (kam_xl.plan.carried, written by
+    `kam next-period`) and `carried` give values for the tabs of stores that have none yet, as if typed there;
+    the sheet is removed once every store it names has its tab.
     """
     meta = read_meta(book)
     require_hq(meta, book)
@@ -173,6 +180,8 @@ def generate_tabs(
             + "\nnothing was written; run the command again once they are moved"
         )
     tabs, entries = scan.tabs, scan.entries
+    carried = {**read_carried(book), **(carried or {})}
+    entries = {**{sid: values for sid, values in carried.items() if sid not in tabs}, **entries}
     allocation = allocate_plan(plan)
     chosen = [s for s in plan.active_stores if (sr is None or s.sr_id == sr) and (region is None or s.region == region)]
     if (sr or region) and not chosen:
@@ -207,6 +216,10 @@ def generate_tabs(
         if book.cell_values(record.tab, [STATUS_CELL])[STATUS_CELL] != inactive_text:
             book.set_cells(record.tab, {STATUS_CELL: inactive_text})
     records = _write_tabs(book, plan, allocation, chosen, names, tabs, entries, result, progress)
+    if carried_sheet_name() in book.sheet_names() and not [
+        sid for sid in carried if sid in active_ids and sid not in records and sid not in tabs
+    ]:
+        book.remove_sheets([carried_sheet_name()])  # every store it was for has its tab now
     order = {s.store_id: i for i, s in enumerate(plan.stores)}
     all_records = sorted([*records.values(), *untouched], key=lambda r: order.get(r.store_id, 10**9)) + inactive
     meta = new_meta(
@@ -215,6 +228,7 @@ def generate_tabs(
         fingerprint=plan.fingerprint(),
         generated_at=datetime.now().isoformat(timespec="seconds"),
         role="hq",
+        **{key: meta.values[key] for key in CARRIED_KEYS if meta.values.get(key)},
     )
     meta.tabs = all_records
     book.put_sheet(meta_sheet(meta))
