@@ -223,20 +223,27 @@ def _plain(text: str) -> bool:
 
 def formula_cell_xml(ref: str, attrs: str, formula: str, cached: object) -> str:
     """A formula cell (`formula` without its '=', characters XML cannot hold dropped: formulas are not
-    `_xHHHH_`-escaped) with its cached value: a number as <v>, text as t="str",
-    TRUE/FALSE as t="b", an error as t="e"; no <v> when the value is not known (None, NaN, infinity)."""
-    f = f"<f>{xml_escape(_XML_ILLEGAL.sub('', formula))}</f>"
-    if cached is None:
-        return f'<c r="{ref}"{attrs}>{f}</c>'
-    parts = value_parts(cached)
+    `_xHHHH_`-escaped) with its cached value (cached_value_xml)."""
+    kind, value = cached_value_xml(cached)
+    return f'<c r="{ref}"{attrs}{kind}><f>{xml_escape(_XML_ILLEGAL.sub("", formula))}</f>{value}</c>'
+
+
+def cached_value_xml(cached: object) -> tuple[str, str]:
+    """(t attribute, <v> element) of a formula's cached value: a number as <v>, text as t="str", TRUE/FALSE as
+    t="b", an error as t="e"; ("", "") when the value is not known (None, NaN, infinity)."""
+    kind = type(cached)
+    if kind is float or kind is int:
+        text = number_text(cached)
+        return ("", "") if text is None else ("", f"<v>{text}</v>")
+    parts = None if cached is None else value_parts(cached)
     if parts is None:
-        return f'<c r="{ref}"{attrs}>{f}</c>'
+        return "", ""
     t, text = parts
     if t == "inlineStr":
-        return f'<c r="{ref}"{attrs} t="str">{f}{text_element(text, "v")}</c>'
+        return ' t="str"', text_element(text, "v")
     if t is None:
-        return f'<c r="{ref}"{attrs}>{f}<v>{text}</v></c>'
-    return f'<c r="{ref}"{attrs} t="{t}">{f}<v>{xml_escape(text)}</v></c>'
+        return "", f"<v>{text}</v>"
+    return f' t="{t}"', f"<v>{xml_escape(text)}</v>"
 
 
 def decode(kind: str, text: str | None, strings=None) -> object:

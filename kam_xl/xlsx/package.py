@@ -29,6 +29,7 @@ from kam_xl.xlsx.cellpatch import (
     read_value,
     strip_tab_selected,
 )
+from kam_xl.xlsx.formulapatch import read_formulas, write_formula_values
 from kam_xl.xlsx.parts import NameAllocator, PartCopier
 from kam_xl.xlsx.safezip import (
     Packed,
@@ -453,7 +454,12 @@ class Package(WorkbookParts):
 
     def formula_cells(self, sheet: str) -> dict[str, str]:
         """Every formula of a sheet by cell ("R48" -> "=IF(...)"), shared formulas expanded as Excel fills them."""
-        root = self._tree(self.sheet_part(sheet))
+        part = self.sheet_part(sheet)
+        if part not in self._trees:
+            found = read_formulas(self._parts[part])
+            if found is not None:
+                return found
+        root = self._tree(part)
         out: dict[str, str] = {}
         masters: dict[str, tuple[str, int, int]] = {}
         pending = []
@@ -484,7 +490,13 @@ class Package(WorkbookParts):
     def set_formula_values(self, sheet: str, values: dict[str, object]) -> None:
         """Set the cached value of formula cells ("R48" -> value), keeping their formulas: a number as <v>,
         text as t="str", TRUE/FALSE as t="b", an error as t="e", None as no cached value."""
-        root = self._edit(self.sheet_part(sheet))
+        part = self.sheet_part(sheet)
+        if part not in self._trees:
+            patched = write_formula_values(self._parts[part], values)
+            if patched is not None:
+                self._parts[part] = patched
+                return
+        root = self._edit(part)
         for formula in list(root.iter(F)):
             cell = formula.getparent()
             ref = cell.get("r")

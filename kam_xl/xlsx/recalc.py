@@ -8,6 +8,7 @@ reading the other sheets' refreshed values.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from kam_xl.xlsx.calc import Evaluator, FormulaError, parse, references
 from kam_xl.xlsx.spec import column_letter, split_ref
@@ -47,7 +48,7 @@ def refresh_values(book, sheets: list[str], lookups: dict[str, Lookup] | None = 
         if not found:
             continue
         try:
-            other = any(ref.sheet is not None for text in found.values() for ref in references(parse(text)))
+            other = any(_crosses(text) for text in set(found.values()))
         except FormulaError:
             book.set_formula_values(sheet, dict.fromkeys(found))
             continue
@@ -69,6 +70,12 @@ def refresh_values(book, sheets: list[str], lookups: dict[str, Lookup] | None = 
     for sheet in crossing:
         _evaluate(book, [sheet], formulas[sheet], [lookups[sheet]], elsewhere, results)
     return {sheet: len(values) for sheet, values in results.items()}
+
+
+@lru_cache(maxsize=65_536)
+def _crosses(text: str) -> bool:
+    """Whether a formula refers to another sheet."""
+    return any(ref.sheet is not None for ref in references(parse(text)))
 
 
 def _evaluate(book, group, texts: dict[str, str], lookups: list[Lookup], elsewhere, results) -> None:
