@@ -206,21 +206,19 @@ class Carried:
         units = next((k for k in plan.kpis if k.is_sum and k.measure == "units"), None)
         targets = {k.id: _sum_target(k.id, proposal, plan) for k in plan.kpis if k.is_sum}
         stores = []
+        rows = self.baselines.to_dict("index")  # one dict per store: plain lookups, no pandas per store
+        mine = proposal[units.id].to_dict() if units is not None and units.id in proposal else {}
         for store in plan.active_stores:
-            row = self.baselines.loc[store.store_id]
-            changes = {
-                column: float(row[f"new_{measure}"])
-                for measure, column in MEASURES
-                if row[f"new_{measure}"] == row[f"new_{measure}"]
-            }
+            row = rows[store.store_id]
+            changes = {column: row[f"new_{m}"] for m, column in MEASURES if row[f"new_{m}"] == row[f"new_{m}"]}
             if units is not None:  # the units KPI is shared by the KAM's store targets: a manual weight per store
-                suggested = proposal[units.id].get(store.store_id) if units.id in proposal else None
+                suggested = mine.get(store.store_id)
                 changes["weight_override"] = (
                     float(suggested)
                     if suggested is not None and suggested == suggested
                     else float(changes.get("base_units", store.base_units) * len(weeks))
                 )
-            stores.append(replace(store, **changes))
+            stores.append(replace(store, **{k: float(v) for k, v in changes.items()}))
         kpis = []
         for k in plan.kpis:
             if k is units:
