@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl.errors import AllocationError, KamError
-from kam_xl.metrics.allocation import allocate_plan
+from kam_xl.metrics.allocation import allocate_kpi
 from kam_xl.metrics.baselines import FULL_WEEKS, run_rate_baselines
 from kam_xl.metrics.measures import relationship_level, week_data
 from kam_xl.model.entries import ACTION_FIELDS, Entries
@@ -237,20 +237,22 @@ class Carried:
         return self._feasible(new)
 
     def _feasible(self, plan: Plan) -> Plan:
-        """The plan, with the growth caps of a KPI whose HQ target they cannot hold over the new baselines
-        removed (noted): the KAM's targets win over caps set against the old baselines."""
-        for _ in plan.kpis:
+        """The plan, with the growth caps of a sum KPI that cannot hold its HQ target over the new baselines
+        removed (noted): the KAM's targets win over caps set against the old baselines. AllocationError for any
+        other reason the plan cannot be allocated."""
+        kpis = list(plan.kpis)
+        for i, kpi in enumerate(kpis):
+            if not kpi.is_sum or kpi.hq_target is None:
+                continue
             try:
-                allocate_plan(plan)
-                return plan
+                allocate_kpi(plan, kpi)
             except AllocationError as exc:
-                bad = next((k for k in plan.kpis if k.is_sum and f"KPI {k.id}" in str(exc) and
-                            (k.min_growth is not None or k.max_growth is not None)), None)  # fmt: skip
-                if bad is None:
+                if kpi.min_growth is None and kpi.max_growth is None:
                     raise
-                self.notes.append(f"KPI {bad.id}: growth caps removed, they could not hold the new target ({exc})")
-                kpis = tuple(replace(k, min_growth=None, max_growth=None) if k is bad else k for k in plan.kpis)
-                plan = replace(plan, kpis=kpis)
+                self.notes.append(f"KPI {kpi.id}: growth caps removed, they could not hold the new target ({exc})")
+                kpis[i] = replace(kpi, min_growth=None, max_growth=None)
+                plan = replace(plan, kpis=tuple(kpis))
+                allocate_kpi(plan, kpis[i])
         return plan
 
     def sheets(self) -> list:
