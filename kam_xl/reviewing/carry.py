@@ -39,6 +39,7 @@ from kam_xl.xlsx.writer import new_package
 MAX_WEEKS = 104  # --weeks: at most two years
 CLOSED_ACTION = frozenset({"done", "dropped"})
 MEASURES = (("units", "base_units"), ("value", "base_value"), ("category", "category_units"))
+BASELINE_FIELDS = frozenset(measure for measure, _ in MEASURES)
 
 
 @dataclass
@@ -122,7 +123,7 @@ def next_period(
     plan = plan_of(source)
     first, count = _calendar_span(plan, start, weeks)
     proposal = read_proposal(source, plan)
-    entries, _, _ = read_store_entries(source, plan, progress)
+    entries, _, _ = read_store_entries(source, plan, progress, keep=carried_field)
     carried = Carried(plan, entries, proposal, first, count, read_meta(source).values.get("relationship_history", ""))
     carried.notes += [
         f"{book.name} is open in {app_of(owner)}: what is not saved there is not in the next period (save it and "
@@ -142,6 +143,11 @@ def next_period(
     result.backup = backup
     result.forced = guard.forced + ([f"{out} existed: replaced because of --force"] if backup else [])
     return result
+
+
+def carried_field(key: tuple) -> bool:
+    """The fields of the store tabs next-period reads: the weekly measures of the baselines and the actions."""
+    return key[0] == "action" or (key[0] == "week" and key[2] in BASELINE_FIELDS)
 
 
 def _calendar_span(plan: Plan, start: object, weeks: int | None) -> tuple[date, int]:
