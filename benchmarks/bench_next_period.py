@@ -6,8 +6,10 @@ period sheet and every store tab, the new plan, and writing the new workbook wit
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,7 +31,10 @@ def run(stores: int = 5000, weeks: int = 13) -> dict:
             book = build_book(Path(folder), stores, weeks)
             review(book, db="none")
         out = Path(folder) / "next.xlsx"
+        cpu = time.process_time()
         with timer(results, "next_period_s"):
             made = next_period(book, out)
+        results["cpu_s"] = round(time.process_time() - cpu, 2)
+        results["load"] = round(os.getloadavg()[0], 1)
         results.update(tabs=made.stores, actions=made.actions, mb=round(out.stat().st_size / 1e6, 1))
     return results

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl.errors import AllocationError, KamError
-from kam_xl.metrics.allocation import allocate_plan
+from kam_xl.metrics.allocation import allocate_kpi
 from kam_xl.metrics.baselines import FULL_WEEKS, run_rate_baselines
 from kam_xl.metrics.measures import relationship_level, week_data
 from kam_xl.model.entries import ACTION_FIELDS, Entries
@@ -39,6 +39,7 @@ from kam_xl.xlsx.writer import new_package
 MAX_WEEKS = 104  # --weeks: at most two years
 CLOSED_ACTION = frozenset({"done", "dropped"})
 MEASURES = (("units", "base_units"), ("value", "base_value"), ("category", "category_units"))
+BASELINE_FIELDS = frozenset(measure for measure, _ in MEASURES)
 
 
 @dataclass
@@ -122,7 +123,7 @@ def next_period(
     plan = plan_of(source)
     first, count = _calendar_span(plan, start, weeks)
     proposal = read_proposal(source, plan)
-    entries, _, _ = read_store_entries(source, plan, progress)
+    entries, _, _ = read_store_entries(source, plan, progress, keep=carried_field)
     carried = Carried(plan, entries, proposal, first, count, read_meta(source).values.get("relationship_history", ""))
     carried.notes += [
         f"{book.name} is open in {app_of(owner)}: what is not saved there is not in the next period (save it and "
@@ -142,6 +143,11 @@ def next_period(
     result.backup = backup
     result.forced = guard.forced + ([f"{out} existed: replaced because of --force"] if backup else [])
     return result
+
+
+def carried_field(key: tuple) -> bool:
+    """The fields of the store tabs next-period reads: the weekly measures of the baselines and the actions."""
+    return key[0] == "action" or (key[0] == "week" and key[2] in BASELINE_FIELDS)
 
 
 def _calendar_span(plan: Plan, start: object, weeks: int | None) -> tuple[date, int]:
@@ -206,21 +212,19 @@ class Carried:
         units = next((k for k in plan.kpis if k.is_sum and k.measure == "units"), None)
         targets = {k.id: _sum_target(k.id, proposal, plan) for k in plan.kpis if k.is_sum}
         stores = []
+        rows = self.baselines.to_dict("index")  # one dict per store: plain lookups, no pandas per store
+        mine = proposal[units.id].to_dict() if units is not None and units.id in proposal else {}
         for store in plan.active_stores:
-            row = self.baselines.loc[store.store_id]
-            changes = {
-                column: float(row[f"new_{measure}"])
-                for measure, column in MEASURES
-                if row[f"new_{measure}"] == row[f"new_{measure}"]
-            }
+            row = rows[store.store_id]
+            changes = {column: row[f"new_{m}"] for m, column in MEASURES if row[f"new_{m}"] == row[f"new_{m}"]}
             if units is not None:  # the units KPI is shared by the KAM's store targets: a manual weight per store
-                suggested = proposal[units.id].get(store.store_id) if units.id in proposal else None
+                suggested = mine.get(store.store_id)
                 changes["weight_override"] = (
                     float(suggested)
                     if suggested is not None and suggested == suggested
                     else float(changes.get("base_units", store.base_units) * len(weeks))
                 )
-            stores.append(replace(store, **changes))
+            stores.append(replace(store, **{k: float(v) for k, v in changes.items()}))
         kpis = []
         for k in plan.kpis:
             if k is units:
@@ -239,20 +243,22 @@ class Carried:
         return self._feasible(new)
 
     def _feasible(self, plan: Plan) -> Plan:
-        """The plan, with the growth caps of a KPI whose HQ target they cannot hold over the new baselines
-        removed (noted): the KAM's targets win over caps set against the old baselines."""
-        for _ in plan.kpis:
+        """The plan, with the growth caps of a sum KPI that cannot hold its HQ target over the new baselines
+        removed (noted): the KAM's targets win over caps set against the old baselines. AllocationError for any
+        other reason the plan cannot be allocated."""
+        kpis = list(plan.kpis)
+        for i, kpi in enumerate(kpis):
+            if not kpi.is_sum or kpi.hq_target is None:
+                continue
             try:
-                allocate_plan(plan)
-                return plan
+                allocate_kpi(plan, kpi)
             except AllocationError as exc:
-                bad = next((k for k in plan.kpis if k.is_sum and f"KPI {k.id}" in str(exc) and
-                            (k.min_growth is not None or k.max_growth is not None)), None)  # fmt: skip
-                if bad is None:
+                if kpi.min_growth is None and kpi.max_growth is None:
                     raise
-                self.notes.append(f"KPI {bad.id}: growth caps removed, they could not hold the new target ({exc})")
-                kpis = tuple(replace(k, min_growth=None, max_growth=None) if k is bad else k for k in plan.kpis)
-                plan = replace(plan, kpis=kpis)
+                self.notes.append(f"KPI {kpi.id}: growth caps removed, they could not hold the new target ({exc})")
+                kpis[i] = replace(kpi, min_growth=None, max_growth=None)
+                plan = replace(plan, kpis=tuple(kpis))
+                allocate_kpi(plan, kpis[i])
         return plan
 
     def sheets(self) -> list:

@@ -240,10 +240,13 @@ def _as_date(as_of: object, plan: Plan) -> date:
 # ---------------------------------------------------------------------------
 
 
-def read_store_entries(book: Book, plan: Plan, progress: Progress | None = None) -> tuple[Entries, list[str], str]:
-    """The active stores' entries, warnings about what could not be used, and the first store tab's name."""
+def read_store_entries(
+    book: Book, plan: Plan, progress: Progress | None = None, keep=None
+) -> tuple[Entries, list[str], str]:
+    """The active stores' entries, warnings about what could not be used, and the first store tab's name
+    (`keep(key)`, when given, chooses the fields read: the others stay blank)."""
     meta = read_meta(book)
-    scan = scan_store_tabs(book, meta, progress)
+    scan = scan_store_tabs(book, meta, progress, keep)
     tabs, typed = scan.tabs, scan.entries
     check_no_tab_under_reserved_names(tabs, "review")
     if not tabs:

@@ -113,15 +113,20 @@ def _recovered(grid: list[list], lang: str) -> Located:
             raise first from None
 
 
-def read_entries(grid: list[list], cells: dict, lang: str = "en", followed: list | None = None) -> StoreEntries:
+def read_entries(
+    grid: list[list], cells: dict, lang: str = "en", followed: list | None = None, keep=None
+) -> StoreEntries:
     """The values typed into a tab (typed where readable, kept as typed otherwise), incl. retired ones;
     rows and columns moved by hand are followed by their keys (TabLayoutError when that is ambiguous).
-    `followed` receives the Located of a tab that was not where its cell map said."""
+    `followed` receives the Located of a tab that was not where its cell map said; `keep(key)`, when given,
+    chooses the fields read (the others are not even parsed)."""
     values: StoreEntries = {}
     rows = len(grid)
     positions, found = places(grid, cells, lang)
     if found is not None and followed is not None:
         followed.append(found)
+    if keep is not None:
+        positions = [place for place in positions if keep(place[0])]
     for key, row, col in positions:
         line = grid[row - 1] if row <= rows else ()
         raw = line[col - 1] if col <= len(line) else None
@@ -138,7 +143,7 @@ def read_entries(grid: list[list], cells: dict, lang: str = "en", followed: list
             values[key] = raw  # never lose what someone typed, even if it cannot be read
     shift = found.shifted if found else 0
     for key, raw in retired_values(grid, cells, shift):
-        if not is_blank(raw) and key not in values:
+        if not is_blank(raw) and key not in values and (keep is None or keep(key)):
             try:
                 values[key] = normalise(key, raw)
             except ParseError:

@@ -89,12 +89,13 @@ class StoreTabs:
         return next((name for name in sheet_order if name in names), None)
 
 
-def scan_store_tabs(book, meta: Meta, progress: Progress | None = None) -> StoreTabs:
+def scan_store_tabs(book, meta: Meta, progress: Progress | None = None, keep=None) -> StoreTabs:
     """Every store tab of the workbook, identified by its store-id cell (not its name), with its entries.
 
     Rows and columns moved by hand are followed by their keys; a tab whose _meta record is lost or whose
     cell map is damaged is read from its own key cells. TabError (naming the sheet and row, and what to do)
     when two sheets are the same store or a tab cannot be read without guessing — nothing is written then.
+    `keep(key)`, when given, chooses the fields read (cellmap.read_entries).
     """
     lang = meta.language
     records = {record.store_id: record for record in meta.tabs}
@@ -115,7 +116,7 @@ def scan_store_tabs(book, meta: Meta, progress: Progress | None = None) -> Store
         grid = book.grid(name)
         store_id, _, _ = find_store_id(grid)
         if store_id is not None:
-            problems += _add_tab(found, name, store_id, grid, records.get(store_id), lang)
+            problems += _add_tab(found, name, store_id, grid, records.get(store_id), lang, keep)
         book.forget(name)
         tick(done)
     if problems:
@@ -123,7 +124,9 @@ def scan_store_tabs(book, meta: Meta, progress: Progress | None = None) -> Store
     return found
 
 
-def _add_tab(found: StoreTabs, name: str, store_id: str, grid, record: TabRecord | None, lang: str) -> list[str]:
+def _add_tab(
+    found: StoreTabs, name: str, store_id: str, grid, record: TabRecord | None, lang: str, keep=None
+) -> list[str]:
     if store_id in found.tabs:
         return [
             f"sheets {found.tabs[store_id][0]!r} and {name!r} are both store {store_id} (C3): delete the copy, "
@@ -135,7 +138,7 @@ def _add_tab(found: StoreTabs, name: str, store_id: str, grid, record: TabRecord
             cells = cell_map_of(locate(grid, discover_keys(grid, lang), lang), store_id)
             found.notes.append(f"{name}: the cell map in _meta was missing or damaged; read from the tab's key cells")
         followed: list = []
-        entries = read_entries(grid, cells, lang, followed)
+        entries = read_entries(grid, cells, lang, followed, keep)
         for located in followed:
             found.notes += [f"{name}: {what}" for what in located.moved]
             found.extra += [
