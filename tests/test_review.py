@@ -142,7 +142,7 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
     names = FileBook(path).sheet_names()
     at = names.index("Account summary")
     assert (
-        names[at : at + 8]
+        names[at : at + 9]
         == [
             "Account summary",
             "Store scorecard",
@@ -150,12 +150,13 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
             "Region scorecard",
             "Tier scorecard",
             "Problems & opportunities",
+            "Program ROI",
             "Next period",
             "Trends",
         ]
         == result.sheets
     )
-    assert names.index("Calendar") < at and names[at + 8].startswith("S1")
+    assert names.index("Calendar") < at and names[at + 9].startswith("S1")
 
 
 def test_store_rows_and_identity(stores):
@@ -343,10 +344,10 @@ def labelled(grid: list[list]) -> dict[str, list]:
 
 def test_account_summary(sheets):
     rows = labelled(sheets["Account summary"])
-    assert rows["Score (0-100)"][0] == pytest.approx(
+    assert rows["Score (100 = on target)"][0] == pytest.approx(
         (50 * 112 + 25 * S2_SCORE * 100 + 40 * 0.625 / 0.85 * 100 + 100 * 93 + 20 * 75.40740740740742) / 235
     )
-    assert rows["Score (0-100)"][1] == "Amber"
+    assert rows["Score (100 = on target)"][1] == "Amber"
     assert rows["Quadrant (execution × result)"][0] == "Untapped"
     assert rows["Stores reviewed"][0] == 6
     assert rows["Stores with data for the as-of week"][0] == 4  # S1, S2, S3, S5 have W4
@@ -382,7 +383,8 @@ def test_account_summary_principles(sheets):
     assert rows["Investment (programs done)"][0] == 600
     assert rows["ROI"][0] == pytest.approx(-40 / 600)
     assert rows["Programs done / applicable"][:2] == [4, 9]
-    assert rows["Stores with ROI below 0"][0] == 2
+    assert rows["ROI"][1] == "Red"  # below 0
+    assert rows["Stores with ROI below 0 (of stores invested in)"][0] == 2
     assert [rows[q][0] for q in ("Star", "Plan issue", "Execution gap", "Untapped", "Not enough data")] == [
         1,
         1,
@@ -497,7 +499,9 @@ def test_review_as_of_an_earlier_week(tmp_path):
     result = review(path, as_of="W2")
     assert result.as_of_week == 2
     grid = FileBook(path).grid("Store scorecard")
-    assert cell_at(grid, 2, 1) == "As of week W2 (week 2 of 4, ending 2026-01-18)"
+    week = hand_plan().weeks[1]
+    start = f"{week.start.day} {week.start.strftime('%b %Y')}"
+    assert cell_at(grid, 2, 1) == f"As of the week of {start} (week 2 of 4, ending 18 Jan 2026; W2)"
     rows = table(grid, store_columns(hand_plan()))
     check(rows, "K1_actual", {"S1": 24, "S2": 4})
     check(rows, "roi", {"S1": -0.8, "S3": -1.4})  # every Done program counts, units of two weeks only

@@ -247,7 +247,7 @@ TAB: dict[str, tuple[str, str]] = {
     "incremental_margin": ("Incremental margin", "增量毛利"),
     "roi": ("ROI", "投资回报率"),
     "retailer_gain": ("Retailer's gain (extra margin for the store)", "零售商收益（门店增量毛利）"),
-    "score": ("Score (0-100)", "总分（0-100）"),
+    "score": ("Score (100 = on target)", "总分（100 = 达标）"),
     "score_rag": ("Score RAG", "总分红黄绿"),
     "result_attainment": ("Result attainment", "结果达成率"),
     "quadrant": ("Quadrant (execution × result)", "四象限（执行×结果）"),
@@ -394,9 +394,48 @@ TEXT.update(
 
 # Words of the review scorecards (kam review). review_text() falls back to the store tab's words (TAB).
 REVIEW: dict[str, tuple[str, str]] = {
+    # Program ROI sheet and e-mail section (docs/metrics.md, "Per-program ROI")
+    "programs_title": ("Per-program ROI", "各活动投资回报"),
+    "programs_note": (
+        "Each store-week's extra units over its baseline (weeks up to the review week) are shared equally among the "
+        "programs running in that store that week. Cost = actual cost, or the plan's cost per store, where the "
+        "program is Done. ROI = (incremental margin − cost) / cost. Verdict: Keep when ROI ≥ 0; Change when it "
+        "moves units but does not pay back; Stop when it brings no extra units; Wait before any week or cost.",
+        "每个门店每周相对基线的增量销量（截至回顾周）由该店当周进行中的活动平均分摊。费用 = 已完成门店的实际费用"
+        "（未填则取计划单店费用）。投资回报率 = （增量毛利 − 费用）/ 费用。"
+        "建议：回报率 ≥ 0 保留；带动销量但未回本则调整；无增量销量则停止；尚无数据或费用则观察。",
+    ),
+    "program_name": ("Name", "名称"),
+    "program_type": ("Type", "类型"),
+    "need": ("Need", "需求"),
+    "program_dates": ("Dates", "日期"),
+    "program_stores": ("Stores", "门店数"),
+    "stores_done": ("Stores done", "已完成门店"),
+    "program_cost": ("Cost ({currency})", "费用（{currency}）"),
+    "program_units": ("Extra units", "增量销量"),
+    "program_value": ("Extra sales ({currency})", "增量销售额（{currency}）"),
+    "program_margin": ("Extra margin ({currency})", "增量毛利（{currency}）"),
+    "program_roi": ("ROI", "投资回报率"),
+    "stores_losing": ("Stores losing money", "亏损门店"),
+    "verdict": ("Verdict", "建议"),
+    "verdict_keep": ("Keep", "保留"),
+    "verdict_change": ("Change", "调整"),
+    "verdict_stop": ("Stop", "停止"),
+    "verdict_wait": ("Wait", "观察"),
+    "needs_title": ("Retailer needs and the programs that answer them", "零售商需求与对应活动"),
+    "need_text": ("The retailer needs", "零售商需求"),
+    "need_priority": ("Priority", "优先级"),
+    "need_programs": ("Programs", "对应活动"),
+    "need_result": ("Result so far", "目前结果"),
+    "need_no_program": ("No program answers this need yet", "尚无活动对应此需求"),
+    "need_result_line": (
+        "{units} extra units, ROI {roi}; {verdicts}",
+        "增量销量 {units}，投资回报率 {roi}；{verdicts}",
+    ),
+    "programs_losing": ("Programs that do not pay back", "未回本的活动"),
     "stamp_as_of": (
-        "As of week {week} (week {number} of {weeks}, ending {end})",
-        "截至 {week}（第 {number} 周，共 {weeks} 周，{end} 结束）",
+        "As of {week} (week {number} of {weeks}, ending {end}; {week_id})",
+        "截至{week}（第 {number} 周，共 {weeks} 周，{end}结束；{week_id}）",
     ),
     "stamp_no_data": ("No weekly entries yet: nothing to review", "尚无周报数据：暂无可回顾内容"),
     "stamp_computed": (
@@ -490,7 +529,10 @@ REVIEW: dict[str, tuple[str, str]] = {
     "stores_ahead": ("Stores where our share is ahead", "我方份额领先的门店"),
     "stores_behind": ("Stores where the competitor is ahead", "竞品份额领先的门店"),
     "programs_done": ("Programs done / applicable", "已完成/适用活动"),
-    "stores_roi_negative": ("Stores with ROI below 0", "投资回报率为负的门店"),
+    "stores_roi_negative": (
+        "Stores with ROI below 0 (of stores invested in)",
+        "投资回报率为负的门店（有投入的门店中）",
+    ),
     "quadrant_none": ("Not enough data", "数据不足"),
     "share_of_stores": ("Share of stores", "门店占比"),
     "what_to_do": ("What to do", "行动建议"),
@@ -733,7 +775,49 @@ EMAIL: dict[str, tuple[str, str]] = {
         "Your extra margin shows here as soon as the weekly sales are entered.",
         "周销售数据录入后，这里将显示贵店的增量毛利。",
     ),
-    "programs_intro": ("The programs running in your store:", "在贵店开展的活动："),
+    "not_yet_line": (
+        "Sales in your store are not above their usual level yet, so the plan has not added margin for you so "
+        "far. Here is what we are doing about it, and what your store can do this week.",
+        "目前贵店销售尚未超过平时水平，本计划暂未为贵店带来增量毛利。以下是我们正在采取的措施，以及本周贵店可以配合的事项。",
+    ),
+    "prog_done": ("Done", "已完成"),
+    "prog_dropped": ("Dropped", "已取消"),
+    "prog_missed": ("Ended, not done", "已结束，未完成"),
+    "prog_running": ("Running", "进行中"),
+    "prog_coming": ("Coming", "即将开始"),
+    "sec_this_week": ("What we need from you this week", "本周需要贵店配合的事项"),
+    "no_asks": (
+        "Nothing extra this week: keep the shelf, the display and the price tags as they are.",
+        "本周无额外事项：请保持货架、陈列和价签现状。",
+    ),
+    "ask_action": ("{action} (due {due})", "{action}（{due}前）"),
+    "ask_units": (
+        "Keep every model of our range on the shelf and tell {sr} as soon as one runs low.",
+        "请确保我方全系列机型都在货架上，库存不足时及时告知{sr}。",
+    ),
+    "ask_value": (
+        "Offer the bundles and the higher models to every customer who asks for a phone.",
+        "请向每位购机顾客推荐套装和高端机型。",
+    ),
+    "ask_share": (
+        "Keep our products in the agreed place with the price tags right, next to the competitor's.",
+        "请将我方产品保持在约定位置、价签准确，并与竞品同场陈列。",
+    ),
+    "ask_display": (
+        "Keep the display to the agreed standard every day; {sr} checks it each week.",
+        "请每天保持陈列符合约定标准；{sr}每周检查。",
+    ),
+    "ask_promoter": (
+        "Give the promoters their full days on the floor and tell {sr} when one is missing.",
+        "请保证促销员足额在岗，缺勤时告知{sr}。",
+    ),
+    "sec_coming": ("What comes next", "接下来的安排"),
+    "coming_program": ("{name} ({type}), {dates}: {benefit}", "{name}（{type}），{dates}：{benefit}"),
+    "no_coming": (
+        "No new program is planned for your store before the end of the period; {sr} will tell you of the next one.",
+        "本期结束前贵店暂无新活动；{sr}会及时通知下一期安排。",
+    ),
+    "programs_intro": ("The programs of the plan in your store:", "本计划在贵店的活动："),
     "dates": ("Dates", "日期"),
     "sec_results": ("Results so far", "目前业绩"),
     "measure": ("Measure", "指标"),

@@ -28,6 +28,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "sc_account": ("Account summary", "客户总结"),
     "sc_problems": ("Problems & opportunities", "问题与机会"),
     "sc_next": ("Next period", "下期建议"),
+    "sc_programs": ("Program ROI", "活动投资回报"),
 }
 
 # List values: canonical key -> (English, Chinese). The workbook shows the words;

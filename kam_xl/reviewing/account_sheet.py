@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from kam_xl.lang.texts import review_text
 from kam_xl.lang.words import enum_label
+from kam_xl.metrics.measures import SCORE_DECIMALS
 from kam_xl.model.plan import Plan
-from kam_xl.reviewing.scorecards import blank, new_sheet, numbers, plain
+from kam_xl.reviewing.scorecards import blank, new_sheet, numbers, plain, shown_threshold_rules
 from kam_xl.reviewing.summary import QUADRANTS
 from kam_xl.storetabs.layout import threshold_rules
 from kam_xl.xlsx.spec import Chart, CondFormat, SheetSpec, column_letter
@@ -81,7 +82,9 @@ def glance(page: Page, plan: Plan, s: dict) -> None:
     acc = plan.account
     page.section("sec_score")
     score = page.line("score", s["score"], "fixed_score", page.word(s["score_rag"]))
-    page.sheet.cond_formats += threshold_rules(score, score, acc.score_green * 100, acc.score_amber * 100)
+    page.sheet.cond_formats += shown_threshold_rules(
+        score, score, acc.score_green * 100, acc.score_amber * 100, SCORE_DECIMALS
+    )
     page.rag(f"C{page.row - 1}")
     page.line("result_attainment", s["result_attainment"], "fixed_pct")
     page.line("execution_score", s["execution_score"], "fixed_pct")
@@ -164,10 +167,11 @@ def principles(page: Page, plan: Plan, s: dict) -> None:
     page.line("investment", s["investment"], "fixed_int")
     page.line("incremental_units", s["incremental_units"], "fixed_int")
     page.line("incremental_margin", s["incremental_margin"], "fixed_int")
-    roi = page.line("roi", s["roi"], "fixed_pct")
-    page.sheet.cond_formats += threshold_rules(roi, roi, 0.0, 0.0)
+    page.line("roi", s["roi"], "fixed_pct", page.word(s["roi_rag"]))
+    page.rag(f"C{page.row - 1}")  # amber when many stores or a program lose money (docs/metrics.md)
     page.line("programs_done", s["programs_done"], "fixed_int", s["programs_applicable"])
-    page.line("stores_roi_negative", s["stores_roi_negative"], "fixed_int")
+    page.line("stores_roi_negative", s["stores_roi_negative"], "fixed_int", s["stores_invested"])
+    page.line("programs_losing", s["programs_losing"], "fixed_int")
 
 
 def quadrants(page: Page, s: dict) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kam_xl.lang.numbers import percent
 from kam_xl.lang.texts import review_text
 from kam_xl.lang.words import ENUMS, enum_label
 from kam_xl.model.plan import Plan
@@ -39,7 +40,7 @@ def shown(name: str, value: object, lang: str) -> str:
     if value is None:
         return "–"
     if name in PERCENT:
-        return f"{value:.{PERCENT[name]}%}"
+        return percent(value, PERCENT[name])  # never "-0%"
     if name in WHOLE:
         return f"{value:,.0f}"
     if name == "weeks_of_cover":

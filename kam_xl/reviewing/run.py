@@ -16,6 +16,7 @@ from kam_xl.lang.words import ENUMS, enum_label
 from kam_xl.metrics.allocation import allocate_plan
 from kam_xl.metrics.flags import flags
 from kam_xl.metrics.measures import Targets, WeekData, store_metrics, week_data
+from kam_xl.metrics.programs import program_roi
 from kam_xl.metrics.rollup import GROUPINGS, next_period, rollup, store_ranks
 from kam_xl.model.entries import (
     FIELD_KIND,
@@ -31,6 +32,7 @@ from kam_xl.plan.load import plan_of
 from kam_xl.plan.meta import Meta, read_meta, require_hq
 from kam_xl.progress import Progress
 from kam_xl.reviewing.account_sheet import account_sheet
+from kam_xl.reviewing.program_sheet import program_sheet
 from kam_xl.reviewing.scorecards import next_period_sheet, problems_sheet, rollup_sheet, store_sheet
 from kam_xl.reviewing.summary import account_summary, account_weeks
 from kam_xl.reviewing.trend_sheet import review_trends
@@ -66,6 +68,7 @@ class ReviewResult:
     backup: Path | None = None
     saved: bool = False  # False: the scorecards were already in the workbook as computed, nothing was written
     forced: list[str] = field(default_factory=list)  # what --force overrode, in words
+    programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # per-program ROI (metrics.programs)
 
 
 def review(
@@ -173,6 +176,7 @@ def compute_review(
         weeks,
         {},
     )
+    result.programs = program_roi(plan, entries, data)
     result.summary = account_summary(plan, result)
     return result
 
@@ -381,5 +385,6 @@ def scorecard_sheets(plan: Plan, result) -> list[SheetSpec]:
         store_sheet(plan, result),
         *(rollup_sheet(plan, result, by) for by in ("sr_id", "region", "store_tier")),
         problems_sheet(plan, result),
+        program_sheet(plan, result),
         next_period_sheet(plan, result),
     ]
