@@ -394,6 +394,19 @@ TEXT.update(
 
 # Words of the review scorecards (kam review). review_text() falls back to the store tab's words (TAB).
 REVIEW: dict[str, tuple[str, str]] = {
+    # Problem tracker (Problems & opportunities)
+    "grp_tracker": ("Filled by the KAM (kept at the next review)", "由大客户经理填写（下次回顾保留）"),
+    "problem_id": ("Problem ID", "问题编号"),
+    "severity": ("Severity", "严重程度"),
+    "at_stake": ("At stake ({currency})", "涉及金额（{currency}）"),
+    "tracker_status": ("Status", "状态"),
+    "kam_note": ("KAM note", "大客户经理备注"),
+    "tracker_note": (
+        "Ranked by money at stake (margin): kinds with the most first. Fill owner, due, status and note: the next "
+        "review keeps them for the problems that persist (same problem ID) and marks the others 'Gone'.",
+        "按涉及金额（毛利）排序，金额最大的问题类型在前。请填写负责人、截止日期、状态和备注："
+        "下次回顾时，仍存在的问题（问题编号相同）保留这些内容，其余标记为“本次回顾已消除”。",
+    ),
     # Program ROI sheet and e-mail section (docs/metrics.md, "Per-program ROI")
     "programs_title": ("Per-program ROI", "各活动投资回报"),
     "programs_note": (
@@ -652,6 +665,10 @@ REVIEW: dict[str, tuple[str, str]] = {
     "act_replicate": (
         "Star store: write down what works and replicate it in similar stores.",
         "明星门店：总结成功做法并推广到同类门店。",
+    ),
+    "act_fix_star_cost": (
+        "Star on results but the store loses money: cut the cost that does not pay back before replicating it.",
+        "业绩达成但门店亏损：先削减未回本的投入，再推广其做法。",
     ),
     "act_raise_bar": (
         "Results come without full execution: raise the target and execute the plan fully.",

@@ -106,6 +106,13 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "dropped": ("Dropped", "取消"),
     },
     "owner": {"sr": ("SR", "业务代表"), "store": ("Store", "门店"), "hq": ("HQ", "总部")},
+    "severity": {"high": ("High", "高"), "medium": ("Medium", "中"), "low": ("Low", "低")},
+    "tracker_status": {
+        "open": ("Open", "待处理"),
+        "in_progress": ("In progress", "处理中"),
+        "done": ("Done", "已解决"),
+        "gone": ("Gone at this review", "本次回顾已消除"),
+    },
     "all": {"all": ("All", "全部")},
 }
 

@@ -144,11 +144,8 @@ class Review:
 
     @cached_property
     def problems(self) -> pd.DataFrame:
-        """reviewing.problems.problems_frame, with each row's kind as its key (kind_key)."""
-        frame = problems_frame(self.plan, self.result)
-        keys = {self.words(f"flag_{kind}"): kind for kind in PROBLEM_ORDER}
-        frame["kind_key"] = frame["kind"].map(keys)
-        return frame
+        """reviewing.problems.problems_frame (ranked by money at stake, each row's kind key in kind_key)."""
+        return problems_frame(self.plan, self.result)
 
     @cached_property
     def feedback(self) -> pd.Series:
@@ -366,7 +363,7 @@ def program_state(program, entered, as_of) -> str:
         return entered
     if as_of is None or program.start > as_of.end:
         return "coming"
-    return "missed" if program.end <= as_of.end else "running"
+    return "missed" if program.end < as_of.end else "running"  # as the program_overdue flag
 
 
 def _programs(review: Review, store: Store) -> list[dict]:

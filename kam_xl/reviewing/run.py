@@ -33,8 +33,9 @@ from kam_xl.plan.meta import Meta, read_meta, require_hq
 from kam_xl.progress import Progress
 from kam_xl.reviewing.account_sheet import account_sheet
 from kam_xl.reviewing.program_sheet import program_sheet
-from kam_xl.reviewing.scorecards import next_period_sheet, problems_sheet, rollup_sheet, store_sheet
+from kam_xl.reviewing.scorecards import next_period_sheet, rollup_sheet, store_sheet
 from kam_xl.reviewing.summary import account_summary, account_weeks
+from kam_xl.reviewing.tracker import problems_sheet, read_tracker
 from kam_xl.reviewing.trend_sheet import review_trends
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
@@ -69,6 +70,7 @@ class ReviewResult:
     saved: bool = False  # False: the scorecards were already in the workbook as computed, nothing was written
     forced: list[str] = field(default_factory=list)  # what --force overrode, in words
     programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # per-program ROI (metrics.programs)
+    tracker: dict = field(default_factory=dict)  # what the KAM typed on the problem tracker (reviewing.tracker)
 
 
 def review(
@@ -108,6 +110,7 @@ def review_book(
     inputs = read_inputs(book, progress, as_of)
     result = compute_review(inputs.plan, inputs.targets, inputs.entries, inputs.week, computed_at)
     result.warnings = inputs.warnings
+    result.tracker = read_tracker(book, inputs.plan.language)
     trends, _ = review_trends(inputs.plan, inputs.targets, inputs.entries, result, history)  # stages the history
     write_review(book, inputs, result, [trends])
     return result
@@ -384,7 +387,7 @@ def scorecard_sheets(plan: Plan, result) -> list[SheetSpec]:
         account_sheet(plan, result),
         store_sheet(plan, result),
         *(rollup_sheet(plan, result, by) for by in ("sr_id", "region", "store_tier")),
-        problems_sheet(plan, result),
+        problems_sheet(plan, result, result.tracker),
         program_sheet(plan, result),
         next_period_sheet(plan, result),
     ]

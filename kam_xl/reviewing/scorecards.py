@@ -13,7 +13,6 @@ from kam_xl.lang.texts import review_text
 from kam_xl.lang.words import sheet_name
 from kam_xl.metrics.measures import RATE_PARTS, SCORE_DECIMALS
 from kam_xl.model.plan import Plan
-from kam_xl.reviewing.problems import problems_frame
 from kam_xl.storetabs.layout import threshold_rules
 from kam_xl.version import __version__
 from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, column_letter
@@ -379,35 +378,6 @@ def rollup_sheet(plan: Plan, result, by: str) -> SheetSpec:
 # ---------------------------------------------------------------------------
 # Problems & opportunities, next period
 # ---------------------------------------------------------------------------
-
-
-def problems_sheet(plan: Plan, result) -> SheetSpec:
-    lang = plan.language
-    sheet = new_sheet("sc_problems", plan, result)
-    frame = problems_frame(plan, result)
-    columns = [
-        Column("number", review_text("number", lang), "fixed_int", width=6),
-        text_column("type", lang, "", 12),
-        text_column("kind", lang, "", 26),
-        text_column("store_id", lang, "", 10, "fixed_id"),
-        text_column("store_name", lang, "", 28),
-        text_column("sr_id", lang, "", 9),
-        text_column("sr_name", lang, "", 14),
-        text_column("region", lang, ""),
-        text_column("evidence", lang, "", 60, "fixed_wrap"),
-        text_column("suggested_action", lang, "", 60, "fixed_wrap"),
-    ]
-    last = write_table(sheet, columns, frame, lang, freeze_cols=4)
-    if frame.empty:
-        sheet.set(last + 1, 2, review_text("no_flags", lang), "note")
-    sheet.cond_formats.append(
-        CondFormat(
-            f"B{GROUP_ROW + 2}:B{max(last, GROUP_ROW + 2)}",
-            f'=B{GROUP_ROW + 2}="{review_text("opportunity", lang)}"',
-            "green",
-        )
-    )
-    return sheet
 
 
 def next_period_columns(plan: Plan) -> list[Column]:
