@@ -3,30 +3,23 @@ scorecards, --as-of, determinism, untouched inputs, warnings and the Chinese wor
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from kam_xl.errors import KamError
-from kam_xl.lang.words import sheet_name
-from kam_xl.plan.load import load_plan, read_plan
-from kam_xl.plan.meta import read_meta
-from kam_xl.plan.workbook import init_workbook, write_plan_workbook
-from kam_xl.reviewing.run import headline, review, review_book, week_position
-from kam_xl.reviewing.scorecards import GROUP_ROW, STAMP_CELL, rollup_columns, store_columns
-from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.plan.load import load_plan
+from kam_xl.plan.workbook import write_plan_workbook
+from kam_xl.reviewing.run import headline, review
+from kam_xl.reviewing.scorecards import GROUP_ROW, rollup_columns, store_columns
 from kam_xl.storetabs.generate import generate
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import cell_at
-from kam_xl.xlsx.spec import split_ref
 from tests import test_metrics as hand
-from tests.support.fill import random_entries, write_entries
+from tests.support.fill import write_entries
 
 BLANK = None
 EN = {

@@ -872,6 +872,60 @@ EMAIL: dict[str, tuple[str, str]] = {
         "显示最重要的 {shown} 条，共 {total} 条；完整列表见工作簿“{sheet}”页。",
     ),
     "flags_by_kind": ("Problems by kind", "问题类型统计"),
+    "problems_all": (
+        "All {total} problems and opportunities, with owner, due date and status, are on the workbook's '{sheet}' "
+        "sheet.",
+        "全部{total}条问题与机会（含负责人、截止日期和状态）见工作簿“{sheet}”页。",
+    ),
+    "sec_headline": ("In short", "要点"),
+    "head_no_data": (
+        "No weekly entries yet: the first review follows the first week of sell-out.",
+        "尚无周报数据：首周销售数据录入后即可回顾。",
+    ),
+    "head_units_same": (
+        "Units are at {units} of target to date and the score is {score} ({rag}).",
+        "销量达成率为{units}，总分{score}（{rag}）。",
+    ),
+    "head_units_but": (
+        "Units are at {units} of target to date, but the score is {score} ({rag}) because {reasons}.",
+        "销量达成率为{units}，但总分仅{score}（{rag}），原因是{reasons}。",
+    ),
+    "head_score": ("The score is {score} ({rag}).", "总分{score}（{rag}）。"),
+    "reason_kpi": ("{kpi} is at {attainment} of target", "{kpi}仅达目标的{attainment}"),
+    "head_roi": (
+        "ROI is {roi} ({rag}): {losing} of the {invested} stores with an investment lose money.",
+        "投资回报率为{roi}（{rag}）：{invested}家有投入的门店中有{losing}家亏损。",
+    ),
+    "head_ask": ("We ask you to decide: {asks}.", "请管理层决策：{asks}。"),
+    "ask_keep": ("keep {programs}", "保留{programs}"),
+    "ask_change": ("change {programs}", "调整{programs}"),
+    "ask_stop": ("stop {programs}", "停止{programs}"),
+    "sec_since": ("Since the last review", "与上次回顾相比"),
+    "since_week": ("Review week", "回顾周"),
+    "then": ("Last review", "上次"),
+    "now": ("Now", "本次"),
+    "change_col": ("Change", "变化"),
+    "no_since": (
+        "No earlier review of this period is recorded yet: the change shows from the next review on.",
+        "尚无本期的更早回顾记录：从下次回顾起显示变化。",
+    ),
+    "problems_count": ("Problems flagged", "发现的问题"),
+    "sec_quadrants": ("Stores per quadrant", "门店四象限分布"),
+    "losing_col": ("Of which lose money", "其中亏损"),
+    "quad_star": ("replicate what works (fix the cost first where they lose money)", "推广成功做法（亏损门店先控费）"),
+    "quad_plan_issue": ("revisit the target or the program", "重新审视目标或活动"),
+    "quad_execution_gap": ("coach the execution", "辅导执行"),
+    "quad_untapped": ("raise the bar", "提高目标"),
+    "sec_programs": ("Per-program ROI", "各活动投资回报"),
+    "sec_problem_groups": ("Problems by kind, by money at stake", "按涉及金额排列的问题类型"),
+    "at_stake_col": ("At stake", "涉及金额"),
+    "top_stores": ("Most at stake", "金额最大的门店"),
+    "sec_next_period": ("Next period", "下期建议"),
+    "next_line": (
+        "Suggested units target for the next period: {suggested} ({change} vs this period's {current}); closing the "
+        "share gap to the main competitor would take {gap} more units.",
+        "下期建议销量目标：{suggested}（较本期{current}变化{change}）；追平主要竞品份额还需多售{gap}台。",
+    ),
     # index.html
     "index_title": ("E-mails of {account} · {week}", "{account} 的邮件 · {week}"),
     "index_note": (

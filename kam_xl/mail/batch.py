@@ -25,6 +25,7 @@ from kam_xl.mail.content import (
     sr_context,
     store_context,
 )
+from kam_xl.mail.management import management_context, previous_summary
 from kam_xl.mail.mime import (
     Attachment,
     Draft,
@@ -126,6 +127,8 @@ def build_emails(
         compute_review(inputs.plan, inputs.targets, inputs.entries, as_of),
         inputs.entries,
     )
+    if "hq" in kinds:  # the change since the previous review, from the history database beside the workbook
+        review.previous = previous_summary(review, source if isinstance(source, (str, Path)) else None)
     writer = Writer(Path(out_dir), review, now or datetime.now().astimezone())
     batch = EmailBatch(writer.folder, warnings=list(inputs.warnings))
     try:
@@ -218,7 +221,7 @@ def hq_drafts(review: Review):
         return
 
     def draft() -> Draft:
-        context = hq_context(review)
+        context = hq_context(review) | management_context(review, review.previous)
         context["preheader"] = words(
             "hq_intro",
             account=acc.name,

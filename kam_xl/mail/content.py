@@ -121,6 +121,7 @@ class Review:
     plan: Plan
     result: object  # kam_xl.review.ReviewResult
     entries: Entries
+    previous: dict | None = None  # the previous review's account summary (history database), for management
 
     @property
     def words(self) -> Words:
