@@ -777,6 +777,31 @@ EMAIL: dict[str, tuple[str, str]] = {
         "the yellow cells and send it back to {kam}.",
         "附件 {file} 是只包含您门店的工作簿。请在黄色单元格中填写本周数据后发回给 {kam}。",
     ),
+    "sec_rejected": ("Entries we could not use", "无法使用的录入"),
+    "score": ("Score", "总分"),  # the e-mails' tables and cards (the sheets say "Score (100 = on target)")
+    "rejected_intro": (
+        "HQ could not read {count} of your entries, so they count as blank. The attached workbook shows them as you "
+        "typed them: correct each one in its cell and send the file back.",
+        "总部无法识别您的以下{count}条录入，目前按空白处理。附件工作簿中保留了您原来的输入：请在原单元格中改正后发回。",
+    ),
+    "rejected_where": ("Tab and cell", "工作表与单元格"),
+    "rejected_field": ("What", "内容"),
+    "rejected_typed": ("You typed", "您的输入"),
+    "rejected_why": ("Why", "原因"),
+    "rejected_instead": ("Type instead", "请改为"),
+    "type_number": ("a number, 0 or more, digits only (e.g. 12)", "0 或以上的数字，只填数字（如 12）"),
+    "type_date": ("a date, e.g. 2026-11-30", "日期，如 2026-11-30"),
+    "type_yes_no": ("Y or N", "是 或 否"),
+    "type_text": ("text", "文字"),
+    "type_one_of": ("one of: {values}", "以下之一：{values}"),
+    "sr_act_chase_entries": (
+        "Fill the missing weeks in your workbook and send it back, or the store cannot be reviewed.",
+        "请在您的工作簿中补录缺失的周数据并发回，否则无法回顾该门店。",
+    ),
+    "sr_act_close_program": (
+        "Close the program on the store tab: Done with its cost, or Dropped with the reason.",
+        "请在门店页关闭该活动：完成的标记完成并填写费用，取消的写明原因。",
+    ),
     # Store-manager e-mail
     "store_intro": (
         "Here is what the {supplier} plan brings {store} and how it is going, as of {week}.",

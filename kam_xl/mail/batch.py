@@ -36,6 +36,7 @@ from kam_xl.mail.mime import (
     message_id,
     within_limit,
 )
+from kam_xl.mail.rejected import mark_rejected, rejected_entries
 from kam_xl.mail.smtp import SEND_LOG, SendReport, SmtpSettings, send_emails
 from kam_xl.model.plan import Plan, Store
 from kam_xl.plan.meta import TabRecord, read_meta
@@ -269,6 +270,7 @@ def sr_drafts(book: Book, review: Review):
     groups = stores_by_sr(plan, tabs)
     names = file_names(list(groups))
     factory = SrPackageFactory(getattr(book, "package", None) or _no_package(), plan, meta)
+    rejected = rejected_entries(book, plan, tabs, review.words)
     for sr_id, stores in groups.items():
         sr = next((s for s in stores if s.sr_email.strip()), stores[0])
         to = _recipients(
@@ -284,8 +286,11 @@ def sr_drafts(book: Book, review: Review):
 
         def draft(sr_id=sr_id, stores=stores, to=to) -> Draft:
             records = [_named(*tabs[s.store_id]) for s in stores]
-            workbook = factory.build(stores, records, names[sr_id]).to_bytes()
-            return _sr_draft(review, sr_id, stores, to, Attachment(names[sr_id], workbook))
+            package = factory.build(stores, records, names[sr_id])
+            mine = rejected.get(sr_id, [])
+            mark_rejected(package, mine)  # what the SR typed, back in its cell, to correct in place
+            workbook = package.to_bytes()
+            return _sr_draft(review, sr_id, stores, to, Attachment(names[sr_id], workbook), mine)
 
         yield draft
 
@@ -300,9 +305,12 @@ def _named(tab: str, record: TabRecord) -> TabRecord:
     return replace(record, tab=tab)
 
 
-def _sr_draft(review: Review, sr_id: str, stores: list[Store], to: list[Address], attachment: Attachment) -> Draft:
+def _sr_draft(
+    review: Review, sr_id: str, stores: list[Store], to: list[Address], attachment: Attachment, rejected=()
+) -> Draft:
     words, acc = review.words, review.plan.account
     context = sr_context(review, sr_id, stores)
+    context["rejected"] = list(rejected)
     labels, values, rags = sr_chart_data(review, stores)
     charts = (
         [

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl.lang.numbers import day_words, percent, span_words, week_words
-from kam_xl.lang.texts import email_text
+from kam_xl.lang.texts import EMAIL, email_text
 from kam_xl.lang.words import enum_label, sheet_name
 from kam_xl.metrics.flags import SUGGESTED_ACTIONS
 from kam_xl.model.entries import Entries
@@ -265,7 +265,8 @@ def _standing(words: Words, kpi: Kpi, row: pd.Series, currency: str) -> str:
     return words("gap_rate", actual=pct(actual), target=pct(row[f"{kpi.id}_target"]))
 
 
-def problem_rows(frame: pd.DataFrame) -> list[dict]:
+def problem_rows(frame: pd.DataFrame, words: Words | None = None) -> list[dict]:
+    """Problem rows for a template; with the SR's `words`, the action addressed to the SR (second person)."""
     return [
         {
             "type": r.type,
@@ -274,7 +275,9 @@ def problem_rows(frame: pd.DataFrame) -> list[dict]:
             "store_name": r.store_name,
             "sr_name": r.sr_name,
             "evidence": r.evidence,
-            "action": r.suggested_action,
+            "action": words(f"sr_act_{r.action_key}")
+            if words is not None and f"sr_act_{r.action_key}" in EMAIL
+            else r.suggested_action,
         }
         for r in frame.itertuples()
     ]
@@ -299,7 +302,7 @@ def sr_context(review: Review, sr_id: str, stores: list[Store]) -> dict:
         "sr_name": stores[0].sr_name,
         "rows": store_rows(review, mine),
         "top_actions": top_actions(review, mine),
-        "problems": problem_rows(problems[problems["sr_id"] == sr_id]),
+        "problems": problem_rows(problems[problems["sr_id"] == sr_id], review.words),
         "score": plain(totals["score"]),
         "score_rag": plain(totals["score_rag"]),
         "rank": plain(totals["rank"]),

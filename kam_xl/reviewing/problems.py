@@ -155,8 +155,9 @@ def problems_frame(plan: Plan, result) -> pd.DataFrame:
             "at_stake": frame["at_stake"].to_numpy(dtype=float),
             "severity": severity(frame["at_stake"].reset_index(drop=True), is_problem.reset_index(drop=True)),
             "kind_key": frame["kind_key"].to_numpy(),
+            "action_key": frame["action_key"].to_numpy(),
         },
-        columns=[*COLUMNS, "kind_key"],
+        columns=[*COLUMNS, "kind_key", "action_key"],
     )
 
 

@@ -1,0 +1,122 @@
+"""What each reader is told, on the demo: store managers never see a negative amount as their gain and see every
+ended program's final status; each SR sees every rejected entry of theirs (cell, what was typed, why) and finds it
+in place in the refreshed workbook; management gets a headline, the change since the previous review, per-program
+ROI and the problems grouped by kind with money at stake."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from kam_xl.cli import main
+from kam_xl.execution.log import read_log
+from kam_xl.plan.load import load_plan
+from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.read import cell_at
+from kam_xl.xlsx.spec import split_ref
+
+NEGATIVE = re.compile(r"CNY\s*[-−]\s*\d")
+FINAL = {"Done", "Dropped", "Ended, not done"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("readers") / "demo"
+    assert main(["demo", "--out", str(out), "--stores", "60", "--quiet"]) == 0
+    return out
+
+
+def messages(folder: Path, prefix: str) -> dict[str, email.message.EmailMessage]:
+    return {
+        path.stem: email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        for path in sorted((folder / "emails" / "messages").glob(f"{prefix}-*.eml"))
+    }
+
+
+def text_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def section(text: str, title: str) -> str:
+    return text.split(f"== {title} ==", 1)[1].split("\n== ", 1)[0]
+
+
+def test_no_store_manager_is_told_a_negative_amount_is_their_gain(demo):
+    stores = messages(demo, "store")
+    leads = {key: section(text_of(m), "What the plan brings your store") for key, m in stores.items()}
+    assert leads and not [key for key, lead in leads.items() if NEGATIVE.search(lead)]
+    gains = [key for key, lead in leads.items() if "extra margin" in lead]
+    not_yet = [key for key, lead in leads.items() if "not above their usual level yet" in lead]
+    assert gains and not_yet  # the demo has both kinds of store
+    for message in stores.values():  # and every store is told what we need this week and what comes next
+        text = text_of(message)
+        assert "== What we need from you this week ==" in text and "== What comes next ==" in text
+
+
+def test_every_program_past_its_end_shows_its_final_status(demo):
+    plan = load_plan(demo / "account.xlsx")
+    summary = FileBook(demo / "account.xlsx")  # the review week is on the scorecards' stamp
+    stamp = cell_at(summary.grid("Store scorecard"), 2, 1)
+    week_id = stamp.rsplit("; ", 1)[1].rstrip(")")
+    as_of = next(w for w in plan.weeks if w.id == week_id)
+    ended = {p.name for p in plan.programs if p.end < as_of.end}
+    assert ended
+    checked = 0
+    for message in messages(demo, "store").values():
+        for line in section(text_of(message), "What the plan brings your store").splitlines():
+            match = re.match(r"\* (.+) \(.+\) · Status: (.+)$", line)
+            if match and match.group(1) in ended:
+                assert match.group(2) in FINAL, line
+                checked += 1
+    assert checked
+
+
+def attachment_book(message, folder: Path) -> FileBook:
+    part = next(p for p in message.iter_attachments() if p.get_filename().endswith(".xlsx"))
+    path = folder / part.get_filename()
+    path.write_bytes(part.get_content())
+    return FileBook(path)
+
+
+def test_every_rejected_entry_reaches_its_sr_and_is_marked_in_the_refreshed_workbook(demo, tmp_path):
+    book = FileBook(demo / "account.xlsx")
+    rejected = [e for e in read_log(book, "en") if e.what == "rejected"]
+    assert rejected  # the demo types a few mistakes on purpose
+    srs = messages(demo, "sr")
+    for entry in rejected:
+        message = srs[f"sr-{entry.sr}"]
+        text = section(text_of(message), "Entries we could not use")
+        line = next(line for line in text.splitlines() if f"!{entry.cell} " in line)
+        assert f"You typed: {entry.new}" in line and f"Why: {entry.reason}" in line and "Type instead: " in line
+        tab = line[2:].split("!")[0]
+        refreshed = attachment_book(message, tmp_path)
+        row, col = split_ref(entry.cell)
+        assert str(cell_at(refreshed.grid(tab), row, col)) == entry.new
+
+
+def test_the_sr_is_addressed_in_the_second_person(demo):
+    for message in messages(demo, "sr").values():
+        assert "Ask the SR" not in text_of(message)
+
+
+def test_management_email_explains_compares_and_asks(demo):
+    (message,) = messages(demo, "hq").values()
+    text = text_of(message)
+    headline = section(text, "In short").strip().splitlines()
+    assert len(headline) >= 2 and headline[0].startswith("Units are at ") and "score is" in headline[0]
+    assert any(line.startswith("We ask you to decide: ") for line in headline)
+    since = section(text, "Since the last review")
+    assert "Review week:" in since and "Score:" in since  # the demo reviews twice (before and after the import)
+    plan = load_plan(demo / "account.xlsx")
+    programs = section(text, "Per-program ROI")
+    for program in plan.programs:
+        assert f"* {program.id} {program.name} " in programs
+    groups = section(text, "Problems by kind, by money at stake")
+    kinds = [line.split(":")[0] for line in groups.splitlines() if line.startswith("* ")]
+    assert kinds and len(kinds) == len(set(kinds))  # one line per kind, not one per store
+    assert "ROI -0%" not in text and "ROI −0%" not in text
+    assert "== Stores per quadrant ==" in text and "== Next period ==" in text
