@@ -380,6 +380,13 @@ def _minimal_hq_context() -> dict:
         "problems_sheet": "P",
         "preheader": "",
         "kind": "hq",
+        "headline": ["H"],
+        "since": [],
+        "quadrant_rows": [],
+        "program_rows": [],
+        "problem_groups": [],
+        "next_period": None,
+        "roi_rag": None,
     }
 
 
