@@ -120,3 +120,65 @@ def test_management_email_explains_compares_and_asks(demo):
     assert kinds and len(kinds) == len(set(kinds))  # one line per kind, not one per store
     assert "ROI -0%" not in text and "ROI −0%" not in text
     assert "== Stores per quadrant ==" in text and "== Next period ==" in text
+
+
+# ---------------------------------------------------------------------------
+# Chinese throughout: the e-mails of every kind and the sheets review writes
+# ---------------------------------------------------------------------------
+
+ALLOWED = {"CNY", "YYYY-MM-DD", "kam_xl"}
+NOT_WORDS = re.compile(
+    r"\S+·\S+"  # problem ids (store·kind)
+    r"|\S+@\S+"  # e-mail addresses
+    r"|\S+\.xlsx"  # file names
+    r"|\b[A-Z]{1,3}\d+\b"  # ids: HX0001, SR001, P01, N1, W47
+    r"|\d{4}-W\d+"  # week ids
+)
+WORD = re.compile(r"[A-Za-z][A-Za-z'_\-]{2,}")
+
+
+def english_words(text: str) -> set[str]:
+    return {w for w in WORD.findall(NOT_WORDS.sub(" ", text)) if w not in ALLOWED}
+
+
+@pytest.fixture(scope="module")
+def demo_zh(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("readers-zh") / "demo"
+    assert main(["demo", "--out", str(out), "--stores", "30", "--lang", "zh", "--quiet"]) == 0
+    return out
+
+
+def test_chinese_emails_have_no_english_words(demo_zh):
+    folder = demo_zh / "邮件" / "messages"
+    kinds = set()
+    for path in sorted(folder.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        kinds.add(path.stem.split("-")[0])
+        for part in ("plain", "html"):
+            body = message.get_body((part,)).get_content()
+            if part == "html":
+                body = re.sub(r"<style.*?</style>|<[^>]+>|&\w+;", " ", body, flags=re.S)
+            assert not english_words(body), (path.name, part, sorted(english_words(body))[:10])
+        assert not english_words(str(message["Subject"]))
+    assert kinds == {"hq", "sr", "store"}
+
+
+def test_chinese_review_sheets_have_no_english_words(demo_zh):
+    from kam_xl.lang.words import sheet_name
+
+    book = FileBook(next(demo_zh.glob("*.xlsx")))
+    keys = ("sc_account", "sc_store", "sc_sr", "sc_region", "sc_tier", "sc_problems", "sc_programs", "sc_next")
+    for key in keys:
+        for row in book.grid(sheet_name(key, "zh")):
+            for value in row:
+                if isinstance(value, str):
+                    assert not english_words(value), (key, value)
+
+
+def test_chinese_typography_has_no_space_around_names(demo_zh):
+    (message,) = [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in (demo_zh / "邮件" / "messages").glob("hq-*.eml")
+    ]
+    text = message.get_body(("plain",)).get_content()
+    assert not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", text)

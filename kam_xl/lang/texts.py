@@ -977,3 +977,31 @@ def email_text(key: str, lang: str) -> str:
     """An e-mail word in the language (the review's or the store tab's words when the e-mail has none)."""
     pair = EMAIL.get(key) or REVIEW.get(key) or TAB[key]
     return pair[0] if lang == "en" else pair[1]
+
+
+# Why a typed value could not be read (kam_xl.model.parsing's ParseError messages), for the zh outputs.
+PARSE_REASONS: dict[str, str] = {
+    "a number is needed, not TRUE/FALSE": "需要数字，不能是 TRUE/FALSE",
+    "a finite number is needed": "需要有限的数字",
+    "a number is needed, not a date": "需要数字，不能是日期",
+    "the cell shows a spreadsheet error": "单元格显示公式错误",
+    "not a number": "不是数字",
+    "a whole number is needed": "需要整数",
+    "a date is needed, not TRUE/FALSE": "需要日期，不能是 TRUE/FALSE",
+    "not a date": "不是日期",
+    "day and month could be swapped; write the date as YYYY-MM-DD": "日和月可能颠倒，请按 YYYY-MM-DD 填写日期",
+    "not a date; write it as YYYY-MM-DD": "不是日期，请按 YYYY-MM-DD 填写",
+    "Y or N is needed": "需要填写 是 或 否",
+    "not one of the allowed values": "不在可选值之内",
+    "not an e-mail address": "不是邮箱地址",
+    "must not be negative": "不能为负数",
+}
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A ParseError's reason in `lang` (English as given; a reason without a translation stays as it is)."""
+    if lang == "en":
+        return reason
+    head, sep, rest = reason.partition(" (allowed: ")
+    words = PARSE_REASONS.get(head, head)
+    return f"{words}（可选：{rest.rstrip(')')}）" if sep else words

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from kam_xl.execution.log import read_log
 from kam_xl.lang.numbers import week_words
-from kam_xl.lang.texts import tab_text
+from kam_xl.lang.texts import reason_text, tab_text
 from kam_xl.lang.words import enum_labels
 from kam_xl.model.entries import enum_kind, field_kind, key_from_text
 from kam_xl.model.plan import Plan
@@ -61,7 +61,7 @@ def rejected_entries(book, plan: Plan, tabs: dict[str, tuple[str, TabRecord]], w
                 entry.file,
                 field_words(plan, key, lang),
                 entry.new,
-                entry.reason,
+                reason_text(entry.reason, lang),
                 hint(key, lang, words),
             )
         )
