@@ -387,6 +387,8 @@ def _minimal_hq_context() -> dict:
         "problem_groups": [],
         "next_period": None,
         "roi_rag": None,
+        "voice": {"competitors": [], "feedback": []},
+        "voice_sheet": "V",
     }
 
 

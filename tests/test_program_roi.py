@@ -164,4 +164,4 @@ def test_management_email_shows_the_hand_worked_numbers(reviewed, tmp_path):
     p2 = next(line for line in section.splitlines() if line.startswith("* P2 "))
     assert "CNY 250 → 19 / CNY 190" in p1 and "ROI -24%" in p1 and p1.endswith("Change")
     assert "CNY 190 → 21 / CNY 210" in p2 and "ROI 11%" in p2 and p2.endswith("Keep")
-    assert "keep P2, change P1" in text  # the ask of the headline
+    assert "We ask you to decide: keep P2; change P1." in text  # the ask of the headline

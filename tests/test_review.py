@@ -135,7 +135,7 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
     names = FileBook(path).sheet_names()
     at = names.index("Account summary")
     assert (
-        names[at : at + 9]
+        names[at : at + 10]
         == [
             "Account summary",
             "Store scorecard",
@@ -144,12 +144,13 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
             "Tier scorecard",
             "Problems & opportunities",
             "Program ROI",
+            "Voice of the store",
             "Next period",
             "Trends",
         ]
         == result.sheets
     )
-    assert names.index("Calendar") < at and names[at + 9].startswith("S1")
+    assert names.index("Calendar") < at and names[at + 10].startswith("S1")
 
 
 def test_store_rows_and_identity(stores):

@@ -166,8 +166,18 @@ def test_chinese_emails_have_no_english_words(demo_zh):
 def test_chinese_review_sheets_have_no_english_words(demo_zh):
     from kam_xl.lang.words import sheet_name
 
-    book = FileBook(next(demo_zh.glob("*.xlsx")))
-    keys = ("sc_account", "sc_store", "sc_sr", "sc_region", "sc_tier", "sc_problems", "sc_programs", "sc_next")
+    book = FileBook(demo_zh / "客户计划.xlsx")
+    keys = (
+        "sc_account",
+        "sc_store",
+        "sc_sr",
+        "sc_region",
+        "sc_tier",
+        "sc_problems",
+        "sc_programs",
+        "sc_voice",
+        "sc_next",
+    )
     for key in keys:
         for row in book.grid(sheet_name(key, "zh")):
             for value in row:
@@ -182,3 +192,25 @@ def test_chinese_typography_has_no_space_around_names(demo_zh):
     ]
     text = message.get_body(("plain",)).get_content()
     assert not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", text)
+
+
+def test_the_voice_of_the_store_reaches_hq(demo):
+    from kam_xl.reviewing.run import read_inputs
+
+    book = FileBook(demo / "account.xlsx")
+    entries = read_inputs(book).entries
+    typed = {t.strip() for t in entries.weekly["competitor_activity"].dropna() if str(t).strip()}
+    grid = book.grid("Voice of the store")
+    header = grid[5]
+    rows = [dict(zip(header, row)) for row in grid[6:] if row and row[0]]
+    said = [r for r in rows if r["What"] == "Competitor activity"]
+    assert typed and {r["What was said"] for r in said} == typed
+    feedback = {t.strip() for t in entries.stores["manager_comment"].dropna() if str(t).strip()}
+    assert feedback <= {r["What was said"] for r in rows if r["What"] == "Store manager feedback"}
+    plan = load_plan(demo / "account.xlsx")
+    starts = {f"the week of {w.start.day} {w.start.strftime('%b %Y')}": i for i, w in enumerate(plan.weeks)}
+    order = [starts[r["Week"]] for r in rows]
+    assert order == sorted(order, reverse=True)  # newest first
+    (message,) = messages(demo, "hq").values()
+    voice = section(text_of(message), "What the stores say")
+    assert any(text in voice for text in typed)

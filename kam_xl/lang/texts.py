@@ -394,6 +394,21 @@ TEXT.update(
 
 # Words of the review scorecards (kam review). review_text() falls back to the store tab's words (TAB).
 REVIEW: dict[str, tuple[str, str]] = {
+    # Voice of the store
+    "voice_note": (
+        "What the stores said: competitor activity and comments of the weekly logs, the SR's comment and the store "
+        "manager's feedback, newest first. Filter the competitor or the text column to search.",
+        "门店的声音：周报中的竞品动态和备注、业务代表评语和店长反馈，按时间倒序。可筛选竞品或内容列进行查找。",
+    ),
+    "voice_week": ("Week", "周"),
+    "voice_kind": ("What", "类别"),
+    "voice_competitors": ("Competitor named", "提及竞品"),
+    "voice_text": ("What was said", "内容"),
+    "voice_none": ("Nothing said in the weekly logs yet.", "周报中尚无内容。"),
+    "voice_competitor_activity": ("Competitor activity", "竞品动态"),
+    "voice_comment": ("Weekly comment", "周报备注"),
+    "voice_sr_comment": ("SR comment", "业务代表评语"),
+    "voice_manager_comment": ("Store manager feedback", "店长反馈"),
     # Problem tracker (Problems & opportunities)
     "grp_tracker": ("Filled by the KAM (kept at the next review)", "由大客户经理填写（下次回顾保留）"),
     "problem_id": ("Problem ID", "问题编号"),
@@ -778,6 +793,7 @@ EMAIL: dict[str, tuple[str, str]] = {
         "附件 {file} 是只包含您门店的工作簿。请在黄色单元格中填写本周数据后发回给 {kam}。",
     ),
     "sec_rejected": ("Entries we could not use", "无法使用的录入"),
+    "sr_line": ("SR: ", "业务代表："),
     "score": ("Score", "总分"),  # the e-mails' tables and cards (the sheets say "Score (100 = on target)")
     "rejected_intro": (
         "HQ could not read {count} of your entries, so they count as blank. The attached workbook shows them as you "
@@ -945,6 +961,10 @@ EMAIL: dict[str, tuple[str, str]] = {
     "sec_problem_groups": ("Problems by kind, by money at stake", "按涉及金额排列的问题类型"),
     "at_stake_col": ("At stake", "涉及金额"),
     "top_stores": ("Most at stake", "金额最大的门店"),
+    "sec_voice": ("What the stores say", "门店的声音"),
+    "voice_stores": ("{text} — {stores} store(s), latest in {week}", "{text}——{stores}家门店，最近{week}"),
+    "voice_latest": ("Latest feedback", "最新反馈"),
+    "voice_all": ("Everything the stores said is on the workbook's '{sheet}' sheet.", "全部内容见工作簿“{sheet}”页。"),
     "sec_next_period": ("Next period", "下期建议"),
     "next_line": (
         "Suggested units target for the next period: {suggested} ({change} vs this period's {current}); closing the "

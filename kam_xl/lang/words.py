@@ -29,6 +29,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "sc_problems": ("Problems & opportunities", "问题与机会"),
     "sc_next": ("Next period", "下期建议"),
     "sc_programs": ("Program ROI", "活动投资回报"),
+    "sc_voice": ("Voice of the store", "门店之声"),
 }
 
 # List values: canonical key -> (English, Chinese). The workbook shows the words;

@@ -13,9 +13,10 @@ from kam_xl.history.query import review_weeks, scorecards
 from kam_xl.history.record import period_key
 from kam_xl.history.store import HistoryError, choose, open_database
 from kam_xl.lang.numbers import percent, signed_percent, span_words, week_words
-from kam_xl.lang.words import enum_label
+from kam_xl.lang.words import enum_label, sheet_name
 from kam_xl.mail.content import Review, money, num, plain
 from kam_xl.reviewing.summary import QUADRANTS
+from kam_xl.reviewing.voice import voice_summary
 
 TOP_STORES = 3  # stores named per problem kind
 REASONS = 2  # KPIs named as the reason of a score below the units' colour
@@ -67,7 +68,8 @@ def since_rows(review: Review, then: dict | None) -> list[dict]:
         return {"label": label, "then": show(b), "now": show(a), "change": change(a, b)}
 
     def diff_pct(a, b):
-        return "–" if a is None or b is None else signed_percent(a - b, 1).replace("%", " pt")
+        unit = "个百分点" if review.plan.language == "zh" else " pt"
+        return "–" if a is None or b is None else signed_percent(a - b, 1).replace("%", unit)
 
     def diff_num(a, b):
         return "–" if a is None or b is None else f"{a - b:+,.1f}".replace("-", "−")
@@ -136,7 +138,8 @@ def headline(review: Review) -> list[str]:
     words, s = review.words, review.result.summary
     if not review.result.as_of_week:
         return [words("head_no_data")]
-    sep = "、" if review.plan.language == "zh" else ", "
+    zh = review.plan.language == "zh"
+    sep, both = ("；", "、") if zh else ("; ", " and ")
     units = _units(s)
     score = num(s["score"], 1)
     rag = words.rag(s["score_rag"])
@@ -145,7 +148,7 @@ def headline(review: Review) -> list[str]:
         reasons = score_reasons(review)
         same = units["rag"] == s["score_rag"] or not reasons
         key = "head_units_same" if same else "head_units_but"
-        lines.append(words(key, units=percent(units["attainment"]), score=score, rag=rag, reasons=sep.join(reasons)))
+        lines.append(words(key, units=percent(units["attainment"]), score=score, rag=rag, reasons=both.join(reasons)))
     else:
         lines.append(words("head_score", score=score, rag=rag))
     if s.get("roi") is not None:
@@ -167,11 +170,12 @@ def headline(review: Review) -> list[str]:
 def program_asks(review: Review) -> list[str]:
     """The decisions asked of management: keep / change / stop, each with its programs."""
     programs = review.result.programs
+    sep = "、" if review.plan.language == "zh" else ", "
     out = []
     for verdict in ("keep", "change", "stop"):
         ids = list(programs.index[programs["verdict"] == verdict]) if len(programs) else []
         if ids:
-            out.append(review.words(f"ask_{verdict}", programs=", ".join(ids)))
+            out.append(review.words(f"ask_{verdict}", programs=sep.join(ids)))
     return out
 
 
@@ -228,6 +232,7 @@ def problem_groups(review: Review) -> list[dict]:
     if frame.empty:
         return []
     currency = review.plan.account.currency
+    sep = "、" if review.plan.language == "zh" else ", "
     groups = []
     for kind, rows in frame.groupby("kind_key", sort=False):
         rows = rows.sort_values("at_stake", ascending=False, kind="stable")
@@ -239,7 +244,7 @@ def problem_groups(review: Review) -> list[dict]:
                 "count": len(rows),
                 "at_stake": float(rows["at_stake"].sum()),
                 "at_stake_words": money(rows["at_stake"].sum(), currency),
-                "stores": ", ".join(
+                "stores": sep.join(
                     f"{n} ({money(m, currency)})" if m else n for n, m in zip(top["store_name"], top["at_stake"])
                 ),
                 "action": rows["suggested_action"].iloc[0],
@@ -269,6 +274,33 @@ def next_period(review: Review) -> dict | None:
     }
 
 
+def voice(review: Review) -> dict:
+    """What the stores say: the most frequent competitor activities and the latest feedback (5 of each)."""
+    frame, lang = review.result.voice, review.plan.language
+    if frame is None or frame.empty:
+        return {"competitors": [], "feedback": []}
+
+    def week(position: int) -> str:
+        return week_words(review.plan.weeks[position - 1].start, lang)
+
+    competitors = [
+        review.words("voice_stores", text=v["text"], stores=v["stores"], week=week(v["latest"]))
+        for v in voice_summary(frame, "competitor_activity")
+    ]
+    kinds = ["manager_comment", "comment", "sr_comment"]  # the store manager's own words first
+    said = frame[frame["kind"].isin(kinds)]
+    said = said.assign(_k=said["kind"].map(kinds.index)).sort_values(["_k", "week"], ascending=[True, False]).head(5)
+    feedback = [
+        {
+            "store": f"{r.store_name} ({r.store_id})",
+            "kind": review.words(f"voice_{r.kind}"),
+            "text": r.text,
+        }
+        for r in said.itertuples()
+    ]
+    return {"competitors": competitors, "feedback": feedback}
+
+
 def management_context(review: Review, previous: dict | None) -> dict:
     """The management report's own parts, added to content.hq_context."""
     return {
@@ -279,4 +311,6 @@ def management_context(review: Review, previous: dict | None) -> dict:
         "problem_groups": problem_groups(review),
         "next_period": next_period(review),
         "roi_rag": review.result.summary.get("roi_rag"),
+        "voice": voice(review),
+        "voice_sheet": sheet_name("sc_voice", review.plan.language),
     }

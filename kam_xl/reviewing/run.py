@@ -37,6 +37,7 @@ from kam_xl.reviewing.scorecards import next_period_sheet, rollup_sheet, store_s
 from kam_xl.reviewing.summary import account_summary, account_weeks
 from kam_xl.reviewing.tracker import problems_sheet, read_tracker
 from kam_xl.reviewing.trend_sheet import review_trends
+from kam_xl.reviewing.voice import voice_frame, voice_sheet
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
@@ -70,6 +71,7 @@ class ReviewResult:
     saved: bool = False  # False: the scorecards were already in the workbook as computed, nothing was written
     forced: list[str] = field(default_factory=list)  # what --force overrode, in words
     programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # per-program ROI (metrics.programs)
+    voice: pd.DataFrame = field(default_factory=pd.DataFrame)  # what the stores said (reviewing.voice)
     tracker: dict = field(default_factory=dict)  # what the KAM typed on the problem tracker (reviewing.tracker)
 
 
@@ -180,6 +182,7 @@ def compute_review(
         {},
     )
     result.programs = program_roi(plan, entries, data)
+    result.voice = voice_frame(plan, entries, data.review_week)
     result.summary = account_summary(plan, result)
     return result
 
@@ -389,5 +392,6 @@ def scorecard_sheets(plan: Plan, result) -> list[SheetSpec]:
         *(rollup_sheet(plan, result, by) for by in ("sr_id", "region", "store_tier")),
         problems_sheet(plan, result, result.tracker),
         program_sheet(plan, result),
+        voice_sheet(plan, result),
         next_period_sheet(plan, result),
     ]
