@@ -214,3 +214,16 @@ def test_the_voice_of_the_store_reaches_hq(demo):
     (message,) = messages(demo, "hq").values()
     voice = section(text_of(message), "What the stores say")
     assert any(text in voice for text in typed)
+
+
+def test_the_management_one_pager_is_one_non_blank_page(demo, tmp_path):
+    from PIL import Image
+
+    (message,) = messages(demo, "hq").values()
+    parts = {p.get_content_type(): p.get_content() for p in message.iter_attachments()}
+    image = Image.open(__import__("io").BytesIO(parts["image/png"])).convert("L")
+    assert image.size[1] > image.size[0]  # A4 portrait
+    dark = sum(image.histogram()[:128])
+    assert dark > 0.01 * image.size[0] * image.size[1]  # text drawn, not a blank page
+    pdf = parts["application/pdf"]
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1

@@ -919,6 +919,7 @@ EMAIL: dict[str, tuple[str, str]] = {
         "全部{total}条问题与机会（含负责人、截止日期和状态）见工作簿“{sheet}”页。",
     ),
     "sec_headline": ("In short", "要点"),
+    "one_pager_file": ("{account} one-page review", "{account}回顾一页纸"),
     "head_no_data": (
         "No weekly entries yet: the first review follows the first week of sell-out.",
         "尚无周报数据：首周销售数据录入后即可回顾。",

@@ -36,6 +36,7 @@ from kam_xl.mail.mime import (
     message_id,
     within_limit,
 )
+from kam_xl.mail.onepager import one_pager
 from kam_xl.mail.rejected import mark_rejected, rejected_entries
 from kam_xl.mail.smtp import SEND_LOG, SendReport, SmtpSettings, send_emails
 from kam_xl.model.plan import Plan, Store
@@ -232,6 +233,8 @@ def hq_drafts(review: Review):
         )
         charts = [_hq_chart(review)] if review.units_kpi and review.result.as_of_week else []
         context["chart"] = charts[0] if charts else None
+        png, pdf = one_pager(context | {"t": words})  # the one-pager to forward (WeChat, DingTalk)
+        name = words("one_pager_file", account=acc.name)
         return Draft(
             "hq",
             "account",
@@ -239,6 +242,10 @@ def hq_drafts(review: Review):
             words("subj_hq", account=acc.name, week=review.week),
             context,
             charts=charts,
+            attachments=[
+                Attachment(f"{name}.png", png, "image", "png"),
+                Attachment(f"{name}.pdf", pdf, "application", "pdf"),
+            ],
             stores=[s.store_id for s in plan.active_stores],
         )
 
