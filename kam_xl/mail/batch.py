@@ -21,6 +21,7 @@ from kam_xl.mail.content import (
     blank,
     hq_chart_frames,
     hq_context,
+    one_line,
     sr_chart_data,
     sr_context,
     store_context,
@@ -52,6 +53,7 @@ from kam_xl.xlsx.safezip import atomic_write
 KINDS = ("sr", "store", "hq")
 MANIFEST = "messages.json"
 INDEX = "index.html"
+ONE_PAGER = "management-one-page.png"
 MESSAGES_DIR, PREVIEW_DIR = "messages", "preview"
 WRITTEN = ".kam-email.json"  # what kam email wrote into the folder: the only files a later run deletes
 NEVER_DELETED = frozenset({WRITTEN, SEND_LOG, SEND_LOG + ".lock"})
@@ -139,6 +141,9 @@ def build_emails(
         for done, draft_of in enumerate(drafts, start=1):
             batch.messages.append(writer.write(draft_of()))
             tick(done)
+        if review.one_pager_png:  # the management one-pager as a picture, to share in WeChat or DingTalk
+            atomic_write(writer.folder / ONE_PAGER, review.one_pager_png, backup=False)
+            writer.files.append(ONE_PAGER)
         batch.index = writer.finish(batch)
     finally:
         writer.record()  # even when stopped half way, the next run knows which files are kam's
@@ -234,7 +239,8 @@ def hq_drafts(review: Review):
         charts = [_hq_chart(review)] if review.units_kpi and review.result.as_of_week else []
         context["chart"] = charts[0] if charts else None
         png, pdf = one_pager(context | {"t": words})  # the one-pager to forward (WeChat, DingTalk)
-        name = words("one_pager_file", account=acc.name)
+        review.one_pager_png = png  # written beside the e-mails (build_emails)
+        name = re.sub(r'[\\/:*?"<>|]+', "-", one_line(words("one_pager_file", account=acc.name)))
         return Draft(
             "hq",
             "account",
@@ -243,7 +249,6 @@ def hq_drafts(review: Review):
             context,
             charts=charts,
             attachments=[
-                Attachment(f"{name}.png", png, "image", "png"),
                 Attachment(f"{name}.pdf", pdf, "application", "pdf"),
             ],
             stores=[s.store_id for s in plan.active_stores],

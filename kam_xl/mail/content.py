@@ -122,6 +122,7 @@ class Review:
     result: object  # kam_xl.review.ReviewResult
     entries: Entries
     previous: dict | None = None  # the previous review's account summary (history database), for management
+    one_pager_png: bytes | None = None  # the management one-pager drawn for this batch (mail.onepager)
 
     @property
     def words(self) -> Words:
