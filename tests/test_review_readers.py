@@ -227,3 +227,39 @@ def test_the_management_one_pager_is_one_non_blank_page(demo, tmp_path):
     assert dark > 0.01 * image.size[0] * image.size[1]  # text drawn, not a blank page
     pdf = parts["application/pdf"]
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 1
+
+
+def test_the_chinese_review_headline_on_the_console_is_chinese(demo_zh, capsys):
+    from kam_xl.reviewing.run import headline
+
+    capsys.readouterr()
+    assert main(["review", str(demo_zh / "客户计划.xlsx"), "--force"]) == 0
+    printed = capsys.readouterr().out
+    labels = [name for name, _ in headline({"language": "zh", **_summary_shape()})]
+    lines = [line.strip() for line in printed.splitlines() if any(line.strip().startswith(f"{n}：") for n in labels)]
+    assert len(lines) >= 9
+    for line in lines:
+        assert not english_words(line), line
+
+
+def _summary_shape() -> dict:
+    """A summary with just what headline() reads (its labels do not depend on the numbers)."""
+    return {
+        "kpis": [{"measure": "units", "attainment": 1.0, "rag": "green"}],
+        "as_of_week": 1,
+        "as_of_week_id": "W1",
+        "weeks": 1,
+        "score": 100.0,
+        "score_rag": "green",
+        "share": 0.3,
+        "competitor_share": 0.2,
+        "competitor": "X",
+        "retailer_gain": 1.0,
+        "currency": "CNY",
+        "investment": 1.0,
+        "roi": 0.1,
+        "roi_rag": "green",
+        "quadrants": {"star": 1},
+        "relationship": {"evidence": None, "target": None},
+        "flags": {},
+    }

@@ -1026,3 +1026,38 @@ def reason_text(reason: str, lang: str) -> str:
     head, sep, rest = reason.partition(" (allowed: ")
     words = PARSE_REASONS.get(head, head)
     return f"{words}（可选：{rest.rstrip(')')}）" if sep else words
+
+
+# The console's words for the review's headline numbers (kam review, kam demo).
+CONSOLE: dict[str, tuple[str, str]] = {
+    "h_as_of": ("review as of", "回顾截至"),
+    "h_as_of_value": ("{week} (week {number} of {weeks})", "{week}（第{number}周，共{weeks}周）"),
+    "h_no_entries": ("no entries yet", "尚无录入"),
+    "h_score": ("score", "总分"),
+    "h_with_rag": ("{value} ({rag})", "{value}（{rag}）"),
+    "h_colon": (": ", "："),
+    "h_no_score": ("no score yet", "尚无总分"),
+    "h_units": ("units vs target to date", "销量目标达成率（至今）"),
+    "h_value": ("value vs target to date", "销售额目标达成率（至今）"),
+    "h_no_data": ("no data", "无数据"),
+    "h_share": ("share vs main competitor", "我方份额与主要竞品"),
+    "h_main_competitor": ("main competitor", "主要竞品"),
+    "h_share_value": ("{ours} vs {theirs} ({competitor})", "{ours}，{competitor} {theirs}"),
+    "h_gain": ("retailer's gain", "零售商收益"),
+    "h_roi": ("investment → ROI", "投入 → 投资回报率"),
+    "h_quadrants": ("stores per quadrant", "四象限门店数"),
+    "h_none": ("none", "无"),
+    "h_relationship": ("relationship", "客户关系"),
+    "h_relationship_value": ("{now} (target {target})", "{now}（目标：{target}）"),
+    "h_problems": ("problems flagged", "发现的问题"),
+    "h_problems_value": ("{problems} (and {opportunities} opportunities)", "{problems}条（另有{opportunities}个机会）"),
+    "green": ("green", "绿"),
+    "amber": ("amber", "黄"),
+    "red": ("red", "红"),
+}
+
+
+def console_text(key: str, lang: str) -> str:
+    """A console word of the review's headline in `lang`."""
+    pair = CONSOLE[key]
+    return pair[0] if lang == "en" else pair[1]
