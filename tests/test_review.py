@@ -368,13 +368,13 @@ def test_account_summary_principles(sheets):
     assert rows["Level the evidence supports"][0] == "none met"  # no evidence listed
     assert rows["Target level"][0] == "Partner"
     assert rows["Steps from the evidence to the target"][0] == 4
-    assert rows["Retailer's gain (extra margin for the store)"][0] == pytest.approx(512)
-    assert rows["Incremental value vs baseline (sell-out)"][0] == pytest.approx(5120)
+    assert rows["Retailer's gain (extra margin for the store) (CNY)"][0] == pytest.approx(512)
+    assert rows["Incremental value vs baseline (sell-out) (CNY)"][0] == pytest.approx(5120)
     assert rows["Stores where the retailer gains"][0] == 3  # S1, S4, S5
     assert rows["Our share"][0] == pytest.approx(213 / 870)
     assert rows["Main competitor share"][0] == pytest.approx(205 / 870)
     assert rows["Our share minus main competitor's"][0] == pytest.approx(8 / 870)
-    assert rows["Investment (programs done)"][0] == 600
+    assert rows["Investment (programs done) (CNY)"][0] == 600
     assert rows["ROI"][0] == pytest.approx(-40 / 600)
     assert rows["Programs done / applicable"][:2] == [4, 9]
     assert rows["ROI"][1] == "Red"  # below 0

@@ -40,6 +40,13 @@ class Page:
         self.row += 1
         return f"B{self.row - 1}"
 
+    def money(self, label_key: str, value, currency: str) -> str:
+        """A line of money: the label names the currency ("Investment (CNY)"), the value a whole number."""
+        cell = self.line(label_key, value, "fixed_int")
+        label = f"{self.t(label_key)}（{currency}）" if self.lang == "zh" else f"{self.t(label_key)} ({currency})"
+        self.sheet.set(self.row - 1, 1, label, "label")
+        return cell
+
     def header(self, labels: list[str]) -> None:
         for col, label in enumerate(labels, start=1):
             self.sheet.set(self.row, col, label, "header")
@@ -148,10 +155,10 @@ def relationship(page: Page, plan: Plan, r: dict) -> None:
 def principles(page: Page, plan: Plan, s: dict) -> None:
     """The retailer's view, the fight against the main competitor, and input vs output."""
     page.section("sec_retailer")
-    page.line("retailer_gain", s["retailer_gain"], "fixed_int")
-    page.line("incremental_value", s["incremental_value"], "fixed_int")
+    page.money("retailer_gain", s["retailer_gain"], s["currency"])
+    page.money("incremental_value", s["incremental_value"], s["currency"])
     page.line("stores_with_gain", s["stores_with_gain"], "fixed_int")
-    page.line("gain_per_store", s["gain_per_store"], "fixed_int")
+    page.money("gain_per_store", s["gain_per_store"], s["currency"])
     page.line("growth_value", s["growth_value"], "fixed_pct")
     page.section("sec_competitor")
     page.line("main_competitor", s["competitor"])
@@ -164,9 +171,9 @@ def principles(page: Page, plan: Plan, s: dict) -> None:
     page.line("stores_behind", s["stores_behind"], "fixed_int")
     page.line("share_gap_units", s["share_gap_units"], "fixed_int")
     page.section("sec_roi")
-    page.line("investment", s["investment"], "fixed_int")
+    page.money("investment", s["investment"], s["currency"])
     page.line("incremental_units", s["incremental_units"], "fixed_int")
-    page.line("incremental_margin", s["incremental_margin"], "fixed_int")
+    page.money("incremental_margin", s["incremental_margin"], s["currency"])
     page.line("roi", s["roi"], "fixed_pct", page.word(s["roi_rag"]))
     page.rag(f"C{page.row - 1}")  # amber when many stores or a program lose money (docs/metrics.md)
     page.line("programs_done", s["programs_done"], "fixed_int", s["programs_applicable"])
