@@ -24,10 +24,28 @@ FINAL = {"Done", "Dropped", "Ended, not done"}
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
+def demo_run(tmp_path_factory):
+    from kam_xl.simulation.run import demo
+
     out = tmp_path_factory.mktemp("readers") / "demo"
-    assert main(["demo", "--out", str(out), "--stores", "60", "--quiet"]) == 0
-    return out
+    return out, demo(out, stores=60)
+
+
+@pytest.fixture(scope="module")
+def demo(demo_run) -> Path:
+    return demo_run[0]
+
+
+def test_the_demo_reconciles(demo_run):
+    facts = dict(demo_run[1].facts)
+    typed = facts["SR entries typed (9 weeks, a few mistakes on purpose)"]
+    collected, rejected = facts["SR entries collected"], facts["SR entries rejected (see the collect log)"]
+    assert rejected and typed == collected + rejected
+    problems = facts["problems flagged"]  # the console counts problems and names the opportunities, as the e-mail
+    count, opportunities = re.match(r"(\d+) \(and (\d+) opportunities\)", problems).groups()
+    (message,) = messages(demo_run[0], "hq").values()
+    text = text_of(message)
+    assert f"All {int(count) + int(opportunities)} problems and opportunities" in text
 
 
 def messages(folder: Path, prefix: str) -> dict[str, email.message.EmailMessage]:
