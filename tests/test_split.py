@@ -173,7 +173,7 @@ def test_review_cells_point_at_the_review_block(split_300):
     )
     grid = FileBook(files[0]).grid(tab)
     found = review_cells(cells, plan.kpis)
-    labels = {"score": "Score (0-100)", "score_rag": "Score RAG", "data_week": "Data up to week"}
+    labels = {"score": "Score (100 = on target)", "score_rag": "Score RAG", "data_week": "Data up to week"}
     for key, label in labels.items():
         row = int(found[key][1:])
         assert grid[row - 1][0] == label

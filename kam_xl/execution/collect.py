@@ -21,6 +21,7 @@ from kam_xl.execution.log import LogEntry, log_sheet, read_log, shown
 from kam_xl.execution.sources import Source, collect_sources
 from kam_xl.execution.srfile import CellProblem, HqTabs, SrFile, SrTab, read_sr_file
 from kam_xl.history.record import recording
+from kam_xl.lang.texts import reason_text
 from kam_xl.lang.words import enum_labels
 from kam_xl.model.entries import FieldKey, checked, enum_kind, key_text, normalise, tab_value
 from kam_xl.model.parsing import ParseError, is_blank
@@ -458,7 +459,7 @@ def _same(key: FieldKey, value: object, old: object) -> bool:
 def _reason(key: FieldKey, exc: ParseError, lang: str) -> str:
     kind = enum_kind(key)
     allowed = f" (allowed: {', '.join(enum_labels(kind, lang))})" if kind else ""
-    return f"{exc}{allowed}"
+    return reason_text(f"{exc}{allowed}", lang)
 
 
 def _cell_entry(

@@ -265,7 +265,7 @@ TAB: dict[str, tuple[str, str]] = {
     "incremental_margin": ("Incremental margin", "增量毛利"),
     "roi": ("ROI", "投资回报率"),
     "retailer_gain": ("Retailer's gain (extra margin for the store)", "零售商收益（门店增量毛利）"),
-    "score": ("Score (0-100)", "总分（0-100）"),
+    "score": ("Score (100 = on target)", "总分（100 = 达标）"),
     "score_rag": ("Score RAG", "总分红黄绿"),
     "result_attainment": ("Result attainment", "结果达成率"),
     "quadrant": ("Quadrant (execution × result)", "四象限（执行×结果）"),
@@ -412,9 +412,76 @@ TEXT.update(
 
 # Words of the review scorecards (kam review). review_text() falls back to the store tab's words (TAB).
 REVIEW: dict[str, tuple[str, str]] = {
+    # Voice of the store
+    "voice_note": (
+        "What the stores said: competitor activity and comments of the weekly logs, the SR's comment and the store "
+        "manager's feedback, newest first. Filter the competitor or the text column to search.",
+        "门店的声音：周报中的竞品动态和备注、业务代表评语和店长反馈，按时间倒序。可筛选竞品或内容列进行查找。",
+    ),
+    "voice_week": ("Week", "周"),
+    "voice_kind": ("What", "类别"),
+    "voice_competitors": ("Competitor named", "提及竞品"),
+    "voice_text": ("What was said", "内容"),
+    "voice_none": ("Nothing said in the weekly logs yet.", "周报中尚无内容。"),
+    "voice_competitor_activity": ("Competitor activity", "竞品动态"),
+    "voice_comment": ("Weekly comment", "周报备注"),
+    "voice_sr_comment": ("SR comment", "业务代表评语"),
+    "voice_manager_comment": ("Store manager feedback", "店长反馈"),
+    # Problem tracker (Problems & opportunities)
+    "grp_tracker": ("Filled by the KAM (kept at the next review)", "由大客户经理填写（下次回顾保留）"),
+    "problem_id": ("Problem ID", "问题编号"),
+    "severity": ("Severity", "严重程度"),
+    "at_stake": ("At stake ({currency})", "涉及金额（{currency}）"),
+    "tracker_status": ("Status", "状态"),
+    "kam_note": ("KAM note", "大客户经理备注"),
+    "tracker_note": (
+        "Ranked by money at stake (margin): kinds with the most first. Fill owner, due, status and note: the next "
+        "review keeps them for the problems that persist (same problem ID) and marks the others 'Gone'.",
+        "按涉及金额（毛利）排序，金额最大的问题类型在前。请填写负责人、截止日期、状态和备注："
+        "下次回顾时，仍存在的问题（问题编号相同）保留这些内容，其余标记为“本次回顾已消除”。",
+    ),
+    # Program ROI sheet and e-mail section (docs/metrics.md, "Per-program ROI")
+    "programs_title": ("Per-program ROI", "各活动投资回报"),
+    "programs_note": (
+        "Each store-week's extra units over its baseline (weeks up to the review week) are shared equally among the "
+        "programs running in that store that week. Cost = actual cost, or the plan's cost per store, where the "
+        "program is Done. ROI = (incremental margin − cost) / cost. Verdict: Keep when ROI ≥ 0; Change when it "
+        "moves units but does not pay back; Stop when it brings no extra units; Wait before any week or cost.",
+        "每个门店每周相对基线的增量销量（截至回顾周）由该店当周进行中的活动平均分摊。费用 = 已完成门店的实际费用"
+        "（未填则取计划单店费用）。投资回报率 = （增量毛利 − 费用）/ 费用。"
+        "建议：回报率 ≥ 0 保留；带动销量但未回本则调整；无增量销量则停止；尚无数据或费用则观察。",
+    ),
+    "program_name": ("Name", "名称"),
+    "program_type": ("Type", "类型"),
+    "need": ("Need", "需求"),
+    "program_dates": ("Dates", "日期"),
+    "program_stores": ("Stores", "门店数"),
+    "stores_done": ("Stores done", "已完成门店"),
+    "program_cost": ("Cost ({currency})", "费用（{currency}）"),
+    "program_units": ("Extra units", "增量销量"),
+    "program_value": ("Extra sales ({currency})", "增量销售额（{currency}）"),
+    "program_margin": ("Extra margin ({currency})", "增量毛利（{currency}）"),
+    "program_roi": ("ROI", "投资回报率"),
+    "stores_losing": ("Stores losing money", "亏损门店"),
+    "verdict": ("Verdict", "建议"),
+    "verdict_keep": ("Keep", "保留"),
+    "verdict_change": ("Change", "调整"),
+    "verdict_stop": ("Stop", "停止"),
+    "verdict_wait": ("Wait", "观察"),
+    "needs_title": ("Retailer needs and the programs that answer them", "零售商需求与对应活动"),
+    "need_text": ("The retailer needs", "零售商需求"),
+    "need_priority": ("Priority", "优先级"),
+    "need_programs": ("Programs", "对应活动"),
+    "need_result": ("Result so far", "目前结果"),
+    "need_no_program": ("No program answers this need yet", "尚无活动对应此需求"),
+    "need_result_line": (
+        "{units} extra units, ROI {roi}; {verdicts}",
+        "增量销量 {units}，投资回报率 {roi}；{verdicts}",
+    ),
+    "programs_losing": ("Programs that do not pay back", "未回本的活动"),
     "stamp_as_of": (
-        "As of week {week} (week {number} of {weeks}, ending {end})",
-        "截至 {week}（第 {number} 周，共 {weeks} 周，{end} 结束）",
+        "As of {week} (week {number} of {weeks}, ending {end}; {week_id})",
+        "截至{week}（第 {number} 周，共 {weeks} 周，{end}结束；{week_id}）",
     ),
     "stamp_no_data": ("No weekly entries yet: nothing to review", "尚无周报数据：暂无可回顾内容"),
     "stamp_computed": (
@@ -514,7 +581,10 @@ REVIEW: dict[str, tuple[str, str]] = {
     "stores_ahead": ("Stores where our share is ahead", "我方份额领先的门店"),
     "stores_behind": ("Stores where the competitor is ahead", "竞品份额领先的门店"),
     "programs_done": ("Programs done / applicable", "已完成/适用活动"),
-    "stores_roi_negative": ("Stores with ROI below 0", "投资回报率为负的门店"),
+    "stores_roi_negative": (
+        "Stores with ROI below 0 (of stores invested in)",
+        "投资回报率为负的门店（有投入的门店中）",
+    ),
     "quadrant_none": ("Not enough data", "数据不足"),
     "share_of_stores": ("Share of stores", "门店占比"),
     "what_to_do": ("What to do", "行动建议"),
@@ -635,6 +705,10 @@ REVIEW: dict[str, tuple[str, str]] = {
         "Star store: write down what works and replicate it in similar stores.",
         "明星门店：总结成功做法并推广到同类门店。",
     ),
+    "act_fix_star_cost": (
+        "Star on results but the store loses money: cut the cost that does not pay back before replicating it.",
+        "业绩达成但门店亏损：先削减未回本的投入，再推广其做法。",
+    ),
     "act_raise_bar": (
         "Results come without full execution: raise the target and execute the plan fully.",
         "执行未到位结果已达成：提高目标并全面执行计划。",
@@ -742,6 +816,32 @@ EMAIL: dict[str, tuple[str, str]] = {
         "the yellow cells and send it back to {kam}.",
         "附件 {file} 是只包含您门店的工作簿。请在黄色单元格中填写本周数据后发回给 {kam}。",
     ),
+    "sec_rejected": ("Entries we could not use", "无法使用的录入"),
+    "sr_line": ("SR: ", "业务代表："),
+    "score": ("Score", "总分"),  # the e-mails' tables and cards (the sheets say "Score (100 = on target)")
+    "rejected_intro": (
+        "HQ could not read {count} of your entries, so they count as blank. The attached workbook shows them as you "
+        "typed them: correct each one in its cell and send the file back.",
+        "总部无法识别您的以下{count}条录入，目前按空白处理。附件工作簿中保留了您原来的输入：请在原单元格中改正后发回。",
+    ),
+    "rejected_where": ("Tab and cell", "工作表与单元格"),
+    "rejected_field": ("What", "内容"),
+    "rejected_typed": ("You typed", "您的输入"),
+    "rejected_why": ("Why", "原因"),
+    "rejected_instead": ("Type instead", "请改为"),
+    "type_number": ("a number, 0 or more, digits only (e.g. 12)", "0 或以上的数字，只填数字（如 12）"),
+    "type_date": ("a date, e.g. 2026-11-30", "日期，如 2026-11-30"),
+    "type_yes_no": ("Y or N", "是 或 否"),
+    "type_text": ("text", "文字"),
+    "type_one_of": ("one of: {values}", "以下之一：{values}"),
+    "sr_act_chase_entries": (
+        "Fill the missing weeks in your workbook and send it back, or the store cannot be reviewed.",
+        "请在您的工作簿中补录缺失的周数据并发回，否则无法回顾该门店。",
+    ),
+    "sr_act_close_program": (
+        "Close the program on the store tab: Done with its cost, or Dropped with the reason.",
+        "请在门店页关闭该活动：完成的标记完成并填写费用，取消的写明原因。",
+    ),
     # Store-manager e-mail
     "store_intro": (
         "Here is what the {supplier} plan brings {store} and how it is going, as of {week}.",
@@ -757,7 +857,49 @@ EMAIL: dict[str, tuple[str, str]] = {
         "Your extra margin shows here as soon as the weekly sales are entered.",
         "周销售数据录入后，这里将显示贵店的增量毛利。",
     ),
-    "programs_intro": ("The programs running in your store:", "在贵店开展的活动："),
+    "not_yet_line": (
+        "Sales in your store are not above their usual level yet, so the plan has not added margin for you so "
+        "far. Here is what we are doing about it, and what your store can do this week.",
+        "目前贵店销售尚未超过平时水平，本计划暂未为贵店带来增量毛利。以下是我们正在采取的措施，以及本周贵店可以配合的事项。",
+    ),
+    "prog_done": ("Done", "已完成"),
+    "prog_dropped": ("Dropped", "已取消"),
+    "prog_missed": ("Ended, not done", "已结束，未完成"),
+    "prog_running": ("Running", "进行中"),
+    "prog_coming": ("Coming", "即将开始"),
+    "sec_this_week": ("What we need from you this week", "本周需要贵店配合的事项"),
+    "no_asks": (
+        "Nothing extra this week: keep the shelf, the display and the price tags as they are.",
+        "本周无额外事项：请保持货架、陈列和价签现状。",
+    ),
+    "ask_action": ("{action} (due {due})", "{action}（{due}前）"),
+    "ask_units": (
+        "Keep every model of our range on the shelf and tell {sr} as soon as one runs low.",
+        "请确保我方全系列机型都在货架上，库存不足时及时告知{sr}。",
+    ),
+    "ask_value": (
+        "Offer the bundles and the higher models to every customer who asks for a phone.",
+        "请向每位购机顾客推荐套装和高端机型。",
+    ),
+    "ask_share": (
+        "Keep our products in the agreed place with the price tags right, next to the competitor's.",
+        "请将我方产品保持在约定位置、价签准确，并与竞品同场陈列。",
+    ),
+    "ask_display": (
+        "Keep the display to the agreed standard every day; {sr} checks it each week.",
+        "请每天保持陈列符合约定标准；{sr}每周检查。",
+    ),
+    "ask_promoter": (
+        "Give the promoters their full days on the floor and tell {sr} when one is missing.",
+        "请保证促销员足额在岗，缺勤时告知{sr}。",
+    ),
+    "sec_coming": ("What comes next", "接下来的安排"),
+    "coming_program": ("{name} ({type}), {dates}: {benefit}", "{name}（{type}），{dates}：{benefit}"),
+    "no_coming": (
+        "No new program is planned for your store before the end of the period; {sr} will tell you of the next one.",
+        "本期结束前贵店暂无新活动；{sr}会及时通知下一期安排。",
+    ),
+    "programs_intro": ("The programs of the plan in your store:", "本计划在贵店的活动："),
     "dates": ("Dates", "日期"),
     "sec_results": ("Results so far", "目前业绩"),
     "measure": ("Measure", "指标"),
@@ -795,6 +937,65 @@ EMAIL: dict[str, tuple[str, str]] = {
         "显示最重要的 {shown} 条，共 {total} 条；完整列表见工作簿“{sheet}”页。",
     ),
     "flags_by_kind": ("Problems by kind", "问题类型统计"),
+    "problems_all": (
+        "All {total} problems and opportunities, with owner, due date and status, are on the workbook's '{sheet}' "
+        "sheet.",
+        "全部{total}条问题与机会（含负责人、截止日期和状态）见工作簿“{sheet}”页。",
+    ),
+    "sec_headline": ("In short", "要点"),
+    "one_pager_file": ("{account} one-page review", "{account}回顾一页纸"),
+    "head_no_data": (
+        "No weekly entries yet: the first review follows the first week of sell-out.",
+        "尚无周报数据：首周销售数据录入后即可回顾。",
+    ),
+    "head_units_same": (
+        "Units are at {units} of target to date and the score is {score} ({rag}).",
+        "销量达成率为{units}，总分{score}（{rag}）。",
+    ),
+    "head_units_but": (
+        "Units are at {units} of target to date, but the score is {score} ({rag}) because {reasons}.",
+        "销量达成率为{units}，但总分仅{score}（{rag}），原因是{reasons}。",
+    ),
+    "head_score": ("The score is {score} ({rag}).", "总分{score}（{rag}）。"),
+    "reason_kpi": ("{kpi} is at {attainment} of target", "{kpi}仅达目标的{attainment}"),
+    "head_roi": (
+        "ROI is {roi} ({rag}): {losing} of the {invested} stores with an investment lose money.",
+        "投资回报率为{roi}（{rag}）：{invested}家有投入的门店中有{losing}家亏损。",
+    ),
+    "head_ask": ("We ask you to decide: {asks}.", "请管理层决策：{asks}。"),
+    "ask_keep": ("keep {programs}", "保留{programs}"),
+    "ask_change": ("change {programs}", "调整{programs}"),
+    "ask_stop": ("stop {programs}", "停止{programs}"),
+    "sec_since": ("Since the last review", "与上次回顾相比"),
+    "since_week": ("Review week", "回顾周"),
+    "then": ("Last review", "上次"),
+    "now": ("Now", "本次"),
+    "change_col": ("Change", "变化"),
+    "no_since": (
+        "No earlier review of this period is recorded yet: the change shows from the next review on.",
+        "尚无本期的更早回顾记录：从下次回顾起显示变化。",
+    ),
+    "problems_count": ("Problems flagged", "发现的问题"),
+    "sec_quadrants": ("Stores per quadrant", "门店四象限分布"),
+    "losing_col": ("Of which lose money", "其中亏损"),
+    "quad_star": ("replicate what works (fix the cost first where they lose money)", "推广成功做法（亏损门店先控费）"),
+    "quad_plan_issue": ("revisit the target or the program", "重新审视目标或活动"),
+    "quad_execution_gap": ("coach the execution", "辅导执行"),
+    "quad_untapped": ("raise the bar", "提高目标"),
+    "sec_programs": ("Per-program ROI", "各活动投资回报"),
+    "sec_problem_groups": ("Problems by kind, by money at stake", "按涉及金额排列的问题类型"),
+    "at_stake_col": ("At stake", "涉及金额"),
+    "top_stores": ("Most at stake", "金额最大的门店"),
+    "sec_voice": ("What the stores say", "门店的声音"),
+    "voice_stores": ("{text} — {stores} store(s), latest in {week}", "{text}——{stores}家门店，最近{week}"),
+    "voice_latest": ("Latest feedback", "最新反馈"),
+    "voice_all": ("Everything the stores said is on the workbook's '{sheet}' sheet.", "全部内容见工作簿“{sheet}”页。"),
+    "sec_next_period": ("Next period", "下期建议"),
+    "next_line": (
+        "Suggested units target for the next period: {suggested} ({change} vs this period's {current}); closing the "
+        "share gap to the main competitor would take {gap} more units.",
+        "下期建议销量目标：{suggested}（较本期{current}变化{change}）；追平主要竞品份额还需多售{gap}台。",
+    ),
     # index.html
     "index_title": ("E-mails of {account} · {week}", "{account} 的邮件 · {week}"),
     "index_note": (
@@ -820,4 +1021,67 @@ EMAIL: dict[str, tuple[str, str]] = {
 def email_text(key: str, lang: str) -> str:
     """An e-mail word in the language (the review's or the store tab's words when the e-mail has none)."""
     pair = EMAIL.get(key) or REVIEW.get(key) or TAB[key]
+    return pair[0] if lang == "en" else pair[1]
+
+
+# Why a typed value could not be read (kam_xl.model.parsing's ParseError messages), for the zh outputs.
+PARSE_REASONS: dict[str, str] = {
+    "a number is needed, not TRUE/FALSE": "需要数字，不能是 TRUE/FALSE",
+    "a finite number is needed": "需要有限的数字",
+    "a number is needed, not a date": "需要数字，不能是日期",
+    "the cell shows a spreadsheet error": "单元格显示公式错误",
+    "not a number": "不是数字",
+    "a whole number is needed": "需要整数",
+    "a date is needed, not TRUE/FALSE": "需要日期，不能是 TRUE/FALSE",
+    "not a date": "不是日期",
+    "day and month could be swapped; write the date as YYYY-MM-DD": "日和月可能颠倒，请按 YYYY-MM-DD 填写日期",
+    "not a date; write it as YYYY-MM-DD": "不是日期，请按 YYYY-MM-DD 填写",
+    "Y or N is needed": "需要填写 是 或 否",
+    "not one of the allowed values": "不在可选值之内",
+    "not an e-mail address": "不是邮箱地址",
+    "must not be negative": "不能为负数",
+}
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A ParseError's reason in `lang` (English as given; a reason without a translation stays as it is)."""
+    if lang == "en":
+        return reason
+    head, sep, rest = reason.partition(" (allowed: ")
+    words = PARSE_REASONS.get(head, head)
+    return f"{words}（可选：{rest.rstrip(')')}）" if sep else words
+
+
+# The console's words for the review's headline numbers (kam review, kam demo).
+CONSOLE: dict[str, tuple[str, str]] = {
+    "h_as_of": ("review as of", "回顾截至"),
+    "h_as_of_value": ("{week} (week {number} of {weeks})", "{week}（第{number}周，共{weeks}周）"),
+    "h_no_entries": ("no entries yet", "尚无录入"),
+    "h_score": ("score", "总分"),
+    "h_with_rag": ("{value} ({rag})", "{value}（{rag}）"),
+    "h_colon": (": ", "："),
+    "h_no_score": ("no score yet", "尚无总分"),
+    "h_units": ("units vs target to date", "销量目标达成率（至今）"),
+    "h_value": ("value vs target to date", "销售额目标达成率（至今）"),
+    "h_no_data": ("no data", "无数据"),
+    "h_share": ("share vs main competitor", "我方份额与主要竞品"),
+    "h_main_competitor": ("main competitor", "主要竞品"),
+    "h_share_value": ("{ours} vs {theirs} ({competitor})", "{ours}，{competitor} {theirs}"),
+    "h_gain": ("retailer's gain", "零售商收益"),
+    "h_roi": ("investment → ROI", "投入 → 投资回报率"),
+    "h_quadrants": ("stores per quadrant", "四象限门店数"),
+    "h_none": ("none", "无"),
+    "h_relationship": ("relationship", "客户关系"),
+    "h_relationship_value": ("{now} (target {target})", "{now}（目标：{target}）"),
+    "h_problems": ("problems flagged", "发现的问题"),
+    "h_problems_value": ("{problems} (and {opportunities} opportunities)", "{problems}条（另有{opportunities}个机会）"),
+    "green": ("green", "绿"),
+    "amber": ("amber", "黄"),
+    "red": ("red", "红"),
+}
+
+
+def console_text(key: str, lang: str) -> str:
+    """A console word of the review's headline in `lang`."""
+    pair = CONSOLE[key]
     return pair[0] if lang == "en" else pair[1]

@@ -29,6 +29,8 @@ SHEETS: dict[str, tuple[str, str]] = {
     "sc_account": ("Account summary", "客户总结"),
     "sc_problems": ("Problems & opportunities", "问题与机会"),
     "sc_next": ("Next period", "下期建议"),
+    "sc_programs": ("Program ROI", "活动投资回报"),
+    "sc_voice": ("Voice of the store", "门店之声"),
 }
 
 # List values: canonical key -> (English, Chinese). The workbook shows the words;
@@ -106,6 +108,13 @@ ENUMS: dict[str, dict[str, tuple[str, str]]] = {
         "dropped": ("Dropped", "取消"),
     },
     "owner": {"sr": ("SR", "业务代表"), "store": ("Store", "门店"), "hq": ("HQ", "总部")},
+    "severity": {"high": ("High", "高"), "medium": ("Medium", "中"), "low": ("Low", "低")},
+    "tracker_status": {
+        "open": ("Open", "待处理"),
+        "in_progress": ("In progress", "处理中"),
+        "done": ("Done", "已解决"),
+        "gone": ("Gone at this review", "本次回顾已消除"),
+    },
     "all": {"all": ("All", "全部")},
 }
 

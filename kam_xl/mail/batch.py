@@ -21,10 +21,12 @@ from kam_xl.mail.content import (
     blank,
     hq_chart_frames,
     hq_context,
+    one_line,
     sr_chart_data,
     sr_context,
     store_context,
 )
+from kam_xl.mail.management import management_context, previous_summary
 from kam_xl.mail.mime import (
     Attachment,
     Draft,
@@ -35,6 +37,8 @@ from kam_xl.mail.mime import (
     message_id,
     within_limit,
 )
+from kam_xl.mail.onepager import one_pager
+from kam_xl.mail.rejected import mark_rejected, rejected_entries
 from kam_xl.mail.smtp import SEND_LOG, SendReport, SmtpSettings, send_emails
 from kam_xl.model.plan import Plan, Store
 from kam_xl.plan.meta import TabRecord, read_meta
@@ -49,6 +53,7 @@ from kam_xl.xlsx.safezip import atomic_write
 KINDS = ("sr", "store", "hq")
 MANIFEST = "messages.json"
 INDEX = "index.html"
+ONE_PAGER = "management-one-page.png"
 MESSAGES_DIR, PREVIEW_DIR = "messages", "preview"
 WRITTEN = ".kam-email.json"  # what kam email wrote into the folder: the only files a later run deletes
 NEVER_DELETED = frozenset({WRITTEN, SEND_LOG, SEND_LOG + ".lock"})
@@ -126,6 +131,8 @@ def build_emails(
         compute_review(inputs.plan, inputs.targets, inputs.entries, as_of),
         inputs.entries,
     )
+    if "hq" in kinds:  # the change since the previous review, from the history database beside the workbook
+        review.previous = previous_summary(review, source if isinstance(source, (str, Path)) else None)
     writer = Writer(Path(out_dir), review, now or datetime.now().astimezone())
     batch = EmailBatch(writer.folder, warnings=list(inputs.warnings))
     try:
@@ -134,6 +141,9 @@ def build_emails(
         for done, draft_of in enumerate(drafts, start=1):
             batch.messages.append(writer.write(draft_of()))
             tick(done)
+        if review.one_pager_png:  # the management one-pager as a picture, to share in WeChat or DingTalk
+            atomic_write(writer.folder / ONE_PAGER, review.one_pager_png, backup=False)
+            writer.files.append(ONE_PAGER)
         batch.index = writer.finish(batch)
     finally:
         writer.record()  # even when stopped half way, the next run knows which files are kam's
@@ -218,7 +228,7 @@ def hq_drafts(review: Review):
         return
 
     def draft() -> Draft:
-        context = hq_context(review)
+        context = hq_context(review) | management_context(review, review.previous)
         context["preheader"] = words(
             "hq_intro",
             account=acc.name,
@@ -228,6 +238,9 @@ def hq_drafts(review: Review):
         )
         charts = [_hq_chart(review)] if review.units_kpi and review.result.as_of_week else []
         context["chart"] = charts[0] if charts else None
+        png, pdf = one_pager(context | {"t": words})  # the one-pager to forward (WeChat, DingTalk)
+        review.one_pager_png = png  # written beside the e-mails (build_emails)
+        name = re.sub(r'[\\/:*?"<>|]+', "-", one_line(words("one_pager_file", account=acc.name)))
         return Draft(
             "hq",
             "account",
@@ -235,6 +248,9 @@ def hq_drafts(review: Review):
             words("subj_hq", account=acc.name, week=review.week),
             context,
             charts=charts,
+            attachments=[
+                Attachment(f"{name}.pdf", pdf, "application", "pdf"),
+            ],
             stores=[s.store_id for s in plan.active_stores],
         )
 
@@ -266,6 +282,7 @@ def sr_drafts(book: Book, review: Review):
     groups = stores_by_sr(plan, tabs)
     names = file_names(list(groups))
     factory = SrPackageFactory(getattr(book, "package", None) or _no_package(), plan, meta)
+    rejected = rejected_entries(book, plan, tabs, review.words)
     for sr_id, stores in groups.items():
         sr = next((s for s in stores if s.sr_email.strip()), stores[0])
         to = _recipients(
@@ -281,8 +298,11 @@ def sr_drafts(book: Book, review: Review):
 
         def draft(sr_id=sr_id, stores=stores, to=to) -> Draft:
             records = [_named(*tabs[s.store_id]) for s in stores]
-            workbook = factory.build(stores, records, names[sr_id]).to_bytes()
-            return _sr_draft(review, sr_id, stores, to, Attachment(names[sr_id], workbook))
+            package = factory.build(stores, records, names[sr_id])
+            mine = rejected.get(sr_id, [])
+            mark_rejected(package, mine)  # what the SR typed, back in its cell, to correct in place
+            workbook = package.to_bytes()
+            return _sr_draft(review, sr_id, stores, to, Attachment(names[sr_id], workbook), mine)
 
         yield draft
 
@@ -297,9 +317,12 @@ def _named(tab: str, record: TabRecord) -> TabRecord:
     return replace(record, tab=tab)
 
 
-def _sr_draft(review: Review, sr_id: str, stores: list[Store], to: list[Address], attachment: Attachment) -> Draft:
+def _sr_draft(
+    review: Review, sr_id: str, stores: list[Store], to: list[Address], attachment: Attachment, rejected=()
+) -> Draft:
     words, acc = review.words, review.plan.account
     context = sr_context(review, sr_id, stores)
+    context["rejected"] = list(rejected)
     labels, values, rags = sr_chart_data(review, stores)
     charts = (
         [

@@ -10,7 +10,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from kam_xl.lang.texts import email_text
+from kam_xl.lang.numbers import day_words, percent, span_words, week_words
+from kam_xl.lang.texts import EMAIL, email_text
 from kam_xl.lang.words import enum_label, sheet_name
 from kam_xl.metrics.flags import SUGGESTED_ACTIONS
 from kam_xl.model.entries import Entries
@@ -19,6 +20,8 @@ from kam_xl.reviewing.problems import problems_frame
 
 # line breaks (Alt+Enter in Excel), tabs and other control characters, with the spaces around them
 _BREAKS = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029]+\s*")
+# a space between a CJK character (or full-width punctuation) and a placeholder, either side
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) +(?=\{)|(?<=\}) +(?=[\u3000-\u9fff\uff00-\uffef])")
 TOP_ACTIONS = 5
 HQ_PROBLEMS = 15
 # Problems management sees first: money lost, then sell-out and share, then stock and housekeeping.
@@ -59,7 +62,8 @@ def blank(value) -> bool:
 
 
 def pct(value, digits: int = 0) -> str:
-    return "–" if blank(value) else f"{float(value):.{digits}%}"
+    """A fraction as a percentage; one that rounds to zero has no sign (never "-0%")."""
+    return percent(value, digits)
 
 
 def pts(value) -> str:
@@ -94,6 +98,8 @@ class Words:
 
     def __call__(self, key: str, **values) -> str:
         text = email_text(key, self.lang)
+        if self.lang == "zh":
+            text = _CJK_GAP.sub("", text)  # 全角 typography: no space between a CJK word and a name
         return text.format(**values) if values else text
 
     def rag(self, key) -> str:
@@ -115,6 +121,8 @@ class Review:
     plan: Plan
     result: object  # kam_xl.review.ReviewResult
     entries: Entries
+    previous: dict | None = None  # the previous review's account summary (history database), for management
+    one_pager_png: bytes | None = None  # the management one-pager drawn for this batch (mail.onepager)
 
     @property
     def words(self) -> Words:
@@ -122,7 +130,15 @@ class Review:
 
     @property
     def week(self) -> str:
-        return self.result.as_of_week_id or self.words("no_week")
+        """The review week as the reader says it ("the week of 30 Nov 2026" / "2026年11月30日当周")."""
+        week = self.as_of
+        return week_words(week.start, self.plan.language) if week else self.words("no_week")
+
+    @property
+    def as_of(self):
+        """The plan week of the review (kam_xl.model.plan.Week), None before any entry."""
+        position = self.result.as_of_week
+        return self.plan.weeks[position - 1] if position else None
 
     @property
     def units_kpi(self) -> Kpi | None:
@@ -130,11 +146,8 @@ class Review:
 
     @cached_property
     def problems(self) -> pd.DataFrame:
-        """reviewing.problems.problems_frame, with each row's kind as its key (kind_key)."""
-        frame = problems_frame(self.plan, self.result)
-        keys = {self.words(f"flag_{kind}"): kind for kind in PROBLEM_ORDER}
-        frame["kind_key"] = frame["kind"].map(keys)
-        return frame
+        """reviewing.problems.problems_frame (ranked by money at stake, each row's kind key in kind_key)."""
+        return problems_frame(self.plan, self.result)
 
     @cached_property
     def feedback(self) -> pd.Series:
@@ -253,7 +266,8 @@ def _standing(words: Words, kpi: Kpi, row: pd.Series, currency: str) -> str:
     return words("gap_rate", actual=pct(actual), target=pct(row[f"{kpi.id}_target"]))
 
 
-def problem_rows(frame: pd.DataFrame) -> list[dict]:
+def problem_rows(frame: pd.DataFrame, words: Words | None = None) -> list[dict]:
+    """Problem rows for a template; with the SR's `words`, the action addressed to the SR (second person)."""
     return [
         {
             "type": r.type,
@@ -262,7 +276,9 @@ def problem_rows(frame: pd.DataFrame) -> list[dict]:
             "store_name": r.store_name,
             "sr_name": r.sr_name,
             "evidence": r.evidence,
-            "action": r.suggested_action,
+            "action": words(f"sr_act_{r.action_key}")
+            if words is not None and f"sr_act_{r.action_key}" in EMAIL
+            else r.suggested_action,
         }
         for r in frame.itertuples()
     ]
@@ -287,7 +303,7 @@ def sr_context(review: Review, sr_id: str, stores: list[Store]) -> dict:
         "sr_name": stores[0].sr_name,
         "rows": store_rows(review, mine),
         "top_actions": top_actions(review, mine),
-        "problems": problem_rows(problems[problems["sr_id"] == sr_id]),
+        "problems": problem_rows(problems[problems["sr_id"] == sr_id], review.words),
         "score": plain(totals["score"]),
         "score_rag": plain(totals["score_rag"]),
         "rank": plain(totals["rank"]),
@@ -309,8 +325,14 @@ def sr_chart_data(review: Review, stores: list[Store]) -> tuple[list[str], list,
 
 
 def store_context(review: Review, store: Store) -> dict:
-    """The store manager's brief: what the plan brings the store, the results so far, the agreed actions."""
+    """The store manager's brief, led by what is positive or by the ask (never a negative amount as a gain):
+    what the plan brings, the programs with their current status, the results, what we need from the store
+    this week and what comes next."""
     row = review.result.stores.loc[store.store_id]
+    gain = plain(row["retailer_gain"])
+    incremental = plain(row["value_actual"] - row["baseline_value_to_date"]) if row["value_weeks_entered"] > 0 else None
+    programs = _programs(review, store)
+    actions = _actions(review, store.store_id)
     return {
         **review.common(),
         "kind": "store",
@@ -319,31 +341,78 @@ def store_context(review: Review, store: Store) -> dict:
         "manager": store.manager,
         "sr_name": store.sr_name,
         "sr_email": store.sr_email,
-        "gain": plain(row["retailer_gain"]),
-        "incremental_value": plain(row["value_actual"] - row["baseline_value_to_date"])
-        if row["value_weeks_entered"] > 0
-        else None,
-        "programs": _programs(review, store),
+        "lead": store_lead(gain, incremental),
+        "gain": gain,
+        "incremental_value": incremental,
+        "programs": [p for p in programs if p["state"] != "coming"],
+        "coming": [p for p in programs if p["state"] == "coming"],
         "results": _results(review, row),
-        "actions": _actions(review, store.store_id),
+        "actions": actions,
+        "asks": store_asks(review, store, row, actions),
         "feedback": plain(review.feedback.get(store.store_id)),
     }
 
 
+def store_lead(gain, incremental) -> str:
+    """What the store e-mail opens with: "gain" (a positive extra margin), "not_yet" (data but no gain yet:
+    the e-mail leads with what is being done and the ask) or "no_data"."""
+    if gain is None:
+        return "no_data"
+    return "gain" if gain > 0 and (incremental is None or incremental > 0) else "not_yet"
+
+
+def program_state(program, entered, as_of) -> str:
+    """A program's status as of the review week: the one entered when it is final (done, dropped); otherwise
+    "coming" (starts after the review week), "missed" (ended and not done) or "running"."""
+    if entered in ("done", "dropped"):
+        return entered
+    if as_of is None or program.start > as_of.end:
+        return "coming"
+    return "missed" if program.end < as_of.end else "running"  # as the program_overdue flag
+
+
 def _programs(review: Review, store: Store) -> list[dict]:
-    words = review.words
+    words, lang = review.words, review.plan.language
     status = review.program_status
-    return [
-        {
-            "name": p.name,
-            "type": words.enum("program_type", p.type),
-            "start": day(p.start),
-            "end": day(p.end),
-            "benefit": p.benefit,
-            "status": words.enum("program_status", status.get((store.store_id, p.id))),
-        }
-        for p in review.plan.programs_for(store)
+    rows = []
+    for p in review.plan.programs_for(store):
+        state = program_state(p, status.get((store.store_id, p.id)), review.as_of)
+        rows.append(
+            {
+                "name": p.name,
+                "type": words.enum("program_type", p.type),
+                "start": day_words(p.start, lang),
+                "end": day_words(p.end, lang),
+                "dates": span_words(p.start, p.end, lang),
+                "benefit": p.benefit,
+                "state": state,
+                "status": words(f"prog_{state}"),
+            }
+        )
+    return rows
+
+
+STORE_ASKS = {"units": "ask_units", "value": "ask_value", "share": "ask_share", "display": "ask_display"}
+STORE_ASKS["promoter"] = "ask_promoter"
+MAX_ASKS = 3
+
+
+def store_asks(review: Review, store: Store, row: pd.Series, actions: list[dict]) -> list[str]:
+    """What we need from the store this week: its open actions (owner Store) first, then the asks of its
+    largest KPI gaps (weighted gap order), at most MAX_ASKS."""
+    words = review.words
+    asks = [
+        words("ask_action", action=a["text"], due=a["due"])
+        for a in actions
+        if a["owner_key"] == "store" and a["status_key"] not in ("done", "dropped")
     ]
+    gaps = weighted_gaps(review.plan, review.result.stores.loc[[store.store_id]])
+    for kpi_id in gaps["kpi"]:
+        key = STORE_ASKS.get(review.plan.kpi(kpi_id).measure)
+        text = words(key, sr=store.sr_name) if key else None
+        if text and text not in asks:
+            asks.append(text)
+    return asks[:MAX_ASKS]
 
 
 def _results(review: Review, row: pd.Series) -> list[dict]:
@@ -388,12 +457,15 @@ def _results(review: Review, row: pd.Series) -> list[dict]:
 def _actions(review: Review, store_id: str) -> list[dict]:
     words = review.words
     mine = review.actions.get(store_id, review.entries.actions.iloc[:0])
+    lang = review.plan.language
     return [
         {
             "text": str(r.text),
             "owner": words.enum("owner", r.owner),
-            "due": day(r.due),
+            "owner_key": plain(r.owner),
+            "due": "–" if blank(r.due) else day_words(pd.Timestamp(r.due).date(), lang),
             "status": words.enum("action_status", r.status),
+            "status_key": plain(r.status),
             "result": "" if blank(r.result) else str(r.result),
         }
         for r in mine.itertuples()

@@ -419,10 +419,11 @@ _WORDS = {
         "override": "weight override {w}",
         "plain": "{target} = {total} × {share} ({weight})",
         "moved": "{target}: {total} × {share} = {raw} ({weight})",
+        "rounded": "{target}: {total} × {share} = {raw}; {d} when rounding the stores to whole units",
         "max": "; capped at {g} growth (max {target})",
         "min": "; raised to {g} growth (min {target})",
         "more": "; {d} redistributed from stores at their growth cap",
-        "less": "; {d} redistributed to stores at their minimum growth",
+        "less": "; {d} redistributed to stores at their minimum growth",  # {n}: the amount without its sign
     },
     "zh": {
         "baseline": "权重 {w} = 基线 {b} × {t}级系数 {f}",
@@ -432,10 +433,11 @@ _WORDS = {
         "override": "指定权重 {w}",
         "plain": "{target} = {total} × {share}（{weight}）",
         "moved": "{target}：{total} × {share} = {raw}（{weight}）",
+        "rounded": "{target}：{total} × {share} = {raw}；各店取整时调整 {d}",
         "max": "；受增长上限 {g} 限制（上限 {target}）",
         "min": "；受增长下限 {g} 限制（下限 {target}）",
         "more": "；另加 {d}（来自受增长上限限制的门店）",
-        "less": "；减少 {d}（补给受增长下限限制的门店）",
+        "less": "；减少 {n}（补给受增长下限限制的门店）",
     },
 }
 
@@ -471,27 +473,49 @@ def _weight_text(row: Mapping, words: dict) -> str:
     )
 
 
+def exact_share(total: float, share: float) -> tuple[str, int]:
+    """The share as printed (a percent with as many digits as it takes) and total × that share rounded to a whole
+    number: the digits grow until the printed share gives the same whole number as the exact one, so the trace
+    recomputes on a calculator."""
+    whole = round(total * share)
+    text = _pct(share)
+    for digits in range(2, 12):
+        shown = f"{share * 100:,.{digits}f}".rstrip("0").rstrip(".")
+        if round(total * float(shown.replace(",", "")) / 100) == whole:
+            text = shown + "%"
+            break
+    if share <= 0:
+        text = "0%"
+    return text, whole
+
+
 def explain(row: Mapping, lang: str = "en") -> str:
-    """The allocation trace of one store as one sentence, in English ("en") or Chinese ("zh").
+    """The allocation trace of one store as one sentence, in English ("en") or Chinese ("zh"): total × share (with
+    enough digits to recompute), then each adjustment as its own signed term (rounding to whole units,
+    redistribution from or to the stores at a growth cap) or the cap itself.
 
     `row` is a row of allocate_kpi (a Series or a dict).
     """
     words = _WORDS[check_language(lang)]
-    target, raw, bound = int(row["target"]), float(row["raw"]), row["bound"]
+    target, bound = int(row["target"]), row["bound"]
+    share_text, whole = exact_share(float(row["hq_target"]), float(row["share"]))
     parts = {
         "target": _num(target),
         "total": _num(row["hq_target"]),
-        "share": _pct(float(row["share"])),
-        "raw": _num(round(raw)),
+        "share": share_text,
+        "raw": _num(whole),
         "weight": _weight_text(row, words),
     }
     if bound in ("max", "min"):
         cap = row["max_growth"] if bound == "max" else row["min_growth"]
         return words["moved"].format(**parts) + words[bound].format(g=_growth(cap), target=parts["target"])
-    delta = target - round(raw)
-    if abs(target - raw) < 1 or delta == 0:
+    delta = target - whole
+    if delta == 0:
         return words["plain"].format(**parts)
-    extra = words["more" if delta > 0 else "less"].format(d=f"{delta:+,}".replace("-", "−"))
+    signed = f"{delta:+,}".replace("-", "−")
+    if abs(target - float(row["raw"])) < 1:  # only the rounding of the stores to whole units moved it
+        return words["rounded"].format(**parts, d=signed)
+    extra = words["more" if delta > 0 else "less"].format(d=signed, n=f"{abs(delta):,}")
     return words["moved"].format(**parts) + extra
 
 

@@ -14,6 +14,7 @@ from kam_xl.model.entries import WEEK_FIELDS, Entries
 from kam_xl.model.plan import RELATIONSHIP_LADDER, Evidence, Kpi, Plan
 
 THRESHOLD_DECIMALS = 9  # attainments are rounded to this many decimals before a threshold test
+SCORE_DECIMALS = 1  # the score is shown and given its RAG rounded to this many decimals (99.96 is 100.0, green)
 SUM_PARTS = {
     "units": ("units_actual", "units_target_to_date"),
     "value": ("value_actual", "value_target_to_date"),
@@ -567,7 +568,7 @@ def score_columns(
     return {
         "execution_score": execution,
         "score": fraction * 100.0,
-        "score_rag": rags(fraction, acc.score_green, acc.score_amber),
+        "score_rag": rags(np.round(fraction * 100.0, SCORE_DECIMALS) / 100.0, acc.score_green, acc.score_amber),
         "result_attainment": result,
         "quadrant": quadrants(execution, result, acc.execution_threshold),
     }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from kam_xl.lang.texts import review_text
 from kam_xl.lang.words import enum_label
+from kam_xl.metrics.measures import SCORE_DECIMALS
 from kam_xl.model.plan import Plan
-from kam_xl.reviewing.scorecards import blank, new_sheet, numbers, plain
+from kam_xl.reviewing.scorecards import blank, new_sheet, numbers, plain, shown_threshold_rules
 from kam_xl.reviewing.summary import QUADRANTS
 from kam_xl.storetabs.layout import threshold_rules
 from kam_xl.xlsx.spec import Chart, CondFormat, SheetSpec, column_letter
@@ -38,6 +39,13 @@ class Page:
             self.sheet.set(self.row, 3, extra, "fixed_center")
         self.row += 1
         return f"B{self.row - 1}"
+
+    def money(self, label_key: str, value, currency: str) -> str:
+        """A line of money: the label names the currency ("Investment (CNY)"), the value a whole number."""
+        cell = self.line(label_key, value, "fixed_int")
+        label = f"{self.t(label_key)}（{currency}）" if self.lang == "zh" else f"{self.t(label_key)} ({currency})"
+        self.sheet.set(self.row - 1, 1, label, "label")
+        return cell
 
     def header(self, labels: list[str]) -> None:
         for col, label in enumerate(labels, start=1):
@@ -81,7 +89,9 @@ def glance(page: Page, plan: Plan, s: dict) -> None:
     acc = plan.account
     page.section("sec_score")
     score = page.line("score", s["score"], "fixed_score", page.word(s["score_rag"]))
-    page.sheet.cond_formats += threshold_rules(score, score, acc.score_green * 100, acc.score_amber * 100)
+    page.sheet.cond_formats += shown_threshold_rules(
+        score, score, acc.score_green * 100, acc.score_amber * 100, SCORE_DECIMALS
+    )
     page.rag(f"C{page.row - 1}")
     page.line("result_attainment", s["result_attainment"], "fixed_pct")
     page.line("execution_score", s["execution_score"], "fixed_pct")
@@ -145,10 +155,10 @@ def relationship(page: Page, plan: Plan, r: dict) -> None:
 def principles(page: Page, plan: Plan, s: dict) -> None:
     """The retailer's view, the fight against the main competitor, and input vs output."""
     page.section("sec_retailer")
-    page.line("retailer_gain", s["retailer_gain"], "fixed_int")
-    page.line("incremental_value", s["incremental_value"], "fixed_int")
+    page.money("retailer_gain", s["retailer_gain"], s["currency"])
+    page.money("incremental_value", s["incremental_value"], s["currency"])
     page.line("stores_with_gain", s["stores_with_gain"], "fixed_int")
-    page.line("gain_per_store", s["gain_per_store"], "fixed_int")
+    page.money("gain_per_store", s["gain_per_store"], s["currency"])
     page.line("growth_value", s["growth_value"], "fixed_pct")
     page.section("sec_competitor")
     page.line("main_competitor", s["competitor"])
@@ -161,13 +171,14 @@ def principles(page: Page, plan: Plan, s: dict) -> None:
     page.line("stores_behind", s["stores_behind"], "fixed_int")
     page.line("share_gap_units", s["share_gap_units"], "fixed_int")
     page.section("sec_roi")
-    page.line("investment", s["investment"], "fixed_int")
+    page.money("investment", s["investment"], s["currency"])
     page.line("incremental_units", s["incremental_units"], "fixed_int")
-    page.line("incremental_margin", s["incremental_margin"], "fixed_int")
-    roi = page.line("roi", s["roi"], "fixed_pct")
-    page.sheet.cond_formats += threshold_rules(roi, roi, 0.0, 0.0)
+    page.money("incremental_margin", s["incremental_margin"], s["currency"])
+    page.line("roi", s["roi"], "fixed_pct", page.word(s["roi_rag"]))
+    page.rag(f"C{page.row - 1}")  # amber when many stores or a program lose money (docs/metrics.md)
     page.line("programs_done", s["programs_done"], "fixed_int", s["programs_applicable"])
-    page.line("stores_roi_negative", s["stores_roi_negative"], "fixed_int")
+    page.line("stores_roi_negative", s["stores_roi_negative"], "fixed_int", s["stores_invested"])
+    page.line("programs_losing", s["programs_losing"], "fixed_int")
 
 
 def quadrants(page: Page, s: dict) -> None:

@@ -12,10 +12,12 @@ import pandas as pd
 from kam_xl.book import Book
 from kam_xl.errors import KamError
 from kam_xl.history.record import recording
+from kam_xl.lang.texts import console_text, review_text
 from kam_xl.lang.words import ENUMS, enum_label
 from kam_xl.metrics.allocation import allocate_plan
 from kam_xl.metrics.flags import flags
 from kam_xl.metrics.measures import Targets, WeekData, store_metrics, week_data
+from kam_xl.metrics.programs import program_roi
 from kam_xl.metrics.rollup import GROUPINGS, next_period, rollup, store_ranks
 from kam_xl.model.entries import (
     FIELD_KIND,
@@ -31,9 +33,12 @@ from kam_xl.plan.load import plan_of
 from kam_xl.plan.meta import Meta, read_meta, require_hq
 from kam_xl.progress import Progress
 from kam_xl.reviewing.account_sheet import account_sheet
-from kam_xl.reviewing.scorecards import next_period_sheet, problems_sheet, rollup_sheet, store_sheet
+from kam_xl.reviewing.program_sheet import program_sheet
+from kam_xl.reviewing.scorecards import next_period_sheet, rollup_sheet, store_sheet
 from kam_xl.reviewing.summary import account_summary, account_weeks
+from kam_xl.reviewing.tracker import problems_sheet, read_tracker
 from kam_xl.reviewing.trend_sheet import review_trends
+from kam_xl.reviewing.voice import voice_frame, voice_sheet
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
@@ -66,6 +71,9 @@ class ReviewResult:
     backup: Path | None = None
     saved: bool = False  # False: the scorecards were already in the workbook as computed, nothing was written
     forced: list[str] = field(default_factory=list)  # what --force overrode, in words
+    programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # per-program ROI (metrics.programs)
+    voice: pd.DataFrame = field(default_factory=pd.DataFrame)  # what the stores said (reviewing.voice)
+    tracker: dict = field(default_factory=dict)  # what the KAM typed on the problem tracker (reviewing.tracker)
 
 
 def review(
@@ -105,6 +113,7 @@ def review_book(
     inputs = read_inputs(book, progress, as_of)
     result = compute_review(inputs.plan, inputs.targets, inputs.entries, inputs.week, computed_at)
     result.warnings = inputs.warnings
+    result.tracker = read_tracker(book, inputs.plan.language)
     trends, _ = review_trends(inputs.plan, inputs.targets, inputs.entries, result, history)  # stages the history
     write_review(book, inputs, result, [trends])
     return result
@@ -173,6 +182,8 @@ def compute_review(
         weeks,
         {},
     )
+    result.programs = program_roi(plan, entries, data)
+    result.voice = voice_frame(plan, entries, data.review_week)
     result.summary = account_summary(plan, result)
     return result
 
@@ -320,53 +331,78 @@ def _plan_warnings(plan: Plan, meta: Meta, tabs: dict) -> list[str]:
 
 
 def headline(summary: dict) -> list[tuple[str, str]]:
-    """The account's headline numbers in words (for `kam demo` and the command line)."""
+    """The account's headline numbers in words, in the workbook's language (for `kam demo` and `kam review`)."""
+    lang = summary.get("language") or "en"
+
+    def say(key: str, **values) -> str:
+        return console_text(key, lang).format(**values) if values else console_text(key, lang)
+
     kpis = {k["measure"]: k for k in summary["kpis"]}
-    facts = [("review as of", _as_of_words(summary)), ("score", _score_words(summary))]
+    facts = [(say("h_as_of"), _as_of_words(summary, say)), (say("h_score"), _score_words(summary, say))]
     for measure in ("units", "value"):
         if measure in kpis:
-            facts.append((f"{measure} vs target to date", _attainment_words(kpis[measure])))
+            facts.append((say(f"h_{measure}"), _attainment_words(kpis[measure], say)))
+    quadrants = ("、" if lang == "zh" else " · ").join(
+        f"{say('h_none') if k == 'none' else review_text(k, lang)} {n}" for k, n in summary["quadrants"].items()
+    )
+    opportunities = summary["quadrants"].get("star", 0) + summary["quadrants"].get("untapped", 0)
     facts += [
         (
-            "share vs main competitor",
-            f"{_pct(summary['share'])} vs {_pct(summary['competitor_share'])} "
-            f"({summary['competitor'] or 'main competitor'})",
+            say("h_share"),
+            say(
+                "h_share_value",
+                ours=_pct(summary["share"]),
+                theirs=_pct(summary["competitor_share"]),
+                competitor=summary["competitor"] or say("h_main_competitor"),
+            ),
         ),
-        ("retailer's gain", _money(summary["retailer_gain"], summary["currency"])),
+        (say("h_gain"), _money(summary["retailer_gain"], summary["currency"])),
         (
-            "investment → ROI",
-            f"{_money(summary['investment'], summary['currency'])} → {_pct(summary['roi'])}",
+            say("h_roi"),
+            say(
+                "h_with_rag",
+                value=f"{_money(summary['investment'], summary['currency'])} → {_pct(summary['roi'])}",
+                rag=say(summary["roi_rag"]),
+            )
+            if summary.get("roi_rag")
+            else f"{_money(summary['investment'], summary['currency'])} → {_pct(summary['roi'])}",
+        ),
+        (say("h_quadrants"), quadrants),
+        (
+            say("h_relationship"),
+            say(
+                "h_relationship_value",
+                now=_level(summary["relationship"]["evidence"], lang, say),
+                target=_level(summary["relationship"]["target"], lang, say),
+            ),
         ),
         (
-            "stores per quadrant",
-            " · ".join(f"{k.replace('_', ' ')} {n}" for k, n in summary["quadrants"].items()),
+            say("h_problems"),
+            say("h_problems_value", problems=sum(summary["flags"].values()), opportunities=opportunities),
         ),
-        (
-            "relationship",
-            f"{_level(summary['relationship']['evidence'])} (target {_level(summary['relationship']['target'])})",
-        ),
-        ("problems flagged", str(sum(summary["flags"].values()))),
     ]
     return facts
 
 
-def _as_of_words(summary: dict) -> str:
+def _as_of_words(summary: dict, say) -> str:
     if not summary["as_of_week"]:
-        return "no entries yet"
-    return f"{summary['as_of_week_id']} (week {summary['as_of_week']} of {summary['weeks']})"
+        return say("h_no_entries")
+    return say("h_as_of_value", week=summary["as_of_week_id"], number=summary["as_of_week"], weeks=summary["weeks"])
 
 
-def _score_words(summary: dict) -> str:
+def _score_words(summary: dict, say) -> str:
     score = summary["score"]
-    return "no score yet" if score is None else f"{score:.1f} ({summary['score_rag']})"
+    return (
+        say("h_no_score") if score is None else say("h_with_rag", value=f"{score:.1f}", rag=say(summary["score_rag"]))
+    )
 
 
-def _attainment_words(kpi: dict) -> str:
-    return f"{_pct(kpi['attainment'])} ({kpi['rag'] or 'no data'})"
+def _attainment_words(kpi: dict, say) -> str:
+    return say("h_with_rag", value=_pct(kpi["attainment"]), rag=say(kpi["rag"]) if kpi["rag"] else say("h_no_data"))
 
 
-def _level(key: str | None) -> str:
-    return enum_label("relationship", key, "en") if key else "none"
+def _level(key: str | None, lang: str, say) -> str:
+    return enum_label("relationship", key, lang) if key else say("h_none")
 
 
 def _pct(value: float | None) -> str:
@@ -383,6 +419,8 @@ def scorecard_sheets(plan: Plan, result) -> list[SheetSpec]:
         account_sheet(plan, result),
         store_sheet(plan, result),
         *(rollup_sheet(plan, result, by) for by in ("sr_id", "region", "store_tier")),
-        problems_sheet(plan, result),
+        problems_sheet(plan, result, result.tracker),
+        program_sheet(plan, result),
+        voice_sheet(plan, result),
         next_period_sheet(plan, result),
     ]

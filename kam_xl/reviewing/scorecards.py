@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kam_xl.lang.numbers import day_words, week_words
 from kam_xl.lang.texts import review_text
 from kam_xl.lang.words import sheet_name
-from kam_xl.metrics.measures import RATE_PARTS
+from kam_xl.metrics.measures import RATE_PARTS, SCORE_DECIMALS
 from kam_xl.model.plan import Plan
-from kam_xl.reviewing.problems import problems_frame
 from kam_xl.storetabs.layout import threshold_rules
 from kam_xl.version import __version__
 from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, Validation, column_letter
@@ -39,6 +39,7 @@ class Column:
     kind: str = "number"  # number, text (also dates), rag, quadrant, formula
     width: float = 11.0
     colour: tuple[float, float] | None = None  # (green, amber) thresholds colouring the value
+    decimals: int | None = None  # the value is coloured rounded to these decimals (as shown), not as computed
     formula: str = ""  # kind "formula": "=..." naming other columns as {key}
     total: bool = False  # summed in the totals row
 
@@ -104,8 +105,13 @@ def as_of_words(plan: Plan, result) -> str:
     if not result.as_of_week:
         return review_text("stamp_no_data", plan.language)
     week = plan.weeks[result.as_of_week - 1]
-    return review_text("stamp_as_of", plan.language).format(
-        week=week.id, number=result.as_of_week, weeks=len(plan.weeks), end=week.end.isoformat()
+    lang = plan.language
+    return review_text("stamp_as_of", lang).format(
+        week=week_words(week.start, lang),
+        number=result.as_of_week,
+        weeks=len(plan.weeks),
+        end=day_words(week.end, lang),
+        week_id=week.id,
     )
 
 
@@ -149,6 +155,7 @@ def score_columns(plan: Plan, ranks: tuple[str, ...]) -> list[Column]:
             "fixed_score",
             group,
             colour=(acc.score_green * 100, acc.score_amber * 100),
+            decimals=SCORE_DECIMALS,
         ),
         Column("score_rag", review_text("score_rag", lang), "fixed_center", group, "rag", 9),
         Column("quadrant", review_text("quadrant", lang), "fixed_center", group, "quadrant", 14),
@@ -265,8 +272,21 @@ def colour_columns(sheet: SheetSpec, columns: list[Column], first: int, last: in
             sheet.cond_formats += [
                 CondFormat(area, f'={top}="{review_text(key, lang)}"', style) for key, style in styles.items()
             ]
+        elif column.colour and column.decimals is not None:
+            sheet.cond_formats += shown_threshold_rules(area, top, *column.colour, column.decimals)
         elif column.colour:
             sheet.cond_formats += threshold_rules(area, top, *column.colour)
+
+
+def shown_threshold_rules(area: str, top: str, green: float, amber: float, decimals: int) -> list[CondFormat]:
+    """Green / amber / red on the value rounded as it is shown (the score: SCORE_DECIMALS), so that a cell
+    showing 100.0 is never amber."""
+    value = f"ROUND({top},{decimals})"
+    return [
+        CondFormat(area, f"=AND(ISNUMBER({top}),{value}>={green})", "green"),
+        CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{green},{value}>={amber})", "amber"),
+        CondFormat(area, f"=AND(ISNUMBER({top}),{value}<{amber})", "red"),
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -358,35 +378,6 @@ def rollup_sheet(plan: Plan, result, by: str) -> SheetSpec:
 # ---------------------------------------------------------------------------
 # Problems & opportunities, next period
 # ---------------------------------------------------------------------------
-
-
-def problems_sheet(plan: Plan, result) -> SheetSpec:
-    lang = plan.language
-    sheet = new_sheet("sc_problems", plan, result)
-    frame = problems_frame(plan, result)
-    columns = [
-        Column("number", review_text("number", lang), "fixed_int", width=6),
-        text_column("type", lang, "", 12),
-        text_column("kind", lang, "", 26),
-        text_column("store_id", lang, "", 10, "fixed_id"),
-        text_column("store_name", lang, "", 28),
-        text_column("sr_id", lang, "", 9),
-        text_column("sr_name", lang, "", 14),
-        text_column("region", lang, ""),
-        text_column("evidence", lang, "", 60, "fixed_wrap"),
-        text_column("suggested_action", lang, "", 60, "fixed_wrap"),
-    ]
-    last = write_table(sheet, columns, frame, lang, freeze_cols=4)
-    if frame.empty:
-        sheet.set(last + 1, 2, review_text("no_flags", lang), "note")
-    sheet.cond_formats.append(
-        CondFormat(
-            f"B{GROUP_ROW + 2}:B{max(last, GROUP_ROW + 2)}",
-            f'=B{GROUP_ROW + 2}="{review_text("opportunity", lang)}"',
-            "green",
-        )
-    )
-    return sheet
 
 
 def next_period_columns(plan: Plan) -> list[Column]:

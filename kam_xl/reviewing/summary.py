@@ -9,6 +9,7 @@ import pandas as pd
 
 from kam_xl.metrics.flags import FLAG_KINDS
 from kam_xl.metrics.measures import Targets, WeekData, ratios, relationship_level, sum_kpi
+from kam_xl.metrics.programs import VERDICTS, roi_rag
 from kam_xl.model.plan import RELATIONSHIP_LADDER, Kpi, Plan
 
 QUADRANTS = ("star", "plan_issue", "execution_gap", "untapped")
@@ -101,10 +102,27 @@ def account_summary(plan: Plan, result) -> dict:
         "stores_behind": int((stores["share_gap_vs_competitor"] < 0).sum()),
         "share_gap_units": _total(result.next_period["share_gap_units"]),
         "stores_roi_negative": int((stores["roi"] < 0).sum()),
+        **_roi(result),
         "quadrants": {q: int((stores["quadrant"] == q).sum()) for q in QUADRANTS}
         | {"none": int(stores["quadrant"].isna().sum())},
         "relationship": relationship(plan),
         "flags": {kind: int((result.flags["kind"] == kind).sum()) for kind in FLAG_KINDS},
+    }
+
+
+def _roi(result) -> dict:
+    """The ROI's RAG (metrics.programs.roi_rag), with the stores and programs that lose money."""
+    stores, programs = result.stores, result.programs
+    invested = int((stores["investment"] > 0).sum())
+    losing = int((stores["roi"] < 0).sum())
+    verdicts = programs["verdict"] if len(programs) else pd.Series(dtype=object)
+    programs_losing = int(verdicts.isin(["change", "stop"]).sum())
+    roi = number(result.rollups["account"].iloc[0]["roi"])
+    return {
+        "stores_invested": invested,
+        "programs_losing": programs_losing,
+        "roi_rag": roi_rag(roi, invested, losing, programs_losing),
+        "verdicts": {v: int((verdicts == v).sum()) for v in VERDICTS},
     }
 
 

@@ -90,6 +90,7 @@ def demo(
         ("SR files refused", sum(f.status == "refused" for f in report.files)),
     ]
     result.collect_lines = report.lines()
+    review(book, progress=progress)  # the review of the SRs' weeks: the next one shows the change since it
     sold = retailer_report(plan, plan.weeks[DEMO_WEEKS], folder / RETAILER_REPORT[lang], seed=seed)
     imported = import_report(book, sold)
     result.made.append(("the retailer's sell-out report of the next week (imported)", sold))

@@ -89,15 +89,25 @@ def fill_sr_files(
     for number, path in enumerate(workbooks):
         records = read_meta(FileBook(path)).tabs
         package = Package.open(path)
+        typed_cells: set[tuple[str, str]] = set()
         for record in records:
             used = (actions_used or {}).get(record.store_id, 0)
             entries = store_entries(plan, stores[record.store_id], shown, rng, first_action=used + 1)
             typed = _typed(record, entries, plan.language)
             package.set_cells(record.tab, typed)
-            result.values += len(typed)
+            typed_cells |= {(record.tab, cell) for cell in typed}
         maker = _MISTAKES[number % len(_MISTAKES)]
         record = records[int(rng.integers(len(records)))]
-        result.mistakes += maker(package, record, shown, plan.language, path.name)
+        made = maker(package, record, shown, plan.language, path.name)
+        result.mistakes += made
+        # what the file holds as typed: a week blanked again is not typed, a mistake typed over a blank cell is
+        for mistake in made:
+            place = (record.tab, mistake.cell)
+            if mistake.expect == "blank":
+                typed_cells.discard(place)
+            elif mistake.expect in ("accepted", "rejected") and mistake.cell != "C3":
+                typed_cells.add(place)
+        result.values += len(typed_cells)
         package.save(path, backup=False)
         recalculated = FileBook(path)  # as the SR's spreadsheet does on save: formulas show the new numbers
         refresh_values(recalculated, recalculated.sheet_names())

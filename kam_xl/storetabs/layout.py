@@ -7,7 +7,7 @@ from datetime import date
 
 from kam_xl.lang.texts import TAB, tab_text, text
 from kam_xl.lang.words import enum_label, enum_labels
-from kam_xl.metrics.measures import THRESHOLD_DECIMALS
+from kam_xl.metrics.measures import SCORE_DECIMALS, THRESHOLD_DECIMALS
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, enum_kind, key_text
 from kam_xl.model.plan import Account, Kpi, Program, Store, Week
 from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, Validation, column_letter, split_ref
@@ -752,8 +752,8 @@ def _score_cells(tab: _Tab, n: dict[str, str], first: int, last: int) -> None:
         f'{col["weight"]},{col["actual"]})/SUMPRODUCT({exec_rows},{col["weight"]}),"")',
         "score": f"=IF(SUMPRODUCT({has}*1,{col['weight']})>0,SUMPRODUCT({has}*1,{col['weight']},{col['capped']})"
         f'/SUMPRODUCT({has}*1,{col["weight"]})*100,"")',
-        "score_rag": f'=IF(ISNUMBER({s}),IF(ROUND({s}/100,{d})>={acc.score_green},"{green}",'
-        f'IF(ROUND({s}/100,{d})>={acc.score_amber},"{amber}","{red}")),"")',
+        "score_rag": f'=IF(ISNUMBER({s}),IF(ROUND({s},{SCORE_DECIMALS})/100>={acc.score_green},"{green}",'
+        f'IF(ROUND({s},{SCORE_DECIMALS})/100>={acc.score_amber},"{amber}","{red}")),"")',
         "result_attainment": f"=IF(SUMPRODUCT({result_rows},{col['weight']})>0,SUMPRODUCT({result_rows},"
         f'{col["weight"]},{col["capped"]})/SUMPRODUCT({result_rows},{col["weight"]}),"")',
         "quadrant": f"=IF(AND(ISNUMBER({e}),ISNUMBER({res})),IF(ROUND({e},{d})>={acc.execution_threshold},"
