@@ -26,7 +26,16 @@ from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive_folder
 from kam_xl.xlsx.package import NewSheet, Package, seed_workbook
 from kam_xl.xlsx.safezip import leftover_temps
 from kam_xl.xlsx.sheetxml import StyleIndex, sheet_xml
-from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, column_letter, quote_sheet, split_ref
+from kam_xl.xlsx.spec import (
+    CondFormat,
+    Formula,
+    SheetSpec,
+    column_letter,
+    quote_sheet,
+    split_ref,
+    text_width,
+    wrapped_height,
+)
 from kam_xl.xlsx.writer import SheetWriter
 
 _PLACEHOLDER = "kam_placeholder"
@@ -251,8 +260,14 @@ def readme_sheet(plan: Plan, sr: Store, stores: int, file_name: str) -> SheetSpe
         "my_stores": sheet_name("my_stores", lang),
     }
     for row, (style, pair) in enumerate(SR_README_LINES, start=1):
-        sheet.set(row, 2, (pair[0] if lang == "en" else pair[1]).format(**words), style)
+        line = (pair[0] if lang == "en" else pair[1]).format(**words)
+        sheet.set(row, 2, line, style)
+        if text_width(line) > _README_WIDTH:
+            sheet.heights[row] = wrapped_height((line, _README_WIDTH))
     return sheet
+
+
+_README_WIDTH = 100  # characters per line of the README's text column (110 wide, a margin for bold text)
 
 
 def review_cells(cells: dict, kpis: tuple[Kpi, ...]) -> dict[str, str]:

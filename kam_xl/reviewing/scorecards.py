@@ -15,7 +15,7 @@ from kam_xl.model.plan import Plan
 from kam_xl.reviewing.problems import problems_frame
 from kam_xl.storetabs.layout import threshold_rules
 from kam_xl.version import __version__
-from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, column_letter
+from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, column_letter, wrapped_height
 
 STAMP_CELL = "A3"  # the computed-at stamp: the one cell that differs between two runs of review
 GROUP_ROW = 5  # tables: group headers, then column headers, then one row per record
@@ -68,7 +68,16 @@ SHARE = (
     ("share_gap_vs_competitor", "fixed_pts", "share_gap"),
 )
 EXECUTION = tuple(
-    (RATE_PARTS[m][0], "fixed_pct", RATE_PARTS[m][0]) for m in ("display", "promoter", "programs", "actions")
+    (RATE_PARTS[m][0], "fixed_pct", RATE_PARTS[m][0])
+    for m in ("display", "promoter", "programs", "actions", "coverage")
+)
+CHANNEL = (  # sell-in, channel stock and visits (metrics/channel.py)
+    ("sell_in_actual", "fixed_int", "sell_in_actual"),
+    ("sell_through", "fixed_pct", "sell_through"),
+    ("stock_gap", "fixed_int", "stock_gap"),
+    ("push_weeks", "fixed_int", "push_weeks"),
+    ("visits_made", "fixed_int", "visits_made"),
+    ("visits_planned", "fixed_num", "visits_planned"),
 )
 MONEY = (
     ("investment", "fixed_int", "investment"),
@@ -173,6 +182,7 @@ def detail_columns(plan: Plan, data) -> list[Column]:
         *metric_columns(SELL_OUT, review_text("grp_sell_out", lang), lang),
         *metric_columns(SHARE, review_text("grp_share", lang), lang, measured),
         *metric_columns(EXECUTION, review_text("grp_execution", lang), lang, measured),
+        *metric_columns(CHANNEL, review_text("grp_channel", lang), lang),
         *metric_columns(MONEY, review_text("grp_money", lang), lang),
     ]
 
@@ -377,6 +387,8 @@ def problems_sheet(plan: Plan, result) -> SheetSpec:
         text_column("suggested_action", lang, "", 60, "fixed_wrap"),
     ]
     last = write_table(sheet, columns, frame, lang, freeze_cols=4)
+    for offset, texts in enumerate(zip(frame.get("evidence", ()), frame.get("suggested_action", ()))):
+        sheet.heights[GROUP_ROW + 2 + offset] = wrapped_height(*((text, 56) for text in texts))  # LibreOffice
     if frame.empty:
         sheet.set(last + 1, 2, review_text("no_flags", lang), "note")
     sheet.cond_formats.append(
