@@ -669,6 +669,8 @@ REVIEW: dict[str, tuple[str, str]] = {
     "flag_stale": ("Missing weekly entries", "周报缺失"),
     "flag_roi_negative": ("ROI below 0", "投资回报率为负"),
     "flag_program_overdue": ("Program past its end, not Done", "活动已过期未完成"),
+    "flag_month_end_push": ("Month-end stock push", "月底压货"),
+    "flag_not_visited": ("Store not visited", "门店未拜访"),
     "flag_star": ("Star store", "明星门店"),
     "flag_untapped": ("Untapped potential", "潜力未挖掘"),
     "ev_below_amber": (
@@ -688,6 +690,15 @@ REVIEW: dict[str, tuple[str, str]] = {
     "ev_overstock": (
         "{weeks_of_cover} weeks of cover: stock {stock} in {week}",
         "库存可售 {weeks_of_cover} 周：{week} 库存 {stock}",
+    ),
+    "ev_month_end_push": (
+        "{week} (last week of {month}): sell-in {sell_in} vs {avg_sell_in} a week on average, units {units} vs "
+        "{avg_units}",
+        "{week}（{month} 月末周）：进货 {sell_in}，周均 {avg_sell_in}；销量 {units}，周均 {avg_units}",
+    ),
+    "ev_not_visited": (
+        "no visit in the last {weeks} weeks up to {as_of} (last visit {last_visit})",
+        "截至 {as_of} 已连续 {weeks} 周未拜访（上次拜访 {last_visit}）",
     ),
     "ev_stale": (
         "{weeks} week(s) without sell-out units up to {as_of} (latest {latest_week})",
@@ -712,6 +723,16 @@ REVIEW: dict[str, tuple[str, str]] = {
     "ev_untapped": (
         "Result {result} with execution at {execution} only",
         "结果 {result}，执行仅 {execution}",
+    ),
+    "act_stop_push": (
+        "Stock was pushed into the store at month end without the sell-out to match: agree orders with the store "
+        "on its sell-out and cover, not on the month's shipment target.",
+        "月底进货远高于销量：按门店实际销量和库存周数与门店确定订货，而不是按当月出货目标压货。",
+    ),
+    "act_visit_store": (
+        "Visit the store this week and agree a visit day with the store manager; check stock, display and "
+        "promoters on the visit.",
+        "本周拜访门店并与店长约定固定拜访日；拜访时检查库存、陈列和促销员。",
     ),
     "act_coach_sell_out": (
         "Coach the store on sell-out: check range, price and display against the plan and agree a recovery "
