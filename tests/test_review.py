@@ -158,9 +158,15 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
     assert names.index("Calendar") < at and names[at + 8].startswith("S1")
 
 
-def test_store_rows_and_identity(stores):
+def test_store_rows_and_identity(stores, reviewed):
     assert list(stores) == ["S1", "S2", "S3", "S4", "S5", "S6"]
-    check(stores, "store_name", {"S1": "Store S1"})
+    tabs = {r.store_id: r.tab for r in read_meta(FileBook(reviewed[0])).tabs}
+    for store_id in ("S1", "S4"):  # the name opens the store's tab, and shows the name
+        link = f"#'{tabs[store_id]}'!A1"
+        assert stores[store_id]["store_name"] == f'=HYPERLINK("{link}","Store {store_id}")'
+    problems = openpyxl.load_workbook(reviewed[0], data_only=True)["Problems & opportunities"]
+    names = {row[3]: row[4] for row in problems.iter_rows(min_row=GROUP_ROW + 2, values_only=True) if row[3]}
+    assert names and all(name == f"Store {sid}" for sid, name in names.items())  # cached: what readers show
     check(stores, "sr_id", {"S1": "SR1", "S4": "SR2"})
     check(stores, "region", {"S3": "North", "S5": "South"})
     check(stores, "store_tier", {"S1": "A", "S2": "B"})

@@ -697,8 +697,8 @@ REVIEW: dict[str, tuple[str, str]] = {
         "{week}（{month} 月末周）：进货 {sell_in}，周均 {avg_sell_in}；销量 {units}，周均 {avg_units}",
     ),
     "ev_not_visited": (
-        "no visit in the last {weeks} weeks up to {as_of} (last visit {last_visit})",
-        "截至 {as_of} 已连续 {weeks} 周未拜访（上次拜访 {last_visit}）",
+        "no visit in the last {weeks} weeks reported up to {as_of} (last visit {last_visit})",
+        "截至 {as_of} 最近 {weeks} 个已填报周均未拜访（上次拜访 {last_visit}）",
     ),
     "ev_stale": (
         "{weeks} week(s) without sell-out units up to {as_of} (latest {latest_week})",

@@ -48,7 +48,7 @@ FLAG_COLUMNS = ("store_id", "sr_id", "kind", "evidence", "detail", "suggested_ac
 BELOW_AMBER_WEEKS = 3
 TREND_WEEKS = 4
 COVER_LOW, COVER_HIGH = 1.0, 8.0
-NOT_VISITED_WEEKS = 3  # weeks in a row ending at A with visits recorded as 0
+NOT_VISITED_WEEKS = 3  # reported weeks in a row with no visit (at least two visits' worth of weeks)
 
 
 def _clean(value):
@@ -249,21 +249,25 @@ def _month_end_push(plan: Plan, data: WeekData) -> list[dict]:
 
 
 def _not_visited(plan: Plan, data: WeekData) -> list[dict]:
-    """Stores whose last NOT_VISITED_WEEKS weeks up to A have visits entered as 0."""
+    """Stores whose last NOT_VISITED_WEEKS weeks with visits entered (up to A) all say 0."""
     a = data.review_week
-    if a < NOT_VISITED_WEEKS:
-        return []
-    recent = data.values["visits"][:, a - NOT_VISITED_WEEKS : a]
-    hit = (recent == 0).all(axis=1)
+    tiers = store_info(plan, data.stores)["store_tier"]
+    frequency = np.array([plan.account.visits_per_week(t) if isinstance(t, str) else 0.0 for t in tiers])
+    with np.errstate(divide="ignore"):
+        span = np.maximum(NOT_VISITED_WEEKS, np.ceil(2 / frequency))  # a C store visited twice a month: 4 weeks
+    entered = data.entered("visits")
+    last_entered = entered & (_count_from_end(entered) <= span[:, None])
+    zeros = (last_entered & (data.values["visits"] == 0)).sum(axis=1)
+    hit = (frequency > 0) & (entered.sum(axis=1) >= span) & (zeros == span)
     made = np.where(data.weeks <= a, np.nan_to_num(data.values["visits"]), 0.0)
     last = np.where(made > 0, data.weeks, 0).max(axis=1, initial=0)
     return [
         _flag(
             data.stores[i],
             "not_visited",
-            f"no visit in the last {NOT_VISITED_WEEKS} weeks up to {plan.weeks[a - 1].id} "
+            f"no visit in the last {span[i]:.0f} weeks reported up to {plan.weeks[a - 1].id} "
             f"(last visit {plan.weeks[last[i] - 1].id if last[i] else 'none'})",
-            weeks=NOT_VISITED_WEEKS,
+            weeks=int(span[i]),
             last_visit=plan.weeks[last[i] - 1].id if last[i] else None,
         )
         for i in np.flatnonzero(hit)

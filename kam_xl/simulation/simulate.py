@@ -159,7 +159,6 @@ def _channel_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], values: 
     month_end = {
         w.id for i, w in enumerate(plan.weeks) if i == len(plan.weeks) - 1 or plan.weeks[i + 1].month != w.month
     }
-    promoter_days = plan.promoter_days(store)
     frequency = plan.account.visits_per_week(store.store_tier)
     neglected = rng.random() < 0.06  # the SR stops visiting this store after the first weeks
     stock = round(store.base_units * rng.uniform(2.0, 4.0))
@@ -183,8 +182,6 @@ def _channel_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], values: 
         out[("week", week.id, "visits")] = visits
         counted = visits > 0 or rng.random() < 0.3
         out[("week", week.id, "stock")] = round(stock * rng.uniform(0.97, 1.0)) if counted else None
-        if week.id in promoter_days and ("week", week.id, "promoter_planned") not in values:
-            out[("week", week.id, "promoter_planned")] = 0  # the plan's promoter did not run here: planned 0
     return out
 
 
