@@ -151,6 +151,12 @@ TAB: dict[str, tuple[str, str]] = {
         "黄色单元格由您填写：在下方周报中每周录入一行（鼠标停在单元格上可看说明）；蓝色为公式；周报下方是活动、行动和回顾。",
     ),
     "back_to_stores": ("← Stores", "← 门店列表"),
+    "this_week_title": ("This week: one row per store", "本周录入：每家门店一行"),
+    "this_week_note": (
+        "Type (or paste) this week's numbers here: each store's tab shows them in its weekly log. Sorting or "
+        "filtering the rows is fine; keep the store IDs as they are.",
+        "在此录入（或粘贴）本周数据，各门店工作表的周报会同步显示。可以排序或筛选，但请勿修改门店编号。",
+    ),
     "sell_in": ("Sell-in units", "进货量"),
     "visits": ("Visits made", "拜访次数"),
     "expected_stock": ("Expected stock", "应有库存"),

@@ -414,6 +414,24 @@ class SheetCells:
         self._grow_dimension(positions)
         return old
 
+    def write_formulas(self, formulas: dict[str, tuple[str, object]]) -> None:
+        """Put formulas ("D20" -> ("=...", cached value: number, text or None)) into cells, keeping styles."""
+        positions = checked_positions({ref: 0.0 for ref in formulas}, self.where)
+        for (text, cached), position in zip(formulas.values(), positions, strict=True):
+            cell = self.cell(*position)
+            self._clear(cell)
+            formula = etree.SubElement(cell, F)
+            formula.text = text.removeprefix("=")
+            if isinstance(cached, bool):
+                cell.set("t", "b")
+                etree.SubElement(cell, V).text = str(int(cached))
+            elif isinstance(cached, (int, float)):
+                etree.SubElement(cell, V).text = repr(float(cached))
+            elif cached is not None:
+                cell.set("t", "str")
+                etree.SubElement(cell, V).text = str(cached)
+        self._grow_dimension(positions)
+
     def _swap(self, cell: etree._Element, value: object, strings: list[str], epoch) -> object:
         """Replace a cell's value, returning the old one; common cases take a short path."""
         count = len(cell)
