@@ -284,6 +284,7 @@ def readme_sheet(plan: Plan, sr: Store, stores: int, file_name: str) -> SheetSpe
         "file": file_name,
         "stores": stores,
         "my_stores": sheet_name("my_stores", lang),
+        "this_week": sheet_name("this_week", lang),
     }
     for row, (style, pair) in enumerate(SR_README_LINES, start=1):
         line = (pair[0] if lang == "en" else pair[1]).format(**words)

@@ -22,7 +22,11 @@ WEEK_CELL = "C3"  # the week the grid is for
 HEADER_ROW = 5
 FIRST_ROW = HEADER_ROW + 1
 COLUMNS = ("store_id", "store", *WEEK_FIELDS)  # A, B, then the inputs in the weekly log's order
-_STYLE = {"display": "input_center", "competitor_activity": "input", "comment": "input"}
+_STYLE = {  # as on the store tab's weekly log
+    **{name: "input_int" for name in ("units", "sell_in", "visits", "category", "competitor", "stock")},
+    **{name: "input" for name in ("promoter_present", "promoter_planned", "competitor_activity", "comment")},
+    "display": "input_center",
+}
 
 
 def default_week(plan: Plan, entries: dict[str, StoreEntries]) -> Week:

@@ -431,11 +431,13 @@ SR_README_LINES: tuple[tuple[str, tuple[str, str]], ...] = (
             "units (all brands), main-competitor units, competitor activity and a comment; below the log, the "
             "status, actual cost and date done of each HQ program (a reason in the note if you drop one), the "
             "actions agreed with the store manager, your comment and the store manager's feedback, and the date "
-            "the store manager agreed the plan.",
+            "the store manager agreed the plan. Quicker: type the whole week for all your stores on '{this_week}' "
+            "(one row per store); the tabs show it.",
             "每家门店一个工作表；周报位于顶部，打开时即定位到待填写的周。只在黄色单元格中填写（鼠标停在单元格上可看说明）："
             "每周的销量和销售额、进货量（送入门店的数量）、盘点库存、拜访次数、陈列是否达标（是/否）、促销员天数、"
             "品类销量（全部品牌）、主要竞品销量、竞品动态和备注；周报下方为每项总部活动的状态、实际费用和完成日期"
-            "（取消时在备注中写明原因）、与店长约定的行动、您的评语和店长反馈，以及与店长确认计划的日期。",
+            "（取消时在备注中写明原因）、与店长约定的行动、您的评语和店长反馈，以及与店长确认计划的日期。"
+            "更快的方式：在“{this_week}”中一次录入所有门店的本周数据（每店一行），各门店工作表会同步显示。",
         ),
     ),
     (
