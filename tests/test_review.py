@@ -442,7 +442,8 @@ def test_problems_and_opportunities(sheets):
     assert evidence[("S6", "Missing weekly entries")] == "4 week(s) without sell-out units up to W4 (latest W4)"
     assert evidence[("S5", "Program past its end, not Done")] == "Program P1 ended 2026-01-18 and has no status"
     assert evidence[("S4", "ROI below 0")] == "ROI -33%: incremental margin 200 vs investment 300"
-    assert rows[0][4] == "Store S1" and rows[0][5] == "SR1" and rows[0][7] == "North"
+    assert rows[0][4] == '=HYPERLINK("#\'S1 Store S1\'!A1","Store S1")'  # the name opens the store's tab
+    assert rows[0][5] == "SR1" and rows[0][7] == "North"
     assert rows[0][9].startswith("Overstock: move units")
 
 
