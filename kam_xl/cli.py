@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     split = commands.add_parser("split", help="one workbook per SR with only their stores, plus index.csv")
     split.add_argument("book", type=Path)
     split.add_argument("--out", type=Path, required=True, help="folder for the SR workbooks")
+    split.add_argument(
+        "--week", help="the week of the 'This week' sheet (default: the week after HQ's last week with units)"
+    )
     _writer_options(split, "move files in the way (returned SR workbooks, files split did not write) to a subfolder")
 
     collect = commands.add_parser("collect", help="merge SR workbooks back into the HQ store tabs (checked, logged)")
@@ -285,7 +288,7 @@ def cmd_split(args, out: Output) -> int:
     from kam_xl.execution.split import split
 
     with out.progress() as progress:
-        result = split(args.book, args.out, progress=progress, force=args.force, wait=args.wait)
+        result = split(args.book, args.out, progress=progress, force=args.force, wait=args.wait, week=args.week)
     for item in result.files:
         out.say(f"  {item.path.name}: {_escape(item.sr_name)} ({item.sr_id}), {len(item.stores)} store(s)")
     out.say(f"{len(result.files)} SR workbook(s) in {result.folder}; list: {result.index}")

@@ -14,18 +14,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.datetime import from_excel
 
 from kam_xl.execution.collect import collect
 from kam_xl.execution.log import read_log
 from kam_xl.execution.sources import collect_sources
 from kam_xl.lang.words import enum_labels
-from kam_xl.model.entries import DATE_RANGE, NUMBER_LIMITS, enum_kind, field_kind, normalise
-from kam_xl.plan.load import load_plan
+from kam_xl.model.entries import DATE_RANGE, NUMBER_LIMITS, WHOLE_NUMBERS, enum_kind, field_kind, normalise
+from kam_xl.plan.load import load_plan, plan_of
 from kam_xl.plan.meta import read_meta
 from kam_xl.simulation.simulate import fill_sr_files
 from kam_xl.storetabs.cellmap import field_cells
-from kam_xl.storetabs.layout import STORE_ID_CELL
+from kam_xl.storetabs.layout import STORE_ID_CELL, soft_bounds
 from kam_xl.xlsx.cellpatch import MAIN_NS, SheetCells, patch_cells, read_value
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
@@ -61,7 +62,7 @@ def _random_value(key: tuple, lang: str, rng: random.Random) -> object:
     kind = field_kind(key)
     if kind == "number":
         whole = rng.randint(0, min(50_000, int(NUMBER_LIMITS[key[-1]]) - 1))
-        return whole if rng.random() < 0.7 else whole + rng.randint(1, 99) / 100
+        return whole if rng.random() < 0.7 or key[-1] in WHOLE_NUMBERS else whole + rng.randint(1, 99) / 100
     if kind == "date":
         return dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 700))
     if kind in ("enum", "yes_no"):
@@ -83,7 +84,9 @@ def _fill_with_openpyxl(path: Path, lang: str, rng: random.Random) -> dict[tuple
     for record in read_meta(FileBook(path)).tabs:
         sheet = workbook[record.tab]
         by_cell = {cell: key for key, cell in field_cells(record.cells).items()}
-        unlocked = [c for row in sheet.iter_rows() for c in row if not _locked(c, locked)]
+        unlocked = [  # a merged area is one cell (its first): the rest of it takes no input
+            c for row in sheet.iter_rows() for c in row if not isinstance(c, MergedCell) and not _locked(c, locked)
+        ]
         assert {c.coordinate for c in unlocked} == set(by_cell), record.tab  # the cell map is every input
         for cell in unlocked:
             key = by_cell[cell.coordinate]
@@ -355,14 +358,19 @@ def test_store_tabs_have_the_validation_bounds_collect_checks(small):
     record = read_meta(FileBook(book)).tabs[0]
     sheet = openpyxl.load_workbook(io.BytesIO(book.read_bytes()))[record.tab]
     by_cell = {cell: key for key, cell in field_cells(record.cells).items()}
-    bounds, dates = {}, set()
+    hard, soft, dates = {}, {}, set()
     for validation in sheet.data_validations.dataValidation:
         first = str(validation.sqref).split(":")[0]
-        if validation.type == "decimal":
+        if validation.type in ("decimal", "whole"):
+            bounds = soft if validation.errorStyle == "warning" else hard
             bounds[by_cell[first][-1]] = (float(validation.formula1), float(validation.formula2))
         if validation.type == "date":
             dates.add(tuple(from_excel(float(f)).date() for f in (validation.formula1, validation.formula2)))
-    assert bounds == {name: (0.0, hi) for name, hi in NUMBER_LIMITS.items()}
+    store = next(s for s in plan_of(FileBook(book)).stores if s.store_id == record.store_id)
+    # a number far above the store's usual week asks to be confirmed; beyond what collect accepts, it is refused
+    assert soft == {name: (0.0, high) for name, (_, high) in soft_bounds(store).items()} and soft
+    assert all(high <= NUMBER_LIMITS[name] for name, (_, high) in soft.items())
+    assert hard == {name: (0.0, hi) for name, hi in NUMBER_LIMITS.items() if name not in soft}
     assert dates == {DATE_RANGE}
     assert sheet[STORE_ID_CELL].value == record.store_id
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -16,10 +18,11 @@ from kam_xl.plan.workbook import init_workbook
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.storetabs.generate import generate
-from kam_xl.storetabs.layout import STATUS_CELL, STORE_ID_CELL
+from kam_xl.storetabs.layout import LAYOUT_VERSION, LOG_HEADER_ROW, STATUS_CELL, STORE_ID_CELL
 from kam_xl.storetabs.names import is_valid_sheet_name
 from kam_xl.xlsx.filebook import FileBook
 
+DATA = Path(__file__).parent / "data"
 TEXTS = [
     "checked shelf",
     "店长同意加大陈列",
@@ -201,3 +204,28 @@ def test_every_typed_value_survives_every_kind_of_plan_change(tmp_path, lang):
         keys = field_cells(records[store_id].cells)
         for key, value in program_values.items():
             assert key in keys and entries[store_id][key] == value
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_layout_1_workbook_regenerated_keeps_every_value_in_the_laptop_layout(tmp_path, lang):
+    """tests/data/layout-v1-*.xlsx: 16 demo stores made by layout 1 (the log at row 43, 21 columns, nothing
+    frozen), every input filled (test data made with fill_every_input, seed 11, before layout 2)."""
+    path = tmp_path / "old.xlsx"
+    shutil.copy(DATA / f"layout-v1-{lang}.xlsx", path)
+    expected, records = read_back(path)
+    assert {record.cells["v"] for record in records.values()} == {1}
+    assert sum(len(values) for values in expected.values()) > 15 * 150
+    generate(path)
+    entries, records = read_back(path)
+    assert entries == expected
+    assert {record.cells["v"] for record in records.values()} == {LAYOUT_VERSION}
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    for record in records.values():
+        cells = record.cells["week"]
+        assert min(cells["rows"].values()) == LOG_HEADER_ROW + 1 and cells["cols"]["units"] == "C"
+        assert workbook[record.tab][STORE_ID_CELL].value == record.store_id
+    # the fields layout 1 did not have are inputs now, and a second run keeps what is typed into them
+    more = fill_every_input(path, lang, seed=12)
+    assert any(key[-1] == "sell_in" for values in more.values() for key in values)
+    generate(path)
+    check_kept(path, more)

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from kam_xl.plan.load import load_plan
+from kam_xl.plan.meta import read_meta
 from kam_xl.plan.workbook import write_plan_workbook
 from kam_xl.reviewing.run import headline, review
 from kam_xl.reviewing.scorecards import GROUP_ROW, rollup_columns, store_columns
@@ -153,9 +154,16 @@ def test_review_writes_the_scorecards_after_the_plan_and_before_the_store_tabs(r
     assert names.index("Calendar") < at and names[at + 10].startswith("S1")
 
 
-def test_store_rows_and_identity(stores):
+def test_store_rows_and_identity(stores, reviewed, sheets):
     assert list(stores) == ["S1", "S2", "S3", "S4", "S5", "S6"]
-    check(stores, "store_name", {"S1": "Store S1"})
+    tabs = {r.store_id: r.tab for r in read_meta(FileBook(reviewed[0])).tabs}
+    for store_id in ("S1", "S4"):  # the name opens the store's tab, and shows the name
+        link = f"#'{tabs[store_id]}'!A1"
+        assert stores[store_id]["store_name"] == f'=HYPERLINK("{link}","Store {store_id}")'
+    grid = sheets["Problems & opportunities"]  # read with cached values: what readers show
+    rows = [dict(zip(grid[GROUP_ROW], row)) for row in grid[GROUP_ROW + 1 :] if row[0] is not None]
+    names = {r["Store ID"]: r["Store"] for r in rows}
+    assert names and all(name == f"Store {sid}" for sid, name in names.items())
     check(stores, "sr_id", {"S1": "SR1", "S4": "SR2"})
     check(stores, "region", {"S3": "North", "S5": "South"})
     check(stores, "store_tier", {"S1": "A", "S2": "B"})

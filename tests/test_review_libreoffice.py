@@ -12,6 +12,7 @@ import pytest
 
 from kam_xl.lang.texts import tab_text
 from kam_xl.lang.words import sheet_name
+from kam_xl.metrics.channel import channel_columns
 from kam_xl.metrics.flags import weeks_of_cover
 from kam_xl.metrics.measures import RATE_PARTS, store_metrics, week_data
 from kam_xl.model.plan import Plan
@@ -89,7 +90,7 @@ def scorecard_key(plan: Plan, metric: str) -> str:
 
 def tab_review(grid: list[list], plan: Plan) -> dict[str, object]:
     """The recalculated review block of a store tab: '<kpi>_<part>' and every metric row, by key."""
-    title = tab_text("review", plan.language)
+    title = tab_text("sec_review", plan.language)
     top = next(row for row in range(1, len(grid) + 1) if cell_at(grid, row, 1) == title)
     values = {}
     for offset, kpi in enumerate(plan.kpis):
@@ -142,6 +143,7 @@ def log_mismatches(plan: Plan, reviewed: Path, recalculated: Path) -> tuple[list
     cover, _, stock_week = weeks_of_cover(data)
     table = store_metrics(plan, inputs.targets, inputs.entries)
     book, units = FileBook(recalculated), plan.kpi_for("units")
+    channel, push_label = channel_columns(plan, data), tab_text("push", plan.language)
     found, compared = [], 0
     for record in read_meta(book).tabs:
         grid, i = book.grid(record.tab), data.stores.get_loc(record.store_id)
@@ -154,11 +156,17 @@ def log_mismatches(plan: Plan, reviewed: Path, recalculated: Path) -> tuple[list
             ),
             (stock_week[i], LOG["cover"], cover[i]),
         ]
+        for week in range(1, data.review_week + 1):  # expected stock, its gap and the push flag, every week
+            checks += [
+                (week, LOG["expected_stock"], channel["_expected_stock"][i, week - 1]),
+                (week, LOG["stock_gap"], (data.values["stock"] - channel["_expected_stock"])[i, week - 1]),
+                (week, LOG["push"], push_label if channel["_push"][i, week - 1] else math.nan),
+            ]
         for week, column, want in checks:
             if week:
                 got = cell_at(grid, rows[plan.weeks[week - 1].id], column)
                 compared += 1
-                if not same(got, None if math.isnan(want) else want):
+                if not same(got, None if isinstance(want, float) and math.isnan(want) else want):
                     found.append(f"{record.store_id} log {column} week {week}: tab {got!r}, engine {want!r}")
         book.forget(record.tab)
     return found, compared

@@ -506,6 +506,8 @@ class SheetPainter:
             api.ErrorMessage, api.ShowError = rule.error[:255], True
         if rule.prompt:
             api.InputMessage, api.ShowInput = rule.prompt[:255], True
+            if rule.title:
+                api.InputTitle = rule.title[:32]
 
     def cond_formats(self, spec: SheetSpec) -> None:
         for rule in reversed(spec.cond_formats):  # xlwings adds each rule on top: the first ends highest

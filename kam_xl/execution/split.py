@@ -11,14 +11,15 @@ from pathlib import Path
 from kam_xl.book import Book
 from kam_xl.csvfile import csv_text
 from kam_xl.errors import KamError
+from kam_xl.execution.thisweek import default_week, tab_formulas, this_week_sheet
 from kam_xl.execution.written import RECORD, WrittenFiles
 from kam_xl.lang.texts import SR_README_LINES, tab_text, text
 from kam_xl.lang.words import sheet_name
-from kam_xl.model.plan import Kpi, Plan, Store
+from kam_xl.model.plan import Kpi, Plan, Store, Week
 from kam_xl.plan.load import plan_of
 from kam_xl.plan.meta import Meta, TabRecord, meta_sheet, new_meta, read_meta
 from kam_xl.progress import Progress, every
-from kam_xl.storetabs.find import existing_tabs
+from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.storetabs.layout import METRIC_ROWS, REVIEW_COLS
 from kam_xl.storetabs.names import shorten
 from kam_xl.xlsx.calc import cache_values
@@ -28,7 +29,16 @@ from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive_folder
 from kam_xl.xlsx.package import NewSheet, Package, seed_workbook
 from kam_xl.xlsx.safezip import leftover_temps
 from kam_xl.xlsx.sheetxml import StyleIndex, sheet_xml
-from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, column_letter, quote_sheet, split_ref
+from kam_xl.xlsx.spec import (
+    CondFormat,
+    Formula,
+    SheetSpec,
+    column_letter,
+    quote_sheet,
+    split_ref,
+    text_width,
+    wrapped_height,
+)
 from kam_xl.xlsx.writer import SheetWriter
 
 _PLACEHOLDER = "kam_placeholder"
@@ -103,6 +113,7 @@ def split(
     *,
     force: bool = False,
     wait: float | None = DEFAULT_WAIT,
+    week: str | None = None,
 ) -> SplitResult:
     """Write one workbook per SR of the HQ workbook at `path` into `out_dir`, plus index.csv.
 
@@ -111,11 +122,18 @@ def split(
     KamError names them, or with `force` they are moved into `out_dir/replaced-YYYYmmdd-HHMMSS/` first
     (kam_xl.execution.written)."""
     with exclusive_folder(out_dir, command="split", wait=wait):
-        return split_book(FileBook(path, progress), out_dir, progress=progress, force=force, label=str(path))
+        book = FileBook(path, progress)
+        return split_book(book, out_dir, progress=progress, force=force, label=str(path), week=week)
 
 
 def split_book(
-    book: Book, out_dir: str | Path, *, progress: Progress | None = None, force: bool = False, label: str = "BOOK"
+    book: Book,
+    out_dir: str | Path,
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
+    label: str = "BOOK",
+    week: str | None = None,
 ) -> SplitResult:
     """One plain .xlsx per SR (`<SR id>.xlsx`): README, My stores, their store tabs as in HQ, _meta.
 
@@ -125,7 +143,8 @@ def split_book(
     check_current(plan, meta)
     tabs = existing_tabs(book, meta)
     groups = stores_by_sr(plan, tabs)
-    factory = SrPackageFactory(_package_of(book), plan, meta)
+    entries = read_tab_entries(book, tabs, progress, plan.language)
+    factory = SrPackageFactory(_package_of(book), plan, meta, _week(plan, entries, week), entries)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     names = file_names(list(groups))
@@ -150,6 +169,16 @@ def split_book(
     result.index = written.write(INDEX, index_csv(result.files))
     written.finish()
     return result
+
+
+def _week(plan: Plan, entries: dict, week: str | None) -> Week:
+    """The week of the "This week" sheet: `week` (an id of the plan), else the one after HQ's last week."""
+    if week is None:
+        return default_week(plan, entries)
+    found = next((w for w in plan.weeks if w.id == week.strip()), None)
+    if found is None:
+        raise KamError(f"--week {week}: not a week of the plan's Calendar ({plan.weeks[0].id} to {plan.weeks[-1].id})")
+    return found
 
 
 def check_current(plan: Plan, meta: Meta) -> None:
@@ -191,7 +220,7 @@ def _record_named(tab: str, record: TabRecord) -> TabRecord:
 class SrPackageFactory:
     """Builds SR packages from one fresh donor seeded with the HQ's styles and none of its strings."""
 
-    def __init__(self, hq: Package, plan: Plan, meta: Meta):
+    def __init__(self, hq: Package, plan: Plan, meta: Meta, week: Week | None = None, entries: dict | None = None):
         workbook = seed_workbook(hq, strings=False)
         workbook.create_sheet(_PLACEHOLDER)
         buffer = io.BytesIO()
@@ -202,6 +231,7 @@ class SrPackageFactory:
         self.date1904 = writer.date1904
         self.base = base.to_bytes()
         self.hq, self.plan, self.meta = hq, plan, meta
+        self.week, self.entries = week, entries or {}
 
     def build(self, stores: list[Store], records: list[TabRecord], file_name: str) -> Package:
         """The package of one SR: README, My stores, the store tabs copied from HQ, hidden _meta."""
@@ -212,6 +242,11 @@ class SrPackageFactory:
         summary = my_stores_sheet(self.plan, stores, records)
         cache_values([summary], self._hq_value)
         front = [readme_sheet(self.plan, sr, len(stores), file_name), summary]
+        if self.week is not None:  # one grid for the week's inputs, read by the tabs' log cells of that week
+            front.append(this_week_sheet(self.plan, self.week, stores, self.entries))
+            for record in records:
+                cached = self.entries.get(record.store_id, {})
+                package.set_formulas(record.tab, tab_formulas(record, self.week, len(stores), cached, lang))
         package.add_sheets([self._sheet(spec) for spec in front], before=names[0])
         package.add_sheets([self._sheet(meta_sheet(self._meta(sr, records)))])
         package.remove_sheets([_PLACEHOLDER])
@@ -253,10 +288,17 @@ def readme_sheet(plan: Plan, sr: Store, stores: int, file_name: str) -> SheetSpe
         "file": file_name,
         "stores": stores,
         "my_stores": sheet_name("my_stores", lang),
+        "this_week": sheet_name("this_week", lang),
     }
     for row, (style, pair) in enumerate(SR_README_LINES, start=1):
-        sheet.set(row, 2, (pair[0] if lang == "en" else pair[1]).format(**words), style)
+        line = (pair[0] if lang == "en" else pair[1]).format(**words)
+        sheet.set(row, 2, line, style)
+        if text_width(line) > _README_WIDTH:
+            sheet.heights[row] = wrapped_height((line, _README_WIDTH))
     return sheet
+
+
+_README_WIDTH = 100  # characters per line of the README's text column (110 wide, a margin for bold text)
 
 
 def review_cells(cells: dict, kpis: tuple[Kpi, ...]) -> dict[str, str]:

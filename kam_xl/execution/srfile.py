@@ -15,6 +15,8 @@ from pathlib import Path
 
 from kam_xl.errors import CollectError, WorkbookError
 from kam_xl.execution.log import LogEntry, shown
+from kam_xl.execution.thisweek import read_this_week
+from kam_xl.lang.words import sheet_name
 from kam_xl.model.entries import FieldKey
 from kam_xl.plan.meta import Meta, TabRecord, read_meta
 from kam_xl.storetabs.cellmap import places
@@ -180,6 +182,10 @@ def _read_tabs(source: _Opened, meta: Meta, hq: HqTabs, sr_file: SrFile) -> None
     expected = {record.store_id: record for record in meta.tabs}
     claims: dict[str, list[tuple[str, list[list], str, str]]] = {}
     name = sr_file.path.name
+    grid_sheet = sheet_name("this_week", hq.lang)
+    this_week = (
+        read_this_week(source.grid(grid_sheet), grid_sheet, hq.lang) if grid_sheet in source.sheet_names() else None
+    )
     for sheet in source.sheet_names():
         if sheet == "_meta":
             continue
@@ -201,7 +207,7 @@ def _read_tabs(source: _Opened, meta: Meta, hq: HqTabs, sr_file: SrFile) -> None
         try:
             record = _checked_record(store_id, title, version, expected, hq, sr_file.sr_id)
             cells = next((c for c in (record.cells, expected[store_id].cells) if c.get("week")), {})
-            sr_file.tabs.append(_read_tab(source, sheet, grid, store_id, cells, hq, sr_file))
+            sr_file.tabs.append(_read_tab(source, sheet, grid, store_id, cells, hq, sr_file, this_week))
         except TabRefusal as refusal:
             _refuse_tab(sr_file, sheet, store_id, refusal.row, str(refusal))
     sr_file.notes += _tab_notes({t.store_id: t for t in sr_file.tabs}, claims, expected, sr_file.sr_id, name)
@@ -303,9 +309,12 @@ def _checked_record(store_id, title, version, expected, hq: HqTabs, sr_id) -> Ta
     return mine
 
 
-def _read_tab(source: _Opened, sheet, grid, store_id, cells: dict, hq: HqTabs, sr_file: SrFile) -> SrTab:
+def _read_tab(
+    source: _Opened, sheet, grid, store_id, cells: dict, hq: HqTabs, sr_file: SrFile, this_week=None
+) -> SrTab:
     """The tab's input values, each from the cell its row's key and its column's header point to (`cells`,
-    the store's cell map, is the first guess; without one the tab's own keys are used)."""
+    the store's cell map, is the first guess; without one the tab's own keys are used). A log cell that
+    still reads the "This week" grid (execution/thisweek.py) is taken from the grid's row of the store."""
     try:
         positions, found = places(grid, cells, hq.lang)
     except TabLayoutError as exc:
@@ -325,6 +334,11 @@ def _read_tab(source: _Opened, sheet, grid, store_id, cells: dict, hq: HqTabs, s
                 f"the cell shows the error {shown_error}, not a value — type the figure itself", shown_error
             )
         values[key] = (ref, raw)
+    if this_week is not None:
+        week_id, rows = this_week
+        for key, (ref, _) in list(values.items()):
+            if key[0] == "week" and key[1] == week_id and ref in scan.formulas:
+                values[key] = rows.get(store_id, {}).get(key[2], (ref, None))
     blank_formulas = {ref for ref, raw in values.values() if raw is None and ref in scan.formulas}
     for ref in uncached_formulas(source.package.sheet_xml(sheet), blank_formulas, f"sheet {sheet!r}"):
         key = next(key for key, (where, _) in values.items() if where == ref)

@@ -158,6 +158,29 @@ def text(key: str, lang: str) -> str:
 
 # Words of the store tabs.
 TAB: dict[str, tuple[str, str]] = {
+    "sec_programs": ("2. HQ programs for this store", "2. 适用于本店的总部活动"),
+    "sec_actions": ("3. Actions agreed with the store manager", "3. 与店长约定的行动"),
+    "sec_review": ("4. Review (updates as you type)", "4. 回顾（随录入实时更新）"),
+    "sec_targets": ("5. Targets and how they were set", "5. 目标及其分配依据"),
+    "sec_parameters": ("6. Store and plan parameters", "6. 门店信息与计划参数"),
+    "tab_note": (
+        "Yellow cells are yours: type each week's row in the log below (hover a cell for what to type); "
+        "blue cells compute; programs, actions and the review follow the log.",
+        "黄色单元格由您填写：在下方周报中每周录入一行（鼠标停在单元格上可看说明）；蓝色为公式；周报下方是活动、行动和回顾。",
+    ),
+    "back_to_stores": ("← Stores", "← 门店列表"),
+    "this_week_title": ("This week: one row per store", "本周录入：每家门店一行"),
+    "this_week_note": (
+        "Type (or paste) this week's numbers here: each store's tab shows them in its weekly log. Sorting or "
+        "filtering the rows is fine; keep the store IDs as they are.",
+        "在此录入（或粘贴）本周数据，各门店工作表的周报会同步显示。可以排序或筛选，但请勿修改门店编号。",
+    ),
+    "sell_in": ("Sell-in units", "进货量"),
+    "visits": ("Visits made", "拜访次数"),
+    "expected_stock": ("Expected stock", "应有库存"),
+    "stock_gap": ("Counted − expected stock", "盘点与应有库存差"),
+    "sell_through": ("Sell-through", "售罄率"),
+    "push": ("Month-end push", "月底压货"),
     "store_plan": ("Store plan", "门店计划"),
     "store_id": ("Store ID", "门店编号"),
     "store": ("Store", "门店"),
@@ -257,6 +280,8 @@ TAB: dict[str, tuple[str, str]] = {
     "share_gap": ("Our share minus main competitor's", "我方与主要竞品份额差"),
     "display_compliance": ("Display compliance", "陈列达标率"),
     "promoter_attendance": ("Promoter attendance", "促销员出勤率"),
+    "coverage": ("Visit coverage", "拜访覆盖率"),
+    "visits_per_week": ("Visits a week (coverage plan)", "每周计划拜访次数"),
     "program_execution": ("Program execution", "活动执行率"),
     "action_completion": ("Action completion", "行动完成率"),
     "execution_score": ("Execution score", "执行得分"),
@@ -290,6 +315,112 @@ TAB: dict[str, tuple[str, str]] = {
 }
 
 
+# Input help of the weekly log (data-validation input messages, at most 255 characters each): a title and
+# what to type, where the number comes from. {base} is the store's usual week, {soft} the level above which
+# Excel asks to confirm.
+INPUT_HELP: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "units": (
+        ("Units sold this week", "本周销量"),
+        (
+            "Units of our brand sold Mon–Sun, from the store's POS or the retailer's report. Usual: about {base} "
+            "a week; above {soft} Excel asks you to confirm.",
+            "本周（周一至周日）我方品牌销量，来自门店POS或零售商报表。通常每周约 {base}；超过 {soft} 时会请您确认。",
+        ),
+    ),
+    "value": (
+        ("Value sold this week", "本周销售额"),
+        (
+            "Sales value of our units this week (same source as units). Usual: about {base} a week; above {soft} "
+            "Excel asks you to confirm.",
+            "本周我方销售额（与销量同一来源）。通常每周约 {base}；超过 {soft} 时会请您确认。",
+        ),
+    ),
+    "sell_in": (
+        ("Sell-in: shipped into store", "进货：本周入店数量"),
+        (
+            "Units delivered INTO the store this week (delivery notes, retailer's purchase orders) — not sales. "
+            "Blank if no delivery. Above {soft} Excel asks you to confirm.",
+            "本周送到门店的数量（送货单、零售商订单），不是销量。没有到货请留空。超过 {soft} 时会请您确认。",
+        ),
+    ),
+    "stock": (
+        ("Stock counted", "盘点库存"),
+        (
+            "Units of our brand on hand when you counted (shelf + back room) on your visit. Blank if not counted. "
+            "Above {soft} Excel asks you to confirm.",
+            "拜访时盘点的我方品牌库存（货架+仓库）。未盘点请留空。超过 {soft} 时会请您确认。",
+        ),
+    ),
+    "visits": (
+        ("Visits made this week", "本周拜访次数"),
+        (
+            "How many times you visited this store this week: a whole number from 0 to 21 (0 if you did not go).",
+            "本周您拜访本店的次数：0 到 21 的整数（未拜访填 0）。",
+        ),
+    ),
+    "display": (
+        ("Display as agreed?", "陈列是否达标？"),
+        (
+            "Y if our display met the agreed standard at your visit, N if not.",
+            "拜访时陈列符合约定标准选“是”，否则选“否”。",
+        ),
+    ),
+    "promoter_present": (
+        ("Promoter days worked", "促销员实际天数"),
+        (
+            "Person-days our promoters actually worked this week (0–14), from the sign-in sheet. 0 if none came.",
+            "本周促销员实际出勤人天（0–14），以签到表为准。没有到岗填 0。",
+        ),
+    ),
+    "promoter_planned": (
+        ("Promoter days planned", "促销员计划天数"),
+        (
+            "Person-days planned (0–14). Prefilled from the plan's promoter programs (weekend days); change it "
+            "only if HQ changed the roster.",
+            "计划人天（0–14）。已按计划中的促销员活动（周末天数）预填；仅在总部调整排班时修改。",
+        ),
+    ),
+    "category": (
+        ("Category units (all brands)", "品类销量（全部品牌）"),
+        (
+            "Units of the whole category, all brands, sold this week — from the store manager or the retailer's "
+            "report. Above {soft} Excel asks you to confirm.",
+            "本周全品类（所有品牌）销量，来自店长或零售商报表。超过 {soft} 时会请您确认。",
+        ),
+    ),
+    "competitor": (
+        ("Main competitor units", "主要竞品销量"),
+        (
+            "Units the main competitor sold this week, from the store manager or the retailer's report. Above "
+            "{soft} Excel asks you to confirm.",
+            "本周主要竞品销量，来自店长或零售商报表。超过 {soft} 时会请您确认。",
+        ),
+    ),
+    "competitor_activity": (
+        ("Competitor activity", "竞品动态"),
+        (
+            "What the competitor did this week (price cut, promoter, display), in a few words.",
+            "本周竞品动作（降价、促销员、陈列等），简要说明。",
+        ),
+    ),
+    "comment": (
+        ("Comment", "备注"),
+        ("Anything HQ should know about this week in this store.", "本周本店需要总部了解的情况。"),
+    ),
+}
+SOFT_ERROR = (
+    "This is more than 5 times this store's usual week ({base}). Yes keeps the number, No lets you correct it.",
+    "该数值超过本店通常每周水平（{base}）的 5 倍。选“是”保留，选“否”修改。",
+)
+
+
+def input_help(field: str, lang: str) -> tuple[str, str]:
+    """(title, message) of a weekly input's help in `lang` (placeholders still to fill)."""
+    title, message = INPUT_HELP[field]
+    index = 0 if lang == "en" else 1
+    return title[index], message[index]
+
+
 def tab_text(key: str, lang: str) -> str:
     """A label or text of the store tab in `lang`."""
     pair = TAB[key]
@@ -312,14 +443,19 @@ SR_README_LINES: tuple[tuple[str, tuple[str, str]], ...] = (
     (
         "wrap",
         (
-            "Each store has its own tab. Type into the yellow cells only: the date the store manager agreed the plan; "
-            "the status, actual cost and date done of each HQ program (a reason in the note if you drop one); the "
-            "actions agreed with the store manager; every week's sell-out units and value, category units (all "
-            "brands), main-competitor units, display OK (Y/N), promoter days, stock, competitor activity and a "
-            "comment; and your comment and the store manager's feedback at the bottom.",
-            "每家门店一个工作表。只在黄色单元格中填写：与店长确认计划的日期；每项总部活动的状态、实际费用和完成日期"
-            "（取消时在备注中写明原因）；与店长约定的行动；每周的销量和销售额、品类销量（全部品牌）、主要竞品销量、"
-            "陈列是否达标（是/否）、促销员天数、库存、竞品动态和备注；以及页面底部您的评语和店长反馈。",
+            "Each store has its own tab; the weekly log is at the top and opens at the week to type. Type into the "
+            "yellow cells only (hover a cell for what to type): every week's sell-out units and value, sell-in "
+            "(units shipped into the store), stock counted, your visits, display OK (Y/N), promoter days, category "
+            "units (all brands), main-competitor units, competitor activity and a comment; below the log, the "
+            "status, actual cost and date done of each HQ program (a reason in the note if you drop one), the "
+            "actions agreed with the store manager, your comment and the store manager's feedback, and the date "
+            "the store manager agreed the plan. Quicker: type the whole week for all your stores on '{this_week}' "
+            "(one row per store); the tabs show it.",
+            "每家门店一个工作表；周报位于顶部，打开时即定位到待填写的周。只在黄色单元格中填写（鼠标停在单元格上可看说明）："
+            "每周的销量和销售额、进货量（送入门店的数量）、盘点库存、拜访次数、陈列是否达标（是/否）、促销员天数、"
+            "品类销量（全部品牌）、主要竞品销量、竞品动态和备注；周报下方为每项总部活动的状态、实际费用和完成日期"
+            "（取消时在备注中写明原因）、与店长约定的行动、您的评语和店长反馈，以及与店长确认计划的日期。"
+            "更快的方式：在“{this_week}”中一次录入所有门店的本周数据（每店一行），各门店工作表会同步显示。",
         ),
     ),
     (
@@ -495,6 +631,14 @@ REVIEW: dict[str, tuple[str, str]] = {
     "grp_sell_out": ("Sell-out vs plan", "销售与计划"),
     "grp_share": ("Share vs competitor", "份额与竞品"),
     "grp_execution": ("Execution", "执行"),
+    "grp_channel": ("Sell-in, stock and visits", "进货、库存与拜访"),
+    "sell_in_actual": ("Sell-in to date", "累计进货量"),
+    "sell_through": ("Sell-through", "售罄率"),
+    "stock_gap": ("Counted − expected stock (latest)", "最近盘点与应有库存差"),
+    "push_weeks": ("Month-end push weeks", "月底压货周数"),
+    "visits_made": ("Visits made", "实际拜访次数"),
+    "visits_planned": ("Visits planned", "计划拜访次数"),
+    "coverage": ("Visit coverage", "拜访覆盖率"),
     "grp_money": ("Input vs output", "投入产出"),
     "grp_flags": ("Problems", "问题"),
     "store_name": ("Store", "门店"),
@@ -627,6 +771,8 @@ REVIEW: dict[str, tuple[str, str]] = {
     "flag_stale": ("Missing weekly entries", "周报缺失"),
     "flag_roi_negative": ("ROI below 0", "投资回报率为负"),
     "flag_program_overdue": ("Program past its end, not Done", "活动已过期未完成"),
+    "flag_month_end_push": ("Month-end stock push", "月底压货"),
+    "flag_not_visited": ("Store not visited", "门店未拜访"),
     "flag_star": ("Star store", "明星门店"),
     "flag_untapped": ("Untapped potential", "潜力未挖掘"),
     "ev_below_amber": (
@@ -646,6 +792,15 @@ REVIEW: dict[str, tuple[str, str]] = {
     "ev_overstock": (
         "{weeks_of_cover} weeks of cover: stock {stock} in {week}",
         "库存可售 {weeks_of_cover} 周：{week} 库存 {stock}",
+    ),
+    "ev_month_end_push": (
+        "{week} (last week of {month}): sell-in {sell_in} vs {avg_sell_in} a week on average, units {units} vs "
+        "{avg_units}",
+        "{week}（{month} 月末周）：进货 {sell_in}，周均 {avg_sell_in}；销量 {units}，周均 {avg_units}",
+    ),
+    "ev_not_visited": (
+        "no visit in the last {weeks} weeks reported up to {as_of} (last visit {last_visit})",
+        "截至 {as_of} 最近 {weeks} 个已填报周均未拜访（上次拜访 {last_visit}）",
     ),
     "ev_stale": (
         "{weeks} week(s) without sell-out units up to {as_of} (latest {latest_week})",
@@ -670,6 +825,16 @@ REVIEW: dict[str, tuple[str, str]] = {
     "ev_untapped": (
         "Result {result} with execution at {execution} only",
         "结果 {result}，执行仅 {execution}",
+    ),
+    "act_stop_push": (
+        "Stock was pushed into the store at month end without the sell-out to match: agree orders with the store "
+        "on its sell-out and cover, not on the month's shipment target.",
+        "月底进货远高于销量：按门店实际销量和库存周数与门店确定订货，而不是按当月出货目标压货。",
+    ),
+    "act_visit_store": (
+        "Visit the store this week and agree a visit day with the store manager; check stock, display and "
+        "promoters on the visit.",
+        "本周拜访门店并与店长约定固定拜访日；拜访时检查库存、陈列和促销员。",
     ),
     "act_coach_sell_out": (
         "Coach the store on sell-out: check range, price and display against the plan and agree a recovery "

@@ -22,6 +22,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "carried": ("_carried", "_carried"),
     "collect_log": ("Collect log", "回收日志"),
     "my_stores": ("My stores", "我的门店"),
+    "this_week": ("This week", "本周录入"),
     "sc_store": ("Store scorecard", "门店记分卡"),
     "sc_sr": ("SR scorecard", "业务代表记分卡"),
     "sc_region": ("Region scorecard", "大区记分卡"),

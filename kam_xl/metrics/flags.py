@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from kam_xl.metrics.channel import channel_columns
 from kam_xl.metrics.measures import (
     THRESHOLD_DECIMALS,
     Targets,
@@ -29,6 +30,8 @@ FLAG_KINDS = (
     "stale",
     "roi_negative",
     "program_overdue",
+    "month_end_push",
+    "not_visited",
 )
 SUGGESTED_ACTIONS = {
     "below_amber": "coach_sell_out",
@@ -38,11 +41,14 @@ SUGGESTED_ACTIONS = {
     "stale": "chase_entries",
     "roi_negative": "review_investment",
     "program_overdue": "close_program",
+    "month_end_push": "stop_push",
+    "not_visited": "visit_store",
 }
 FLAG_COLUMNS = ("store_id", "sr_id", "kind", "evidence", "detail", "suggested_action_key")
 BELOW_AMBER_WEEKS = 3
 TREND_WEEKS = 4
 COVER_LOW, COVER_HIGH = 1.0, 8.0
+NOT_VISITED_WEEKS = 3  # reported weeks in a row with no visit (at least two visits' worth of weeks)
 
 
 def _clean(value):
@@ -215,6 +221,59 @@ def _overdue(plan: Plan, entries: Entries, data: WeekData) -> list[dict]:
     return found
 
 
+def _month_end_push(plan: Plan, data: WeekData) -> list[dict]:
+    """Month-end weeks whose sell-in is ≥ 2 × the store's average while its units are not (metrics/channel.py)."""
+    pushed = channel_columns(plan, data)["_push"]
+    to_date = data.weeks <= data.review_week
+    units = np.where(to_date, data.values["units"], np.nan)
+    count = (~np.isnan(units)).sum(axis=1)
+    found = []
+    for i, t in zip(*np.nonzero(pushed)):
+        avg_in = np.nansum(np.where(to_date[0], data.values["sell_in"][i], np.nan)) / count[i]
+        avg_out = np.nansum(units[i]) / count[i]
+        found.append(
+            _flag(
+                data.stores[i],
+                "month_end_push",
+                f"{plan.weeks[t].id} (last week of {plan.weeks[t].month}): sell-in {data.values['sell_in'][i, t]:,.0f} "
+                f"vs {avg_in:,.1f} a week on average, units {units[i, t]:,.0f} vs {avg_out:,.1f}",
+                week=plan.weeks[t].id,
+                month=plan.weeks[t].month,
+                sell_in=int(data.values["sell_in"][i, t]),
+                avg_sell_in=round(float(avg_in), 1),
+                units=int(units[i, t]),
+                avg_units=round(float(avg_out), 1),
+            )
+        )
+    return found
+
+
+def _not_visited(plan: Plan, data: WeekData) -> list[dict]:
+    """Stores whose last NOT_VISITED_WEEKS weeks with visits entered (up to A) all say 0."""
+    a = data.review_week
+    tiers = store_info(plan, data.stores)["store_tier"]
+    frequency = np.array([plan.account.visits_per_week(t) if isinstance(t, str) else 0.0 for t in tiers])
+    with np.errstate(divide="ignore"):
+        span = np.maximum(NOT_VISITED_WEEKS, np.ceil(2 / frequency))  # a C store visited twice a month: 4 weeks
+    entered = data.entered("visits")
+    last_entered = entered & (_count_from_end(entered) <= span[:, None])
+    zeros = (last_entered & (data.values["visits"] == 0)).sum(axis=1)
+    hit = (frequency > 0) & (entered.sum(axis=1) >= span) & (zeros == span)
+    made = np.where(data.weeks <= a, np.nan_to_num(data.values["visits"]), 0.0)
+    last = np.where(made > 0, data.weeks, 0).max(axis=1, initial=0)
+    return [
+        _flag(
+            data.stores[i],
+            "not_visited",
+            f"no visit in the last {span[i]:.0f} weeks reported up to {plan.weeks[a - 1].id} "
+            f"(last visit {plan.weeks[last[i] - 1].id if last[i] else 'none'})",
+            weeks=int(span[i]),
+            last_visit=plan.weeks[last[i] - 1].id if last[i] else None,
+        )
+        for i in np.flatnonzero(hit)
+    ]
+
+
 def _sr_ids(plan: Plan, store_table: pd.DataFrame, stores: pd.Index) -> pd.Series:
     if "sr_id" in store_table.columns:
         return store_table["sr_id"].reindex(stores)
@@ -238,6 +297,8 @@ def flags(
         *_stale(plan, data),
         *_roi_negative(store_table),
         *_overdue(plan, entries, data),
+        *_month_end_push(plan, data),
+        *_not_visited(plan, data),
     ]
     frame = pd.DataFrame(found, columns=["store_id", "kind", "evidence", "detail"]).astype(object)
     sr = _sr_ids(plan, store_table, data.stores)

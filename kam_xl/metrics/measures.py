@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl.errors import KamError
+from kam_xl.metrics.channel import channel_columns, visit_columns
 from kam_xl.model.entries import WEEK_FIELDS, Entries
 from kam_xl.model.plan import RELATIONSHIP_LADDER, Evidence, Kpi, Plan
 
@@ -26,6 +27,7 @@ RATE_PARTS = {
     "promoter": ("promoter_attendance", "promoter_present_sum", "promoter_planned_sum"),
     "programs": ("program_execution", "programs_done", "programs_applicable"),
     "actions": ("action_completion", "actions_done", "actions_due"),
+    "coverage": ("coverage", "visits_made", "visits_planned"),
 }
 # ratio -> (numerator, denominator, added): the ratios that roll up from summed parts
 RATIOS = {
@@ -36,6 +38,7 @@ RATIOS = {
     "share": ("share_units", "share_category", 0.0),
     "baseline_share": ("base_units", "base_category", 0.0),
     "competitor_share": ("competitor_units", "competitor_category", 0.0),
+    "sell_through": ("sell_through_units", "sell_through_base", 0.0),
     **{rate: (num, den, 0.0) for measure, (rate, num, den) in RATE_PARTS.items() if measure != "share"},
 }
 KPI_SUFFIXES = ("target", "target_to_date", "actual", "attainment", "capped", "rag")
@@ -256,9 +259,12 @@ class Targets:
         return frame.to_numpy(dtype=float)
 
 
+PREFILLED = ("promoter_planned",)  # week fields the plan fills in ahead: they do not make a week "logged"
 WEEK_ARRAYS = (
     "units",
     "value",
+    "sell_in",
+    "visits",
     "category",
     "competitor",
     "display",
@@ -315,7 +321,7 @@ def last_logged_week(weekly: pd.DataFrame, positions: tuple) -> int:
     """The last week (1..n) in which any store entered anything in its weekly log (0 if none)."""
     _, col, ok = positions
     logged = np.zeros(len(weekly), dtype=bool)
-    for field in (f for f in WEEK_FIELDS if f in weekly.columns):
+    for field in (f for f in WEEK_FIELDS if f in weekly.columns and f not in PREFILLED):
         logged |= has_text(weekly[field])
     weeks = col[ok & logged]
     return int(weeks.max()) + 1 if len(weeks) else 0
@@ -425,7 +431,8 @@ def _share_columns(plan: Plan, data: WeekData, info: pd.DataFrame) -> dict:
 
 def _display_promoter_columns(data: WeekData) -> dict:
     checked = data.entered("display")
-    planned = data.entered("promoter_planned")
+    reported = data.entered("units") | data.entered("promoter_present")  # the plan prefills every week's plan
+    planned = data.entered("promoter_planned") & reported
     present = np.where(planned, np.nan_to_num(data.values["promoter_present"]), 0.0).sum(axis=1)
     return {
         "display_yes": np.where(checked, data.values["display"] == 1.0, False).sum(axis=1).astype(float),
@@ -496,6 +503,17 @@ def _action_columns(plan: Plan, entries: Entries, data: WeekData) -> dict:
     done = due & is_status(rows["status"], "done")
     size = len(data.stores)
     return {"actions_done": _per_store(at, done, size), "actions_due": _per_store(at, due, size)}
+
+
+def _channel_columns(plan: Plan, data: WeekData, info: pd.DataFrame) -> dict:
+    """Sell-in, stock gap, sell-through parts, push weeks, visits made and planned (metrics/channel.py)."""
+    channel = channel_columns(plan, data)
+    known = ~np.isnan(channel["closing_stock"])
+    sold = data.summed("units", data.entered("units"))
+    out = {key: value for key, value in channel.items() if not key.startswith("_") and key != "sell_through"}
+    out["sell_through_units"] = np.where(known, sold, 0.0)
+    out["sell_through_base"] = np.where(known, sold + np.nan_to_num(channel["closing_stock"]), 0.0)
+    return out | visit_columns(plan, data, info["store_tier"].to_numpy(dtype=object))
 
 
 def ratio_columns(parts) -> dict:
@@ -611,6 +629,7 @@ def store_metrics(
     cols |= _share_columns(plan, data, info)
     cols |= _display_promoter_columns(data) | _program_columns(plan, entries, data)
     cols |= _action_columns(plan, entries, data)
+    cols |= _channel_columns(plan, data, info)
     cols |= _money_columns(plan, cols)
     cols |= ratio_columns(cols)
     cols |= _kpi_columns(plan, targets, data.stores, cols)

@@ -20,6 +20,8 @@ from kam_xl.model import parsing as P
 WEEK_FIELDS = (
     "units",
     "value",
+    "sell_in",
+    "visits",
     "category",
     "competitor",
     "display",
@@ -32,12 +34,15 @@ WEEK_FIELDS = (
 WEEK_NUMBERS = (
     "units",
     "value",
+    "sell_in",
+    "visits",
     "category",
     "competitor",
     "promoter_present",
     "promoter_planned",
     "stock",
 )
+NEW_IN_LAYOUT_2 = ("sell_in", "visits")  # week fields a tab of layout 1 has no column for (read as blank)
 PROGRAM_FIELDS = ("status", "cost", "done_on", "note")
 ACTION_FIELDS = ("text", "owner", "due", "status", "result")
 COMMENT_FIELDS = ("sr", "manager")
@@ -73,11 +78,14 @@ NUMBER_LIMITS = {
     "value": 1e11,
     "category": 1e8,
     "competitor": 1e8,
-    "promoter_present": 1000,
-    "promoter_planned": 1000,
+    "sell_in": 1e7,
+    "visits": 21,  # three a day, every day: more is a typing error
+    "promoter_present": 14,  # person-days in a week: two promoters every day
+    "promoter_planned": 14,
     "stock": 1e8,
     "cost": 1e9,
 }
+WHOLE_NUMBERS = ("visits",)  # counted, never fractional
 DATE_RANGE = (date(2000, 1, 1), date(2100, 12, 31))
 MAX_TEXT = 32_767
 
@@ -115,7 +123,12 @@ def normalise(key: FieldKey, raw: object) -> object:
 
 def checked(key: FieldKey, raw: object) -> object:
     """normalise(key, raw), refused (ParseError) when outside what the tab's validation allows."""
-    if type(raw) is float and FIELD_KIND[key[-1]] == "number" and 0.0 <= raw <= NUMBER_LIMITS[key[-1]]:
+    if (
+        type(raw) is float
+        and FIELD_KIND[key[-1]] == "number"
+        and 0.0 <= raw <= NUMBER_LIMITS[key[-1]]
+        and (key[-1] not in WHOLE_NUMBERS or raw.is_integer())
+    ):
         return raw  # a plain number in range: what the slow path gives, without its work
     value = normalise(key, raw)
     if value is None:
@@ -123,6 +136,8 @@ def checked(key: FieldKey, raw: object) -> object:
     kind = field_kind(key)
     if kind == "number" and value > NUMBER_LIMITS[key[-1]]:
         raise P.ParseError(f"must be at most {NUMBER_LIMITS[key[-1]]:,.0f}")
+    if kind == "number" and key[-1] in WHOLE_NUMBERS and not float(value).is_integer():
+        raise P.ParseError("must be a whole number")
     if kind == "date" and not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
         raise P.ParseError(f"must be between {DATE_RANGE[0]} and {DATE_RANGE[1]}")
     if kind == "text" and len(value) > MAX_TEXT:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 import pandas as pd
@@ -39,6 +39,12 @@ class Account:
     score_amber: float = 0.9
     strategy: str = ""
     value_proposition: str = ""
+    visit_frequency: tuple[tuple[str, float], ...] = (("A", 2.0), ("B", 1.0), ("C", 0.5))  # visits a week
+    sr_capacity: float = 30.0  # store visits an SR can make in a week (days in the field × visits a day)
+
+    def visits_per_week(self, tier: str) -> float:
+        """The visits a week the coverage plan asks for in a store of `tier` (A 2, B 1, C 2 a month)."""
+        return dict(self.visit_frequency).get(tier, 0.0)
 
     def tier_factor(self, tier: str) -> float:
         """The allocation factor of a store tier (A 1.2, B 1.0, C 0.8 unless the plan says otherwise)."""
@@ -219,6 +225,20 @@ class Plan:
         """The programs that apply to a store (its tier, region and format)."""
         acc = self.account
         return tuple(p for p in self.programs if p.applies_to(store, acc.period_start, acc.period_end))
+
+    def promoter_days(self, store: Store) -> dict[str, float]:
+        """week id -> promoter days the plan schedules in the store: the weekend days (Saturday, Sunday) of the
+        week on which one of its promoter programs runs, one promoter a day each (docs/workbook.md)."""
+        out: dict[str, float] = {}
+        promoters = [p for p in self.programs_for(store) if p.type == "promoter"]
+        for week in self.weeks if promoters else ():
+            days = 0
+            for p in promoters:
+                first, last = max(week.start, p.start), min(week.end, p.end)
+                days += sum(1 for n in range((last - first).days + 1) if (first + timedelta(n)).weekday() >= 5)
+            if days:
+                out[week.id] = float(days)
+        return out
 
     def regions(self) -> tuple[str, ...]:
         """The regions of the active stores, in first-seen order."""

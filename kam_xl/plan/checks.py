@@ -149,6 +149,7 @@ def _stores(plan: Plan, r: PlanReader, w: _Where) -> None:
                 w.cell("stores", index, "base_units"),
                 "baseline units are 0: the store gets no target",
             )
+    _capacity(plan, r, w)
     manual = [k for k in plan.kpis if k.is_sum and k.basis == "manual"]
     for index, s in enumerate(plan.stores):
         if manual and s.active and s.weight_override is None:
@@ -189,6 +190,25 @@ def _storable(r: PlanReader, sheet: str, cell: str, name: str, what: str) -> boo
     if len(name) > MAX_TEXT:
         r.warn(sheet, cell, text("chk_text_cut", r.lang).format(what=label))
     return True
+
+
+def _capacity(plan: Plan, r: PlanReader, w: _Where) -> None:
+    """A warning per SR whose stores' planned visits (visits a week by store tier) exceed what one SR can make."""
+    acc, planned, first = plan.account, {}, {}
+    for index, s in enumerate(plan.stores):
+        if s.active and s.sr_id:
+            planned[s.sr_id] = planned.get(s.sr_id, 0.0) + acc.visits_per_week(s.store_tier)
+            first.setdefault(s.sr_id, index)
+    for sr_id, visits in planned.items():
+        if acc.sr_capacity and visits > acc.sr_capacity:
+            r.warn(
+                w.sheet("stores"),
+                w.cell("stores", first[sr_id], "sr_id"),
+                f"SR {sr_id}'s stores need {visits:g} visits a week by the coverage plan, more than the "
+                f"{acc.sr_capacity:g} an SR can make (Account: SR visit capacity): give stores to another SR, "
+                "or lower a tier's visits a week",
+                sr_id,
+            )
 
 
 def _same(r, sheet, w, seen: dict, sr_id: str, value: str, index: int, field: str, what: str) -> None:

@@ -197,6 +197,10 @@ class PlanReader:
             score_amber=_default(acc.get("score_amber"), 0.9),
             strategy=acc.get("strategy") or "",
             value_proposition=acc.get("value_proposition") or "",
+            visit_frequency=tuple(
+                (t, _default(acc.get(f"visits_{t.lower()}"), default)) for t, default in Account.visit_frequency
+            ),
+            sr_capacity=_default(acc.get("sr_capacity"), Account.sr_capacity),
         )
         evidence = tuple(Evidence(r["level"] or "", r["evidence"] or "", bool(r["met"])) for r in self.read_evidence())
         needs = tuple(

@@ -253,6 +253,10 @@ ACCOUNT = (
     ),
     C("score_green", "Score green from", "总分绿灯阈值", "percent", lo=0, hi=5),
     C("score_amber", "Score amber from", "总分黄灯阈值", "percent", lo=0, hi=5),
+    C("visits_a", "Visits a week, tier A stores", "A级门店每周拜访次数", "number", lo=0, hi=21),
+    C("visits_b", "Visits a week, tier B stores", "B级门店每周拜访次数", "number", lo=0, hi=21),
+    C("visits_c", "Visits a week, tier C stores", "C级门店每周拜访次数", "number", lo=0, hi=21),
+    C("sr_capacity", "SR visit capacity (visits a week)", "业务代表拜访能力（每周次数）", "number", lo=0, hi=200),
     C("strategy", "Retailer strategy and plans", "零售商战略与计划", "long_text"),
     C("value_proposition", "Our value proposition", "我们的价值主张", "long_text"),
 )

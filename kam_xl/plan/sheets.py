@@ -6,7 +6,7 @@ from datetime import date
 
 from kam_xl.lang.texts import DEFAULT_EVIDENCE, README_LINES, text
 from kam_xl.lang.words import enum_label, enum_labels, sheet_name
-from kam_xl.model.plan import Plan
+from kam_xl.model.plan import Account, Plan
 from kam_xl.plan.meta import TEMPLATE_VERSION, meta_sheet, new_meta
 from kam_xl.plan.schema import ACCOUNT, EVIDENCE, SPARE_ROWS, TABLES, Column
 from kam_xl.version import __version__
@@ -172,6 +172,8 @@ def account_values(plan: Plan | None, lang: str) -> dict:
             "execution_threshold": 0.8,
             "score_green": 1.0,
             "score_amber": 0.9,
+            **{f"visits_{t.lower()}": visits for t, visits in Account.visit_frequency},
+            "sr_capacity": Account.sr_capacity,
         }
     acc = plan.account
     factors = dict(acc.tier_factors)
@@ -194,6 +196,8 @@ def account_values(plan: Plan | None, lang: str) -> dict:
         "execution_threshold": acc.execution_threshold,
         "score_green": acc.score_green,
         "score_amber": acc.score_amber,
+        **{f"visits_{t.lower()}": visits for t, visits in acc.visit_frequency},
+        "sr_capacity": acc.sr_capacity,
         "strategy": acc.strategy,
         "value_proposition": acc.value_proposition,
     }

@@ -33,6 +33,7 @@ from kam_xl.plan.load import plan_of
 from kam_xl.plan.meta import Meta, read_meta, require_hq
 from kam_xl.progress import Progress
 from kam_xl.reviewing.account_sheet import account_sheet
+from kam_xl.reviewing.links import link_store_names
 from kam_xl.reviewing.program_sheet import program_sheet
 from kam_xl.reviewing.scorecards import next_period_sheet, rollup_sheet, store_sheet
 from kam_xl.reviewing.summary import account_summary, account_weeks
@@ -144,6 +145,7 @@ def read_inputs(book: Book, progress: Progress | None = None, as_of: object = No
 def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult, extra: list[SheetSpec] = ()) -> None:
     """Put the scorecard sheets (replacing earlier ones) after the plan sheets, before the store tabs; save."""
     specs = scorecard_sheets(inputs.plan, result) + list(extra)
+    link_store_names(specs, {r.store_id: r.tab for r in read_meta(book).tabs}, inputs.plan.language)
     for spec in specs:
         cache_values([spec])  # the scorecards' own formulas (totals, ratios of sums) with their values
         book.put_sheet(spec)

@@ -69,7 +69,16 @@ SHARE = (
     ("share_gap_vs_competitor", "fixed_pts", "share_gap"),
 )
 EXECUTION = tuple(
-    (RATE_PARTS[m][0], "fixed_pct", RATE_PARTS[m][0]) for m in ("display", "promoter", "programs", "actions")
+    (RATE_PARTS[m][0], "fixed_pct", RATE_PARTS[m][0])
+    for m in ("display", "promoter", "programs", "actions", "coverage")
+)
+CHANNEL = (  # sell-in, channel stock and visits (metrics/channel.py)
+    ("sell_in_actual", "fixed_int", "sell_in_actual"),
+    ("sell_through", "fixed_pct", "sell_through"),
+    ("stock_gap", "fixed_int", "stock_gap"),
+    ("push_weeks", "fixed_int", "push_weeks"),
+    ("visits_made", "fixed_int", "visits_made"),
+    ("visits_planned", "fixed_num", "visits_planned"),
 )
 MONEY = (
     ("investment", "fixed_int", "investment"),
@@ -180,6 +189,7 @@ def detail_columns(plan: Plan, data) -> list[Column]:
         *metric_columns(SELL_OUT, review_text("grp_sell_out", lang), lang),
         *metric_columns(SHARE, review_text("grp_share", lang), lang, measured),
         *metric_columns(EXECUTION, review_text("grp_execution", lang), lang, measured),
+        *metric_columns(CHANNEL, review_text("grp_channel", lang), lang),
         *metric_columns(MONEY, review_text("grp_money", lang), lang),
     ]
 

@@ -18,20 +18,21 @@ from kam_xl.xlsx.spec import SheetSpec
 from kam_xl.xlsx.writer import new_package
 
 HEADERS = {
-    "en": ("Store code", "Store", "Date", "Units", "Sales value", "Stock"),
-    "zh": ("门店编码", "门店", "日期", "销量", "销售额", "库存"),
+    "en": ("Store code", "Store", "Date", "Units", "Sales value", "Stock", "Receipts"),
+    "zh": ("门店编码", "门店", "日期", "销量", "销售额", "库存", "到货"),
 }
 
 
 def retailer_report(plan: Plan, week: Week, path: str | Path, seed: int = DEFAULT_SEED) -> Path:
     """Write the retailer's report of `week` for every active store with a retailer code; its path."""
     rng = np.random.default_rng(seed + 101)
+    deliveries = np.random.default_rng(seed + 202)  # receipts (sell-in): one or two deliveries a week
     lang = plan.language
     sheet = SheetSpec(
         "Sell-out" if lang == "en" else "销售日报",
         freeze="A3",
         protected=False,
-        widths={1: 14, 2: 30, 3: 12, 4: 10, 5: 14, 6: 10},
+        widths={1: 14, 2: 30, 3: 12, 4: 10, 5: 14, 6: 10, 7: 10},
     )
     sheet.set(1, 1, f"{plan.account.name} · {week.start:%Y-%m-%d} – {week.end:%Y-%m-%d}", "title")
     sheet.row_values(2, 1, HEADERS[lang], "header")
@@ -42,6 +43,7 @@ def retailer_report(plan: Plan, week: Week, path: str | Path, seed: int = DEFAUL
         weekly = store.base_units * week.season_weight * float(rng.lognormal(0.0, 0.2))
         price = store.base_value / store.base_units if store.base_units else 0.0
         stock = float(round(weekly * rng.uniform(1.0, 3.0)))
+        days = set(deliveries.choice(7, size=int(deliveries.integers(1, 3)), replace=False).tolist())
         for day in range(7):
             units = float(rng.poisson(max(weekly / 7, 0.1)))
             sheet.row_values(row, 1, [store.retailer_code, store.name, week.start + timedelta(days=day)])
@@ -50,6 +52,8 @@ def retailer_report(plan: Plan, week: Week, path: str | Path, seed: int = DEFAUL
             sheet.set(row, 5, float(round(units * price)), "int")
             if day == 6:
                 sheet.set(row, 6, stock, "int")
+            if day in days:
+                sheet.set(row, 7, float(round(weekly / len(days) * deliveries.uniform(0.7, 1.3))), "int")
             row += 1
     path = Path(path)
     new_package([sheet]).save(path, backup=False)

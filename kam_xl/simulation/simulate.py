@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -133,6 +134,7 @@ def store_entries(
     quality = float(rng.beta(5, 2))
     momentum = float(rng.lognormal(-0.17, 0.15))  # the store's market this quarter: some grow, some shrink
     statuses = {p.id: _status(p, weeks[-1].end, quality, rng) for p in plan.programs_for(store)}
+    promoter_days = plan.promoter_days(store)
     values: StoreEntries = {}
     for program in plan.programs_for(store):
         values.update(_program_entries(program, statuses[program.id], weeks[-1].end, rng, plan.language))
@@ -144,10 +146,61 @@ def store_entries(
                 for p in plan.programs_for(store)
                 if p.start <= week.end and p.end >= week.start and statuses[p.id] in ("done", "agreed")
             ]
-            values.update(_week_entries(store, week, running, quality, share, rng, plan.language, momentum))
+            values.update(
+                _week_entries(store, week, running, quality, share, rng, plan.language, momentum, promoter_days)
+            )
+    for key, value in _channel_entries(plan, store, weeks, values, quality).items():
+        if value is None:
+            values.pop(key, None)  # not counted this week
+        else:
+            values[key] = value
     values.update(_actions(weeks, quality, rng, plan.language, first_action))
     values.update(_header(weeks, rng, plan.language))
     return values
+
+
+def pushing_sr(plan: Plan) -> str:
+    """The SR of the demo who ships stock into stores at month end (the second SR, by id)."""
+    ids = sorted({s.sr_id for s in plan.active_stores if s.sr_id})
+    return ids[1] if len(ids) > 1 else (ids[0] if ids else "")
+
+
+def _channel_entries(plan: Plan, store: Store, weeks: tuple[Week, ...], values: StoreEntries, quality: float) -> dict:
+    """Sell-in, the stock that follows from it, visits and the plan's promoter days of one store's weeks.
+
+    Drawn from the store's own random stream (the rest of the simulation stays as it was): deliveries follow
+    sell-out with a week's noise; the pushing SR ships 3-4 weeks of stock in a month's last week; stock is
+    the previous stock + sell-in − sell-out, counted on most visits (with a little shrinkage); visits follow
+    the tier's frequency and the SR's diligence, and a few stores go unvisited for weeks."""
+    rng = np.random.default_rng([int(hashlib.sha256(store.store_id.encode()).hexdigest()[:8], 16), 14])
+    pushes = store.sr_id == pushing_sr(plan)
+    month_end = {
+        w.id for i, w in enumerate(plan.weeks) if i == len(plan.weeks) - 1 or plan.weeks[i + 1].month != w.month
+    }
+    frequency = plan.account.visits_per_week(store.store_tier)
+    neglected = rng.random() < 0.06  # the SR stops visiting this store after the first weeks
+    stock = round(store.base_units * rng.uniform(2.0, 4.0))
+    out: dict = {}
+    for number, week in enumerate(weeks):
+        units = values.get(("week", week.id, "units"))
+        if units is None:
+            continue
+        sell_in = units * rng.lognormal(0.0, 0.25)
+        if pushes and week.id in month_end:
+            sell_in = store.base_units * week.season_weight * rng.uniform(3.0, 4.0)
+        elif pushes:
+            sell_in *= 0.7
+        sell_in = round(sell_in) if rng.random() > 0.1 else 0  # now and then no delivery
+        stock = max(0, stock + sell_in - units)
+        visits = int(rng.poisson(frequency * (0.55 + 0.5 * quality)))
+        if neglected and number >= 3:
+            visits = 0
+        if sell_in:
+            out[("week", week.id, "sell_in")] = sell_in
+        out[("week", week.id, "visits")] = visits
+        counted = visits > 0 or rng.random() < 0.3
+        out[("week", week.id, "stock")] = round(stock * rng.uniform(0.97, 1.0)) if counted else None
+    return out
 
 
 def _status(program: Program, last_day: date, quality: float, rng: np.random.Generator) -> str:
@@ -178,6 +231,7 @@ def _week_entries(
     rng: np.random.Generator,
     lang: str,
     momentum: float = 1.0,
+    promoter_days: dict | None = None,
 ) -> dict:
     uplift = sum(p.uplift for p in running) * (0.5 + 0.5 * quality)
     units = round(
@@ -205,7 +259,7 @@ def _week_entries(
         "stock": round(units * (rng.uniform(1.2, 4.5) if rng.random() > 0.1 else rng.choice((0.3, 12.0)))),
     }
     if any(p.type == "promoter" for p in running):
-        planned = 4 if store.store_tier == "A" else 2
+        planned = int((promoter_days or {}).get(week.id, 0)) or (4 if store.store_tier == "A" else 2)
         out["promoter_planned"] = planned
         out["promoter_present"] = planned - int(rng.binomial(planned, 0.3 * (1 - quality)))
     if rng.random() < 0.12:

@@ -33,7 +33,8 @@ def field_cells(cells: dict) -> dict[FieldKey, str]:
         part = cells.get(block) or {}
         for key, row in (part.get("rows") or {}).items():
             for name in fields:
-                out[(block, key, name)] = f"{part['cols'][name]}{row}"
+                if name in part["cols"]:  # a layout-1 tab has no sell-in or visits column
+                    out[(block, key, name)] = f"{part['cols'][name]}{row}"
     actions = cells.get("action")
     if actions:
         first, last = actions["rows"]

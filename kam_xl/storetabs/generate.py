@@ -10,6 +10,7 @@ from pathlib import Path
 from kam_xl.book import Book
 from kam_xl.errors import KamError
 from kam_xl.lang.texts import tab_text
+from kam_xl.lang.words import SHEETS
 from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from kam_xl.model.plan import Plan, Store
@@ -111,6 +112,8 @@ def tab_context(plan: Plan, targets: StoreTargets, store: Store, tab: str, entri
         "",
         entries,
         retired,
+        promoter_days=plan.promoter_days(store),
+        home=SHEETS["stores"][0 if plan.language == "en" else 1],
     )
 
 

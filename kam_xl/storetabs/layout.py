@@ -5,53 +5,121 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from kam_xl.lang.texts import TAB, tab_text, text
+from kam_xl.lang.texts import SOFT_ERROR, TAB, input_help, tab_text, text
 from kam_xl.lang.words import enum_label, enum_labels
+from kam_xl.metrics.channel import PUSH_FACTOR, ROUNDING
 from kam_xl.metrics.measures import SCORE_DECIMALS, THRESHOLD_DECIMALS
-from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, enum_kind, key_text
+from kam_xl.model.entries import (
+    ACTION_FIELDS,
+    NUMBER_LIMITS,
+    PROGRAM_FIELDS,
+    WEEK_FIELDS,
+    FieldKey,
+    enum_kind,
+    key_text,
+)
 from kam_xl.model.plan import Account, Kpi, Program, Store, Week
-from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, Validation, column_letter, split_ref
+from kam_xl.xlsx.spec import (
+    CondFormat,
+    Formula,
+    SheetSpec,
+    Validation,
+    column_letter,
+    quote_sheet,
+    split_ref,
+    wrapped_height,
+)
 
 STORE_ID_CELL = "C3"
 STATUS_CELL = "P3"
 PLAN_VERSION_CELL = "P4"  # the tab's own plan fingerprint: a copied tab still shows its source's
-LAYOUT_VERSION = 1
+HOME_CELL = "N1"  # a link back to the Stores sheet
+LAYOUT_VERSION = 2  # 2: laptop-first (the weekly log at the top, inputs first, frozen; sell-in and visits)
 ACTION_ROWS = 10
 RETIRED_KEY_COL = 5  # column E of the retired section holds the field key; A the label; C the value
-SECTIONS = ("parameters", "targets", "programs", "actions", "log", "review", "retired")  # titles in column A
+# Section titles in column A (old titles too: a layout-1 tab's tables still end where its next section starts).
+SECTIONS = (
+    "parameters", "targets", "programs", "actions", "log", "review", "retired",
+    "sec_programs", "sec_actions", "sec_review", "sec_targets", "sec_parameters",
+)  # fmt: skip
+LOG_HEADER_ROW = 5
+FREEZE = "C6"  # the week and start columns and the rows above the first week stay in view
+SCREEN_COLUMNS = 16  # A..P: what a 1,366-pixel screen shows at 100 % (tests/test_layout_screen.py)
 
-# Columns of the weekly log (also the widths of the whole tab).
+# Columns of the weekly log: what the SR types first, then what the tab computes, then what the plan fixes.
 LOG_COLUMNS = (
     "week",
-    "note",
     "start",
-    "end",
-    "season",
+    "units",
+    "value",
+    "sell_in",
+    "stock",
+    "visits",
+    "display",
+    "promoter_present",
+    "promoter_planned",
+    "category",
+    "competitor",
+    "competitor_activity",
+    "comment",
     "target_units",
-    "target_value",
-    *WEEK_FIELDS,
+    "attainment_to_date",
     "cum_units",
     "cum_target",
-    "attainment_to_date",
+    "expected_stock",
+    "stock_gap",
     "cover",
+    "push",
+    "end",
+    "season",
+    "target_value",
+    "note",
 )
 LOG = {name: index for index, name in enumerate(LOG_COLUMNS, start=1)}
-WIDTHS = (12, 24, 12, 12, 12, 12, 12, 11, 12, 12, 12, 11, 11, 11, 11, 24, 28, 11, 11, 11, 10)
+# Character widths of the tab's columns: A..P add up to 158.5 (fits 1,366 px at 100 %), dates fit 9.5.
+WIDTHS = (
+    9.5,
+    10,
+    9.5,
+    9.5,
+    9.5,
+    9.5,
+    8,
+    9,
+    9.5,
+    9.5,
+    9.5,
+    9.5,
+    15,
+    15,
+    9.5,
+    11,
+    10,
+    10,
+    10,
+    10,
+    9.5,
+    11,
+    10,
+    8,
+    10,
+    24,
+)
 PROGRAM_COLS = {
     "id": 1,
-    "name": 2,
-    "start": 3,
-    "end": 4,
-    "type": 5,
-    "plan_cost": 6,
-    "uplift": 7,
-    "status": 8,
-    "cost": 9,
-    "done_on": 10,
-    "note": 11,
-    "benefit": 16,
+    "name": 2,  # merged B:D
+    "start": 5,
+    "end": 6,
+    "type": 7,
+    "plan_cost": 8,
+    "uplift": 9,
+    "status": 10,
+    "cost": 11,
+    "done_on": 12,
+    "note": 13,
+    "benefit": 14,  # merged N:P
 }
-ACTION_COLS = {"number": 1, "text": 2, "owner": 3, "due": 4, "status": 5, "result": 6}
+ACTION_COLS = {"number": 1, "text": 2, "owner": 9, "due": 10, "status": 11, "result": 12}  # text B:H, result L:N
 REVIEW_COLS = {
     "id": 1,
     "name": 2,
@@ -73,14 +141,16 @@ _INPUT = {
     "list": "input_center",
 }
 _WEEK_INPUT_STYLE = {
+    "sell_in": "input_int",
+    "visits": "input_int",
     "display": "input_center",
     "competitor_activity": "input",
     "comment": "input",
     "units": "input_int",
     "category": "input_int",
     "competitor": "input_int",
-    "promoter_present": "input_num",
-    "promoter_planned": "input_num",
+    "promoter_present": "input",
+    "promoter_planned": "input",
     "stock": "input_int",
     "value": "input_num",
 }
@@ -117,6 +187,8 @@ class TabContext:
     entries: dict = field(default_factory=dict)
     retired: list[tuple[FieldKey, object]] = field(default_factory=list)  # values of fields no longer laid out
     active: bool = True
+    promoter_days: dict[str, float] = field(default_factory=dict)  # week id -> promoter days the plan schedules
+    home: str = ""  # the sheet the tab links back to (the Stores sheet); none when empty
 
 
 @dataclass
@@ -135,8 +207,9 @@ class _Tab:
             ctx.tab_name,
             role="store_tab",
             widths=dict(enumerate(WIDTHS, start=1)),
-            zoom=90,
+            zoom=100,
             print_fit_width=True,
+            freeze=FREEZE,
         )
         self.row = 1
         self.cells: dict = {"v": LAYOUT_VERSION, "store_id": ctx.store.store_id}
@@ -167,7 +240,7 @@ class _Tab:
 
     def section(self, key: str) -> None:
         self.row += 1
-        for col in range(1, 22):
+        for col in range(1, SCREEN_COLUMNS + 1):
             self.put(self.row, col, self.t(key) if col == 1 else None, "section")
         self.row += 1
 
@@ -179,83 +252,94 @@ class _Tab:
 
 
 def build_tab(ctx: TabContext) -> TabLayout:
-    """The store tab of `ctx` and its cell map."""
+    """The store tab of `ctx` and its cell map: the weekly log at the top (frozen under its header, inputs
+    first), then programs, actions, the review, targets and the store's parameters."""
     tab = _Tab(ctx)
     _header(tab)
-    _parameters(tab)
-    _targets(tab)
+    _log(tab)
     _programs(tab)
     _actions(tab)
-    _log(tab)
-    _review(tab)
+    review = _review(tab)
+    _targets(tab)
+    _parameters(tab)
+    _review_formulas(tab, review)
     _retired(tab)
     tab.sheet.validations.extend(_validations(tab))
     return TabLayout(tab.sheet, tab.cells)
 
 
 def _header(tab: _Tab) -> None:
-    ctx, s, acc = tab.ctx, tab.ctx.store, tab.ctx.account
+    """Rows 1-4: title and link home, a one-line note, the store's identity, status and plan version."""
+    ctx, s = tab.ctx, tab.ctx.store
     tab.put(1, 1, f"{s.store_id} · {s.name}", "title")
-    tab.put(2, 1, f"{tab.t('store_plan')} · {acc.name} · {acc.supplier}", "note")
-    period = f"{acc.period_start:%Y-%m-%d} – {acc.period_end:%Y-%m-%d}" if acc.period_start and acc.period_end else ""
-    rows = [
-        (("store_id", s.store_id, "id"), ("manager", s.manager), ("status", None)),
-        (("store", s.name), ("manager_email", s.manager_email), ("plan_version", ctx.fingerprint)),
-        (
-            ("city_region", f"{s.city} · {s.region}"),
-            ("sr", f"{s.sr_name} ({s.sr_id})"),
-            ("period", period),
-        ),
-        (
-            (
-                "tier_format",
-                f"{s.store_tier} · {tab.label('format', s.format) if s.format else ''}",
-            ),
-            ("sr_email", s.sr_email),
-            ("city_tier", tab.label("city_tier", s.city_tier) if s.city_tier else ""),
-        ),
-    ]
+    if ctx.home:
+        target = f"#{quote_sheet(ctx.home)}!A1"
+        tab.sheet.put(HOME_CELL, Formula(f'=HYPERLINK("{target}","{tab.t("back_to_stores")}")'), "link")
+    tab.put(2, 1, tab.t("tab_note"), "stamp")
+    tier = f"{s.store_tier} · {tab.label('format', s.format) if s.format else ''}"
+    rows = (
+        (("store_id", s.store_id, "id"), ("sr", f"{s.sr_name} ({s.sr_id})"), ("city_region", f"{s.city} · {s.region}")),
+        (("store", s.name), ("tier_format", tier), ("main_competitor", ctx.main_competitor)),
+    )
     for offset, groups in enumerate(rows):
         row = 3 + offset
-        for (label_col, value_col), item in zip(((1, 3), (7, 9), (13, 16)), groups):
+        for (label_col, value_col), item in zip(((1, 3), (6, 8), (11, 13)), groups):
             tab.put(row, label_col, tab.t(item[0]), "label")
-            if item[0] == "status":
-                status = tab.t("active") if ctx.active else tab.t("inactive")
-                tab.put(row, value_col, status, "calc_center" if ctx.active else "inactive")
-            else:
-                tab.put(row, value_col, item[1], item[2] if len(item) > 2 else "text")
-    tab.put(7, 1, tab.t("agreed_on"), "label")
-    tab.cells["agreed"] = tab.put(7, 3, tab.value_of(("agreed",)), "input_date")
-    tab.put(7, 7, tab.t("main_competitor"), "label")
-    tab.put(7, 9, ctx.main_competitor)
-    tab.row = 8
+            tab.put(row, value_col, item[1], item[2] if len(item) > 2 else "text")
+    status_row, status_col = split_ref(STATUS_CELL)
+    tab.put(status_row, status_col - 2, tab.t("status"), "label")
+    status = tab.t("active") if ctx.active else tab.t("inactive")
+    tab.put(status_row, status_col, status, "calc_center" if ctx.active else "inactive")
+    version_row, version_col = split_ref(PLAN_VERSION_CELL)
+    tab.put(version_row, version_col - 2, tab.t("plan_version"), "label")
+    tab.put(version_row, version_col, ctx.fingerprint)
+    tab.row = LOG_HEADER_ROW
 
 
 def _parameters(tab: _Tab) -> None:
+    """The store's contacts, the agreed-on date, and the plan's parameters its formulas use."""
     s, acc = tab.ctx.store, tab.ctx.account
-    tab.section("parameters")
+    period = f"{acc.period_start:%Y-%m-%d} – {acc.period_end:%Y-%m-%d}" if acc.period_start and acc.period_end else ""
+    tab.section("sec_parameters")
     r = tab.row
+    tab.put(r, 1, tab.t("agreed_on"), "label")
+    tab.cells["agreed"] = tab.put(r, 3, tab.value_of(("agreed",)), "input_date")
+    tab.put(r, 7, tab.t("period"), "label")
+    tab.put(r, 9, period)
+    details = (
+        ("manager", s.manager),
+        ("manager_email", s.manager_email),
+        ("sr_email", s.sr_email),
+        ("city_tier", tab.label("city_tier", s.city_tier) if s.city_tier else ""),
+    )
+    for offset, (key, value) in enumerate(details):
+        col = 1 if offset % 2 == 0 else 7
+        row = r + 1 + offset // 2
+        tab.put(row, col, tab.t(key), "label")
+        tab.put(row, col + 2, value)
+    r += 4
     items = [
         (r, 1, "base_units", s.base_units, "fixed_num"),
         (r + 1, 1, "base_value", s.base_value, "fixed_num"),
         (r + 2, 1, "category_units", s.category_units, "fixed_num"),
         (r, 7, "margin", acc.margin_per_unit, "fixed_num"),
         (r + 1, 7, "retailer_margin", acc.retailer_margin, "fixed_pct"),
+        (r + 3, 1, "visits_per_week", acc.visits_per_week(s.store_tier), "fixed_num"),
         (r, 13, "execution_threshold", acc.execution_threshold, "fixed_pct"),
         (r + 1, 13, "score_green", acc.score_green, "fixed_pct"),
         (r + 2, 13, "score_amber", acc.score_amber, "fixed_pct"),
     ]
     for row, col, key, value, style in items:
         tab.put(row, col, tab.t(key), "label")
-        tab.at[key] = tab.put(row, col + (2 if col == 1 else 2 if col == 7 else 3), value, style)
+        tab.at[key] = tab.put(row, col + (3 if col == 13 else 2), value, style)
     tab.put(r + 2, 7, tab.t("baseline_share"), "label")
     b, c = tab.at["base_units"], tab.at["category_units"]
     tab.at["baseline_share"] = tab.put(r + 2, 9, Formula(f'=IF({c}>0,{b}/{c},"")'), "calc_pct")
-    tab.row = r + 3
+    tab.row = r + 4
 
 
 def _targets(tab: _Tab) -> None:
-    tab.section("targets")
+    tab.section("sec_targets")
     columns = {
         "kpi": 1,
         "name": 2,
@@ -316,8 +400,17 @@ def log_labels(lang: str) -> dict[str, str]:
     return {name: "" if name == "note" else tab_text(name, lang) for name in LOG_COLUMNS}
 
 
+def _merge(tab: _Tab, row: int, col: int, last_col: int) -> None:
+    tab.sheet.merges.append(f"{column_letter(col)}{row}:{column_letter(last_col)}{row}")
+
+
+_PROGRAM_MERGES = {"name": 4, "benefit": 16}  # column -> last column of its merged cell
+_ACTION_MERGES = {"text": 8, "result": 14}
+
+
 def _programs(tab: _Tab) -> None:
-    tab.section("programs")
+    tab.section("sec_programs")
+    header = tab.row
     tab.header(PROGRAM_COLS, program_labels(tab.lang))
     first = tab.row
     rows = {}
@@ -327,20 +420,23 @@ def _programs(tab: _Tab) -> None:
     for p in tab.ctx.programs:
         r = tab.row
         rows[p.id] = r
-        tab.put(r, 1, p.id, "id")
-        tab.put(r, 2, p.name, "fixed_wrap")
-        tab.put(r, 3, p.start, "fixed_date")
-        tab.put(r, 4, p.end, "fixed_date")
-        tab.put(r, 5, tab.label("program_type", p.type) if p.type else None, "fixed")
-        tab.put(r, 6, p.cost_per_store, "fixed_int")
-        tab.put(r, 7, p.uplift, "fixed_pct")
-        tab.put(r, 8, tab.value_of(("program", p.id, "status")), "input_center")
-        tab.put(r, 9, tab.value_of(("program", p.id, "cost")), "input_num")
-        tab.put(r, 10, tab.value_of(("program", p.id, "done_on")), "input_date")
-        tab.put(r, 11, tab.value_of(("program", p.id, "note")), "input")
-        tab.put(r, 16, p.benefit, "fixed_wrap")
-        tab.sheet.heights[r] = 30
+        tab.put(r, PROGRAM_COLS["id"], p.id, "id")
+        tab.put(r, PROGRAM_COLS["name"], p.name, "fixed_wrap")
+        tab.put(r, PROGRAM_COLS["start"], p.start, "fixed_date")
+        tab.put(r, PROGRAM_COLS["end"], p.end, "fixed_date")
+        tab.put(r, PROGRAM_COLS["type"], tab.label("program_type", p.type) if p.type else None, "fixed")
+        tab.put(r, PROGRAM_COLS["plan_cost"], p.cost_per_store, "fixed_int")
+        tab.put(r, PROGRAM_COLS["uplift"], p.uplift, "fixed_pct")
+        tab.put(r, PROGRAM_COLS["status"], tab.value_of(("program", p.id, "status")), "input_center")
+        tab.put(r, PROGRAM_COLS["cost"], tab.value_of(("program", p.id, "cost")), "input_num")
+        tab.put(r, PROGRAM_COLS["done_on"], tab.value_of(("program", p.id, "done_on")), "input_date")
+        tab.put(r, PROGRAM_COLS["note"], tab.value_of(("program", p.id, "note")), "input_wrap")
+        tab.put(r, PROGRAM_COLS["benefit"], p.benefit, "fixed_wrap")
+        tab.sheet.heights[r] = wrapped_height((p.name, 30), (p.benefit, 36))
         tab.row += 1
+    for name, last_col in _PROGRAM_MERGES.items():
+        for r in (header, *rows.values()):
+            _merge(tab, r, PROGRAM_COLS[name], last_col)
     last = max(first, tab.row - 1)
     tab.cells["program"] = {
         "cols": {f: column_letter(PROGRAM_COLS[f]) for f in PROGRAM_FIELDS},
@@ -350,22 +446,28 @@ def _programs(tab: _Tab) -> None:
 
 
 def _actions(tab: _Tab) -> None:
-    tab.section("actions")
+    tab.section("sec_actions")
+    header = tab.row
     tab.header(ACTION_COLS, action_labels(tab.lang))
     first = tab.row
     styles = {
-        "text": "input",
+        "text": "input_wrap",
         "owner": "input_center",
         "due": "input_date",
         "status": "input_center",
-        "result": "input",
+        "result": "input_wrap",
     }
     for number in range(1, ACTION_ROWS + 1):
         r = tab.row
         tab.put(r, 1, number, "fixed")
         for name in ACTION_FIELDS:
             tab.put(r, ACTION_COLS[name], tab.value_of(("action", number, name)), styles[name])
+        texts = [(tab.value_of(("action", number, name)), 60 if name == "text" else 36) for name in ("text", "result")]
+        tab.sheet.heights[r] = wrapped_height(*texts)
         tab.row += 1
+    for name, last_col in _ACTION_MERGES.items():
+        for r in range(header, tab.row):
+            _merge(tab, r, ACTION_COLS[name], last_col)
     tab.cells["action"] = {
         "cols": {f: column_letter(ACTION_COLS[f]) for f in ACTION_FIELDS},
         "rows": [first, tab.row - 1],
@@ -373,27 +475,36 @@ def _actions(tab: _Tab) -> None:
     tab.at["actions"] = (first, tab.row - 1)
 
 
+_COMPUTED_TOTALS = ("target_units", "target_value", "season")
+
+
 def _log(tab: _Tab) -> None:
-    tab.section("log")
+    """The weekly log right under the header (row 5), one row a week: inputs, live columns, the plan's."""
+    tab.row = LOG_HEADER_ROW
     tab.header(LOG, log_labels(tab.lang))
+    tab.sheet.heights[LOG_HEADER_ROW] = 45  # three lines of header text
     first, weeks = tab.row, tab.ctx.weeks
     last = first + len(weeks) - 1
     col = {name: column_letter(index) for name, index in LOG.items()}
     rows = {}
+    month_end = [i == len(weeks) - 1 or weeks[i + 1].month != w.month for i, w in enumerate(weeks)]
     units_target = tab.ctx.week_targets.get("units") or [None] * len(weeks)
     value_target = tab.ctx.week_targets.get("value") or [None] * len(weeks)
     for position, week in enumerate(weeks):
         r = first + position
         rows[week.id] = r
         tab.put(r, LOG["week"], week.id, "id")
-        tab.put(r, LOG["note"], week.note or None, "note")
+        tab.put(r, LOG["note"], week.note or None, "stamp")
         tab.put(r, LOG["start"], week.start, "fixed_date")
         tab.put(r, LOG["end"], week.end, "fixed_date")
         tab.put(r, LOG["season"], week.season_weight, "fixed_num")
         tab.put(r, LOG["target_units"], units_target[position], "fixed_int")
         tab.put(r, LOG["target_value"], value_target[position], "fixed_int")
         for name in WEEK_FIELDS:
-            tab.put(r, LOG[name], tab.value_of(("week", week.id, name)), _WEEK_INPUT_STYLE[name])
+            value = tab.value_of(("week", week.id, name))
+            if value is None and name == "promoter_planned" and ("week", week.id, name) not in tab.ctx.entries:
+                value = tab.ctx.promoter_days.get(week.id)  # what the plan schedules, until someone types
+            tab.put(r, LOG[name], value, _WEEK_INPUT_STYLE[name])
         u, tu = col["units"], col["target_units"]
         tab.put(
             r,
@@ -421,6 +532,7 @@ def _log(tab: _Tab) -> None:
             Formula(f'=IF(ISNUMBER({stock}{r}),IFERROR({stock}{r}/AVERAGE({window}),""),"")'),
             "calc_num",
         )
+        _channel_cells(tab, r, first, last, col, month_end[position])
     total = last + 1
     tab.put(total, 1, tab.t("total"), "label")
     for name in (
@@ -429,6 +541,8 @@ def _log(tab: _Tab) -> None:
         "target_value",
         "units",
         "value",
+        "sell_in",
+        "visits",
         "category",
         "competitor",
         "promoter_present",
@@ -444,8 +558,42 @@ def _log(tab: _Tab) -> None:
     tab.cells["week"] = {"cols": {f: col[f] for f in WEEK_FIELDS}, "rows": rows}
     tab.at["log"] = (first, last)
     tab.at["log_rng"] = {name: f"${col[name]}${first}:${col[name]}${last}" for name in LOG}
+    current = _current_week(tab.ctx)
+    tab.sheet.scroll_to = f"C{max(first, first + current - 2)}"
     tab.row = total + 1
     _log_colours(tab, first, last)
+
+
+def _channel_cells(tab: _Tab, r: int, first: int, last: int, col: dict, month_end: bool) -> None:
+    """Expected stock (the previous count, or expected stock, + sell-in − units), counted − expected, and the
+    month-end push flag of row r (metrics/channel.py has the same rules)."""
+    u, sin, stock, exp = col["units"], col["sell_in"], col["stock"], col["expected_stock"]
+    if r > first:
+        base = f"IF(ISNUMBER({stock}{r - 1}),{stock}{r - 1},{exp}{r - 1})"
+        formula = f'=IF(AND(ISNUMBER({base}),ISNUMBER({u}{r})),{base}+N({sin}{r})-{u}{r},"")'
+        tab.put(r, LOG["expected_stock"], Formula(formula), "calc_int")
+    else:
+        tab.put(r, LOG["expected_stock"], None, "calc_int")
+    gap = f'=IF(AND(ISNUMBER({stock}{r}),ISNUMBER({exp}{r})),{stock}{r}-{exp}{r},"")'
+    tab.put(r, LOG["stock_gap"], Formula(gap), "calc_int")
+    if not month_end:
+        tab.put(r, LOG["push"], None, "calc_center")
+        return
+    units, sell_in = f"${u}${first}:${u}${last}", f"${sin}${first}:${sin}${last}"
+    factor, label = PUSH_FACTOR, tab.t("push")
+    high = f"ROUND({sin}{r}-{factor}*SUM({sell_in})/COUNT({units}),{ROUNDING})>=0"
+    low = f"ROUND({u}{r}-{factor}*SUM({units})/COUNT({units}),{ROUNDING})<0"
+    flag = (
+        f"=IF(AND(ISNUMBER({sin}{r}),ISNUMBER({u}{r}),COUNT({units})>0),"
+        f'IF(AND({sin}{r}>0,{high},{low}),"{label}",""),"")'
+    )
+    tab.put(r, LOG["push"], Formula(flag), "calc_center")
+
+
+def _current_week(ctx: TabContext) -> int:
+    """The position (0..) of the week to type next: the one after the last week with units entered."""
+    entered = [i for i, week in enumerate(ctx.weeks) if ctx.entries.get(("week", week.id, "units")) is not None]
+    return min(max(entered, default=-1) + 1, max(0, len(ctx.weeks) - 1))
 
 
 def _log_colours(tab: _Tab, first: int, last: int) -> None:
@@ -466,9 +614,10 @@ def threshold_rules(area: str, top: str, green: float, amber: float) -> list[Con
     ]
 
 
-def _review(tab: _Tab) -> None:
-    """Live formulas for this store's metrics (docs/metrics.md), the same numbers `kam review` gives."""
-    tab.section("review")
+def _review(tab: _Tab) -> dict:
+    """Live formulas for this store's metrics (docs/metrics.md), the same numbers `kam review` gives: laid out
+    here, their formulas written by _review_formulas once the targets and parameters have their cells."""
+    tab.section("sec_review")
     labels = {
         "id": tab.t("kpi"),
         "name": tab.t("name"),
@@ -486,22 +635,30 @@ def _review(tab: _Tab) -> None:
     kpi_rows = {}
     for item in tab.ctx.targets:
         kpi_rows[item.kpi.id] = tab.row
+        tab.sheet.heights[tab.row] = wrapped_height((item.kpi.name, 10))
         tab.row += 1
     kpi_last = tab.row - 1
     metrics_first = tab.row + 1
     names = _metric_cells(tab, metrics_first)
-    for item in tab.ctx.targets:
-        _kpi_row(tab, item, kpi_rows[item.kpi.id], names)
-    _score_cells(tab, names, kpi_first, kpi_last)
-    _rag_colours(tab, kpi_first, kpi_last, names)
     tab.row = names["_end"] + 1
     comments = {}
     for who, key in (("sr", "sr_comment"), ("manager", "manager_comment")):
         tab.put(tab.row, 1, tab.t(key), "label")
         comments[who] = tab.put(tab.row, 3, tab.value_of(("comment", who)), "input_wrap")
-        tab.sheet.heights[tab.row] = 45
+        _merge(tab, tab.row, 3, SCREEN_COLUMNS)
+        tab.sheet.heights[tab.row] = max(45.0, wrapped_height((tab.value_of(("comment", who)), 130)))
         tab.row += 1
     tab.cells["comment"] = comments
+    return {"names": names, "kpi_rows": kpi_rows, "first": kpi_first, "last": kpi_last}
+
+
+def _review_formulas(tab: _Tab, review: dict) -> None:
+    names = review["names"]
+    _metric_formulas(tab, names)
+    for item in tab.ctx.targets:
+        _kpi_row(tab, item, review["kpi_rows"][item.kpi.id], names)
+    _score_cells(tab, names, review["first"], review["last"])
+    _rag_colours(tab, review["first"], review["last"], names)
 
 
 # (key, style) of the store's summary metrics, in the order they are shown.
@@ -526,7 +683,14 @@ METRIC_ROWS = (
     ("promoter_attendance", "calc_pct"),
     ("program_execution", "calc_pct"),
     ("action_completion", "calc_pct"),
+    ("coverage", "calc_pct"),
     ("execution_score", "calc_pct"),
+    ("visits_made", "calc_int"),
+    ("visits_planned", "calc_num"),
+    ("sell_in_actual", "calc_int"),
+    ("sell_through", "calc_pct"),
+    ("stock_gap", "calc_int"),
+    ("push_weeks", "calc_int"),
     ("investment", "calc_int"),
     ("incremental_units", "calc_int"),
     ("incremental_margin", "calc_int"),
@@ -558,6 +722,13 @@ _METRIC_LABEL = {
     "promoter_attendance": "promoter_attendance",
     "program_execution": "program_execution",
     "action_completion": "action_completion",
+    "coverage": "coverage",
+    "visits_made": ("Visits made", "实际拜访次数"),
+    "visits_planned": ("Visits planned", "计划拜访次数"),
+    "sell_in_actual": ("Sell-in to date", "累计进货量"),
+    "sell_through": "sell_through",
+    "stock_gap": ("Counted − expected stock (latest)", "最近盘点与应有库存差"),
+    "push_weeks": ("Month-end push weeks", "月底压货周数"),
     "execution_score": "execution_score",
     "investment": "investment",
     "incremental_units": "incremental_units",
@@ -580,7 +751,6 @@ def _metric_cells(tab: _Tab, first: int) -> dict[str, str]:
         names[key] = f"{column_letter(4)}{first + offset}"
         names[f"{key}:style"] = style
     names["_end"] = first + len(METRIC_ROWS) - 1
-    _metric_formulas(tab, names)
     return names
 
 
@@ -611,6 +781,10 @@ def _metric_formulas(tab: _Tab, n: dict[str, str]) -> None:
     unit_target = next((f"{at[f'target:{t.kpi.id}']}" for t in tab.ctx.targets if t.kpi.measure == "units"), None)
     value_target = next((f"{at[f'target:{t.kpi.id}']}" for t in tab.ctx.targets if t.kpi.measure == "value"), None)
     dw = f"IFERROR(MATCH(9.99E+307,{units}),0)"
+    stock, visits = rng["stock"], rng["visits"]
+    closing = f"INDEX({stock},MATCH(9.99E+307,{stock}))"  # the latest stock counted
+    vw = f"IFERROR(MATCH(9.99E+307,{visits}),0)"
+    reported = f"(((ISNUMBER({units})+ISNUMBER({present}))>0)*1)"  # weeks the SR reported (the plan prefills planned)
     both = f"ISNUMBER({units})*ISNUMBER({cat})"
     comp_both = f"ISNUMBER({comp})*ISNUMBER({cat})"
     asof = n["as_of_date"]
@@ -639,9 +813,18 @@ def _metric_formulas(tab: _Tab, n: dict[str, str]) -> None:
         f'{n["share"]}-{n["competitor_share"]},"")',
         "display_compliance": f'=IF(COUNTIF({disp},"{yes}")+COUNTIF({disp},"{no}")>0,'
         f'COUNTIF({disp},"{yes}")/(COUNTIF({disp},"{yes}")+COUNTIF({disp},"{no}")),"")',
-        "promoter_attendance": f'=IF(SUM({planned})>0,SUMPRODUCT(--ISNUMBER({planned}),{present})/SUM({planned}),"")',
+        "promoter_attendance": f"=IF(SUMPRODUCT({reported},{planned})>0,SUMPRODUCT({reported}*ISNUMBER({planned}),"
+        f'{present})/SUMPRODUCT({reported},{planned}),"")',
         "program_execution": _program_execution(pc, asof, done, dropped) if tab.ctx.programs else '=""',
         "action_completion": _action_completion(ac, asof, a_done, a_dropped),
+        "sell_in_actual": f"=SUM({rng['sell_in']})",
+        "sell_through": f"=IF(COUNT({stock})>0,IF(SUM({units})+{closing}>0,"
+        f'SUM({units})/(SUM({units})+{closing}),""),"")',
+        "stock_gap": f'=IFERROR(INDEX({rng["stock_gap"]},MATCH(9.99E+307,{rng["stock_gap"]})),"")',
+        "push_weeks": f'=COUNTIF({rng["push"]},"{tab.t("push")}")',
+        "visits_made": f"=SUM({visits})",
+        "visits_planned": f"={at['visits_per_week']}*IF({dw}>{vw},{dw},{vw})",
+        "coverage": f'=IF(N({n["visits_planned"]})>0,{n["visits_made"]}/{n["visits_planned"]},"")',
         "investment": (
             f'=SUMPRODUCT(({pc["status"]}="{done}")*ISNUMBER({pc["cost"]}),{pc["cost"]})'
             f'+SUMPRODUCT(({pc["status"]}="{done}")*(1-ISNUMBER({pc["cost"]})),{pc["plan_cost"]})'
@@ -692,6 +875,7 @@ _MEASURE_METRIC = {
     "promoter": "promoter_attendance",
     "programs": "program_execution",
     "actions": "action_completion",
+    "coverage": "coverage",
 }
 
 
@@ -699,7 +883,7 @@ def _kpi_row(tab: _Tab, item: KpiTarget, r: int, n: dict[str, str]) -> None:
     k = item.kpi
     c = {name: f"{column_letter(col)}{r}" for name, col in REVIEW_COLS.items()}
     tab.put(r, 1, k.id, "id")
-    tab.put(r, 2, k.name)
+    tab.put(r, 2, k.name, "wrap")
     tab.put(r, 3, tab.label("kpi_group", k.group) if k.group else None, "fixed")
     target = tab.at[f"target:{k.id}"]
     if k.is_sum:
@@ -805,6 +989,25 @@ def _retired_label(tab: _Tab, key: FieldKey) -> str:
     return " · ".join([names.get(key[0], key[0]), *(str(part) for part in key[1:-1]), detail])
 
 
+SOFT_FACTOR = 5  # a weekly number above 5x the store's usual week asks to be confirmed (docs/workbook.md)
+_STOCK_WEEKS = 4  # the usual stock: four weeks of the store's baseline sell-out
+_HARD = {"visits": ("whole", 21), "promoter_present": ("decimal", 14), "promoter_planned": ("decimal", 14)}
+
+
+def soft_bounds(store: Store) -> dict[str, tuple[float, float]]:
+    """field -> (the store's usual week, the level above which the tab asks to confirm), for the weekly
+    numbers that have a baseline (none when the plan gives no baseline)."""
+    usual = {
+        "units": store.base_units,
+        "sell_in": store.base_units,
+        "value": store.base_value,
+        "stock": store.base_units * _STOCK_WEEKS if store.base_units else None,
+        "category": store.category_units,
+        "competitor": store.category_units,
+    }
+    return {name: (base, base * SOFT_FACTOR) for name, base in usual.items() if base and base > 0}
+
+
 def _validations(tab: _Tab) -> list[Validation]:
     lang = tab.lang
     out = [Validation(tab.cells["agreed"], "date", lo=_MIN, hi=_MAX, error=_msg("date", lang))]
@@ -814,24 +1017,50 @@ def _validations(tab: _Tab) -> list[Validation]:
         letter = column_letter(LOG[name])
         return f"{letter}{first}:{letter}{last}"
 
-    for name, hi in (
-        ("units", 1e7),
-        ("value", 1e11),
-        ("category", 1e8),
-        ("competitor", 1e8),
-        ("promoter_present", 1000),
-        ("promoter_planned", 1000),
-        ("stock", 1e8),
-    ):
-        out.append(Validation(column(name), "decimal", lo=0, hi=hi, error=_msg("number", lang)))
-    out.append(
-        Validation(
-            column("display"),
-            "list",
-            (enum_label("yes_no", "yes", lang), enum_label("yes_no", "no", lang)),
-            error=_msg("list", lang),
-        )
-    )
+    soft = soft_bounds(tab.ctx.store)
+    for name in WEEK_FIELDS:
+        title, help_text = input_help(name, lang)
+        if name in soft:
+            base, high = soft[name]
+            prompt = help_text.format(base=f"{base:,.0f}", soft=f"{high:,.0f}")
+            error = SOFT_ERROR[0 if lang == "en" else 1].format(base=f"{base:,.0f}")
+            out.append(
+                Validation(column(name), "decimal", lo=0, hi=high, prompt=prompt, error=error, title=title, soft=True)
+            )
+        elif name in _HARD:
+            kind, high = _HARD[name]
+            out.append(
+                Validation(
+                    column(name),
+                    kind,
+                    lo=0,
+                    hi=high,
+                    prompt=help_text,
+                    title=title,
+                    error=text("dv_number", lang).format(lo=0, hi=high),
+                )
+            )
+        elif name in NUMBER_LIMITS:
+            high = NUMBER_LIMITS[name]
+            prompt = help_text.format(base="…", soft=f"{high:,.0f}")
+            out.append(
+                Validation(
+                    column(name),
+                    "decimal",
+                    lo=0,
+                    hi=high,
+                    prompt=prompt,
+                    title=title,
+                    error=text("dv_number", lang).format(lo=0, hi=f"{high:,.0f}"),
+                )
+            )
+        elif name == "display":
+            choices = (enum_label("yes_no", "yes", lang), enum_label("yes_no", "no", lang))
+            out.append(
+                Validation(column(name), "list", choices, prompt=help_text, title=title, error=_msg("list", lang))
+            )
+        else:  # free text: help only (any text is allowed)
+            out.append(Validation(column(name), "custom", formula="=TRUE", prompt=help_text, title=title))
     rows = tab.cells["program"]["rows"]
     if rows:
         p_first, p_last = min(rows.values()), max(rows.values())

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from kam_xl.lang.texts import tab_text
 from kam_xl.lang.words import LANGUAGES, fold
-from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey
+from kam_xl.model.entries import ACTION_FIELDS, NEW_IN_LAYOUT_2, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey
 from kam_xl.model.parsing import clean_text
 from kam_xl.storetabs.layout import (
     ACTION_COLS,
@@ -191,7 +191,7 @@ def _locate_block(grid, found: Located, column, table, block, block_keys, labels
     if not in_place or [key for key, _ in ordered] != list(block_keys):
         found.moved.append(f"rows of the {what} table were moved, inserted or sorted: each {what} followed by its key")
     for key, row in rows.items():
-        for name in fields:
+        for name in (name for name in fields if name in cols):
             found.cells[(block, int(key) if block == "action" else key, name)] = (row, cols[name])
     taken = set(rows.values())
     last = max(taken)
@@ -216,6 +216,8 @@ def _columns(grid, header: int, labels: dict[str, str], columns: dict[str, int],
             out[name] = expected
             continue
         hits = heads.get(fold(label), [])
+        if not hits and name in NEW_IN_LAYOUT_2:
+            continue  # a tab made before these columns existed: the field is read as blank
         if len(hits) != 1:
             what = "is missing" if not hits else "appears twice"
             raise TabLayoutError(header, f"the column {label!r} {what} in the header row")

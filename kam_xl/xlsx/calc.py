@@ -515,14 +515,27 @@ def _f_index(rng: Vals, position: Vals) -> Vals:
     return _with_errors(out, mask, codes)
 
 
-def _f_match(lookup: Vals, rng: Vals) -> Vals:
+def _f_match(lookup: Vals, rng: Vals, kind: Vals | None = None) -> Vals:
     """MATCH(x, range) with the default approximate match: the last position whose number is ≤ x (kam uses
-    it with 9.99E+307 to find the last number of a column); #N/A when there is none."""
+    it with 9.99E+307 to find the last number of a column); MATCH(x, range, 0): the first position equal to
+    x (text ignoring case, as Excel); #N/A when there is none."""
+    if kind is not None and bool((kind.kind == NUMBER).all() and (kind.num == 0).all()):
+        return _match_exact(lookup, rng)
     ok = (rng.kind == NUMBER) & (rng.num <= lookup.num)
     k = rng.shape[1]
     last = np.where(ok.any(axis=1), k - np.argmax(ok[:, ::-1], axis=1), 0).astype(float)[:, None]
     out = Vals.of(np.full(last.shape, NUMBER), last)
     return _error_where(last == 0, "#N/A", out)
+
+
+def _match_exact(lookup: Vals, rng: Vals) -> Vals:
+    folded = np.vectorize(lambda t: t.casefold() if isinstance(t, str) else t, otypes=[object])
+    texts = (rng.kind == TEXT) & (lookup.kind == TEXT) & (folded(rng.text) == folded(lookup.text))
+    numbers = (rng.kind == NUMBER) & (lookup.kind == NUMBER) & (rng.num == lookup.num)
+    ok = texts | numbers
+    first = np.where(ok.any(axis=1), np.argmax(ok, axis=1) + 1, 0).astype(float)[:, None]
+    out = Vals.of(np.full(first.shape, NUMBER), first)
+    return _error_where(first == 0, "#N/A", out)
 
 
 def _f_if(condition: Vals, yes: Vals, no: Vals | None = None) -> Vals:

@@ -370,6 +370,24 @@ class SheetCells:
         self._grow_dimension(positions)
         return old
 
+    def write_formulas(self, formulas: dict[str, tuple[str, object]]) -> None:
+        """Put formulas ("D20" -> ("=...", cached value: number, text or None)) into cells, keeping styles."""
+        positions = checked_positions({ref: 0.0 for ref in formulas}, self.where)
+        for (text, cached), position in zip(formulas.values(), positions, strict=True):
+            cell = self.cell(*position)
+            self._clear(cell)
+            formula = etree.SubElement(cell, F)
+            formula.text = text.removeprefix("=")
+            parts = None if cached is None else value_parts(cached)  # the cell codec's rule for a cached value
+            if parts is not None:
+                kind, value = parts
+                if kind == "inlineStr":
+                    kind, value = "str", escape_text(value)
+                if kind is not None:
+                    cell.set("t", kind)
+                etree.SubElement(cell, V).text = value
+        self._grow_dimension(positions)
+
     def _swap(self, cell: etree._Element, value: object, strings: list[str], date1904: bool) -> object:
         """Replace a cell's value, returning the old one; common cases take a short path."""
         count = len(cell)

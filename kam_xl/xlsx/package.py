@@ -429,6 +429,17 @@ class Package(WorkbookParts):
             self._drop_calc_chain()
         return old
 
+    def set_formulas(self, sheet: str, formulas: dict[str, tuple[str, object]]) -> None:
+        """Put live formulas into cells of a sheet ("D20" -> ("=...", its cached value)), keeping each
+        cell's style (the "This week" sheet's links into the store tabs, execution/thisweek.py)."""
+        part = self.sheet_part(sheet)
+        cells = self._cells.get(part)
+        if cells is None:
+            cells = self._cells[part] = SheetCells(self._edit(part), f"{self.label}: {sheet}")
+        self._dirty.add(part)
+        cells.write_formulas(formulas)
+        self._drop_calc_chain()
+
     def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
         """The current values of cells of a sheet (numbers as float, text as str, empty as None)."""
         part = self.sheet_part(sheet)

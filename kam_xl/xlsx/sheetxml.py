@@ -90,8 +90,9 @@ def _views(spec: SheetSpec) -> str:
     row, col = split_ref(spec.freeze)
     split = (f' xSplit="{col - 1}"' if col > 1 else "") + (f' ySplit="{row - 1}"' if row > 1 else "")
     pane = "bottomRight" if col > 1 and row > 1 else ("topRight" if col > 1 else "bottomLeft")
+    top = spec.scroll_to or spec.freeze
     return (
-        f'<sheetViews><sheetView workbookViewId="0"{zoom}><pane{split} topLeftCell="{spec.freeze}" '
+        f'<sheetViews><sheetView workbookViewId="0"{zoom}><pane{split} topLeftCell="{top}" '
         f'activePane="{pane}" state="frozen"/><selection pane="{pane}" activeCell="{spec.freeze}" '
         f'sqref="{spec.freeze}"/></sheetView></sheetViews>'
     )
@@ -147,11 +148,13 @@ def _formula_value(value, date1904: bool) -> str:
 
 
 def _validation(v: Validation, date1904: bool) -> str:
-    attrs = ['allowBlank="1"', 'showErrorMessage="1"', 'errorStyle="stop"']
+    attrs = ['allowBlank="1"', 'showErrorMessage="1"', f'errorStyle="{"warning" if v.soft else "stop"}"']
     if v.error:
         attrs.append(f'error="{escape_attr(v.error[:255])}"')
     if v.prompt:
         attrs += ['showInputMessage="1"', f'prompt="{escape_attr(v.prompt[:255])}"']
+        if v.title:
+            attrs.append(f'promptTitle="{escape_attr(v.title[:32])}"')
     if v.kind == "list":
         inner = f"<formula1>{xml_escape(chr(34) + ','.join(v.values) + chr(34))}</formula1>"
         kind = "list"

@@ -40,6 +40,8 @@ class Validation:
     formula: str | None = None  # for kind == "custom"
     prompt: str = ""
     error: str = ""
+    title: str = ""  # the input message's title (shown bold above `prompt`)
+    soft: bool = False  # a warning the person may accept (errorStyle warning), not a refusal
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class SheetSpec:
     hidden_cols: set[int] = field(default_factory=set)
     heights: dict[int, float] = field(default_factory=dict)
     freeze: str | None = None
+    scroll_to: str | None = None  # the first cell shown below and right of the frozen panes (default: freeze)
     validations: list[Validation] = field(default_factory=list)
     cond_formats: list[CondFormat] = field(default_factory=list)
     merges: list[str] = field(default_factory=list)
@@ -172,3 +175,19 @@ def area(row1: int, col1: int, row2: int, col2: int) -> str:
 def quote_sheet(name: str) -> str:
     """A sheet name as it must appear in a formula reference."""
     return "'" + name.replace("'", "''") + "'"
+
+
+def wrapped_height(*texts: tuple[object, float]) -> float:
+    """The row height (points) that shows each (text, characters per line) whole: LibreOffice does not grow a
+    row for wrapped text, so every row holding long text gets its height written out."""
+    lines = 1
+    for shown, per_line in texts:
+        if shown:
+            parts = str(shown).split("\n")
+            lines = max(lines, sum(max(1, -(-text_width(part) // int(per_line))) for part in parts))
+    return 15.0 * lines + 3
+
+
+def text_width(text: str) -> int:
+    """Width of a text in characters of the default font (CJK characters count twice)."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)

@@ -8,6 +8,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 
 from kam_xl.xlsx import styles
 
+FONT = {
+    "name": "Calibri",
+    "size": 11,
+    "family": 2,
+    "scheme": "minor",
+}  # named: LibreOffice shows nameless fonts as serif
 _THIN = Side(style="thin", color="BFBFBF")
 _ALIGN = {
     "wrap": Alignment(wrap_text=True, vertical="top"),
@@ -41,7 +47,7 @@ class StyleBook:
 def _set_style(cell: WriteOnlyCell, style: dict) -> None:
     font = style.get("font")
     if font:
-        cell.font = Font(**font)
+        cell.font = Font(**{**FONT, **font})
     fill = style.get("fill")
     if fill:
         cell.fill = PatternFill("solid", fgColor=fill)

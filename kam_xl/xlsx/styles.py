@@ -61,6 +61,7 @@ CELL: dict[str, dict] = {
     "fixed_id": _style(border=True, font={"bold": True}),
     "stamp": _style(font={"italic": True, "color": "7F7F7F"}),
     "inactive": _style(font={"bold": True, "color": "C00000", "size": 12}, fill=INACTIVE_FILL),
+    "link": _style(font={"color": "0563C1", "underline": "single"}),
     "hidden_helper": _style(font={"color": "A6A6A6", "size": 8}),
 }
 

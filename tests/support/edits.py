@@ -16,11 +16,38 @@ def _edit(path: Path, sheet: str, change) -> None:
     workbook.save(path)
 
 
+def _moving_merges(ws, row: int = 0, rows: int = 0, col: int = 0, cols: int = 0):
+    """Merged ranges at or after (row, col), moved by (rows, cols) as Excel moves them (openpyxl moves the
+    cells but not the merges): unmerged before the edit, merged again after it."""
+    ranges = [str(r) for r in ws.merged_cells.ranges]
+    for area in ranges:
+        ws.unmerge_cells(area)
+    moved = []
+    for area in ranges:
+        first, last = area.split(":")
+        (r1, c1), (r2, c2) = (openpyxl.utils.cell.coordinate_to_tuple(ref) for ref in (first, last))
+        if rows and r1 >= row:
+            r1, r2 = r1 + rows, r2 + rows
+        if cols and c1 >= col:
+            c1, c2 = c1 + cols, c2 + cols
+        elif cols and c2 >= col:
+            c2 += cols
+        moved.append((r1, c1, r2, c2))
+    return moved
+
+
+def _merge_again(ws, moved) -> None:
+    for r1, c1, r2, c2 in moved:
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+
+
 def insert_rows(path: Path, sheet: str, row: int, values: list | None = None, count: int = 1) -> None:
     """Insert `count` rows before `row` (as Excel's Insert > Rows), typing `values` from column A into the first."""
 
     def change(ws):
+        moved = _moving_merges(ws, row=row, rows=count)
         ws.insert_rows(row, count)
+        _merge_again(ws, moved)
         for col, value in enumerate(values or [], start=1):
             if value is not None:
                 ws.cell(row, col, value)
@@ -29,11 +56,21 @@ def insert_rows(path: Path, sheet: str, row: int, values: list | None = None, co
 
 
 def delete_row(path: Path, sheet: str, row: int) -> None:
-    _edit(path, sheet, lambda ws: ws.delete_rows(row))
+    def change(ws):
+        moved = _moving_merges(ws, row=row + 1, rows=-1)
+        ws.delete_rows(row)
+        _merge_again(ws, moved)
+
+    _edit(path, sheet, change)
 
 
 def insert_column(path: Path, sheet: str, col: int) -> None:
-    _edit(path, sheet, lambda ws: ws.insert_cols(col))
+    def change(ws):
+        moved = _moving_merges(ws, col=col, cols=1)
+        ws.insert_cols(col)
+        _merge_again(ws, moved)
+
+    _edit(path, sheet, change)
 
 
 def reverse_rows(path: Path, sheet: str, first: int, last: int) -> None:

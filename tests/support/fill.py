@@ -45,10 +45,19 @@ def _store_entries(
         return values  # a store that never reported
     stop = len(weeks) if rng.random() > 0.08 else int(rng.integers(1, len(weeks) + 1))
     form = rng.normal(1.02, 0.18)
+    pushing = rng.random() < 0.15  # ships far more into the store in a month's last week than it sells
+    month_end = set(month_end_ids(plan))
+    visits = plan.account.visits_per_week(store.store_tier)
     for week in weeks[:stop]:
         if rng.random() < 0.06:
             continue
         values.update(_week(store, week, form, rng))
+        units = values[("week", week.id, "units")]
+        push = 3.0 if pushing and week.id in month_end else 1.0
+        if rng.random() < 0.8:
+            values[("week", week.id, "sell_in")] = float(round(units * push * rng.uniform(0.6, 1.4)))
+        if rng.random() < 0.9:
+            values[("week", week.id, "visits")] = float(rng.poisson(visits))
     for program in plan.programs_for(store):
         values.update(_program(program.id, program.cost_per_store, rng))
     for row in range(1, int(rng.integers(0, 4)) + 1):
@@ -58,6 +67,12 @@ def _store_entries(
     if rng.random() < 0.3:
         values[("comment", "sr")] = "Store manager keen on the launch; needs more demo units."
     return values
+
+
+def month_end_ids(plan: Plan) -> list[str]:
+    """The weeks that end a month in the calendar."""
+    weeks = plan.weeks
+    return [w.id for i, w in enumerate(weeks) if i == len(weeks) - 1 or weeks[i + 1].month != w.month]
 
 
 def _week(store: Store, week: Week, form: float, rng: np.random.Generator) -> dict:
