@@ -391,6 +391,7 @@ def _minimal_hq_context() -> dict:
         "roi_rag": None,
         "voice": {"competitors": [], "feedback": []},
         "voice_sheet": "V",
+        "needs": [],
     }
 
 

@@ -3,24 +3,30 @@ scorecards, --as-of, determinism, untouched inputs, warnings and the Chinese wor
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from kam_xl.plan.load import load_plan
+from kam_xl.errors import KamError
+from kam_xl.lang.words import sheet_name
+from kam_xl.plan.load import load_plan, read_plan
 from kam_xl.plan.meta import read_meta
-from kam_xl.plan.workbook import write_plan_workbook
-from kam_xl.reviewing.run import headline, review
-from kam_xl.reviewing.scorecards import GROUP_ROW, rollup_columns, store_columns
+from kam_xl.plan.workbook import init_workbook, write_plan_workbook
+from kam_xl.reviewing.run import headline, review, review_book, week_position
+from kam_xl.reviewing.scorecards import GROUP_ROW, STAMP_CELL, rollup_columns, store_columns
+from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.generate import generate
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import cell_at
+from kam_xl.xlsx.spec import split_ref
 from tests import test_metrics as hand
-from tests.support.fill import write_entries
+from tests.support.fill import random_entries, write_entries
 
 BLANK = None
 EN = {
@@ -453,6 +459,258 @@ def test_problems_and_opportunities(sheets):
     assert [totals[k] for k in firsts] == sorted(totals.values(), reverse=True)
     assert [r["Type"] for r in rows][-2:] == ["Opportunity", "Opportunity"]
     assert {r["Problem ID"] for r in rows} >= {"S4·roi_negative", "S5·program_overdue·P1"}
+
+
+def test_next_period(sheets):
+    grid = sheets["Next period"]
+    columns = {c: i for i, c in enumerate(grid[GROUP_ROW], start=0)}
+    assert "Suggested next period" in columns
+    first = GROUP_ROW + 1
+    ids = [row[0] for row in grid[first : first + 6]]
+    assert ids == ["S1", "S2", "S3", "S4", "S5", "S6"]
+    suggested = [row[7] for row in grid[first : first + 6]]  # K1: current, forecast, suggested
+    assert suggested == [56, 24, 35, 100, 22, 30]  # ½ forecast + ½ target within the growth caps
+    assert [row[11] for row in grid[first : first + 6]] == [
+        5800,
+        1933,
+        3500,
+        10000,
+        1000,
+        3000,
+    ]  # K2
+    assert grid[first][8] == '=IF(N(F7)>0,H7/F7-1,"")'  # the change follows the KAM's edits
+    gap = [row[-1] for row in grid[first : first + 6]]
+    assert gap[1] == pytest.approx(0.01 * 50 * 5 / 3) and gap[2] == pytest.approx(20) and gap[5] is None
+    total = grid[first + 6]
+    assert total[0] == "Total" and total[7] == "=SUM(H7:H12)"
+
+
+def test_result_summary_is_json_and_has_the_headline(reviewed):
+    _, result = reviewed
+    text = json.dumps(result.summary)
+    assert json.loads(text)["kpis"][0]["attainment"] == pytest.approx(219 / 210)
+    facts = dict(headline(result.summary))
+    assert facts["review as of"] == "W4 (week 4 of 4)"
+    assert facts["units vs target to date"] == "104.3% (green)"
+    assert facts["stores per quadrant"] == "Star 1 · Plan issue 1 · Execution gap 2 · Untapped 1 · none 1"
+    assert result.as_of_week == 4 and result.as_of_week_id == "W4" and result.warnings == []
+
+
+# ---------------------------------------------------------------------------
+# --as-of, determinism, inputs never touched
+# ---------------------------------------------------------------------------
+
+
+def test_week_position_accepts_week_ids_numbers_and_dates():
+    plan = hand_plan()
+    assert week_position(plan, None) is None
+    assert week_position(plan, "W2") == week_position(plan, "w2 ") == 2
+    assert week_position(plan, 3) == week_position(plan, "3") == 3
+    assert week_position(plan, date(2026, 1, 20)) == week_position(plan, "2026-01-20") == 3
+    assert week_position(plan, datetime(2026, 2, 1, 18)) == 4
+    for bad in (0, 5, "W9", "2025-01-01", "next week"):
+        with pytest.raises(KamError):
+            week_position(plan, bad)
+
+
+def test_review_as_of_an_earlier_week(tmp_path):
+    path = hand_book(tmp_path)
+    result = review(path, as_of="W2")
+    assert result.as_of_week == 2
+    grid = FileBook(path).grid("Store scorecard")
+    week = hand_plan().weeks[1]
+    start = f"{week.start.day} {week.start.strftime('%b %Y')}"
+    assert cell_at(grid, 2, 1) == f"As of the week of {start} (week 2 of 4, ending 18 Jan 2026; W2)"
+    rows = table(grid, store_columns(hand_plan()))
+    check(rows, "K1_actual", {"S1": 24, "S2": 4})
+    check(rows, "roi", {"S1": -0.8, "S3": -1.4})  # every Done program counts, units of two weeks only
+    assert len(result.flags) == 5
+
+
+def scorecards(path: Path, names: list[str]) -> dict[str, list]:
+    book = FileBook(path)
+    return {name: book.grid(name) for name in names}
+
+
+def inputs(path: Path) -> dict[tuple, object]:
+    """Every input cell of every store tab, by (tab, cell)."""
+    book = FileBook(path)
+    found = {}
+    for record in read_meta(book).tabs:
+        grid = book.grid(record.tab)
+        for cell in field_cells(record.cells).values():
+            found[(record.tab, cell)] = cell_at(grid, *split_ref(cell))
+    return found
+
+
+def test_review_twice_gives_identical_scorecards_and_never_touches_inputs(tmp_path, demo_book_factory):
+    path = tmp_path / "demo.xlsx"
+    path.write_bytes(demo_book_factory("en", 120).read_bytes())
+    generate(path)
+    write_entries(path, random_entries(load_plan(path), weeks=9))
+    before_inputs, before = inputs(path), Package.open(path)
+    first = review_book(FileBook(path), computed_at=datetime(2026, 11, 30, 9, 0))
+    once = scorecards(path, first.sheets)
+    again = FileBook(path)
+    second = review_book(again, computed_at=datetime(2026, 12, 1, 17, 30))
+    twice = scorecards(path, second.sheets)
+    row, col = split_ref(STAMP_CELL)  # the computed-at stamp: the only cell allowed to differ...
+    assert not again.saved  # ...so the second run, computing the same scorecards, saves nothing
+    stamped = [name for name in first.sheets if name != "Trends"]  # Trends' third row names the compared periods
+    assert all(cell_at(twice[name], row, col).startswith("Computed 2026-11-30 09:00") for name in stamped)
+    assert once == twice
+    assert inputs(path) == before_inputs
+    after = Package.open(path)
+    kept = [n for n in before.sheet_names() if n not in first.sheets]
+    assert [n for n in after.sheet_names() if n not in first.sheets] == kept
+    for name in kept:  # plan sheets, store tabs, _meta: byte for byte the same
+        assert after.sheet_xml(name) == before.sheet_xml(name), name
+
+
+def test_frames_are_the_same_on_both_runs(reviewed):
+    path, result = reviewed
+    again = review(path)
+    assert again.summary | {"computed_at": None} == result.summary | {"computed_at": None}
+    assert again.stores.equals(result.stores)
+    assert all(again.rollups[k].equals(result.rollups[k]) for k in result.rollups)
+
+
+# ---------------------------------------------------------------------------
+# Warnings and errors
+# ---------------------------------------------------------------------------
+
+
+def test_unreadable_cells_are_left_out_with_a_warning(tmp_path):
+    path = hand_book(tmp_path)
+    record = read_meta(FileBook(path)).tab_for("S1")
+    cells = field_cells(record.cells)
+    package = Package.open(path)
+    package.set_cells(
+        record.tab,
+        {cells[("week", "W1", "units")]: "twelve", cells[("week", "W1", "display")]: "maybe"},
+    )
+    package.save(path, backup=False)
+    result = review(path)
+    assert result.warnings == [
+        f"{record.tab}!{cells[('week', 'W1', 'units')]}: cannot be read as a number; left out of the review",
+        f"{record.tab}!{cells[('week', 'W1', 'display')]}: cannot be read as a yes_no; left out of the review",
+    ]
+    assert result.stores.at["S1", "units_actual"] == 66 - 12
+    assert result.stores.at["S1", "display_compliance"] == 1.0  # 3 of 3 readable weeks
+
+
+def test_a_plan_changed_after_generate_is_warned(tmp_path):
+    path = hand_book(tmp_path)
+    _, _, reader = read_plan(path)
+    package = Package.open(path)
+    package.set_cells("Account", {reader.account_cells["margin_per_unit"]: 12.0})
+    package.save(path, backup=False)
+    result = review(path)
+    assert any("the plan changed after the store tabs were generated" in w for w in result.warnings)
+    assert result.stores.at["S1", "incremental_margin"] == pytest.approx(26 * 12.0)
+
+
+def test_review_needs_store_tabs(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    init_workbook(path, demo=True, stores=20)
+    with pytest.raises(KamError, match="no store tabs"):
+        review(path)
+
+
+# ---------------------------------------------------------------------------
+# Chinese workbook
+# ---------------------------------------------------------------------------
+
+
+def test_chinese_workbook_gets_chinese_scorecards(tmp_path, demo_book_factory):
+    path = tmp_path / "zh.xlsx"
+    path.write_bytes(demo_book_factory("zh", 40).read_bytes())
+    generate(path)
+    plan = load_plan(path)
+    write_entries(path, random_entries(plan, weeks=6), "zh")
+    result = review(path)
+    assert (
+        result.sheets[:2]
+        == [sheet_name("sc_account", "zh"), sheet_name("sc_store", "zh")]
+        == ["客户总结", "门店记分卡"]
+    )
+    grid = FileBook(path).grid("门店记分卡")
+    rows = table(grid, store_columns(plan))
+    words = {
+        "green": "绿",
+        "amber": "黄",
+        "red": "红",
+        "star": "明星",
+        "plan_issue": "计划问题",
+        "execution_gap": "执行差距",
+        "untapped": "潜力未挖掘",
+    }
+    for store_id, row in rows.items():
+        metrics = result.stores.loc[store_id]
+        assert row["score_rag"] == (None if metrics["score_rag"] is None else words[metrics["score_rag"]])
+        assert row["quadrant"] == (None if metrics["quadrant"] is None else words[metrics["quadrant"]])
+        assert _same(row["score"], metrics["score"]) and _same(row["K1_attainment"], metrics["K1_attainment"])
+    problems = FileBook(path).grid("问题与机会")
+    assert "依据" in problems[GROUP_ROW] and cell_at(problems, GROUP_ROW + 2, 3) in (
+        "问题",
+        "机会",
+    )
+
+
+def _same(cell, value) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return cell is None
+    return cell == pytest.approx(value, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# Reading the tabs fast reads them as before
+# ---------------------------------------------------------------------------
+
+
+def test_read_entries_reads_every_value_as_normalise_does(reviewed):
+    from kam_xl.model.entries import normalise
+    from kam_xl.model.parsing import ParseError, is_blank
+    from kam_xl.storetabs.cellmap import read_entries
+
+    record = read_meta(FileBook(reviewed[0])).tabs[0]
+    cells = field_cells(record.cells)
+    samples = [
+        12.0,
+        0.0,
+        -3.0,
+        7,
+        2.5e6,
+        "1,234",
+        "１２",
+        " 12% ",
+        "",
+        "  ",
+        None,
+        "Y",
+        "否",
+        "done",
+        "Dropped",
+        date(2026, 1, 5),
+        "2026-01-05",
+        True,
+        "text",
+        float("inf"),
+    ]
+    grid = [list(row) + [None] * 30 for row in FileBook(reviewed[0]).grid(record.tab)]  # keys and headers as written
+    for index, cell in enumerate(cells.values()):
+        row, col = split_ref(cell)
+        grid[row - 1][col - 1] = samples[index % len(samples)]
+    expected = {}
+    for key, cell in cells.items():
+        raw = cell_at(grid, *split_ref(cell))
+        if is_blank(raw):
+            continue
+        try:
+            expected[key] = normalise(key, raw)
+        except ParseError:
+            expected[key] = raw
+    assert read_entries(grid, record.cells, "en") == expected
 
 
 def test_review_of_a_workbook_without_entries(tmp_path, demo_book_factory):

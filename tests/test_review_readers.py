@@ -138,6 +138,10 @@ def test_management_email_explains_compares_and_asks(demo):
     assert kinds and len(kinds) == len(set(kinds))  # one line per kind, not one per store
     assert "ROI -0%" not in text and "ROI −0%" not in text
     assert "== Stores per quadrant ==" in text and "== Next period ==" in text
+    needs = section(text, "Retailer needs and the programs that answer them")
+    for need in plan.needs:
+        line = next(line for line in needs.splitlines() if line.startswith(f"* {need.id} "))
+        assert "extra units" in line or "No program answers this need yet" in line
 
 
 # ---------------------------------------------------------------------------

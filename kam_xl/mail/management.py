@@ -15,6 +15,7 @@ from kam_xl.history.store import HistoryError, choose, open_database
 from kam_xl.lang.numbers import percent, signed_percent, span_words, week_words
 from kam_xl.lang.words import enum_label, sheet_name
 from kam_xl.mail.content import Review, money, num, plain
+from kam_xl.reviewing.program_sheet import need_rows
 from kam_xl.reviewing.summary import QUADRANTS
 from kam_xl.reviewing.voice import voice_summary
 
@@ -312,5 +313,6 @@ def management_context(review: Review, previous: dict | None) -> dict:
         "next_period": next_period(review),
         "roi_rag": review.result.summary.get("roi_rag"),
         "voice": voice(review),
+        "needs": need_rows(review.plan, review.result),
         "voice_sheet": sheet_name("sc_voice", review.plan.language),
     }

@@ -4,6 +4,7 @@ allocation.py  store and week targets from HQ targets (weights, growth caps, lar
 measures.py    attainment, share, execution, ROI, score, RAG, quadrant… per store; the scalar forms the UDFs call
 rollup.py      store → SR → region → tier → account (sums summed, ratios recomputed), ranks, next period
 flags.py       the problems and opportunities a store shows (weeks behind, stock, ROI, stale data…)
+programs.py    per-program ROI (uplift shared among the programs running a store-week), verdict, ROI RAG
 
 Nothing here reads or writes a workbook; the store-tab formulas, the UDFs and the review all follow it.
 """

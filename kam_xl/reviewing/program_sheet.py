@@ -75,6 +75,7 @@ def need_rows(plan: Plan, result) -> list[dict]:
     """Per retailer need: its words, priority, the programs that answer it (the Needs sheet's answers and the
     programs that name it) and their combined result."""
     lang, programs = plan.language, result.programs
+    sep = "、" if lang == "zh" else ", "
     rows = []
     for need in plan.needs:
         ids = list(dict.fromkeys([*need.answer, *programs.index[programs["need"] == need.id]]))
@@ -84,7 +85,7 @@ def need_rows(plan: Plan, result) -> list[dict]:
             cost = chosen["cost"].sum()
             margin = chosen["incremental_margin"].sum()
             roi = (margin - cost) / cost if cost else None
-            verdicts = ", ".join(f"{i} {review_text(f'verdict_{v}', lang)}" for i, v in chosen["verdict"].items())
+            verdicts = sep.join(f"{i} {review_text(f'verdict_{v}', lang)}" for i, v in chosen["verdict"].items())
             result_words = review_text("need_result_line", lang).format(
                 units=f"{chosen['incremental_units'].sum():,.0f}", roi=percent(roi), verdicts=verdicts
             )
@@ -95,7 +96,7 @@ def need_rows(plan: Plan, result) -> list[dict]:
                 "id": need.id,
                 "need": need.need,
                 "priority": enum_label("priority", need.priority, lang) if need.priority else "",
-                "programs": ", ".join(f"{i} {programs.at[i, 'program_name']}" for i in ids),
+                "programs": sep.join(f"{i} {programs.at[i, 'program_name']}" for i in ids),
                 "result": result_words,
             }
         )
