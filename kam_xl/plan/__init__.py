@@ -6,6 +6,7 @@ reader.py     PlanReader: the plan sheets → Plan, problems as Sheet!Cell: mess
 checks.py     whole-plan checks (duplicates, feasibility, references between sheets)
 load.py       read_plan / plan_of / load_plan: the entry point every later stage uses
 workbook.py   init_workbook() and validate(): the `kam init` and `kam validate` steps
+carried.py    the hidden _carried sheet: values next-period carries into store tabs generate makes
 demo.py       demo_plan(): a realistic account (demo_data.py holds its cities, names and programs)
 
 Hands a Plan (kam_xl.model.plan) to storetabs/ and every later stage.

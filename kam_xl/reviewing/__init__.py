@@ -8,6 +8,8 @@ tracker.py        Problems & opportunities as a tracker: the KAM's owner/due/sta
 program_sheet.py  the Program ROI sheet (per-program ROI and verdict) with the needs review
 voice.py          the Voice of the store: competitor activity, comments and feedback from the weekly logs
 account_sheet.py  the Account summary sheet with its charts
+proposal.py       the Next period sheet read back as the KAM edited it (the next period's targets)
+carry.py          next_period(): the `kam next-period` step — the next period's HQ workbook from this one
 
 Hands the ReviewResult (frames and summary) to mail/.
 """
