@@ -208,9 +208,7 @@ def test_the_linter_reports_what_excel_would_repair(loop):
         lambda x: re.sub(rb"<is>.*?</is>", b"", x, count=1),
     )
     assert any("without its <is>" in p for p in workbook_problems(no_inline))
-    dangling = _edited(
-        reviewed, r"xl/_rels/workbook\.xml\.rels", lambda x: x.replace(b"styles.xml", b"gone.xml")
-    )
+    dangling = _edited(reviewed, r"xl/_rels/workbook\.xml\.rels", lambda x: x.replace(b"styles.xml", b"gone.xml"))
     assert any("does not exist" in p for p in workbook_problems(dangling))
 
 
