@@ -206,11 +206,10 @@ def cell_xml(ref: str, attrs: str, value: object, date1904: bool = False) -> str
 
 
 def _plain(text: str) -> bool:
-    """Whether text goes into a <t> as it is (the common case, checked fast): printable ASCII without
-    markup characters, escapes or white space at its ends."""
+    """Whether text goes into a <t> as it is (the common case, checked fast): printable text without markup
+    characters, escapes or white space at its ends."""
     return (
-        text.isascii()
-        and text.isprintable()
+        text.isprintable()  # no control character, line break, non-character, surrogate or non-ASCII space
         and text[:1] != " "
         and text[-1:] != " "
         and "&" not in text
@@ -224,14 +223,18 @@ def _plain(text: str) -> bool:
 def formula_cell_xml(ref: str, attrs: str, formula: str, cached: object) -> str:
     """A formula cell (`formula` without its '=', characters XML cannot hold dropped: formulas are not
     `_xHHHH_`-escaped) with its cached value (cached_value_xml)."""
+    if not (formula.isprintable() and formula.isascii()):
+        formula = _XML_ILLEGAL.sub("", formula)
     kind, value = cached_value_xml(cached)
-    return f'<c r="{ref}"{attrs}{kind}><f>{xml_escape(_XML_ILLEGAL.sub("", formula))}</f>{value}</c>'
+    return f'<c r="{ref}"{attrs}{kind}><f>{xml_escape(formula)}</f>{value}</c>'
 
 
 def cached_value_xml(cached: object) -> tuple[str, str]:
     """(t attribute, <v> element) of a formula's cached value: a number as <v>, text as t="str", TRUE/FALSE as
     t="b", an error as t="e"; ("", "") when the value is not known (None, NaN, infinity)."""
     kind = type(cached)
+    if kind is float and math.isfinite(cached):  # the common case, fast
+        return "", f"<v>{int(cached) if cached.is_integer() and abs(cached) < 1e15 else repr(cached)}</v>"
     if kind is float or kind is int:
         text = number_text(cached)
         return ("", "") if text is None else ("", f"<v>{text}</v>")

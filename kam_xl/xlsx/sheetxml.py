@@ -7,6 +7,7 @@ order). Strings are inline, so a sheet carries its own text and can move between
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -129,8 +130,9 @@ def _sheet_data(spec: SheetSpec, rows: dict, styles: StyleIndex, out: list[str],
             if type(value) is Formula:
                 known = cached.get((row, col))
                 out.append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
-            elif type(value) is float and value.is_integer() and abs(value) < 1e15:  # the common case, fast
-                out.append(f'<c r="{ref}"{attrs}><v>{int(value)}</v></c>')
+            elif type(value) is float and math.isfinite(value):  # the common case, fast
+                text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+                out.append(f'<c r="{ref}"{attrs}><v>{text}</v></c>')
             elif value is not None or attrs:
                 out.append(cell_xml(ref, attrs, value, date1904))
         out.append("</row>")

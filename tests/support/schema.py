@@ -136,6 +136,20 @@ def _apply_mc(root: etree._Element) -> etree._Element:
     return root
 
 
+def part_problems(data: bytes, content_type: str) -> list[str]:
+    """Schema problems of one XML part of the given content type ([] when valid or not schema-checked)."""
+    found = schema_for(content_type)
+    if found is None:
+        return []
+    schema, expected = found
+    root = etree.fromstring(data)
+    if root.tag != expected:
+        return [f"root element {root.tag} where {content_type} needs {expected}"]
+    if schema.validate(_apply_mc(root)):
+        return []
+    return [f"line {error.line}: {error.message}" for error in list(schema.error_log)[:10]]
+
+
 # ----- the package ------------------------------------------------------------------------------------
 
 
