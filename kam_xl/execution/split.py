@@ -21,9 +21,8 @@ from kam_xl.plan.meta import Meta, TabRecord, meta_sheet, new_meta, read_meta
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.storetabs.layout import METRIC_ROWS, REVIEW_COLS
-from kam_xl.storetabs.names import shorten
+from kam_xl.storetabs.names import tab_link
 from kam_xl.xlsx.calc import cache_values
-from kam_xl.xlsx.cellcodec import MAX_FORMULA_LITERAL
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive_folder
 from kam_xl.xlsx.package import NewSheet, Package, seed_workbook
@@ -396,15 +395,11 @@ def _summary_label(name: str, lang: str) -> str:
 
 def _summary_row(sheet: SheetSpec, row: int, store: Store, record: TabRecord, cells: dict[str, str]) -> None:
     where = quote_sheet(record.tab)
-    link = f"#{where}!A1".replace('"', '""')
-    shown = store.name  # Excel drops a formula with a text constant over 255 characters: cut longer names
-    if len(shown) > MAX_FORMULA_LITERAL // 2:
-        shown = shorten(shown, MAX_FORMULA_LITERAL)
     values = {
         "store_id": store.store_id,
         "city": store.city,
         "tier": store.store_tier,
-        "store": Formula(f'=HYPERLINK("{link}","{shown.replace(chr(34), chr(34) * 2)}")'),
+        "store": tab_link(record.tab, store.name),
     }
     for name in SUMMARY_COLUMNS[4:]:
         values[name] = Formula(f"={where}!{cells[name]}") if name in cells else None

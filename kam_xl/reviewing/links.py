@@ -6,7 +6,8 @@ from __future__ import annotations
 from kam_xl.lang.texts import review_text
 from kam_xl.lang.words import sheet_name
 from kam_xl.reviewing.scorecards import GROUP_ROW
-from kam_xl.xlsx.spec import Formula, SheetSpec, quote_sheet
+from kam_xl.storetabs.names import tab_link
+from kam_xl.xlsx.spec import SheetSpec
 
 LINKED = ("sc_store", "sc_problems")  # the sheets whose store rows link to the tabs
 
@@ -25,9 +26,5 @@ def link_store_names(specs: list[SheetSpec], tabs: dict[str, str], lang: str) ->
         while (row, id_col) in spec.cells:
             store_id, (name, style) = spec.cells[(row, id_col)][0], spec.cells.get((row, name_col), (None, ""))
             if store_id in tabs and isinstance(name, str):
-                link = f"#{quote_sheet(tabs[store_id])}!A1".replace('"', '""')
-                spec.cells[(row, name_col)] = (
-                    Formula(f'=HYPERLINK("{link}","{name.replace(chr(34), chr(34) * 2)}")'),
-                    style,
-                )
+                spec.cells[(row, name_col)] = (tab_link(tabs[store_id], name), style)
             row += 1

@@ -29,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from kam_xl.xlsx.cellcodec import MAX_FORMULA_LITERAL
 from kam_xl.xlsx.sheetnames import (
     EXCEL_RESERVED,
     MAX_LEN,
@@ -36,6 +37,7 @@ from kam_xl.xlsx.sheetnames import (
     is_valid_sheet_name,
     utf16_len,
 )
+from kam_xl.xlsx.spec import Formula, quote_sheet
 
 LOOKALIKES = str.maketrans({"[": "［", "]": "］", ":": "：", "*": "＊", "?": "？", "/": "／", "\\": "＼"})
 FALLBACK = "Store"
@@ -77,6 +79,15 @@ def graphemes(text: str) -> list[str]:
         else:
             clusters.append(ch)
     return clusters
+
+
+def tab_link(tab: str, shown: str) -> Formula:
+    """A HYPERLINK formula that opens a tab and shows `shown`, cut to what Excel keeps in a formula's text constant
+    (255 characters; a longer one makes Excel drop the formula)."""
+    if len(shown) > MAX_FORMULA_LITERAL // 2:
+        shown = shorten(shown, MAX_FORMULA_LITERAL)
+    link = f"#{quote_sheet(tab)}!A1".replace('"', '""')
+    return Formula(f'=HYPERLINK("{link}","{shown.replace(chr(34), chr(34) * 2)}")')
 
 
 def shorten(text: str, limit: int = MAX_LEN) -> str:
