@@ -105,9 +105,11 @@ def test_round_trip_every_unlocked_cell_arrives_in_the_same_hq_cell(split_300):
     typed = {}
     for path in files:
         typed.update(_fill_with_openpyxl(path, "en", rng))
+    before = inputs(book)  # HQ already has the plan's promoter days: the same number typed is no change
     report = collect(book, files)
     assert report.saved and all(f.status == "merged" and f.rejected == 0 for f in report.files)
-    assert report.written == len(typed)
+    same = sum(before[store_id].get(key) == normalise(key, value) for (store_id, key), value in typed.items())
+    assert report.written == len(typed) - same and same < len(typed) / 100
     found = inputs(book)
     for (store_id, key), value in typed.items():
         expected = normalise(key, value)

@@ -336,8 +336,12 @@ def _read_tab(
         values[key] = (ref, raw)
     if this_week is not None:
         week_id, rows = this_week
-        for key, (ref, _) in list(values.items()):
-            if key[0] == "week" and key[1] == week_id and ref in scan.formulas:
+        linked = [key for key, (ref, _) in values.items() if key[:2] == ("week", week_id) and ref in scan.formulas]
+        texts = source.package.formula_cells(sheet) if linked else {}
+        grid_name = sheet_name("this_week", hq.lang)
+        for key in linked:  # a cell still reading the grid (not a formula of the SR's own)
+            ref = values[key][0]
+            if grid_name in (texts.get(ref) or ""):
                 values[key] = rows.get(store_id, {}).get(key[2], (ref, None))
     blank_formulas = {ref for ref, raw in values.values() if raw is None and ref in scan.formulas}
     for ref in uncached_formulas(source.package.sheet_xml(sheet), blank_formulas, f"sheet {sheet!r}"):

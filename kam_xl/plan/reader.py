@@ -8,7 +8,7 @@ from kam_xl.errors import Problem
 from kam_xl.lang.words import enum_labels, sheet_key, sheet_name
 from kam_xl.model import parsing as P
 from kam_xl.model.plan import Account, Competitor, Evidence, Kpi, Need, Plan, Program, Store, Week
-from kam_xl.plan.schema import ACCOUNT, EVIDENCE, TABLES, Column
+from kam_xl.plan.schema import ACCOUNT, ACCOUNT_ADDED, EVIDENCE, TABLES, Column
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import column_letter
 
@@ -142,7 +142,7 @@ class PlanReader:
                 self.account_cells[column.key] = cell
                 values[column.key] = self.parse(column, cell_at(grid, row, 2), sheet, cell)
         for column in ACCOUNT:
-            if column.key not in self.account_cells:
+            if column.key not in self.account_cells and column.key not in ACCOUNT_ADDED:
                 self.error(sheet, "A1", f"row '{column.header(self.lang)}' is missing")
         return values
 

@@ -261,6 +261,9 @@ ACCOUNT = (
     C("value_proposition", "Our value proposition", "我们的价值主张", "long_text"),
 )
 
+# Account rows added after workbooks were made: a workbook without them uses the defaults (model/plan.py).
+ACCOUNT_ADDED = ("visits_a", "visits_b", "visits_c", "sr_capacity")
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "needs": NEEDS,
     "objectives": OBJECTIVES,

@@ -1,8 +1,8 @@
 """Refreshing the cached values of a workbook's formulas after kam changed its cells, as Excel would on save.
 
 Sheets whose formulas refer only to their own cells (store tabs) are evaluated together by formula set
-(kam_xl.xlsx.calc); sheets that refer to other sheets (an SR file's "My stores") are evaluated after them,
-reading the other sheets' refreshed values.
+(kam_xl.xlsx.calc); sheets that refer to other sheets (an SR file's "My stores", a store tab whose log cells
+read "This week") are evaluated after them, each after the sheets it reads, reading their refreshed values.
 """
 
 from __future__ import annotations
@@ -43,17 +43,18 @@ def refresh_values(book, sheets: list[str], lookups: dict[str, Lookup] | None = 
     for sheet in sheets:
         if formulas[sheet] and sheet not in lookups:
             lookups[sheet] = grid_lookup(book.grid(sheet))
-    local, crossing = {}, []
+    local, crossing, needs = {}, [], {}
     for sheet, found in formulas.items():
         if not found:
             continue
         try:
-            other = any(_crosses(text) for text in set(found.values()))
+            other = set().union(*(_sheets_read(text) for text in set(found.values())))
         except FormulaError:
             book.set_formula_values(sheet, dict.fromkeys(found))
             continue
         if other:
             crossing.append(sheet)
+            needs[sheet] = other - {sheet}
         else:
             local.setdefault(tuple(sorted(found.items())), []).append(sheet)
     results: dict[str, dict[Cell, object]] = {}
@@ -67,15 +68,28 @@ def refresh_values(book, sheets: list[str], lookups: dict[str, Lookup] | None = 
             lookups[sheet] = grid_lookup(book.grid(sheet))
         return lookups[sheet](cell)
 
-    for sheet in crossing:
+    for sheet in _dependency_order(crossing, needs):  # a store tab reading "This week" before "My stores"
         _evaluate(book, [sheet], formulas[sheet], [lookups[sheet]], elsewhere, results)
     return {sheet: len(values) for sheet, values in results.items()}
 
 
 @lru_cache(maxsize=65_536)
-def _crosses(text: str) -> bool:
-    """Whether a formula refers to another sheet."""
-    return any(ref.sheet is not None for ref in references(parse(text)))
+def _sheets_read(text: str) -> frozenset[str]:
+    """The other sheets a formula refers to."""
+    return frozenset(ref.sheet for ref in references(parse(text)) if ref.sheet is not None)
+
+
+def _dependency_order(sheets: list[str], needs: dict[str, set[str]]) -> list[str]:
+    """`sheets` with every sheet after the sheets of the list it refers to (as given where they refer to
+    each other in a circle)."""
+    done: list[str] = []
+    waiting = list(sheets)
+    while waiting:
+        ready = [s for s in waiting if not (needs.get(s, set()) & set(waiting) - {s})]
+        for sheet in ready or waiting[:1]:
+            done.append(sheet)
+            waiting.remove(sheet)
+    return done
 
 
 def _evaluate(book, group, texts: dict[str, str], lookups: list[Lookup], elsewhere, results) -> None:
