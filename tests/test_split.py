@@ -21,7 +21,7 @@ from kam_xl.plan.meta import read_meta
 from kam_xl.simulation.simulate import fill_sr_files
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import existing_tabs
-from kam_xl.storetabs.layout import STORE_ID_CELL
+from kam_xl.storetabs.layout import HOME_CELL, STORE_ID_CELL
 from kam_xl.xlsx.cellpatch import MAIN_NS, strip_tab_selected
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.package import Package
@@ -98,11 +98,14 @@ def test_store_tabs_are_exactly_as_in_the_hq_workbook(split_300):
             cells = field_cells(record.cells)
             linked = {cells[key] for key in cells if key[:2] == ("week", week)}
             assert len(linked) == len(WEEK_FIELDS)
+            home = FileBook(path).package.formula_cells(record.tab)[HOME_CELL]
+            assert home == '=HYPERLINK("#\'My stores\'!A1","← My stores")'  # SR files have no Stores sheet
             formulas = {
                 c.get("r"): c.findtext(f"{{{MAIN_NS}}}f")
                 for c in etree.fromstring(sr.sheet_xml(record.tab)).iter(f"{{{MAIN_NS}}}c")
             }
             assert all("'This week'!" in (formulas.get(ref) or "") for ref in linked), record.tab
+            linked.add(HOME_CELL)
             assert _canonical(sr.sheet_xml(record.tab), linked) == _canonical(hq.sheet_xml(record.tab), linked), (
                 record.tab
             )

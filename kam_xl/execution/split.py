@@ -20,7 +20,7 @@ from kam_xl.plan.load import plan_of
 from kam_xl.plan.meta import Meta, TabRecord, meta_sheet, new_meta, read_meta
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
-from kam_xl.storetabs.layout import METRIC_ROWS, REVIEW_COLS
+from kam_xl.storetabs.layout import HOME_CELL, METRIC_ROWS, REVIEW_COLS
 from kam_xl.storetabs.names import tab_link
 from kam_xl.xlsx.calc import cache_values
 from kam_xl.xlsx.filebook import FileBook
@@ -243,9 +243,13 @@ class SrPackageFactory:
         front = [readme_sheet(self.plan, sr, len(stores), file_name), summary]
         if self.week is not None:  # one grid for the week's inputs, read by the tabs' log cells of that week
             front.append(this_week_sheet(self.plan, self.week, stores, self.entries))
-            for record in records:
+        home = tab_text("back_to_my_stores", lang)  # an SR file has no Stores sheet: each tab links to My stores
+        for record in records:
+            formulas = {HOME_CELL: (f'=HYPERLINK("#{quote_sheet(summary.title)}!A1","{home}")', home)}
+            if self.week is not None:
                 cached = self.entries.get(record.store_id, {})
-                package.set_formulas(record.tab, tab_formulas(record, self.week, len(stores), cached, lang))
+                formulas.update(tab_formulas(record, self.week, len(stores), cached, lang))
+            package.set_formulas(record.tab, formulas)
         package.add_sheets([self._sheet(spec) for spec in front], before=names[0])
         package.add_sheets([self._sheet(meta_sheet(self._meta(sr, records)))])
         package.remove_sheets([_PLACEHOLDER])

@@ -169,6 +169,7 @@ TAB: dict[str, tuple[str, str]] = {
         "黄色单元格由您填写：在下方周报中每周录入一行（鼠标停在单元格上可看说明）；蓝色为公式；周报下方是活动、行动和回顾。",
     ),
     "back_to_stores": ("← Stores", "← 门店列表"),
+    "back_to_my_stores": ("← My stores", "← 我的门店"),
     "this_week_title": ("This week: one row per store", "本周录入：每家门店一行"),
     "this_week_note": (
         "Type (or paste) this week's numbers here: each store's tab shows them in its weekly log. Sorting or "
