@@ -18,8 +18,10 @@ from kam_xl.excel.xlbook import XlBook, arranged
 from kam_xl.execution.collect import collect
 from kam_xl.execution.split import split
 from kam_xl.plan.load import plan_of
+from kam_xl.plan.meta import read_meta
 from kam_xl.reviewing.run import review
 from kam_xl.simulation.simulate import fill_sr_files
+from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.generate import generate
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.spec import Formula, SheetSpec
@@ -124,7 +126,8 @@ def test_review_macro_gives_the_cli_workbook(files, engine, monkeypatch):
 def test_generate_macro_again_keeps_what_was_typed(files, monkeypatch):
     book = open_in_excel(files["generated"], "windows", monkeypatch)
     record = next(r for r in XlBook(book).book.sheets if r.name.startswith("HX0001"))
-    cell = "H46"  # the first week's units, an input cell of the weekly log
+    tab = next(t for t in read_meta(FileBook(files["generated"])).tabs if t.tab == record.name)
+    cell = next(c for key, c in field_cells(tab.cells).items() if key[0] == "week" and key[2] == "units")
     record.range(cell).value = 42
     macros.generate(book)
     assert book.sheets[record.name].range(cell).value == 42.0

@@ -609,6 +609,7 @@ class DataValidation:
                 "values": tuple(values),
                 "error": None,
                 "prompt": None,
+                "title": None,
             }
         )
 
@@ -797,7 +798,7 @@ class ComValidation:
         object.__setattr__(self, "rule", DataValidation(rng)._rule())
 
     def __setattr__(self, name, value):
-        keys = {"ErrorMessage": "error", "InputMessage": "prompt"}
+        keys = {"ErrorMessage": "error", "InputMessage": "prompt", "InputTitle": "title"}
         if name in keys:
             self.rule[keys[name]] = value
         elif name not in ("ShowError", "ShowInput"):
@@ -936,6 +937,7 @@ def _load_rules(data: SheetData, sheet) -> None:
                     "values": values,
                     "error": rule.error,
                     "prompt": rule.prompt,
+                    "title": rule.promptTitle,
                 }
             )
     rules = [(r.priority, str(area.sqref), r) for area in sheet.conditional_formatting for r in area.rules]
@@ -1022,7 +1024,11 @@ def _value(value) -> tuple | None:
 
 
 def _validation(rule: dict, gaps: set[str]) -> tuple:
-    messages = (None, None) if "messages" in gaps else (rule["error"] or None, rule["prompt"] or None)
+    messages = (
+        (None, None, None)
+        if "messages" in gaps
+        else (rule["error"] or None, rule["prompt"] or None, rule.get("title") or None)
+    )
     return (
         rule["ref"],
         rule["kind"],
@@ -1117,6 +1123,7 @@ def _dump_rules(sheet, data: SheetData) -> None:
             formula2=_bare(rule["formula2"]),
             error=rule["error"],
             prompt=rule["prompt"],
+            promptTitle=rule.get("title"),
             allow_blank=True,
         )
         validation.add(rule["ref"])
