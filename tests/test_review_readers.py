@@ -148,7 +148,7 @@ def test_management_email_explains_compares_and_asks(demo):
 # Chinese throughout: the e-mails of every kind and the sheets review writes
 # ---------------------------------------------------------------------------
 
-ALLOWED = {"CNY", "YYYY-MM-DD", "kam_xl"}
+ALLOWED = {"CNY", "YYYY-MM-DD", "kam_xl", "kam", "next-period", "KamNextPeriod"}  # names of commands
 NOT_WORDS = re.compile(
     r"\S+·\S+"  # problem ids (store·kind)
     r"|\S+@\S+"  # e-mail addresses

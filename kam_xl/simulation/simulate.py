@@ -259,8 +259,10 @@ def _week_entries(
         "stock": round(units * (rng.uniform(1.2, 4.5) if rng.random() > 0.1 else rng.choice((0.3, 12.0)))),
     }
     if any(p.type == "promoter" for p in running):
-        planned = int((promoter_days or {}).get(week.id, 0)) or (4 if store.store_tier == "A" else 2)
-        out["promoter_planned"] = planned
+        prefilled = int((promoter_days or {}).get(week.id, 0))
+        planned = prefilled or (4 if store.store_tier == "A" else 2)
+        if not prefilled:  # the days the plan prefilled stand: an SR types them only where the tab has none
+            out["promoter_planned"] = planned
         out["promoter_present"] = planned - int(rng.binomial(planned, 0.3 * (1 - quality)))
     if rng.random() < 0.12:
         out["competitor_activity"] = _say(rng, "activity", lang)
