@@ -306,6 +306,11 @@ def cmd_collect(args, out: Output) -> int:
 
     with out.progress() as progress:
         report = collect(args.book, args.sources, progress=progress, wait=args.wait, force=args.force, db=args.db)
+    return _merge_report(out, report)
+
+
+def _merge_report(out: Output, report) -> int:
+    """What collect and import print: the report's lines, history and safety notes, the data, the exit code."""
     for line in report.lines():
         out.say(_escape(line))
     _history_notes(out, report.history)
@@ -318,12 +323,7 @@ def cmd_import(args, out: Output) -> int:
     from kam_xl.execution.importing import import_report
 
     report = import_report(args.book, args.report, args.mapping, wait=args.wait, force=args.force, db=args.db)
-    for line in report.lines():
-        out.say(_escape(line))
-    _history_notes(out, report.history)
-    _notes(out, report.forced, report.backup)
-    out.data({**report.as_dict(), "forced": report.forced})
-    return report.exit_code
+    return _merge_report(out, report)
 
 
 def cmd_review(args, out: Output) -> int:
