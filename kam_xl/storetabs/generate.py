@@ -14,6 +14,7 @@ from kam_xl.lang.words import SHEETS
 from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from kam_xl.model.plan import Plan, Store
+from kam_xl.parallel import shared_map
 from kam_xl.plan.carried import carried_sheet_name, read_carried
 from kam_xl.plan.load import plan_of
 from kam_xl.plan.meta import CARRIED_KEYS, TabRecord, meta_sheet, new_meta, read_meta, require_hq
@@ -250,26 +251,38 @@ def _write_tabs(
     result: GenerateResult,
     progress: Progress | None,
 ) -> dict[str, TabRecord]:
+    """Build, evaluate and put every chosen store's tab, in batches of CACHE_BATCH tabs; on a file the batches
+    are shared with a second core (kam_xl.parallel: each batch becomes finished sheet bytes there)."""
     records: dict[str, TabRecord] = {}
     store_targets = StoreTargets(plan, allocation)
     tick = every(progress, "writing store tabs", len(chosen))
-    batch = []
-    for done, store in enumerate(chosen, start=1):
-        ctx = tab_context(plan, store_targets, store, names[store.store_id], entries.get(store.store_id, {}))
-        ctx.fingerprint = tab_fingerprint(ctx)
-        layout = build_tab(ctx)
-        batch.append(layout.spec)
-        if len(batch) == CACHE_BATCH or done == len(chosen):
-            cache_values(batch)  # every formula's value as the tab stands (for readers that do not recalculate)
-            for spec in batch:
-                book.put_sheet(spec)
-            batch = []
-        records[store.store_id] = TabRecord(
-            store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint, layout.cells
-        )
-        old = tabs.get(store.store_id)
-        if old and old[0] != ctx.tab_name:
-            result.renamed[store.store_id] = (old[0], ctx.tab_name)
-        result.written.append(store.store_id)
-        tick(done)
+    writer = book.sheet_writer() if isinstance(book, FileBook) else None
+
+    def batch_of_tabs(stores: list[Store]) -> list[tuple[TabRecord, object]]:
+        made, specs = [], []
+        for store in stores:
+            ctx = tab_context(plan, store_targets, store, names[store.store_id], entries.get(store.store_id, {}))
+            ctx.fingerprint = tab_fingerprint(ctx)
+            layout = build_tab(ctx)
+            specs.append(layout.spec)
+            made.append(TabRecord(store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint, layout.cells))
+        cache_values(specs)  # every formula's value as the tab stands (for readers that do not recalculate)
+        sheets = specs if writer is None else [writer.serialise(spec) for spec in specs]
+        return list(zip(made, sheets, strict=True))
+
+    batches = [chosen[i : i + CACHE_BATCH] for i in range(0, len(chosen), CACHE_BATCH)]
+    done = 0
+    for batch in shared_map(batch_of_tabs, batches) if writer is not None else map(batch_of_tabs, batches):
+        for record, sheet in batch:
+            if writer is None:
+                book.put_sheet(sheet)
+            else:
+                writer.add_serialised(sheet)
+            records[record.store_id] = record
+            old = tabs.get(record.store_id)
+            if old and old[0] != record.tab:
+                result.renamed[record.store_id] = (old[0], record.tab)
+            result.written.append(record.store_id)
+            done += 1
+            tick(done)
     return records

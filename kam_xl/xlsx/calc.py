@@ -221,7 +221,7 @@ class Vals:
         kind = np.asarray(kind, dtype=np.uint8)
         num = np.asarray(num, dtype=float)
         if text is None:
-            text = np.full(kind.shape, None, dtype=object)
+            text = np.broadcast_to(_NO_TEXT, kind.shape)  # a read-only view: results copy before writing
         return cls(kind, num, text)
 
     @classmethod
@@ -331,9 +331,14 @@ def _error_where(mask: np.ndarray, code: str, out: Vals) -> Vals:
     return out
 
 
+_NO_TEXT = np.array(None, dtype=object)
+
+
 def _first_error(*vals: Vals) -> tuple[np.ndarray, np.ndarray]:
     """(mask, codes) of elements where any operand is an error (the first operand's error wins)."""
     shape = np.broadcast_shapes(*(v.shape for v in vals))
+    if not any((v.kind == ERROR).any() for v in vals):  # the common case: no error anywhere, nothing to mark
+        return np.zeros(shape, dtype=bool), np.broadcast_to(_NO_TEXT, shape)
     mask = np.zeros(shape, dtype=bool)
     codes = np.full(shape, None, dtype=object)
     for v in vals:

@@ -75,9 +75,14 @@ class FileBook:
 
     def put_sheet(self, spec: SheetSpec) -> None:
         """Add the sheet, or replace the sheet of the same name (it goes where `save` says)."""
+        self.sheet_writer().add(spec)
+
+    def sheet_writer(self) -> SheetWriter:
+        """The writer put_sheet uses: its serialise(spec) makes a sheet's bytes anywhere (another process too),
+        add_serialised(sheet) puts them into this workbook."""
         if self._writer is None:
             self._writer = SheetWriter(self.package)
-        self._writer.add(spec)
+        return self._writer
 
     def remove_sheets(self, names: list[str]) -> None:
         """Remove these sheets with everything only they use."""

@@ -44,15 +44,14 @@ def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = Non
         color = f'<tabColor rgb="FF{spec.tab_color}"/>' if spec.tab_color else ""
         fit = '<pageSetUpPr fitToPage="1"/>' if spec.print_fit_width else ""
         out.append(f"<sheetPr>{color}{fit}</sheetPr>")
-    rows: dict[int, list[tuple[int, object, str]]] = {}
-    for (row, col), (value, style) in spec.cells.items():
-        rows.setdefault(row, []).append((col, value, style))
-    last_col = max((c for cells in rows.values() for c, _, _ in cells), default=1)
-    out.append(f'<dimension ref="A1:{column_letter(last_col)}{max(rows, default=1)}"/>')
+    cells = spec.cells
+    last_row = max((row for row, _ in cells), default=1)
+    last_col = max((col for _, col in cells), default=1)
+    out.append(f'<dimension ref="A1:{column_letter(last_col)}{last_row}"/>')
     out.append(_views(spec))
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     out.append(_columns(spec))
-    _sheet_data(spec, rows, styles, out, date1904)
+    _sheet_data(spec, styles, out, date1904)
     if spec.protected:
         rows = ' insertRows="0" deleteRows="0"' if spec.allow_rows else ""
         out.append(
@@ -112,35 +111,52 @@ def _columns(spec: SheetSpec) -> str:
     return "".join(parts)
 
 
-def _sheet_data(spec: SheetSpec, rows: dict, styles: StyleIndex, out: list[str], date1904: bool) -> None:
-    for row in spec.heights:
-        rows.setdefault(row, [])
-    out.append("<sheetData>")
-    index = styles.cell
+def _sheet_data(spec: SheetSpec, styles: StyleIndex, out: list[str], date1904: bool) -> None:
+    """<sheetData>: the cells sorted once by (row, column), a <row> for each row holding a cell or a height."""
+    items = sorted(spec.cells.items())
+    heights = spec.heights
+    rows = sorted({row for (row, _), _ in items}.union(heights))
+    attr_of = _style_attrs(styles)
     cached = spec.cached
-    for row in sorted(rows):
-        height = spec.heights.get(row)
-        attrs = f' ht="{height}" customHeight="1"' if height else ""
-        out.append(f'<row r="{row}"{attrs}>')
+    append = out.append
+    append("<sheetData>")
+    at, count = 0, len(items)
+    for row in rows:
+        height = heights.get(row)
+        append(f'<row r="{row}" ht="{height}" customHeight="1">' if height else f'<row r="{row}">')
         suffix = str(row)
-        for col, value, style in sorted(rows[row], key=_first):
-            ref = column_letter(col) + suffix
-            number = index.get(style, 0)
-            attrs = f' s="{number}"' if number else ""
-            if type(value) is Formula:
-                known = cached.get((row, col))
-                out.append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
-            elif type(value) is float and math.isfinite(value):  # the common case, fast
+        while at < count and items[at][0][0] == row:
+            (_, col), (value, style) = items[at]
+            at += 1
+            ref = _LETTERS[col] + suffix if col < _KNOWN else column_letter(col) + suffix
+            attrs = attr_of.get(style, "")
+            kind = type(value)
+            if kind is float and math.isfinite(value):  # the common case, fast
                 text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-                out.append(f'<c r="{ref}"{attrs}><v>{text}</v></c>')
+                append(f'<c r="{ref}"{attrs}><v>{text}</v></c>')
+            elif kind is Formula:
+                known = cached.get((row, col))
+                append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
             elif value is not None or attrs:
-                out.append(cell_xml(ref, attrs, value, date1904))
-        out.append("</row>")
-    out.append("</sheetData>")
+                append(cell_xml(ref, attrs, value, date1904))
+        append("</row>")
+    append("</sheetData>")
 
 
-def _first(item: tuple) -> int:
-    return item[0]
+_KNOWN = 200
+_LETTERS = [""] + [column_letter(col) for col in range(1, _KNOWN)]
+
+
+def _style_attrs(styles: StyleIndex) -> dict[str, str]:
+    """' s="N"' of every named style ('' for the default style), made once per StyleIndex."""
+    found = _ATTRS.get(id(styles))
+    if found is None or found[0] is not styles:
+        found = (styles, {name: f' s="{number}"' if number else "" for name, number in styles.cell.items()})
+        _ATTRS[id(styles)] = found
+    return found[1]
+
+
+_ATTRS: dict[int, tuple[StyleIndex, dict[str, str]]] = {}
 
 
 def _formula_value(value, date1904: bool) -> str:

@@ -71,9 +71,17 @@ class SheetWriter:
 
     def add(self, spec: SheetSpec) -> None:
         """Turn a SheetSpec into sheet XML now (it is put into the package by finish)."""
+        self.sheets.append(self.serialise(spec))
+
+    def serialise(self, spec: SheetSpec) -> NewSheet:
+        """The finished sheet of a SheetSpec (plain bytes: it may be made in another process, see add_serialised)."""
         related = chart_parts(spec) if spec.charts else ()
         xml = sheet_xml(spec, self.index, "rId1" if related else None, self.date1904)
-        self.sheets.append(NewSheet(spec.title, xml, spec.state, related, frozenset(spec.volatile)))
+        return NewSheet(spec.title, xml, spec.state, related, frozenset(spec.volatile))
+
+    def add_serialised(self, sheet: NewSheet) -> None:
+        """Add a sheet made by serialise (put into the package by finish)."""
+        self.sheets.append(sheet)
 
     def finish(self, *, before: str | None = None, order: list[str] | None = None) -> bool:
         """Put the sheets into the package, replacing sheets of the same names; returns whether it changed.

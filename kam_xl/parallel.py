@@ -1,0 +1,80 @@
+"""Work shared with a second core: one forked helper process takes every other batch, this process the rest.
+
+Used where a command turns thousands of independent batches into bytes (generate's store tabs). The helper is a
+fork, so it sees everything this process built (plan, styles) without pickling it; it sends each batch's result
+back through a pipe and ends with os._exit (no atexit handler, so a lock this process holds is never released
+by it). If this process dies, the helper's next send fails on the broken pipe and it ends too: nothing is left
+running. Results come back in the order of the batches.
+
+One process, no helper, when: fork does not exist (Windows, where Excel runs the macros), the machine has one
+core, there are fewer than two batches, or KAM_WORKERS=1.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
+
+from kam_xl.errors import KamError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def workers() -> int:
+    """How many processes share the work: KAM_WORKERS when set (1 or 2), else 2 on a machine with 2+ cores."""
+    chosen = os.environ.get("KAM_WORKERS", "").strip()
+    if chosen.isdigit() and int(chosen) >= 1:
+        return min(int(chosen), 2)
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def shared_map(work: Callable[[T], R], batches: Sequence[T]) -> Iterator[R]:
+    """work(batch) for every batch, in order; every other batch is done by a forked helper when it helps."""
+    if len(batches) < 2 or workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in batches:
+            yield work(batch)
+        return
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    helper = context.Process(target=_helper, args=(work, batches, reader, writer), daemon=True)
+    helper.start()
+    writer.close()
+    finished = False
+    try:
+        for index, batch in enumerate(batches):
+            if index % 2 == 0:
+                yield work(batch)
+                continue
+            try:
+                ok, result = reader.recv()
+            except EOFError:
+                raise KamError(
+                    "the helper process ended without its result (killed?) — run the command again"
+                ) from None
+            if not ok:
+                raise result
+            yield result
+        finished = True
+    finally:
+        reader.close()
+        if not finished:  # an error here, or the caller stopped early: the helper's work is not wanted
+            helper.kill()
+        helper.join()
+
+
+def _helper(work: Callable, batches: Sequence, reader, writer) -> None:
+    reader.close()  # only the parent reads: once it is gone, a send fails and this process ends
+    for batch in batches[1::2]:
+        try:
+            message = (True, work(batch))
+        except Exception as exc:  # the parent raises it
+            try:
+                writer.send((False, exc))
+            except Exception:  # an exception that cannot be pickled: its words
+                writer.send((False, KamError(f"{type(exc).__name__}: {exc}")))
+            return
+        writer.send(message)
+    writer.close()

@@ -1,0 +1,89 @@
+"""Work shared with a forked helper (kam_xl.parallel): same results in the same order as one process, errors
+raised here, nothing left running, and generate writes the same workbook either way."""
+
+from __future__ import annotations
+
+import os
+import signal
+import zipfile
+
+import pytest
+
+from kam_xl.errors import KamError, WorkbookError
+from kam_xl.parallel import shared_map, workers
+
+
+def square_and_pid(batch: list[int]) -> tuple[list[int], int]:
+    return [x * x for x in batch], os.getpid()
+
+
+def test_results_come_back_in_order_and_every_other_batch_is_done_by_a_helper(monkeypatch):
+    monkeypatch.setenv("KAM_WORKERS", "2")
+    batches = [[i, i + 100] for i in range(7)]
+    results = list(shared_map(square_and_pid, batches))
+    assert [r[0] for r in results] == [[x * x for x in b] for b in batches]
+    pids = [r[1] for r in results]
+    if os.cpu_count() and hasattr(os, "fork"):
+        assert set(pids[0::2]) == {os.getpid()}
+        assert os.getpid() not in pids[1::2]
+
+
+def test_one_worker_keeps_everything_in_this_process(monkeypatch):
+    monkeypatch.setenv("KAM_WORKERS", "1")
+    assert workers() == 1
+    results = list(shared_map(square_and_pid, [[1], [2], [3]]))
+    assert {pid for _, pid in results} == {os.getpid()}
+
+
+def fail_on_three(batch: list[int]) -> list[int]:
+    if 3 in batch:
+        raise WorkbookError("batch three cannot be read")
+    return batch
+
+
+@pytest.mark.parametrize("where", [[[1], [3]], [[3], [1]]], ids=["in the helper", "here"])
+def test_an_error_in_either_process_is_raised_with_its_type(monkeypatch, where):
+    monkeypatch.setenv("KAM_WORKERS", "2")
+    with pytest.raises(WorkbookError, match="batch three"):
+        list(shared_map(fail_on_three, where))
+
+
+def die_in_helper(batch: list[int]) -> list[int]:
+    if batch == [2]:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return batch
+
+
+def test_a_killed_helper_is_an_error_not_a_hang(monkeypatch):
+    monkeypatch.setenv("KAM_WORKERS", "2")
+    with pytest.raises(KamError, match="helper process ended"):
+        list(shared_map(die_in_helper, [[1], [2], [3], [4]]))
+
+
+def test_stopping_early_leaves_no_helper_running(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setenv("KAM_WORKERS", "2")
+    results = shared_map(square_and_pid, [[i] for i in range(40)])
+    next(results)
+    results.close()  # the caller stops: the helper is stopped too
+    assert multiprocessing.active_children() == []
+
+
+def test_generate_writes_the_same_workbook_with_one_or_two_processes(tmp_path, monkeypatch):
+    from kam_xl.plan.workbook import init_workbook
+    from kam_xl.storetabs import generate as generating
+
+    monkeypatch.setattr(generating, "CACHE_BATCH", 16)  # 40 stores: three batches, shared out
+    parts = {}
+    for count in ("1", "2"):
+        monkeypatch.setenv("KAM_WORKERS", count)
+        book = tmp_path / f"book-{count}.xlsx"
+        init_workbook(book, lang="en", demo=True, stores=40)
+        generating.generate(book)
+        with zipfile.ZipFile(book) as package:
+            parts[count] = {name: package.read(name) for name in package.namelist() if name != "docProps/core.xml"}
+    assert parts["1"].keys() == parts["2"].keys()
+    differ = [name for name in parts["1"] if parts["1"][name] != parts["2"][name]]
+    # only the meta sheet differs: it carries the time of the run
+    assert len(differ) <= 1, differ
