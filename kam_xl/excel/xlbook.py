@@ -180,6 +180,13 @@ class XlBook:
                 cell.formula = cell_input(value)
         return old
 
+    def set_formulas(self, sheet: str, formulas: dict[str, Formula]) -> None:
+        """Put live formulas into cells (Excel computes them; each cell keeps its style)."""
+        target = self.book.sheets[sheet]
+        with self.writable(target):
+            for ref, formula in formulas.items():
+                target.range(ref).formula = formula.text
+
     def save(self, order: list[str] | None = None, before: str | None = None) -> Path | None:
         """Delete the removed sheets, put the sheets in the file writer's order; save only when asked."""
         for name in sorted(self._doomed):

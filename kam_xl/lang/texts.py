@@ -170,6 +170,7 @@ TAB: dict[str, tuple[str, str]] = {
     ),
     "back_to_stores": ("← Stores", "← 门店列表"),
     "back_to_my_stores": ("← My stores", "← 我的门店"),
+    "stores_tab_link": ("Store tab (link)", "门店工作表（链接）"),
     "this_week_title": ("This week: one row per store", "本周录入：每家门店一行"),
     "this_week_note": (
         "Type (or paste) this week's numbers here: each store's tab shows them in its weekly log. Sorting or "
