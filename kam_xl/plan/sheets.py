@@ -127,7 +127,7 @@ def table_sheet(key: str, rows: list[dict], lang: str) -> SheetSpec:
         sheet.widths[col] = LINK_WIDTH
         sheet.set(1, col, tab_text("stores_tab_link", lang), "header")
         for row in range(2, last + 1):
-            sheet.set(row, col, None, "link")
+            sheet.set(row, col, None, "link_open")
     return sheet
 
 
