@@ -37,8 +37,8 @@ def is_link_header(value: object) -> bool:
 def link_formula(row: int, id_col: int, first: int, last: int) -> str:
     """The link formula of a Stores row whose store id is in column `id_col`; _meta's records in rows first..last."""
     meta = quote_sheet(META_SHEET)
-    tab = f"INDEX({meta}!$B${first}:$B${last},MATCH(${column_letter(id_col)}{row}&\"\",{meta}!$A${first}:$A${last},0))"
-    target = f"\"#'\"&SUBSTITUTE({tab},\"'\",\"''\")&\"'!A1\""
+    tab = f'INDEX({meta}!$B${first}:$B${last},MATCH(${column_letter(id_col)}{row}&"",{meta}!$A${first}:$A${last},0))'
+    target = f'"#\'"&SUBSTITUTE({tab},"\'","\'\'")&"\'!A1"'
     return f'=IFERROR(HYPERLINK({target},{tab}),"")'
 
 
@@ -65,8 +65,10 @@ def refresh_store_links(book, sheet: str, table, meta: Meta, lang: str) -> int:
     col = link_column(list(header))
     letter = column_letter(col)
     tabs = {record.store_id: record.tab for record in meta.tabs}
-    ids = {row: _id_text(grid[row - 1][id_col - 1] if id_col <= len(grid[row - 1]) else None)
-           for row in range(table.header_row + 1, min(len(grid), max(table.record_rows)) + 1)}
+    ids = {
+        row: _id_text(grid[row - 1][id_col - 1] if id_col <= len(grid[row - 1]) else None)
+        for row in range(table.header_row + 1, min(len(grid), max(table.record_rows)) + 1)
+    }
     existing = book.formulas(sheet)
     wanted = {}
     for row in range(table.header_row + 1, max(table.record_rows) + 1):
