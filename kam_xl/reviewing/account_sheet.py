@@ -9,7 +9,7 @@ from kam_xl.model.plan import Plan
 from kam_xl.reviewing.scorecards import blank, new_sheet, numbers, plain, shown_threshold_rules
 from kam_xl.reviewing.summary import QUADRANTS
 from kam_xl.storetabs.layout import threshold_rules
-from kam_xl.xlsx.spec import Chart, CondFormat, SheetSpec, column_letter
+from kam_xl.xlsx.spec import Chart, CondFormat, SheetSpec, column_letter, wrapped_height
 
 WIDTHS = {1: 38, 2: 16, 3: 14, 4: 14, 5: 14, 6: 12, 7: 10, 8: 14}
 CHART_COLUMN = "J"
@@ -220,7 +220,9 @@ def channel_months(page: Page, result) -> list[Chart]:
     if months is None or months.empty:
         return []
     page.section("sec_channel_months")
-    page.sheet.set(page.row, 1, page.t("channel_months_note"), "note")
+    note = page.t("channel_months_note")
+    page.sheet.set(page.row, 1, note, "note")
+    page.sheet.heights[page.row] = wrapped_height((note, WIDTHS[1]))  # LibreOffice does not grow the row
     page.row += 1
     keys = ("cm_month", "cm_sell_in", "cm_sell_out", "cm_ratio", "cm_closing_stock", "cm_cover")
     labels = [page.t(key) for key in keys]
@@ -243,7 +245,7 @@ def channel_months(page: Page, result) -> list[Chart]:
             f"{CHART_COLUMN}59",
             f"A{first}:A{last}",
             series,
-            y_title=page.t("units"),
+            y_title=page.t("cm_units"),
             width_cm=18,
             height_cm=8.5,
         )
