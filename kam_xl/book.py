@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from kam_xl.xlsx.spec import SheetSpec
+from kam_xl.xlsx.spec import Formula, SheetSpec
 
 
 class Book(Protocol):
@@ -41,6 +41,10 @@ class Book(Protocol):
 
     def set_cells(self, sheet: str, values: dict[str, object]) -> dict[str, object]:
         """Write values into cells of a sheet (text stays text); return the cells' old values."""
+
+    def set_formulas(self, sheet: str, formulas: dict[str, Formula]) -> None:
+        """Put live formulas into cells of a sheet ("D20" -> Formula with its cached value), keeping each cell's
+        style."""
 
     def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
         """The current values of some cells of a sheet, changes through this Book included."""

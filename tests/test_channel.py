@@ -5,13 +5,14 @@ live formulas after LibreOffice recalculated them."""
 from __future__ import annotations
 
 import math
+import zipfile
 
 import numpy as np
 import pytest
 
-from kam_xl.lang.texts import tab_text
-from kam_xl.metrics.channel import expected_stock, month_end_weeks
-from kam_xl.metrics.measures import store_metrics
+from kam_xl.lang.texts import review_text, tab_text
+from kam_xl.metrics.channel import channel_by_month, expected_stock, month_end_weeks, monthly_channel
+from kam_xl.metrics.measures import store_metrics, week_data
 from kam_xl.model.entries import build_entries
 from kam_xl.plan.load import load_plan
 from kam_xl.plan.meta import read_meta
@@ -97,6 +98,44 @@ def test_expected_stock_starts_at_a_count_and_carries_on_when_a_week_is_not_coun
         assert all(same(g, w) for g, w in zip(got[row].tolist(), EXPECTED_STOCK[sid])), (sid, got[row])
 
 
+def test_monthly_channel_by_hand():
+    """Two stores, five weeks (Jan, Jan, Feb, Feb, Feb), review week 4 (week 5 does not count).
+    Store 1: stock 50 counted in W1; W2 = 50 + 30 - 10 = 70 expected; W3 = 70 + 0 - 10 = 60 expected; W4 counted
+    40. Store 2 never counts (no channel stock). January: sell-in 30 + 10 = 40, sell-out 10 + 10 + 5 = 25, ratio
+    1.6, closing 70 (S1 in W2), cover 70 / (25 / 2) = 5.6. February (W3-W4): sell-in 20, sell-out 30, ratio 2/3,
+    closing 40 (S1's count in W4), cover 40 / (30 / 2). March has no week: blank."""
+    units = np.array([[10, 10, 10, 10, 99], [5, NAN, 5, 5, 99]], dtype=float)
+    sell_in = np.array([[NAN, 30, NAN, 20, 99], [10, NAN, NAN, NAN, 99]], dtype=float)
+    stock = np.array([[50, NAN, NAN, 40, 99], [NAN] * 5], dtype=float)
+    got = monthly_channel(["Jan", "Jan", "Feb", "Feb", "Feb"], units, sell_in, stock, upto=4)
+    assert got["month"] == ["Jan", "Feb"]
+    want = {
+        "sell_in": (40, 20),
+        "sell_out": (25, 30),
+        "in_out_ratio": (1.6, 20 / 30),
+        "closing_stock": (70, 40),
+        "weeks_of_cover": (5.6, 40 / 15),
+    }
+    for key, values in want.items():
+        assert got[key].tolist() == pytest.approx(list(values)), key
+    later = monthly_channel(["Jan", "Jan", "Feb", "Feb", "Feb"], units, sell_in, stock, upto=2)
+    assert later["sell_in"].tolist()[0] == 40 and math.isnan(later["sell_in"][1])  # no week of Feb to date
+    nothing = monthly_channel(["Jan"] * 5, np.full((1, 5), NAN), np.full((1, 5), NAN), np.full((1, 5), NAN), 5)
+    assert nothing["sell_out"].tolist() == [0] and math.isnan(nothing["in_out_ratio"][0])
+    assert math.isnan(nothing["closing_stock"][0]) and math.isnan(nothing["weeks_of_cover"][0])
+
+
+def test_monthly_channel_adds_up_to_the_store_figures():
+    """The hand account: the months' sell-in and sell-out add up to the stores' totals; the last month closes
+    on the stores' latest channel stock (S1 counted 28 in W4, S2 45)."""
+    entries = build_entries(channel_values(), [w.id for w in WEEKS], {}, action_rows=0)
+    table = store_metrics(PLAN, TARGETS, entries)
+    months = channel_by_month(PLAN, week_data(PLAN, entries, None))
+    assert np.nansum(months["sell_in"]) == pytest.approx(table["sell_in_actual"].sum())
+    assert np.nansum(months["sell_out"]) == pytest.approx(70 + 40)
+    assert months["closing_stock"][-1] == pytest.approx(28 + 45)
+
+
 def test_the_review_computes_the_hand_worked_figures():
     entries = build_entries(channel_values(), [w.id for w in WEEKS], {}, action_rows=0)
     table = store_metrics(PLAN, TARGETS, entries)
@@ -128,3 +167,35 @@ def test_the_store_tabs_formulas_give_the_same_figures_after_libreoffice(tmp_pat
             assert same(cell_at(grid, rows[week.id], LOG["expected_stock"]), want), (sid, week.id)
         flags = [cell_at(grid, rows[w.id], LOG["push"]) or None for w in WEEKS]
         assert flags == ([None, None, push, None] if sid == "S2" else [None] * 4), (sid, flags)
+
+
+def test_account_summary_shows_the_months_as_metrics_compute_them(tmp_path):
+    """The Account summary's month table holds monthly_channel's numbers for the hand account:
+    January (W1-W3): sell-in 60 + 50 = 110, sell-out 60 + 30 = 90; closing stock S1 30 (W1 count, then 30 + 10 -
+    10, 30 + 40 - 40) + S2 50 (W2 count 20 + 40 - 10) = 80, cover 80 / (90 / 3). February (W4): sell-in 10,
+    sell-out 20, closing 28 + 45 counted, cover 73 / 20."""
+    path = tmp_path / "hand.xlsx"
+    write_plan_workbook(path, hand_plan(), "en")
+    generate(path)
+    write_entries(path, channel_values())
+    result = review(path)
+    grid = FileBook(path).grid("Account summary")
+    head = next(r for r in range(1, len(grid) + 1) if cell_at(grid, r, 2) == review_text("cm_sell_in", "en"))
+    rows = [[cell_at(grid, head + i, c) for c in range(1, 7)] for i in (1, 2)]
+    want = [["2026-01", 110, 90, 110 / 90, 80, 80 / 30], ["2026-02", 10, 20, 0.5, 73, 73 / 20]]
+    months = [w.month for w in hand_plan().weeks]
+    assert [row[0] for row in rows] == list(dict.fromkeys(months))
+    for got, expected, month in zip(rows, want, result.months.index):
+        assert got[1:] == pytest.approx(expected[1:]), got
+        assert got[1:] == pytest.approx(result.months.loc[month].tolist())
+    assert cell_at(grid, head + 3, 1) in (None, "")  # two months, nothing more
+    charts = chart_parts(path)
+    title = review_text("chart_channel", "en")
+    chart = next(xml for xml in charts if title in xml)
+    assert f"$B${head + 1}:$B${head + 2}" in chart and f"$C${head + 1}:$C${head + 2}" in chart
+
+
+def chart_parts(path) -> list[str]:
+    """The XML of every chart part of a workbook."""
+    with zipfile.ZipFile(path) as archive:
+        return [archive.read(n).decode("utf-8") for n in archive.namelist() if n.startswith("xl/charts/chart")]

@@ -123,6 +123,29 @@ def test_review_macro_gives_the_cli_workbook(files, engine, monkeypatch):
     assert_same(files["reviewed"], book, engine)
 
 
+@pytest.mark.parametrize("engine", ["windows", "lite"])
+def test_generate_macro_sets_soft_bounds_as_warnings(files, engine, monkeypatch):
+    """The weekly log's bounds relative to the store are warnings in Excel too (xlValidAlertWarning through
+    Validation.Modify, with the input title and message); an engine without alert styles keeps only the lower
+    bound, so a real spike is never refused."""
+    book = open_in_excel(files["start"], engine, monkeypatch)
+    macros.generate(book)
+    tab = next(sheet for sheet in book.data if sheet.name.startswith("HX0001"))
+    expected = next(s for s in fake_xlwings.load_book(files["generated"], engine).data if s.name == tab.name)
+    soft = [rule for rule in expected.validations if rule["alert"] == "warning"]
+    assert soft and all(rule["operator"] == "between" for rule in soft)
+    found = {rule["ref"]: rule for rule in tab.validations}
+    for rule in soft:
+        got = found[rule["ref"]]
+        if engine == "windows":
+            assert got["alert"] == "warning" and got["formula2"] == rule["formula2"], rule["ref"]
+            assert got["title"] and got["prompt"] == rule["prompt"], rule["ref"]
+        else:
+            assert got["alert"] == "stop" and got["operator"] == "greater_than_or_equal" and got["formula2"] is None
+    hard = [rule for rule in tab.validations if rule["alert"] == "stop" and rule["formula2"] is not None]
+    assert hard, "hard limits (visits, promoter days) stay refusals"
+
+
 def test_generate_macro_again_keeps_what_was_typed(files, monkeypatch):
     book = open_in_excel(files["generated"], "windows", monkeypatch)
     record = next(r for r in XlBook(book).book.sheets if r.name.startswith("HX0001"))

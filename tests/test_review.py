@@ -415,8 +415,8 @@ def test_account_weekly_chart_data(reviewed, sheets):
 def test_charts_are_native(reviewed):
     package = Package.open(reviewed[0])
     charts = [name for name in package.part_names() if name.startswith("xl/charts/chart")]
-    regions = load_plan(reviewed[0]).regions()  # 3 on the scorecards; Trends: the account and each region
-    assert len(charts) == 3 + 1 + len(regions)
+    regions = load_plan(reviewed[0]).regions()  # 4 on the Account summary; Trends: the account and each region
+    assert len(charts) == 4 + 1 + len(regions)  # Account summary: weekly, by SR, scatter, months
     kinds = b"".join(package.read_part(name) for name in charts)
     assert b"<lineChart>" in kinds and b"<barChart>" in kinds and b"<scatterChart>" in kinds
 

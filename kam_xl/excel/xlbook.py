@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -45,6 +46,9 @@ _OPERATORS = {
     (False, True): "less_than_or_equal",
 }
 _VALIDATION_SETTERS = {"decimal": "set_decimal", "whole": "set_whole_number", "date": "set_date"}
+_XL_VALIDATE = {"whole": 1, "decimal": 2, "date": 4}  # xlValidateWholeNumber, xlValidateDecimal, xlValidateDate
+_XL_OPERATORS = {"between": 1, "greater_than_or_equal": 7, "less_than_or_equal": 8}  # xlBetween, xlGreaterEqual...
+XL_VALID_ALERT_WARNING = 2  # xlValidAlertWarning
 _PROTECTION_FLAGS = (
     "AllowFormattingCells",
     "AllowFormattingColumns",
@@ -179,6 +183,13 @@ class XlBook:
                 old[ref] = file_value(cell.value)
                 cell.formula = cell_input(value)
         return old
+
+    def set_formulas(self, sheet: str, formulas: dict[str, Formula]) -> None:
+        """Put live formulas into cells (Excel computes them; each cell keeps its style)."""
+        target = self.book.sheets[sheet]
+        with self.writable(target):
+            for ref, formula in formulas.items():
+                target.range(ref).formula = formula.text
 
     def save(self, order: list[str] | None = None, before: str | None = None) -> Path | None:
         """Delete the removed sheets, put the sheets in the file writer's order; save only when asked."""
@@ -476,6 +487,13 @@ class SheetPainter:
             self.sheet.range((first, 1), (last, 1)).row_height = height
 
     def validation(self, rule: Validation) -> None:
+        if rule.soft and not self.com:
+            # xlwings sets no alert style, and a stop-style upper bound would refuse a real spike: keep the
+            # hard lower bound only (collect still checks every value)
+            self.skip("warning-style (soft) upper bounds of validations")
+            rule = replace(rule, hi=None, soft=False) if rule.lo is not None else None
+            if rule is None:
+                return
         for area in rule.ref.split(","):
             target = self.sheet.range(area.strip())
             try:
@@ -483,8 +501,25 @@ class SheetPainter:
             except ValueError:  # xlwings refuses list sources over 255 characters or with separators
                 self.skip("list validations whose choices are longer than Excel allows")
                 continue
+            if rule.soft:
+                self.soft_alert(target, rule)
             if rule.error or rule.prompt:
                 self.validation_messages(target, rule)
+
+    @staticmethod
+    def soft_alert(target, rule: Validation) -> None:
+        """Make the rule a warning (Excel's "Warning" style: Yes keeps the value) as the file writer's
+        errorStyle="warning" does. AlertStyle is read-only in Excel's object model: Modify sets it, with the rule
+        restated (COM only)."""
+        operator = _OPERATORS[(rule.lo is not None, rule.hi is not None)]
+        bounds = [f"={operand(bound)}" for bound in (rule.lo, rule.hi) if bound is not None]
+        target.api.Validation.Modify(
+            Type=_XL_VALIDATE[rule.kind],
+            AlertStyle=XL_VALID_ALERT_WARNING,
+            Operator=_XL_OPERATORS[operator],
+            Formula1=bounds[0],
+            **({"Formula2": bounds[1]} if len(bounds) > 1 else {}),
+        )
 
     @staticmethod
     def validation_rule(validation, rule: Validation) -> None:

@@ -170,6 +170,7 @@ TAB: dict[str, tuple[str, str]] = {
     ),
     "back_to_stores": ("← Stores", "← 门店列表"),
     "back_to_my_stores": ("← My stores", "← 我的门店"),
+    "stores_tab_link": ("Store tab (link)", "门店工作表（链接）"),
     "this_week_title": ("This week: one row per store", "本周录入：每家门店一行"),
     "this_week_note": (
         "Type (or paste) this week's numbers here: each store's tab shows them in its weekly log. Sorting or "
@@ -735,6 +736,19 @@ REVIEW: dict[str, tuple[str, str]] = {
     "what_to_do": ("What to do", "行动建议"),
     "count": ("Count", "数量"),
     "chart_weekly": ("Weekly sell-out units: actual vs target", "每周销量：实际与目标"),
+    "sec_channel_months": ("Sell-in vs sell-out by month, and channel stock", "按月进货与销量，及渠道库存"),
+    "channel_months_note": (
+        "Sell-in above sell-out fills the channel; a month whose ratio jumps while cover grows is a push, not demand.",
+        "进货高于销量即渠道在加库存；进销比突增且库存周数上升的月份是压货，而非真实需求。",
+    ),
+    "cm_month": ("Month", "月份"),
+    "cm_sell_in": ("Sell-in units", "进货量"),
+    "cm_sell_out": ("Sell-out units", "销量"),
+    "cm_ratio": ("Sell-in / sell-out", "进销比"),
+    "cm_closing_stock": ("Closing stock", "月末库存"),
+    "cm_units": ("Units", "数量"),
+    "cm_cover": ("Weeks of cover", "库存周数"),
+    "chart_channel": ("Sell-in vs sell-out by month, and closing stock", "按月进货、销量与月末库存"),
     "chart_by_sr": ("Attainment to date by SR", "各业务代表累计达成率"),
     "chart_scatter": (
         "Execution score vs result attainment (one point per store)",

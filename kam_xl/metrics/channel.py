@@ -53,6 +53,52 @@ def push_weeks(plan: Plan, units: np.ndarray, sell_in: np.ndarray, to_date: np.n
     return ok & (np.nan_to_num(sell_in) > 0) & high_in & low_out
 
 
+def channel_stock(units: np.ndarray, sell_in: np.ndarray, stock: np.ndarray) -> np.ndarray:
+    """Channel stock per store and week: the stock counted that week, else the expected stock (NaN when
+    neither is known)."""
+    return np.where(np.isnan(stock), expected_stock(units, sell_in, stock), stock)
+
+
+MONTH_COLUMNS = ("sell_in", "sell_out", "in_out_ratio", "closing_stock", "weeks_of_cover")
+
+
+def monthly_channel(months: list[str], units: np.ndarray, sell_in: np.ndarray, stock: np.ndarray, upto: int) -> dict:
+    """The account's sell-in vs sell-out by calendar month and its channel stock trend (docs/metrics.md).
+
+    `months`: the month of each week; the arrays are store × week (NaN = blank); `upto`: the review week A (weeks
+    after it do not count). Per month, in calendar order: sell-in and sell-out units (Σ over stores and the
+    month's weeks ≤ A, blank = 0), their ratio, the closing channel stock (Σ over stores of each store's channel
+    stock in its latest week ≤ min(month end, A) that has one) and weeks of cover (closing stock / the month's
+    average weekly sell-out). A month with no week ≤ A, or a ratio or cover over no sell-out, is NaN."""
+    order = list(dict.fromkeys(months))
+    weeks = np.arange(1, len(months) + 1)
+    to_date = weeks <= upto
+    level = channel_stock(
+        np.where(to_date, units, np.nan), np.where(to_date, sell_in, np.nan), np.where(to_date, stock, np.nan)
+    )
+    out = {key: np.full(len(order), np.nan) for key in MONTH_COLUMNS}
+    for m, month in enumerate(order):
+        in_month = np.array([w == month for w in months]) & to_date
+        if not in_month.any():
+            continue
+        out["sell_in"][m] = np.nansum(sell_in[:, in_month])
+        out["sell_out"][m] = np.nansum(units[:, in_month])
+        end = int(weeks[in_month].max())
+        closing = _last_where(~np.isnan(level[:, :end]), level[:, :end])
+        if (~np.isnan(closing)).any():
+            out["closing_stock"][m] = np.nansum(closing)
+        if out["sell_out"][m] > 0:
+            out["in_out_ratio"][m] = out["sell_in"][m] / out["sell_out"][m]
+            out["weeks_of_cover"][m] = out["closing_stock"][m] / (out["sell_out"][m] / in_month.sum())
+    return {"month": order, **out}
+
+
+def channel_by_month(plan: Plan, data) -> dict:
+    """monthly_channel for a plan's calendar and the review's WeekData."""
+    v = data.values
+    return monthly_channel([w.month for w in plan.weeks], v["units"], v["sell_in"], v["stock"], data.review_week)
+
+
 def channel_columns(plan: Plan, data) -> dict:
     """Sell-in to date, sell-through, the latest stock gap and the month-end push weeks of each store."""
     v = data.values

@@ -111,6 +111,13 @@ def meta_sheet(meta: Meta) -> SheetSpec:
     return sheet
 
 
+def tab_rows(meta: Meta) -> tuple[int, int]:
+    """The first and last row of the store-tab records on the _meta sheet `meta_sheet` writes (the Stores
+    sheet's links look the tab names up there; last < first when there are none)."""
+    first = len(meta.values) + 4  # the note, a row per value, a blank row, the header
+    return first, first + len(meta.tabs) - 1
+
+
 def read_meta(book) -> Meta:
     """The _meta of a Book (kam_xl.book); an empty Meta when the workbook has none."""
     if "_meta" not in book.sheet_names():

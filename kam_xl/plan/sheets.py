@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from kam_xl.lang.texts import DEFAULT_EVIDENCE, README_LINES, text
+from kam_xl.lang.texts import DEFAULT_EVIDENCE, README_LINES, tab_text, text
 from kam_xl.lang.words import enum_label, enum_labels, sheet_name
 from kam_xl.model.plan import Account, Plan
 from kam_xl.plan.meta import TEMPLATE_VERSION, meta_sheet, new_meta
@@ -28,6 +28,7 @@ _INPUT_STYLE = {
     "list": "input",
     "yes_no": "input_center",
 }
+LINK_WIDTH = 30  # the Stores sheet's link column (a tab name is at most 31 characters)
 _MIN_DATE = date(2000, 1, 1)
 _MAX_DATE = date(2100, 12, 31)
 
@@ -121,6 +122,12 @@ def table_sheet(key: str, rows: list[dict], lang: str) -> SheetSpec:
             sheet.validations.append(validation)
     sheet.autofilter = f"A1:{column_letter(len(columns))}{last}"
     sheet.allow_rows = True
+    if key == "stores":  # the link to each store's tab, outside the filter; `kam generate` writes the formulas
+        col = len(columns) + 1
+        sheet.widths[col] = LINK_WIDTH
+        sheet.set(1, col, tab_text("stores_tab_link", lang), "header")
+        for row in range(2, last + 1):
+            sheet.set(row, col, None, "link_open")
     return sheet
 
 

@@ -9,7 +9,7 @@ from kam_xl.model.plan import Plan
 from kam_xl.reviewing.scorecards import blank, new_sheet, numbers, plain, shown_threshold_rules
 from kam_xl.reviewing.summary import QUADRANTS
 from kam_xl.storetabs.layout import threshold_rules
-from kam_xl.xlsx.spec import Chart, CondFormat, SheetSpec, column_letter
+from kam_xl.xlsx.spec import Chart, CondFormat, SheetSpec, column_letter, wrapped_height
 
 WIDTHS = {1: 38, 2: 16, 3: 14, 4: 14, 5: 14, 6: 12, 7: 10, 8: 14}
 CHART_COLUMN = "J"
@@ -81,6 +81,7 @@ def account_sheet(plan: Plan, result) -> SheetSpec:
     principles(page, plan, summary)
     quadrants(page, summary)
     problems(page, summary)
+    sheet.charts += channel_months(page, result)
     sheet.charts += chart_data(page, plan, result)
     return sheet
 
@@ -210,6 +211,45 @@ def problems(page: Page, s: dict) -> None:
         page.sheet.set(page.row, 1, page.t(f"flag_{kind}"), "fixed")
         page.sheet.set(page.row, 2, count, "fixed_int")
         page.row += 1
+
+
+def channel_months(page: Page, result) -> list[Chart]:
+    """Sell-in vs sell-out by month with the closing channel stock and its weeks of cover (metrics/channel.py
+    monthly_channel), and their chart beside the summary; nothing when the review has no months."""
+    months = result.months
+    if months is None or months.empty:
+        return []
+    page.section("sec_channel_months")
+    note = page.t("channel_months_note")
+    page.sheet.set(page.row, 1, note, "note")
+    page.sheet.heights[page.row] = wrapped_height((note, WIDTHS[1]))  # LibreOffice does not grow the row
+    page.row += 1
+    keys = ("cm_month", "cm_sell_in", "cm_sell_out", "cm_ratio", "cm_closing_stock", "cm_cover")
+    labels = [page.t(key) for key in keys]
+    columns = [
+        [str(month) for month in months.index],
+        numbers(months["sell_in"]),
+        numbers(months["sell_out"]),
+        numbers(months["in_out_ratio"]),
+        numbers(months["closing_stock"]),
+        numbers(months["weeks_of_cover"]),
+    ]
+    styles = ["fixed_center", "fixed_int", "fixed_int", "fixed_num", "fixed_int", "fixed_num"]
+    first, last = table(page, labels, columns, styles)
+    page.row -= 1  # table() leaves a blank row; the next section adds its own
+    series = ((labels[1], f"B{first}:B{last}"), (labels[2], f"C{first}:C{last}"), (labels[4], f"E{first}:E{last}"))
+    return [
+        Chart(
+            "bar",
+            page.t("chart_channel"),
+            f"{CHART_COLUMN}59",
+            f"A{first}:A{last}",
+            series,
+            y_title=page.t("cm_units"),
+            width_cm=18,
+            height_cm=8.5,
+        )
+    ]
 
 
 def chart_data(page: Page, plan: Plan, result) -> list[Chart]:

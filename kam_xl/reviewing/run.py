@@ -15,6 +15,7 @@ from kam_xl.history.record import recording
 from kam_xl.lang.texts import console_text, review_text
 from kam_xl.lang.words import ENUMS, enum_label
 from kam_xl.metrics.allocation import allocate_plan
+from kam_xl.metrics.channel import channel_by_month
 from kam_xl.metrics.flags import flags
 from kam_xl.metrics.measures import Targets, WeekData, store_metrics, week_data
 from kam_xl.metrics.programs import program_roi
@@ -75,6 +76,7 @@ class ReviewResult:
     programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # per-program ROI (metrics.programs)
     voice: pd.DataFrame = field(default_factory=pd.DataFrame)  # what the stores said (reviewing.voice)
     tracker: dict = field(default_factory=dict)  # what the KAM typed on the problem tracker (reviewing.tracker)
+    months: pd.DataFrame = field(default_factory=pd.DataFrame)  # sell-in vs sell-out and stock by month (channel)
 
 
 def review(
@@ -185,6 +187,8 @@ def compute_review(
         {},
     )
     result.programs = program_roi(plan, entries, data)
+    months = channel_by_month(plan, data)
+    result.months = pd.DataFrame({k: v for k, v in months.items() if k != "month"}, index=pd.Index(months["month"]))
     result.voice = voice_frame(plan, entries, data.review_week)
     result.summary = account_summary(plan, result)
     return result

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kam_xl.book import Book
-from kam_xl.errors import KamError
+from kam_xl.errors import KamError, PlanError
 from kam_xl.lang.texts import tab_text
 from kam_xl.lang.words import SHEETS
 from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
@@ -16,7 +16,7 @@ from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, Fie
 from kam_xl.model.plan import Plan, Store
 from kam_xl.parallel import shared_map
 from kam_xl.plan.carried import carried_sheet_name, read_carried
-from kam_xl.plan.load import plan_of
+from kam_xl.plan.load import read_plan_from
 from kam_xl.plan.meta import CARRIED_KEYS, TabRecord, meta_sheet, new_meta, read_meta, require_hq
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import TabError, scan_store_tabs, system_sheet_names
@@ -29,6 +29,7 @@ from kam_xl.storetabs.layout import (
     build_tab,
 )
 from kam_xl.storetabs.names import tab_names
+from kam_xl.storetabs.storelinks import refresh_store_links
 from kam_xl.xlsx.calc import cache_values
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
@@ -175,7 +176,9 @@ def generate_tabs(
     """
     meta = read_meta(book)
     require_hq(meta, book)
-    plan = plan_of(book)
+    plan, problems, reader = read_plan_from(book)
+    if any(p.is_error for p in problems):
+        raise PlanError(problems)
     scan = scan_store_tabs(book, meta, progress)
     if scan.extra:
         raise TabError(
@@ -236,6 +239,9 @@ def generate_tabs(
     )
     meta.tabs = all_records
     book.put_sheet(meta_sheet(meta))
+    stores = reader.tables.get("stores")
+    if stores is not None:
+        refresh_store_links(book, stores.sheet, stores, meta, plan.language)
     result.backup = book.save(order=[r.tab for r in all_records])
     return result
 

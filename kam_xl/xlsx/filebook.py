@@ -13,7 +13,7 @@ from pathlib import Path
 from kam_xl.progress import Progress
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import open_book, read_grid
-from kam_xl.xlsx.spec import SheetSpec
+from kam_xl.xlsx.spec import Formula, SheetSpec
 from kam_xl.xlsx.writer import SheetWriter
 
 
@@ -92,6 +92,11 @@ class FileBook:
     def set_cells(self, sheet: str, values: dict[str, object]) -> dict[str, object]:
         """Write values into cells of a sheet; return their old values (see Package.set_cells)."""
         return self.package.set_cells(sheet, values)
+
+    def set_formulas(self, sheet: str, formulas: dict[str, Formula]) -> None:
+        """Put live formulas (with their cached values) into cells of a sheet, keeping each cell's style."""
+        if formulas:
+            self.package.set_formulas(sheet, {ref: (f.text, f.value) for ref, f in formulas.items()})
 
     def cell_values(self, sheet: str, refs: list[str]) -> dict[str, object]:
         """Current values of some cells, changes through this Book included (a date comes as its serial)."""

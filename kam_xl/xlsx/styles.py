@@ -62,6 +62,8 @@ CELL: dict[str, dict] = {
     "stamp": _style(font={"italic": True, "color": "7F7F7F"}),
     "inactive": _style(font={"bold": True, "color": "C00000", "size": 12}, fill=INACTIVE_FILL),
     "link": _style(font={"color": "0563C1", "underline": "single"}),
+    # a link kam rewrites, in a sheet the person sorts (Excel sorts a protected sheet's unlocked cells only)
+    "link_open": _style(font={"color": "0563C1", "underline": "single"}, locked=False),
     "hidden_helper": _style(font={"color": "A6A6A6", "size": 8}),
 }
 

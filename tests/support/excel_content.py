@@ -25,8 +25,8 @@ _EPOCH = datetime(1899, 12, 30)
 # What an engine cannot apply (kam_xl/excel/xlbook.py), left out of a comparison with that engine.
 ENGINE_GAPS = {
     "windows": set(),
-    "mac": {"locked", "protection", "messages", "zoom", "tab_color", "autofilter", "freeze"},
-    "lite": {"locked", "protection", "messages", "zoom", "tab_color", "autofilter"},
+    "mac": {"locked", "protection", "messages", "zoom", "tab_color", "autofilter", "freeze", "soft"},
+    "lite": {"locked", "protection", "messages", "zoom", "tab_color", "autofilter", "soft"},
 }
 
 
@@ -132,7 +132,9 @@ def hidden_of(sheet) -> set[int]:
 def validations_of(sheet, gaps: set[str]) -> list[tuple]:
     out = []
     for rule in sheet.data_validations.dataValidation:
-        messages = (None, None) if "messages" in gaps else (rule.error or None, rule.prompt or None)
+        messages = (
+            (None, None, None) if "messages" in gaps else (rule.error or None, rule.prompt or None, rule.promptTitle)
+        )
         out.append(
             (
                 " ".join(sorted(str(rule.sqref).split())),
@@ -140,6 +142,7 @@ def validations_of(sheet, gaps: set[str]) -> list[tuple]:
                 None if rule.type in ("list", "custom") else rule.operator,
                 number_text(rule.formula1),
                 number_text(rule.formula2),
+                rule.errorStyle or "stop",
                 *messages,
             )
         )

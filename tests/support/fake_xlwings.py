@@ -610,6 +610,7 @@ class DataValidation:
                 "error": None,
                 "prompt": None,
                 "title": None,
+                "alert": "stop",  # Excel's default; only Validation.Modify/Add (COM) changes it
             }
         )
 
@@ -793,7 +794,14 @@ class ComSheet:
         self.data.state = {-1: "visible", 0: "hidden", 2: "veryHidden"}[value]
 
 
+COM_TYPES = {1: "whole_number", 2: "decimal", 3: "list", 4: "date", 7: "custom"}  # XlDVType
+COM_OPERATORS = {1: "between", 7: "greater_than_or_equal", 8: "less_than_or_equal"}  # XlFormatConditionOperator
+COM_ALERTS = {1: "stop", 2: "warning", 3: "information"}  # XlDVAlertStyle
+
+
 class ComValidation:
+    """Range.Validation: the messages are properties; AlertStyle is read-only, as in Excel (Modify sets it)."""
+
     def __init__(self, rng: Range):
         object.__setattr__(self, "rule", DataValidation(rng)._rule())
 
@@ -803,6 +811,21 @@ class ComValidation:
             self.rule[keys[name]] = value
         elif name not in ("ShowError", "ShowInput"):
             raise AttributeError(name)
+
+    @property
+    def AlertStyle(self):
+        return {v: k for k, v in COM_ALERTS.items()}[self.rule["alert"]]
+
+    def Modify(self, Type=None, AlertStyle=None, Operator=None, Formula1=None, Formula2=None):
+        """Restate the rule (here: it must be the rule xlwings set) with an alert style."""
+        if self.rule is None:
+            raise ValueError("Modify on a range without validation")
+        restated = (COM_TYPES.get(Type), COM_OPERATORS.get(Operator), Formula1, Formula2)
+        current = (self.rule["kind"], self.rule["operator"], self.rule["formula1"], self.rule["formula2"])
+        if restated != current:
+            raise ValueError(f"Modify would change the rule: {current} -> {restated}")
+        if AlertStyle is not None:
+            self.rule["alert"] = COM_ALERTS[AlertStyle]
 
 
 class ComRange:
@@ -938,6 +961,7 @@ def _load_rules(data: SheetData, sheet) -> None:
                     "error": rule.error,
                     "prompt": rule.prompt,
                     "title": rule.promptTitle,
+                    "alert": rule.errorStyle or "stop",
                 }
             )
     rules = [(r.priority, str(area.sqref), r) for area in sheet.conditional_formatting for r in area.rules]
@@ -1024,6 +1048,8 @@ def _value(value) -> tuple | None:
 
 
 def _validation(rule: dict, gaps: set[str]) -> tuple:
+    if "soft" in gaps and rule.get("alert") == "warning":  # an engine that keeps only a soft rule's lower bound
+        rule = {**rule, "operator": "greater_than_or_equal", "formula2": None, "alert": "stop"}
     messages = (
         (None, None, None)
         if "messages" in gaps
@@ -1036,6 +1062,7 @@ def _validation(rule: dict, gaps: set[str]) -> tuple:
         rule["formula1"],
         rule["formula2"],
         rule["values"],
+        rule.get("alert", "stop"),
         *messages,
     )
 
@@ -1124,6 +1151,7 @@ def _dump_rules(sheet, data: SheetData) -> None:
             error=rule["error"],
             prompt=rule["prompt"],
             promptTitle=rule.get("title"),
+            errorStyle=None if rule.get("alert", "stop") == "stop" else rule["alert"],
             allow_blank=True,
         )
         validation.add(rule["ref"])
