@@ -116,6 +116,12 @@ def next_period_rows() -> list[list[str]]:
     ]
 
 
+def whole_rows() -> list[list[str]]:
+    from benchmarks.bench_whole import rows
+
+    return rows()
+
+
 def _ok(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
@@ -129,7 +135,7 @@ def table(rows: list[list[str]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=("plan", "generate", "collect", "history", "review", "next-period"))
+    parser.add_argument("--only", choices=("plan", "generate", "collect", "history", "review", "next-period", "whole"))
     args = parser.parse_args()
     sections = {
         "plan": plan_rows,
@@ -138,6 +144,7 @@ def main() -> None:
         "history": history_rows,
         "review": review_rows,
         "next-period": next_period_rows,
+        "whole": whole_rows,
     }
     rows = []
     for name, build in sections.items():

@@ -34,7 +34,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from kam_xl.errors import WorkbookError
-from kam_xl.xlsx.package import NewSheet, Package, seed_workbook
+from kam_xl.xlsx.package import NewSheet, Package
+from kam_xl.xlsx.seeding import seed_workbook
 from kam_xl.xlsx.spec import Chart, CondFormat, Formula, SheetSpec, Validation
 from kam_xl.xlsx.styles import DIFFERENTIAL
 from kam_xl.xlsx.writer import write_sheets

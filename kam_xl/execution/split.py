@@ -25,8 +25,9 @@ from kam_xl.storetabs.names import tab_link
 from kam_xl.xlsx.calc import cache_values
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive_folder
-from kam_xl.xlsx.package import NewSheet, Package, seed_workbook
+from kam_xl.xlsx.package import NewSheet, Package
 from kam_xl.xlsx.safezip import leftover_temps
+from kam_xl.xlsx.seeding import seed_workbook
 from kam_xl.xlsx.sheetxml import StyleIndex, sheet_xml
 from kam_xl.xlsx.spec import (
     CondFormat,

@@ -7,8 +7,10 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIERS = ("A", "B", "C")
 RELATIONSHIP_LADDER = ("supplier", "problem_solver", "resource", "partner")
@@ -205,6 +207,8 @@ class Plan:
         """The stores as a DataFrame indexed by store id."""
         rows = self.active_stores if active_only else self.stores
         names = [f.name for f in fields(Store)]
+        import pandas as pd  # only when a frame is asked for: reading and checking a plan need no pandas
+
         frame = pd.DataFrame([[getattr(s, n) for n in names] for s in rows], columns=names)
         return frame.set_index("store_id", drop=False)
 

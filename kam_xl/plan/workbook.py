@@ -10,9 +10,7 @@ from kam_xl.lang.words import check_language
 from kam_xl.model.plan import Plan
 from kam_xl.plan.demo import DEFAULT_SEED, DEFAULT_STORES, check_demo_size, demo_plan
 from kam_xl.plan.load import read_plan
-from kam_xl.plan.sheets import plan_sheets
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
-from kam_xl.xlsx.writer import new_package
 
 
 @dataclass
@@ -63,6 +61,9 @@ def init_workbook(
 
 def write_plan_workbook(path: str | Path, plan: Plan | None, lang: str) -> Path | None:
     """Write the plan sheets as a new workbook at `path`; returns the backup of a file it replaced."""
+    from kam_xl.plan.sheets import plan_sheets  # writing needs openpyxl's styles; validate does not
+    from kam_xl.xlsx.writer import new_package
+
     return new_package(plan_sheets(plan, lang)).save(Path(path))
 
 

@@ -389,7 +389,22 @@ def _bool_result(values: np.ndarray, *operands: Vals) -> Vals:
     return _with_errors(out, np.broadcast_to(mask, values.shape), np.broadcast_to(codes, values.shape))
 
 
+_NUMBER_COMPARE = {
+    "=": np.equal,
+    "<>": np.not_equal,
+    "<": np.less,
+    ">": np.greater,
+    "<=": np.less_equal,
+    ">=": np.greater_equal,
+}
+
+
 def _compare(op: str, a: Vals, b: Vals) -> Vals:
+    if _numeric(a) and _numeric(b):  # the common case: numbers and blanks (blank is 0), errors marked after
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        na = np.nan_to_num(np.where(a.kind == BLANK, 0.0, a.num))
+        nb = np.nan_to_num(np.where(b.kind == BLANK, 0.0, b.num))
+        return _bool_result(np.broadcast_to(_NUMBER_COMPARE[op](na, nb), shape), a, b)
     shape = np.broadcast_shapes(a.shape, b.shape)
     ka, kb = np.broadcast_to(a.kind, shape), np.broadcast_to(b.kind, shape)
     # Excel's order of types: numbers < text < booleans; a blank is 0 against a number, "" against text,
@@ -422,6 +437,11 @@ def _compare(op: str, a: Vals, b: Vals) -> Vals:
         ">=": order >= 0,
     }[op]
     return _bool_result(result, a, b)
+
+
+def _numeric(v: Vals) -> bool:
+    """Whether every element is a number, a blank or an error (no text, no boolean)."""
+    return not ((v.kind == TEXT) | (v.kind == BOOL)).any()
 
 
 def _arith(op: str, a: Vals, b: Vals) -> Vals:

@@ -8,7 +8,6 @@ from bisect import bisect_left
 from functools import lru_cache
 
 from lxml import etree
-from openpyxl.formula.translate import Translator
 
 from kam_xl.errors import WorkbookError
 from kam_xl.xlsx.cellcodec import (
@@ -478,6 +477,8 @@ class SheetCells:
         group = formula.get("si")
         for other in self._shared_group(group, cell):
             follower = other.find(F)
+            from openpyxl.formula.translate import Translator  # only for a shared formula being split
+
             translated = Translator(f"={formula.text}", origin=cell.get("r")).translate_formula(other.get("r"))
             follower.text = translated[1:]
             follower.set("ref", formula.get("ref"))

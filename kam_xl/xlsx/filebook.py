@@ -9,12 +9,15 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kam_xl.progress import Progress
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import open_book, read_grid
 from kam_xl.xlsx.spec import Formula, SheetSpec
-from kam_xl.xlsx.writer import SheetWriter
+
+if TYPE_CHECKING:
+    from kam_xl.xlsx.writer import SheetWriter
 
 
 class FileBook:
@@ -81,6 +84,8 @@ class FileBook:
         """The writer put_sheet uses: its serialise(spec) makes a sheet's bytes anywhere (another process too),
         add_serialised(sheet) puts them into this workbook."""
         if self._writer is None:
+            from kam_xl.xlsx.writer import SheetWriter  # openpyxl's styles: only when sheets are written
+
             self._writer = SheetWriter(self.package)
         return self._writer
 

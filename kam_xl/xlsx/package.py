@@ -12,7 +12,6 @@ from pathlib import Path
 from lxml import etree
 
 from kam_xl.errors import WorkbookError
-from kam_xl.xlsx.calc import shifted
 from kam_xl.xlsx.cellcodec import escape_text, value_parts
 from kam_xl.xlsx.cellpatch import (
     IS,
@@ -41,7 +40,6 @@ from kam_xl.xlsx.safezip import (
     unzip_parts,
     zip_parts,
 )
-from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
 from kam_xl.xlsx.sheetnames import is_valid_sheet_name
 from kam_xl.xlsx.spec import quote_sheet, split_ref
 from kam_xl.xlsx.workbook import (
@@ -55,7 +53,7 @@ from kam_xl.xlsx.workbook import (
     main_tag,
 )
 
-__all__ = ["NewPart", "NewSheet", "Package", "seed_workbook"]
+__all__ = ["NewPart", "NewSheet", "Package"]
 
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
@@ -370,6 +368,8 @@ class Package(WorkbookParts):
 
     def _merged_tables(self, donor: Package) -> tuple[bytes | None, bytes | None]:
         """The new styles.xml and sharedStrings.xml (None: unchanged), checked before any edit."""
+        from kam_xl.xlsx.seeding import merge_strings, merge_styles  # openpyxl: only when sheets are added
+
         host_styles, donor_styles = self.styles_xml(), donor.styles_xml()
         styles = None
         if donor_styles is not None:
@@ -491,6 +491,8 @@ class Package(WorkbookParts):
             elif formula.get("t") == "array" and not text:
                 continue
             out[ref] = "=" + text
+        if pending:
+            from kam_xl.xlsx.calc import shifted  # numpy: only for a shared formula
         for ref, index in pending:
             if index in masters:
                 text, row, col = masters[index]
