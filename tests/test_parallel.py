@@ -8,6 +8,8 @@ import signal
 import zipfile
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kam_xl.errors import KamError, WorkbookError
 from kam_xl.parallel import shared_map, workers
@@ -87,3 +89,15 @@ def test_generate_writes_the_same_workbook_with_one_or_two_processes(tmp_path, m
     differ = [name for name in parts["1"] if parts["1"][name] != parts["2"][name]]
     # only the meta sheet differs: it carries the time of the run
     assert len(differ) <= 1, differ
+
+
+@given(st.integers(0, 3000), st.integers(1, 600))
+def test_even_batches_keep_every_item_once_in_order_and_share_evenly(count, largest):
+    from kam_xl.storetabs.generate import even_batches
+
+    batches = even_batches(list(range(count)), largest)
+    assert [x for batch in batches for x in batch] == list(range(count))
+    sizes = [len(batch) for batch in batches]
+    assert all(0 < size <= largest for size in sizes)
+    assert not sizes or max(sizes) - min(sizes) <= 1
+    assert count < 2 or len(batches) % 2 == 0 or len(batches) == count  # odd only when one item a batch

@@ -34,7 +34,7 @@ from kam_xl.xlsx.calc import cache_values
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 
-CACHE_BATCH = 256  # tabs whose formulas are evaluated together (memory stays flat, numpy stays busy)
+CACHE_BATCH = 512  # at most this many tabs evaluated together (memory stays flat, numpy stays busy)
 
 
 @dataclass
@@ -246,6 +246,22 @@ def generate_tabs(
     return result
 
 
+def even_batches(items: list, largest: int) -> list[list]:
+    """The items in an even number of batches of equal size (±1), none larger than `largest`: the formulas of
+    a batch are evaluated together (fewer, larger batches cost less), and two processes share them evenly."""
+    if not items:
+        return []
+    pairs = -(-len(items) // (2 * largest))
+    count = min(len(items), 2 * pairs)
+    size, extra = divmod(len(items), count)
+    out, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < extra else 0)
+        out.append(items[start:end])
+        start = end
+    return out
+
+
 def _write_tabs(
     book: Book,
     plan: Plan,
@@ -276,7 +292,7 @@ def _write_tabs(
         sheets = specs if writer is None else [writer.serialise(spec) for spec in specs]
         return list(zip(made, sheets, strict=True))
 
-    batches = [chosen[i : i + CACHE_BATCH] for i in range(0, len(chosen), CACHE_BATCH)]
+    batches = even_batches(chosen, CACHE_BATCH)
     done = 0
     for batch in shared_map(batch_of_tabs, batches) if writer is not None else map(batch_of_tabs, batches):
         for record, sheet in batch:
