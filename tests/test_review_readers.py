@@ -18,6 +18,7 @@ from kam_xl.plan.load import load_plan
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import split_ref
+from tests.support.language import english_words
 
 NEGATIVE = re.compile(r"CNY\s*[-−]\s*\d")
 FINAL = {"Done", "Dropped", "Ended, not done"}
@@ -147,20 +148,6 @@ def test_management_email_explains_compares_and_asks(demo):
 # ---------------------------------------------------------------------------
 # Chinese throughout: the e-mails of every kind and the sheets review writes
 # ---------------------------------------------------------------------------
-
-ALLOWED = {"CNY", "YYYY-MM-DD", "kam_xl", "kam", "next-period", "KamNextPeriod"}  # names of commands
-NOT_WORDS = re.compile(
-    r"\S+·\S+"  # problem ids (store·kind)
-    r"|\S+@\S+"  # e-mail addresses
-    r"|\S+\.xlsx"  # file names
-    r"|\b[A-Z]{1,3}\d+\b"  # ids: HX0001, SR001, P01, N1, W47
-    r"|\d{4}-W\d+"  # week ids
-)
-WORD = re.compile(r"[A-Za-z][A-Za-z'_\-]{2,}")
-
-
-def english_words(text: str) -> set[str]:
-    return {w for w in WORD.findall(NOT_WORDS.sub(" ", text)) if w not in ALLOWED}
 
 
 @pytest.fixture(scope="module")

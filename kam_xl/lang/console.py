@@ -35,7 +35,7 @@ LINES: dict[str, tuple[str, str]] = {
     "split_file": ("  {file}: {name} ({sr}), {count} store(s)", "  {file}：{name}（{sr}），{count}家门店"),
     "split_done": (
         "{count} SR workbook(s) in {folder}; list: {index}",
-        "{folder} 中有{count}个业务代表文件；清单：{index}",
+        "业务代表文件{count}个，位于：{folder}；清单：{index}",
     ),
     "split_moved": (
         "--force: {count} file(s) that were in the way moved to {folder}: {files}",
@@ -94,11 +94,11 @@ LINES: dict[str, tuple[str, str]] = {
     "why_collected": (
         "already collected on {time} (as {file}; same content) — nothing to do; send a file with new figures to "
         "change HQ",
-        "已于 {time} 回收（文件 {file}，内容相同）——无需操作；如需修改总部数据，请发送有新数据的文件",
+        "已于 {time} 回收（文件：{file}，内容相同）——无需操作；如需修改总部数据，请发送有新数据的文件",
     ),
     "why_imported": (
         "already imported on {time} (as {file}; same content) — nothing to do",
-        "已于 {time} 导入（文件 {file}，内容相同）——无需操作",
+        "已于 {time} 导入（文件：{file}，内容相同）——无需操作",
     ),
     "why_same_content": ("same content as {file}, merged once", "与 {file} 内容相同，只合并一次"),
     "why_renamed": (
@@ -126,7 +126,7 @@ LINES: dict[str, tuple[str, str]] = {
     ),
     "next_actions": (
         "open store actions carried (into the store tabs generate makes): {count}",
-        "结转的未完成门店行动（写入 generate 生成的门店页）：{count}",
+        "结转的未完成门店行动（写入 `kam generate` 生成的门店页）：{count}",
     ),
     "next_programs": (
         "programs kept: {kept}; ended and dropped: {dropped}",
