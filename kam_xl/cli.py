@@ -209,9 +209,11 @@ class Output:
 
     def progress(self):
         """A context manager giving the Progress callback for the command (rich bars, or silence)."""
+        from kam_xl.lang.console import stage_words
         from kam_xl.progress import RichProgress, SilentProgress
 
-        return SilentProgress() if self.quiet or self.as_json else RichProgress(self.lang)
+        lang = self.lang
+        return SilentProgress() if self.quiet or self.as_json else RichProgress(lambda stage: stage_words(stage, lang))
 
 
 def cmd_init(args, out: Output) -> int:
@@ -228,7 +230,7 @@ def cmd_init(args, out: Output) -> int:
     plan = result.plan
     stores = len(plan.stores) if plan else 0
     out.lang = args.lang
-    out.line("wrote_demo" if plan else "wrote_empty", book=args.book, stores=stores, lang=args.lang)
+    out.line("wrote_demo" if plan else "wrote_empty", book=args.book, stores=stores, language=args.lang)
     _notes(out, result.forced, result.backup)
     out.data(
         {
@@ -243,6 +245,7 @@ def cmd_init(args, out: Output) -> int:
 
 
 def cmd_validate(args, out: Output) -> int:
+    from kam_xl.lang.console import problem_line
     from kam_xl.plan.workbook import validate
 
     out.of_book(args.book)
@@ -250,7 +253,7 @@ def cmd_validate(args, out: Output) -> int:
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     for problem in errors + warnings:
-        out.say(("[red]" if problem.is_error else "[yellow]") + _escape(problem.line(out.lang)) + "[/]")
+        out.say(("[red]" if problem.is_error else "[yellow]") + _escape(problem_line(problem, out.lang)) + "[/]")
     out.line("validated", book=args.book, errors=len(errors), warnings=len(warnings))
     out.data(
         {

@@ -21,16 +21,10 @@ class Problem:
         return self.severity == "error"
 
     def __str__(self) -> str:
-        return self.line("en")
-
-    def line(self, lang: str) -> str:
-        """`Sheet!Cell: what is wrong (value)` in `lang` (the message is in the plan's language already)."""
-        from kam_xl.lang.console import say
-
         where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
-        found = "" if self.value in (None, "") else say("problem_value", lang, value=self.value)
-        tag = "" if self.is_error else say("problem_warning", lang)
-        return say("problem_line", lang, where=where, tag=tag, message=self.message, found=found)
+        found = "" if self.value in (None, "") else f" ({self.value!r})"
+        tag = "" if self.is_error else "warning: "
+        return f"{where}: {tag}{self.message}{found}"
 
     def as_dict(self) -> dict:
         """The problem as plain JSON-able data."""

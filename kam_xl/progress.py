@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from kam_xl.lang.console import stage_words
-
 
 class Progress(Protocol):
     """Called as progress(stage, done, total) while long work runs."""
@@ -29,9 +27,10 @@ class SilentProgress:
 
 
 class RichProgress:
-    """Shows one rich progress bar per stage on stderr, named in `lang` (the workbook's); call close() when done."""
+    """Shows one rich progress bar per stage on stderr, named by `words(stage)` (the stage in the workbook's
+    language: kam_xl.lang.console.stage_words); call close() when done."""
 
-    def __init__(self, lang: str = "en"):
+    def __init__(self, words: Callable[[str], str] | None = None):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as Bars
@@ -46,14 +45,14 @@ class RichProgress:
         )
         self._tasks: dict[str, int] = {}
         self._started = False
-        self.lang = lang
+        self.words = words or (lambda stage: stage)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self._started:
             self._bars.start()
             self._started = True
         if stage not in self._tasks:
-            self._tasks[stage] = self._bars.add_task(stage_words(stage, self.lang), total=total)
+            self._tasks[stage] = self._bars.add_task(self.words(stage), total=total)
         self._bars.update(self._tasks[stage], completed=done, total=total)
 
     def close(self) -> None:

@@ -103,6 +103,16 @@ def test_every_progress_stage_has_chinese_words():
         assert stage_words(stage, "en") == stage
 
 
+def test_the_progress_bars_name_their_stage_in_the_workbook_language():
+    from kam_xl.cli import Output
+
+    out = Output(quiet=False, as_json=False)
+    out.lang = "zh"
+    with out.progress() as bars:
+        bars("reading SR files", 1, 2)
+        assert [task.description for task in bars._bars.tasks] == ["读取业务代表文件"]
+
+
 def test_the_chinese_collect_log_sheet_is_chinese_and_names_fields(zh_run):
     folder, _ = zh_run
     grid = FileBook(folder / BOOK).grid(sheet_name("collect_log", "zh"))

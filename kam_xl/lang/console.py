@@ -10,10 +10,10 @@ from __future__ import annotations
 LINES: dict[str, tuple[str, str]] = {
     # kam init / validate / generate / split
     "wrote_demo": (
-        "Wrote {book} (demo account, {stores} stores, {lang})",
-        "已生成 {book}（演示客户，{stores}家门店，{lang}）",
+        "Wrote {book} (demo account, {stores} stores, {language})",
+        "已生成 {book}（演示客户，{stores}家门店，{language}）",
     ),
-    "wrote_empty": ("Wrote {book} (empty template, {lang})", "已生成 {book}（空白模板，{lang}）"),
+    "wrote_empty": ("Wrote {book} (empty template, {language})", "已生成 {book}（空白模板，{language}）"),
     "validated": ("{book}: {errors} error(s), {warnings} warning(s)", "{book}：{errors}个错误，{warnings}个警告"),
     "problem_line": ("{where}: {tag}{message}{found}", "{where}：{tag}{message}{found}"),
     "problem_warning": ("warning: ", "警告："),
@@ -48,6 +48,25 @@ LINES: dict[str, tuple[str, str]] = {
         "{book}：没有变化，未保存（工作簿中的记分卡已是最新）",
     ),
     "warning": ("warning: {text}", "警告：{text}"),
+    "warn_unread": (
+        "{where}: cannot be read as a {kind}; left out of the review",
+        "{where}：无法识别为{kind}，未计入回顾",
+    ),
+    "warn_unread_more": ("... and {count} more cells that cannot be read", "……另有{count}个无法识别的单元格"),
+    "kind_number": ("number", "数字"),
+    "kind_date": ("date", "日期"),
+    "kind_yes_no": ("yes_no", "是/否"),
+    "kind_enum": ("enum", "列表值"),
+    "kind_text": ("text", "文字"),
+    "warn_plan_changed": (
+        "the plan changed after the store tabs were generated: run `kam generate BOOK` so the tabs show the targets "
+        "the review uses",
+        "门店页生成后计划有改动：请运行 `kam generate BOOK`，使门店页显示回顾所用的目标",
+    ),
+    "warn_no_tab": (
+        "{count} active store(s) have no tab yet and count as not reporting (run `kam generate BOOK`): {stores}",
+        "{count}家在营门店还没有门店页，按未上报处理（请运行 `kam generate BOOK`）：{stores}",
+    ),
     "emails_written": ("{count} e-mail(s) written; open {index}", "已生成{count}封邮件；打开 {index}"),
     "email_skipped": ("not written: {kind} {key} {name}: {reason}", "未生成：{kind} {key}{name}：{reason}"),
     # history, --force, backups
@@ -200,3 +219,11 @@ def say(key: str, lang: str, **values: object) -> str:
 def stage_words(stage: str, lang: str) -> str:
     """A progress stage as the bars show it in `lang` (a stage without a translation stays as it is)."""
     return stage if lang == "en" else STAGES.get(stage, stage)
+
+
+def problem_line(problem, lang: str) -> str:
+    """A validation Problem (kam_xl.errors) as `Sheet!Cell: what is wrong (value)` in `lang`."""
+    where = f"{problem.sheet}!{problem.cell}" if problem.cell else problem.sheet
+    found = "" if problem.value in (None, "") else say("problem_value", lang, value=problem.value)
+    tag = "" if problem.is_error else say("problem_warning", lang)
+    return say("problem_line", lang, where=where, tag=tag, message=problem.message, found=found)

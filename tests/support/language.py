@@ -8,7 +8,7 @@ ALLOWED = {"CNY", "YYYY-MM-DD", "kam_xl", "kam", "next-period", "KamNextPeriod",
 NOT_WORDS = re.compile(
     r"\S+·\S+"  # problem ids (store·kind)
     r"|\S+@\S+"  # e-mail addresses
-    r"|\S+\.(?:xlsx|csv|html|sqlite|eml|pdf|png)\b"  # file names
+    r"|\S+\.(?:xlsx|csv|html|sqlite|eml|pdf|png)(?![A-Za-z])"  # file names
     r"|`[^`]+`"  # a command to run, as typed
     r"|\b[A-Z]{1,3}\d+\b"  # ids: HX0001, SR001, P01, N1, W47
     r"|\d{4}-W\d+"  # week ids
