@@ -221,3 +221,28 @@ def test_the_english_demo_has_no_chinese_outside_names(en_run):
         for part in ("plain", "html"):
             body = message.get_body((part,)).get_content()
             assert not chinese(body, names), (path.name, part, "".join(chinese(body, names))[:40])
+
+
+# ---------------------------------------------------------------------------
+# One format for a change of a share: percentage points, in the workbook and the e-mail alike
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_share_change_reads_the_same_in_the_workbook_and_the_email(lang, en_run, zh_run):
+    from kam_xl.lang.numbers import points_format, share_points
+    from kam_xl.lang.texts import review_text
+
+    folder = (en_run if lang == "en" else zh_run)[0]
+    book = openpyxl.load_workbook(folder / ("account.xlsx" if lang == "en" else BOOK))
+    sheet = book[sheet_name("sc_account", lang)]
+    label = review_text("share_change", lang)
+    (cell,) = [row[1] for row in sheet.iter_rows() if row[0].value == label]
+    assert cell.number_format == points_format(lang)  # the cell holds the points: 0.7 shows "+0.7 pt"
+    shown = share_points(cell.value / 100, lang)
+    assert shown.endswith(" pt" if lang == "en" else "个百分点")
+    (path,) = (folder / ("emails" if lang == "en" else "邮件") / "messages").glob("hq-*.eml")
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    text = message.get_body(("plain",)).get_content()
+    line = next(line for line in text.splitlines() if label in line)
+    assert line.endswith(f"{label} {shown}") or line.endswith(f"{label}{shown}"), (line, shown)
