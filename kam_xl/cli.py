@@ -182,6 +182,7 @@ class Output:
         from rich.console import Console
 
         self.quiet, self.as_json = quiet, as_json
+        self.lang = "en"  # the words of what is printed: the workbook's language (set by the command)
         self.console = Console(highlight=False, soft_wrap=True)
         self.errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -189,15 +190,30 @@ class Output:
         if not self.quiet and not self.as_json:
             self.console.print(text)
 
+    def line(self, key: str, style: str = "", **values) -> None:
+        """Say the sentence `key` of kam_xl.lang.console in the command's language (values escaped for rich)."""
+        from kam_xl.lang.console import say
+
+        text = _escape(say(key, self.lang, **values))
+        self.say(f"[{style}]{text}[/]" if style else text)
+
+    def of_book(self, path: Path) -> None:
+        """Speak the language of this workbook from now on."""
+        from kam_xl.plan.meta import book_language
+
+        self.lang = book_language(path)
+
     def data(self, payload) -> None:
         if self.as_json:
             print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
     def progress(self):
         """A context manager giving the Progress callback for the command (rich bars, or silence)."""
+        from kam_xl.lang.console import stage_words
         from kam_xl.progress import RichProgress, SilentProgress
 
-        return SilentProgress() if self.quiet or self.as_json else RichProgress()
+        lang = self.lang
+        return SilentProgress() if self.quiet or self.as_json else RichProgress(lambda stage: stage_words(stage, lang))
 
 
 def cmd_init(args, out: Output) -> int:
@@ -213,9 +229,8 @@ def cmd_init(args, out: Output) -> int:
     )
     plan = result.plan
     stores = len(plan.stores) if plan else 0
-    out.say(
-        f"Wrote {args.book} ({'demo account, ' + str(stores) + ' stores' if plan else 'empty template'}, {args.lang})"
-    )
+    out.lang = args.lang
+    out.line("wrote_demo" if plan else "wrote_empty", book=args.book, stores=stores, language=args.lang)
     _notes(out, result.forced, result.backup)
     out.data(
         {
@@ -230,14 +245,16 @@ def cmd_init(args, out: Output) -> int:
 
 
 def cmd_validate(args, out: Output) -> int:
+    from kam_xl.lang.console import problem_line
     from kam_xl.plan.workbook import validate
 
+    out.of_book(args.book)
     problems = validate(args.book)
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     for problem in errors + warnings:
-        out.say(("[red]" if problem.is_error else "[yellow]") + _escape(str(problem)) + "[/]")
-    out.say(f"{args.book}: {len(errors)} error(s), {len(warnings)} warning(s)")
+        out.say(("[red]" if problem.is_error else "[yellow]") + _escape(problem_line(problem, out.lang)) + "[/]")
+    out.line("validated", book=args.book, errors=len(errors), warnings=len(warnings))
     out.data(
         {
             "book": str(args.book),
@@ -251,23 +268,18 @@ def cmd_validate(args, out: Output) -> int:
 def cmd_generate(args, out: Output) -> int:
     from kam_xl.storetabs.generate import generate
 
+    out.of_book(args.book)
     with out.progress() as progress:
         result = generate(
             args.book, sr=args.sr, region=args.region, progress=progress, wait=args.wait, force=args.force
         )
-    if result.saved:
-        out.say(f"{args.book}: {len(result.written)} store tab(s) written")
-    else:
-        out.say(f"{args.book}: nothing changed, not saved ({len(result.written)} store tab(s) already up to date)")
+    out.line("tabs_written" if result.saved else "tabs_unchanged", book=args.book, count=len(result.written))
     for store_id, (old, new) in result.renamed.items():
-        out.say(f"  {store_id}: tab renamed {old!r} -> {new!r}")
+        out.line("tab_renamed", store=store_id, old=old, new=new)
     if result.kept_inactive:
-        out.say(
-            f"  kept {len(result.kept_inactive)} tab(s) of stores no longer in the plan (marked inactive): "
-            + ", ".join(result.kept_inactive)
-        )
+        out.line("tabs_kept_inactive", count=len(result.kept_inactive), stores=", ".join(result.kept_inactive))
     if result.removed:
-        out.say(f"  removed {len(result.removed)} empty tab(s) of stores no longer in the plan")
+        out.line("tabs_removed", count=len(result.removed))
     _notes(out, result.forced, result.backup)
     out.data(
         {
@@ -287,16 +299,17 @@ def cmd_generate(args, out: Output) -> int:
 def cmd_split(args, out: Output) -> int:
     from kam_xl.execution.split import split
 
+    out.of_book(args.book)
     with out.progress() as progress:
         result = split(args.book, args.out, progress=progress, force=args.force, wait=args.wait, week=args.week)
     for item in result.files:
-        out.say(f"  {item.path.name}: {_escape(item.sr_name)} ({item.sr_id}), {len(item.stores)} store(s)")
-    out.say(f"{len(result.files)} SR workbook(s) in {result.folder}; list: {result.index}")
+        out.line("split_file", file=item.path.name, name=item.sr_name, sr=item.sr_id, count=len(item.stores))
+    out.line("split_done", count=len(result.files), folder=result.folder, index=result.index)
     if result.moved:
-        out.say(
-            f"[yellow]--force: {len(result.moved)} file(s) that were in the way moved to {result.moved_to}: "
-            f"{_escape(', '.join(p.name for p in result.moved))}[/]"
-        )
+        out.line(
+            "split_moved", "yellow", count=len(result.moved), folder=result.moved_to,
+            files=", ".join(p.name for p in result.moved),
+        )  # fmt: skip
     out.data(result.as_dict())
     return 0
 
@@ -304,6 +317,7 @@ def cmd_split(args, out: Output) -> int:
 def cmd_collect(args, out: Output) -> int:
     from kam_xl.execution.collect import collect
 
+    out.of_book(args.book)
     with out.progress() as progress:
         report = collect(args.book, args.sources, progress=progress, wait=args.wait, force=args.force, db=args.db)
     return _merge_report(out, report)
@@ -311,6 +325,7 @@ def cmd_collect(args, out: Output) -> int:
 
 def _merge_report(out: Output, report) -> int:
     """What collect and import print: the report's lines, history and safety notes, the data, the exit code."""
+    out.lang = report.lang
     for line in report.lines():
         out.say(_escape(line))
     _history_notes(out, report.history)
@@ -327,20 +342,23 @@ def cmd_import(args, out: Output) -> int:
 
 
 def cmd_review(args, out: Output) -> int:
+    from kam_xl.lang.console import say
     from kam_xl.lang.texts import console_text
     from kam_xl.reviewing.run import headline, review
 
+    out.of_book(args.book)
     with out.progress() as progress:
         result = review(args.book, as_of=args.as_of, progress=progress, wait=args.wait, force=args.force, db=args.db)
+    out.lang = result.summary.get("language") or out.lang
     if result.saved:
-        out.say(f"{args.book}: scorecards written ({', '.join(result.sheets)})")
+        out.line("review_written", book=args.book, sheets=say("list_sep", out.lang).join(result.sheets))
     else:
-        out.say(f"{args.book}: nothing changed, not saved (the scorecards in the workbook are up to date)")
-    colon = console_text("h_colon", result.summary.get("language") or "en")
+        out.line("review_unchanged", book=args.book)
+    colon = console_text("h_colon", out.lang)
     for name, value in headline(result.summary):
         out.say(f"  {name}{colon}{_escape(str(value))}")
     for warning in result.warnings:
-        out.say(f"[yellow]warning: {_escape(warning)}[/]")
+        out.line("warning", "yellow", text=warning)
     _history_notes(out, result.history)
     _notes(out, result.forced, result.backup)
     out.data(
@@ -366,18 +384,18 @@ def cmd_email(args, out: Output) -> int:
         if args.send
         else None
     )
+    out.of_book(args.book)
     with out.progress() as progress:
         batch = email(
             args.book, args.out, to=args.to, as_of=args.as_of, send=settings, progress=progress, wait=args.wait
         )
-    out.say(f"{len(batch)} e-mail(s) written; open {batch.index}")
+    out.line("emails_written", count=len(batch), index=batch.index)
     for skipped in batch.skipped:
-        out.say(
-            f"[yellow]not written: {skipped.kind} {_escape(skipped.key)} {_escape(skipped.name)}: "
-            f"{_escape(skipped.reason)}[/]"
+        out.line(
+            "email_skipped", "yellow", kind=skipped.kind, key=skipped.key, name=skipped.name, reason=skipped.reason
         )
     for warning in batch.warnings:
-        out.say(f"[yellow]warning: {_escape(warning)}[/]")
+        out.line("warning", "yellow", text=warning)
     if batch.send_report:
         for line in batch.send_report.lines():
             out.say(_escape(line))
@@ -409,6 +427,7 @@ def cmd_portfolio(args, out: Output) -> int:
 def cmd_next_period(args, out: Output) -> int:
     from kam_xl.reviewing.carry import next_period
 
+    out.of_book(args.book)
     with out.progress() as progress:
         result = next_period(
             args.book, args.out, start=args.start, weeks=args.weeks, progress=progress, force=args.force,
@@ -422,17 +441,20 @@ def cmd_next_period(args, out: Output) -> int:
 
 
 def cmd_demo(args, out: Output) -> int:
+    from kam_xl.lang.texts import console_text
     from kam_xl.simulation.run import demo
 
+    out.lang = args.lang
     with out.progress() as progress:
         result = demo(args.out, lang=args.lang, progress=progress, **_given(args, "stores", "seed", "periods"))
-    out.say(f"[bold]kam_xl demo in {result.folder}[/]")
+    colon = console_text("h_colon", out.lang)
+    out.line("demo_in", "bold", folder=result.folder)
     for what, path in result.made:
-        out.say(f"  {what}: {path}")
+        out.say(f"  {_escape(what)}{colon}{path}")
     for name, value in result.facts:
-        out.say(f"  {name}: {value}")
+        out.say(f"  {_escape(name)}{colon}{_escape(str(value))}")
     if result.collect_lines:
-        out.say("[bold]collect[/]")
+        out.line("demo_collect", "bold")
         for line in result.collect_lines:
             out.say("  " + _escape(line))
     out.data(
@@ -450,19 +472,19 @@ def _history_notes(out: Output, recorder) -> None:
     if recorder is None or not recorder.enabled:
         return
     if recorder.caught_up:
-        out.say(f"  history: caught up {recorder.caught_up} value(s) the database lacked ({_escape(recorder.label)})")
+        out.line("history_caught_up", count=recorder.caught_up, db=recorder.label)
     if recorder.recorded:
-        out.say(f"  history: {recorder.recorded} row(s) recorded in {_escape(recorder.label)}")
+        out.line("history_recorded", count=recorder.recorded, db=recorder.label)
     for warning in recorder.warnings:
-        out.say(f"[yellow]warning: {_escape(warning)}[/]")
+        out.line("warning", "yellow", text=warning)
 
 
 def _notes(out: Output, forced: list[str], backup: Path | None) -> None:
     """What --force overrode (in yellow) and where the backup of the old workbook is."""
     for note in forced:
-        out.say(f"[yellow]--force: {_escape(note)}[/]")
+        out.line("forced", "yellow", note=note)
     if backup:
-        out.say(f"  backup: {backup}")
+        out.line("backup", path=backup)
 
 
 def _str(path: Path | None) -> str | None:

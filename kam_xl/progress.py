@@ -27,9 +27,10 @@ class SilentProgress:
 
 
 class RichProgress:
-    """Shows one rich progress bar per stage on stderr; call close() when done."""
+    """Shows one rich progress bar per stage on stderr, named by `words(stage)` (the stage in the workbook's
+    language: kam_xl.lang.console.stage_words); call close() when done."""
 
-    def __init__(self):
+    def __init__(self, words: Callable[[str], str] | None = None):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as Bars
@@ -44,13 +45,14 @@ class RichProgress:
         )
         self._tasks: dict[str, int] = {}
         self._started = False
+        self.words = words or (lambda stage: stage)
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self._started:
             self._bars.start()
             self._started = True
         if stage not in self._tasks:
-            self._tasks[stage] = self._bars.add_task(stage, total=total)
+            self._tasks[stage] = self._bars.add_task(self.words(stage), total=total)
         self._bars.update(self._tasks[stage], completed=done, total=total)
 
     def close(self) -> None:

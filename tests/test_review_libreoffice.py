@@ -24,6 +24,7 @@ from kam_xl.storetabs.generate import generate
 from kam_xl.storetabs.layout import LOG, METRIC_ROWS, REVIEW_COLS
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.read import cell_at
+from kam_xl.xlsx.styles import POINTS_STYLES
 from tests.support.fill import random_entries, write_entries
 from tests.support.libreoffice import error_cells, recalculate, require_soffice
 from tests.test_review import hand_book
@@ -188,11 +189,11 @@ def test_demo_store_tabs_equal_the_store_scorecard(demo):
 def test_demo_scorecard_shows_what_review_computed(demo):
     plan, result, recalculated = demo
     rows = scorecard_rows(FileBook(recalculated), plan)
-    numbers = [c.key for c in store_columns(plan) if c.kind == "number"]
+    columns = [c for c in store_columns(plan) if c.kind == "number"]
     for store_id, row in rows.items():
-        for key in numbers:
-            value = result.stores.at[store_id, key]
-            assert same(row[key], None if math.isnan(value) else value), (store_id, key)
+        for column in columns:  # a share's change or gap is shown in percentage points: the fraction × 100
+            value = result.stores.at[store_id, column.key] * (100 if column.style.startswith(POINTS_STYLES) else 1)
+            assert same(row[column.key], None if math.isnan(value) else value), (store_id, column.key)
 
 
 def test_demo_covers_every_kind_of_result(demo):

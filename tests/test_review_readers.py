@@ -18,6 +18,7 @@ from kam_xl.plan.load import load_plan
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import split_ref
+from tests.support.language import HALF_COLON, SPACED, english_words
 
 NEGATIVE = re.compile(r"CNY\s*[-−]\s*\d")
 FINAL = {"Done", "Dropped", "Ended, not done"}
@@ -148,20 +149,6 @@ def test_management_email_explains_compares_and_asks(demo):
 # Chinese throughout: the e-mails of every kind and the sheets review writes
 # ---------------------------------------------------------------------------
 
-ALLOWED = {"CNY", "YYYY-MM-DD", "kam_xl", "kam", "next-period", "KamNextPeriod"}  # names of commands
-NOT_WORDS = re.compile(
-    r"\S+·\S+"  # problem ids (store·kind)
-    r"|\S+@\S+"  # e-mail addresses
-    r"|\S+\.xlsx"  # file names
-    r"|\b[A-Z]{1,3}\d+\b"  # ids: HX0001, SR001, P01, N1, W47
-    r"|\d{4}-W\d+"  # week ids
-)
-WORD = re.compile(r"[A-Za-z][A-Za-z'_\-]{2,}")
-
-
-def english_words(text: str) -> set[str]:
-    return {w for w in WORD.findall(NOT_WORDS.sub(" ", text)) if w not in ALLOWED}
-
 
 @pytest.fixture(scope="module")
 def demo_zh(tmp_path_factory) -> Path:
@@ -207,13 +194,15 @@ def test_chinese_review_sheets_have_no_english_words(demo_zh):
                     assert not english_words(value), (key, value)
 
 
-def test_chinese_typography_has_no_space_around_names(demo_zh):
-    (message,) = [
-        email.message_from_bytes(p.read_bytes(), policy=policy.default)
-        for p in (demo_zh / "邮件" / "messages").glob("hq-*.eml")
-    ]
-    text = message.get_body(("plain",)).get_content()
-    assert not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", text)
+def test_chinese_typography_has_full_width_colons_and_no_space_around_names(demo_zh):
+    for path in sorted((demo_zh / "邮件" / "messages").glob("*.eml")):  # every kind: hq, sr, store
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        for part in ("plain", "html"):
+            text = message.get_body((part,)).get_content()
+            if part == "html":
+                text = re.sub(r"<style.*?</style>|<[^>]+>|&\w+;", " ", text, flags=re.S)
+            assert not SPACED.search(text), (path.name, part, SPACED.search(text))
+            assert not HALF_COLON.search(text), (path.name, part, text[HALF_COLON.search(text).start() - 30 :][:60])
 
 
 def test_the_voice_of_the_store_reaches_hq(demo):

@@ -21,6 +21,7 @@ from kam_xl.execution.log import LogEntry, log_sheet, read_log, shown
 from kam_xl.execution.sources import Source, collect_sources
 from kam_xl.execution.srfile import CellProblem, HqTabs, SrFile, SrTab, read_sr_file
 from kam_xl.history.record import recording
+from kam_xl.lang.console import say
 from kam_xl.lang.texts import reason_text
 from kam_xl.lang.words import enum_labels
 from kam_xl.model.entries import FieldKey, checked, enum_kind, key_text, normalise, tab_value
@@ -80,6 +81,7 @@ class CollectReport:
     backup: Path | None = None
     forced: list[str] = field(default_factory=list)  # what --force overrode, in words (kam_xl.xlsx.guard)
     history: object = None  # the history Recorder (kam_xl.history.record): what was recorded, where, warnings
+    lang: str = "en"  # the HQ workbook's language: the report's words
 
     @property
     def written(self) -> int:
@@ -102,26 +104,29 @@ class CollectReport:
             "log": [e.as_dict() for e in self.entries],
         }
 
-    def lines(self) -> list[str]:
-        """The report for people: one line per file, then every entry other than a file summary."""
-        out = [_file_line(f) for f in self.files]
+    def lines(self, lang: str | None = None) -> list[str]:
+        """The report for people (in the workbook's language): one line per file, then every entry other than a
+        file summary."""
+        lang = lang or self.lang
+        out = [_file_line(f, lang) for f in self.files]
         out += [
-            f"  {entry}" for entry in self.entries if entry.sheet or entry.what not in ("merged", "refused", "skipped")
+            "  " + entry.line(lang)
+            for entry in self.entries
+            if entry.sheet or entry.what not in ("merged", "refused", "skipped")
         ]
-        out.append(
-            f"{self.written} value(s) written; " + ("workbook saved" if self.saved else "nothing changed, not saved")
-        )
+        out.append(say("written_saved" if self.saved else "written_unsaved", lang, count=self.written))
         return out
 
 
-def _file_line(result: FileResult) -> str:
+def _file_line(result: FileResult, lang: str) -> str:
     if result.status in ("refused", "skipped"):
-        return f"{result.path.name}: {result.status} — {result.reason}"
-    refused = f", {result.refused_tabs} tab(s) refused" if result.refused_tabs else ""
-    return (
-        f"{result.path.name} ({result.sr_id}): {result.status}, {result.stores} store(s), {result.new} new, "
-        f"{result.changed} changed, {result.rejected} rejected, {result.kept} blank kept{refused}"
-    )
+        return say(f"file_{result.status}", lang, file=result.path.name, reason=result.reason)
+    refused = say("tabs_refused", lang, count=result.refused_tabs) if result.refused_tabs else ""
+    return say(
+        "file_merged", lang, file=result.path.name, sr=result.sr_id, status=say(f"status_{result.status}", lang),
+        stores=result.stores, new=result.new, changed=result.changed, rejected=result.rejected, kept=result.kept,
+        refused=refused,
+    )  # fmt: skip
 
 
 READERS = max(2, min(4, os.cpu_count() or 2))  # threads reading SR files
@@ -158,11 +163,11 @@ def collect_book(book: Book, sources: list[Path], progress: Progress | None = No
     """
     hq = hq_state(book)
     stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
-    report = CollectReport()
+    report = CollectReport(lang=hq.lang)
     seen = read_collected(book)
     files = read_sr_files(collect_sources(sources, skip=getattr(book, "path", None)), hq, report, progress)
-    files = [f for f in files if not _already_collected(f, seen, report)]
-    chosen = latest_per_sr(files, report)
+    files = [f for f in files if not _already_collected(f, seen, report, hq.lang)]
+    chosen = latest_per_sr(files, report, hq.lang)
     merge_files(book, hq, chosen, report, progress)
     report.entries = [replace(entry, time=stamp) for entry in report.entries]
     report.files.sort(key=lambda result: result.path.name)
@@ -217,7 +222,7 @@ def read_sr_files(sources: list[Source], hq: HqTabs, report: CollectReport, prog
 def _try_read(path: Path, hq: HqTabs) -> SrFile | str:
     """The SR file, or why it is refused."""
     if not path.exists():
-        return "file not found — check the path and the file name"
+        return say("why_not_found", hq.lang)
     try:
         return read_sr_file(path, hq)
     except KamError as exc:
@@ -239,20 +244,17 @@ def _refuse(report: CollectReport, path: Path, reason: str, sr_id: str = "", wha
     report.entries.append(LogEntry(what, path.name, reason, sr=sr_id))
 
 
-def _already_collected(sr_file: SrFile, seen: dict[str, Collected], report: CollectReport) -> bool:
+def _already_collected(sr_file: SrFile, seen: dict[str, Collected], report: CollectReport, lang: str = "en") -> bool:
     """Skip a file whose exact content was collected before (a KAM's later corrections in HQ stand)."""
     earlier = seen.get(sr_file.digest)
     if earlier is None:
         return False
-    reason = (
-        f"already collected on {earlier.time} (as {earlier.file}; same content) — nothing to do; send a file "
-        "with new figures to change HQ"
-    )
+    reason = say("why_collected", lang, time=earlier.time, file=earlier.file)
     report.files.append(FileResult(sr_file.path, sr_file.sr_id, "skipped", reason))
     return True
 
 
-def latest_per_sr(files: list[SrFile], report: CollectReport) -> list[SrFile]:
+def latest_per_sr(files: list[SrFile], report: CollectReport, lang: str = "en") -> list[SrFile]:
     """One file per SR: the one saved last wins; an identical copy is skipped, a different one refused."""
     by_sr: dict[str, list[SrFile]] = {}
     for sr_file in files:
@@ -263,13 +265,13 @@ def latest_per_sr(files: list[SrFile], report: CollectReport) -> list[SrFile]:
         chosen.append(winner)
         for other in group:
             if other is not winner:
-                _duplicate(report, sr_id, other, winner)
+                _duplicate(report, sr_id, other, winner, lang)
     return chosen
 
 
-def _duplicate(report: CollectReport, sr_id: str, other: SrFile, winner: SrFile) -> None:
+def _duplicate(report: CollectReport, sr_id: str, other: SrFile, winner: SrFile, lang: str = "en") -> None:
     if other.content() == winner.content():
-        _refuse(report, other.path, f"same content as {winner.path.name}, merged once", sr_id, "skipped")
+        _refuse(report, other.path, say("why_same_content", lang, file=winner.path.name), sr_id, "skipped")
         return
     if other.saved[0] != winner.saved[0]:
         why = f"was saved later ({winner.saved[0]} against {other.saved[0] or 'unknown'})"
@@ -340,7 +342,14 @@ def merge_file(
             LogEntry(
                 "merged",
                 sr_file.path.name,
-                f"{result.stores} store(s): {result.new} new, {result.changed} changed, {result.rejected} rejected",
+                say(
+                    "why_merged",
+                    hq.lang,
+                    stores=result.stores,
+                    new=result.new,
+                    changed=result.changed,
+                    rejected=result.rejected,
+                ),  # fmt: skip
                 sr_file.sr_id,
             )
         )
@@ -387,7 +396,7 @@ def merge_tab(
         old = _value_at(grid, *place) if place else None
         if raw is None and old is None:
             continue
-        what, value = merge_cell(key, raw, old, hq.lang) if place else ("rejected", "no such field in HQ")
+        what, value = merge_cell(key, raw, old, hq.lang) if place else ("rejected", say("why_no_field", hq.lang))
         if what in ("new", "changed"):
             writes[place] = value
             result.accepted.append((tab.store_id, key, value))
@@ -395,7 +404,7 @@ def merge_tab(
             continue
         setattr(result, what, getattr(result, what) + 1)
         if what != "new":
-            entries.append(_cell_entry(what, sr_file, tab, sr_cell, key, old, raw, value))
+            entries.append(_cell_entry(what, sr_file, tab, sr_cell, key, old, raw, value, hq.lang))
     if writes:
         book.set_cells(sheet, {f"{column_letter(col)}{row}": value for (row, col), value in writes.items()})
     return writes
@@ -471,11 +480,9 @@ def _cell_entry(
     old: object,
     raw: object,
     value: object,
+    lang: str = "en",
 ) -> LogEntry:
-    reasons = {
-        "kept": "blank in the file: the HQ value is kept (clear it in HQ if it should go)",
-        "changed": "the SR file has another value",
-    }
+    reasons = {"kept": say("why_kept", lang), "changed": say("why_changed", lang)}
     new = shown(raw) if what == "rejected" else shown(value)
     return LogEntry(
         what,

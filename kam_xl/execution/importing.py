@@ -34,6 +34,7 @@ from kam_xl.execution.collected import read_collected
 from kam_xl.execution.log import LogEntry, shown
 from kam_xl.execution.srfile import HqTabs, file_digest
 from kam_xl.history.record import recording
+from kam_xl.lang.console import say
 from kam_xl.lang.words import fold
 from kam_xl.model.entries import WEEK_FIELDS, key_text
 from kam_xl.model.parsing import ParseError, clean_text, parse_date
@@ -115,7 +116,7 @@ def import_into(book: Book, path: Path, mapping: Path | None = None, *, on_save=
     """Import a report into a Book: every value into its store's weekly log, checked and logged like collect."""
     hq = hq_state(book)
     plan = plan_of(book)
-    outcome = CollectReport()
+    outcome = CollectReport(lang=hq.lang)
     stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
     columns, codes = read_mapping(mapping)
     report = read_report(path, plan, columns, codes)
@@ -123,7 +124,7 @@ def import_into(book: Book, path: Path, mapping: Path | None = None, *, on_save=
     seen = read_collected(book)
     if report.digest in seen:
         earlier = seen[report.digest]
-        reason = f"already imported on {earlier.time} (as {earlier.file}; same content) — nothing to do"
+        reason = say("why_imported", hq.lang, time=earlier.time, file=earlier.file)
         outcome.files.append(FileResult(path, "", "skipped", reason))
         return outcome
     result = FileResult(path, "", "unchanged")
@@ -143,7 +144,14 @@ def import_into(book: Book, path: Path, mapping: Path | None = None, *, on_save=
             LogEntry(
                 "merged",
                 path.name,
-                f"{result.stores} store(s): {result.new} new, {result.changed} changed, {result.rejected} rejected",
+                say(
+                    "why_merged",
+                    hq.lang,
+                    stores=result.stores,
+                    new=result.new,
+                    changed=result.changed,
+                    rejected=result.rejected,
+                ),  # fmt: skip
             )
         )
     outcome.entries = [_stamped(entry, stamp) for entry in outcome.entries]
@@ -404,7 +412,7 @@ def _merge_store(book, hq: HqTabs, report: Report, store_id, values, result, ent
             result.new += what == "new"
             continue
         setattr(result, what, getattr(result, what) + 1)
-        reason = value if what == "rejected" else "the report has another value" if what == "changed" else ""
+        reason = value if what == "rejected" else say("why_report_changed", hq.lang) if what == "changed" else ""
         entries.append(
             LogEntry(
                 what,

@@ -16,6 +16,7 @@ from pathlib import Path
 from kam_xl.errors import CollectError, WorkbookError
 from kam_xl.execution.log import LogEntry, shown
 from kam_xl.execution.thisweek import read_this_week
+from kam_xl.lang.console import say
 from kam_xl.lang.words import sheet_name
 from kam_xl.model.entries import FieldKey
 from kam_xl.plan.meta import Meta, TabRecord, read_meta
@@ -193,9 +194,7 @@ def _read_tabs(source: _Opened, meta: Meta, hq: HqTabs, sr_file: SrFile) -> None
         store_id, title, version = tab_identity(grid)
         if store_id is None:
             if sheet not in system_sheet_names():
-                sr_file.notes.append(
-                    LogEntry("note", name, "not a store tab (no store ID label): ignored", sr_file.sr_id, sheet)
-                )
+                sr_file.notes.append(LogEntry("note", name, say("why_not_a_tab", hq.lang), sr_file.sr_id, sheet))
             continue
         claims.setdefault(store_id, []).append((sheet, grid, title, version))
     for store_id, tabs in claims.items():
@@ -210,7 +209,8 @@ def _read_tabs(source: _Opened, meta: Meta, hq: HqTabs, sr_file: SrFile) -> None
             sr_file.tabs.append(_read_tab(source, sheet, grid, store_id, cells, hq, sr_file, this_week))
         except TabRefusal as refusal:
             _refuse_tab(sr_file, sheet, store_id, refusal.row, str(refusal))
-    sr_file.notes += _tab_notes({t.store_id: t for t in sr_file.tabs}, claims, expected, sr_file.sr_id, name)
+    found = {t.store_id: t for t in sr_file.tabs}
+    sr_file.notes += _tab_notes(found, claims, expected, sr_file.sr_id, name, hq.lang)
 
 
 def _one_claim(sr_file: SrFile, store_id: str, tabs: list, expected, hq: HqTabs) -> list:
@@ -380,14 +380,14 @@ def _raw(grid: list[list], row: int, col: int) -> object:
 
 
 def _tab_notes(
-    found: dict[str, SrTab], claims, expected: dict[str, TabRecord], sr_id: str, name: str
+    found: dict[str, SrTab], claims, expected: dict[str, TabRecord], sr_id: str, name: str, lang: str = "en"
 ) -> list[LogEntry]:
     """Notes on tabs renamed in the file (still merged) and tabs missing from it (nothing to merge)."""
     notes = [
         LogEntry(
             "note",
             name,
-            f"tab {expected[s].tab!r} was renamed in the file; recognised by its store ID",
+            say("why_renamed", lang, tab=expected[s].tab),
             sr_id,
             tab.sheet,
             store=s,
@@ -399,7 +399,7 @@ def _tab_notes(
         LogEntry(
             "note",
             name,
-            f"the tab of store {s} is missing from the file: nothing merged for it",
+            say("why_tab_missing", lang, store=s),
             sr_id,
             expected[s].tab,
             store=s,

@@ -35,6 +35,26 @@ def signed_percent(value, digits: int = 0) -> str:
     return text if shown == 0 else ("+" if shown > 0 else "−") + text
 
 
+# A change of a share (or the gap between two shares) is in percentage points: "+0.5 pt" / "+0.5个百分点", in the
+# workbook (the number format of points_format, the cell holding the points) and in the e-mails (share_points).
+POINTS_UNIT = {"en": " pt", "zh": "个百分点"}
+
+
+def share_points(value, lang: str, digits: int = 1) -> str:
+    """A difference of shares (held as a fraction: 0.005) in percentage points: "+0.5 pt" / "+0.5个百分点"."""
+    if _blank(value):
+        return "–"
+    shown = round(float(value) * 100, digits) + 0.0
+    text = f"{abs(shown):.{digits}f}{POINTS_UNIT[lang]}"
+    return text if shown == 0 else ("+" if shown > 0 else "−") + text
+
+
+def points_format(lang: str) -> str:
+    """The Excel number format of a cell holding percentage points (0.5 shows "+0.5 pt" / "+0.5个百分点")."""
+    unit = POINTS_UNIT[lang]
+    return f'+0.0"{unit}";"−"0.0"{unit}";0.0"{unit}"'
+
+
 def day_words(day: date | None, lang: str, year: bool = True) -> str:
     """A date as a reader writes it: "30 Nov 2026" / "2026年11月30日" (without the year when `year` is False)."""
     if day is None:

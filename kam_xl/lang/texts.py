@@ -1228,6 +1228,8 @@ def reason_text(reason: str, lang: str) -> str:
     if lang == "en":
         return reason
     head, sep, rest = reason.partition(" (allowed: ")
+    if head.startswith("not a real date ("):  # the calendar's own words after it (day is out of range…)
+        return "不是有效日期（该月没有这一天）" if "day" in head else "不是有效日期"
     words = PARSE_REASONS.get(head, head)
     return f"{words}（可选：{rest.rstrip(')')}）" if sep else words
 

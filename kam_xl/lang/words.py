@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from kam_xl.errors import KamError
 
 LANGUAGES = ("en", "zh")
@@ -219,3 +221,14 @@ def language_of_sheet_names(names: list[str]) -> str | None:
         if SHEETS["stores"][lang_index] in names and SHEETS["objectives"][lang_index] in names:
             return lang
     return None
+
+
+_LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff）]): ")
+_BRACKETS = re.compile(r" ?\(([^()\n<>]*[\u4e00-\u9fff][^()\n<>]*)\)|(?<=[\u4e00-\u9fff]) \(([^()\n<>]*)\)")
+
+
+def full_width(text: str) -> str:
+    """Chinese typography for a text made from templates shared with English: a label's colon as "：", brackets
+    around or after Chinese words as "（…）" with "，" between the items inside."""
+    text = _BRACKETS.sub(lambda m: "（" + (m.group(1) or m.group(2)).replace(", ", "，") + "）", text)
+    return _LABEL_COLON.sub("：", text)

@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from kam_xl.lang.numbers import day_words, percent, span_words, week_words
+from kam_xl.lang.numbers import day_words, percent, share_points, span_words, week_words
 from kam_xl.lang.texts import EMAIL, email_text
 from kam_xl.lang.words import enum_label, sheet_name
 from kam_xl.metrics.flags import SUGGESTED_ACTIONS
@@ -66,9 +66,9 @@ def pct(value, digits: int = 0) -> str:
     return percent(value, digits)
 
 
-def pts(value) -> str:
-    """A share difference in percentage points, signed."""
-    return "–" if blank(value) else f"{float(value) * 100:+.1f} pt"
+def pts(value, lang: str = "en") -> str:
+    """A share difference in percentage points, signed, as the workbook shows it (kam_xl.lang.numbers)."""
+    return share_points(value, lang)
 
 
 def num(value, digits: int = 0) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 from kam_xl.history.query import review_weeks, scorecards
 from kam_xl.history.record import period_key
 from kam_xl.history.store import HistoryError, choose, open_database
-from kam_xl.lang.numbers import percent, signed_percent, span_words, week_words
+from kam_xl.lang.numbers import percent, share_points, signed_percent, span_words, week_words
 from kam_xl.lang.words import enum_label, sheet_name
 from kam_xl.mail.content import Review, money, num, plain
 from kam_xl.reviewing.program_sheet import need_rows
@@ -69,8 +69,7 @@ def since_rows(review: Review, then: dict | None) -> list[dict]:
         return {"label": label, "then": show(b), "now": show(a), "change": change(a, b)}
 
     def diff_pct(a, b):
-        unit = "个百分点" if review.plan.language == "zh" else " pt"
-        return "–" if a is None or b is None else signed_percent(a - b, 1).replace("%", unit)
+        return "–" if a is None or b is None else share_points(a - b, review.plan.language)
 
     def diff_num(a, b):
         return "–" if a is None or b is None else f"{a - b:+,.1f}".replace("-", "−")

@@ -13,6 +13,7 @@ from email.utils import format_datetime
 from functools import lru_cache
 
 from kam_xl.errors import KamError
+from kam_xl.lang.words import full_width
 from kam_xl.mail.charts import ChartImage
 from kam_xl.mail.content import day, money, num, one_line, pct, pts
 from kam_xl.version import __version__
@@ -116,9 +117,10 @@ def render(name: str, context: dict) -> str:
     from jinja2 import TemplateError
 
     try:
-        return environment().get_template(name).render(context)
+        text = environment().get_template(name).render(context)
     except TemplateError as exc:
         raise EmailError(f"template {name}: {exc}") from exc
+    return full_width(text) if context.get("lang") == "zh" else text
 
 
 @lru_cache(maxsize=1)

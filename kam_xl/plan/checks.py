@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kam_xl.lang.checks import check_text
 from kam_xl.lang.texts import text
 from kam_xl.lang.words import enum_label, sheet_name
 from kam_xl.model.plan import RATE_MEASURES, SUM_MEASURES, TIERS, Plan
@@ -33,6 +34,11 @@ class _Where:
         return self.reader.account_cells.get(field, "")
 
 
+def _t(r: PlanReader, key: str, **values: object) -> str:
+    """A validation message in the plan's language (kam_xl.lang.checks)."""
+    return check_text(key, r.lang, **values)
+
+
 def check_plan(plan: Plan, reader: PlanReader) -> None:
     """Add to reader.problems every cross-cell problem of the plan."""
     where = _Where(reader)
@@ -54,12 +60,12 @@ def check_plan(plan: Plan, reader: PlanReader) -> None:
 def _account(plan: Plan, r: PlanReader, w: _Where) -> None:
     acc, sheet = plan.account, w.sheet("account")
     if acc.period_start and acc.period_end and acc.period_start > acc.period_end:
-        r.error(sheet, w.account("period_end"), "the plan period ends before it starts", acc.period_end)
+        r.error(sheet, w.account("period_end"), _t(r, "period_reversed"), acc.period_end)
     if acc.score_amber > acc.score_green:
         r.error(
             sheet,
             w.account("score_amber"),
-            "the score's amber threshold is above its green threshold",
+            _t(r, "score_thresholds"),
             f"{acc.score_amber:.0%}",
         )
     for tier, factor in acc.tier_factors:
@@ -67,7 +73,7 @@ def _account(plan: Plan, r: PlanReader, w: _Where) -> None:
             r.error(
                 sheet,
                 w.account(f"tier_factor_{tier.lower()}"),
-                f"tier factor {tier} must be above 0",
+                _t(r, "tier_factor", tier=tier),
                 factor,
             )
     ladder = ["supplier", "problem_solver", "resource", "partner"]
@@ -79,7 +85,7 @@ def _account(plan: Plan, r: PlanReader, w: _Where) -> None:
         r.warn(
             sheet,
             w.account("relationship_target"),
-            "the target relationship level is below the current one",
+            _t(r, "relationship_down"),
         )
     levels = {e.level for e in plan.evidence}
     for level in ladder:
@@ -87,7 +93,7 @@ def _account(plan: Plan, r: PlanReader, w: _Where) -> None:
             r.warn(
                 sheet,
                 "A1",
-                f"no evidence is listed for the level '{enum_label('relationship', level, r.lang)}'",
+                _t(r, "no_evidence", level=enum_label("relationship", level, r.lang)),
             )
 
 
@@ -110,7 +116,7 @@ def _duplicates(plan: Plan, r: PlanReader, w: _Where) -> None:
                 r.error(
                     w.sheet(key),
                     w.cell(key, index, field),
-                    f"duplicate: the same as {w.cell(key, first[folded], field)}",
+                    _t(r, "duplicate", cell=w.cell(key, first[folded], field)),
                     value,
                 )
             else:
@@ -120,34 +126,34 @@ def _duplicates(plan: Plan, r: PlanReader, w: _Where) -> None:
 def _stores(plan: Plan, r: PlanReader, w: _Where) -> None:
     sheet = w.sheet("stores")
     if plan.stores and not plan.active_stores:
-        r.error(sheet, w.range("stores", "active"), "no store is active")
+        r.error(sheet, w.range("stores", "active"), _t(r, "no_active_store"))
     if not plan.stores and "stores" in r.tables:
-        r.error(sheet, "A2", "the plan has no stores")
+        r.error(sheet, "A2", _t(r, "no_stores"))
     emails: dict[str, tuple[str, int]] = {}
     names: dict[str, tuple[str, int]] = {}
     for index, s in enumerate(plan.stores):
         if s.sr_id:
-            _same(r, sheet, w, emails, s.sr_id, s.sr_email.casefold(), index, "sr_email", "e-mail")
-            _same(r, sheet, w, names, s.sr_id, s.sr_name, index, "sr_name", "name")
+            _same(r, sheet, w, emails, s.sr_id, s.sr_email.casefold(), index, "sr_email", "sr_other_email")
+            _same(r, sheet, w, names, s.sr_id, s.sr_name, index, "sr_name", "sr_other_name")
         if s.category_units and s.base_units > s.category_units:
             r.error(
                 sheet,
                 w.cell("stores", index, "category_units"),
-                "category units (all brands) are below our own baseline units",
+                _t(r, "category_below"),
                 s.category_units,
             )
         elif s.category_units and s.base_units and not 0.02 <= s.base_units / s.category_units <= 0.9:
             r.warn(
                 sheet,
                 w.cell("stores", index, "category_units"),
-                f"our share would be {s.base_units / s.category_units:.0%}; check the category units",
+                _t(r, "share_odd", share=f"{s.base_units / s.category_units:.0%}"),
                 s.category_units,
             )
         if s.active and s.base_units == 0 and "base_units" in r.tables["stores"].columns:
             r.warn(
                 sheet,
                 w.cell("stores", index, "base_units"),
-                "baseline units are 0: the store gets no target",
+                _t(r, "base_zero"),
             )
     _capacity(plan, r, w)
     manual = [k for k in plan.kpis if k.is_sum and k.basis == "manual"]
@@ -156,13 +162,13 @@ def _stores(plan: Plan, r: PlanReader, w: _Where) -> None:
             r.error(
                 sheet,
                 w.cell("stores", index, "weight_override"),
-                f"KPI {manual[0].id} is allocated by manual weight: this store needs a weight",
+                _t(r, "needs_weight", kpi=manual[0].id),
             )
     if not manual and any(s.weight_override is not None for s in plan.stores):
         r.warn(
             sheet,
             w.range("stores", "weight_override"),
-            "weight overrides are only used by KPIs whose allocation basis is 'Manual'",
+            _t(r, "weight_unused"),
         )
 
 
@@ -204,9 +210,7 @@ def _capacity(plan: Plan, r: PlanReader, w: _Where) -> None:
             r.warn(
                 w.sheet("stores"),
                 w.cell("stores", first[sr_id], "sr_id"),
-                f"SR {sr_id}'s stores need {visits:g} visits a week by the coverage plan, more than the "
-                f"{acc.sr_capacity:g} an SR can make (Account: SR visit capacity): give stores to another SR, "
-                "or lower a tier's visits a week",
+                _t(r, "capacity", sr=sr_id, visits=f"{visits:g}", capacity=f"{acc.sr_capacity:g}"),
                 sr_id,
             )
 
@@ -218,7 +222,7 @@ def _same(r, sheet, w, seen: dict, sr_id: str, value: str, index: int, field: st
         r.error(
             sheet,
             w.cell("stores", index, field),
-            f"SR {sr_id} has another {what} at {w.cell('stores', seen[sr_id][1], field)}",
+            _t(r, what, sr=sr_id, cell=w.cell("stores", seen[sr_id][1], field)),
             value,
         )
 
@@ -227,11 +231,11 @@ def _objectives(plan: Plan, r: PlanReader, w: _Where) -> None:
     sheet = w.sheet("objectives")
     if not plan.kpis:
         if "objectives" in r.tables:
-            r.error(sheet, "A2", "the plan has no KPIs")
+            r.error(sheet, "A2", _t(r, "no_kpis"))
         return
     total = sum(k.weight for k in plan.kpis)
     if abs(total - 1.0) > 0.0005:
-        r.error(sheet, w.range("objectives", "weight"), f"KPI weights add up to {total:.1%}, not 100%")
+        r.error(sheet, w.range("objectives", "weight"), _t(r, "weights_sum", total=f"{total:.1%}"))
     measures: dict[str, int] = {}
     for index, k in enumerate(plan.kpis):
         cell = lambda field, i=index: w.cell("objectives", i, field)  # noqa: E731
@@ -239,14 +243,14 @@ def _objectives(plan: Plan, r: PlanReader, w: _Where) -> None:
             r.error(
                 sheet,
                 cell("amber"),
-                "the amber threshold is above the green threshold",
+                _t(r, "kpi_thresholds"),
                 f"{k.amber:.0%}",
             )
         if k.measure in measures:
             r.error(
                 sheet,
                 cell("measure"),
-                f"two KPIs use the same measure (see {w.cell('objectives', measures[k.measure], 'measure')})",
+                _t(r, "same_measure", cell=w.cell("objectives", measures[k.measure], "measure")),
                 k.measure,
             )
         measures.setdefault(k.measure, index)
@@ -255,18 +259,18 @@ def _objectives(plan: Plan, r: PlanReader, w: _Where) -> None:
                 r.error(
                     sheet,
                     cell("measure"),
-                    "a sum KPI must measure sell-out units or value",
+                    _t(r, "sum_measure"),
                     k.measure,
                 )
             if k.hq_target is None:
-                r.error(sheet, cell("hq_target"), "a sum KPI needs an HQ target")
+                r.error(sheet, cell("hq_target"), _t(r, "sum_target"))
             if not k.basis:
-                r.error(sheet, cell("basis"), "a sum KPI needs an allocation basis")
+                r.error(sheet, cell("basis"), _t(r, "sum_basis"))
             if k.min_growth is not None and k.max_growth is not None and k.min_growth > k.max_growth:
                 r.error(
                     sheet,
                     cell("min_growth"),
-                    "min growth is above max growth",
+                    _t(r, "growth_reversed"),
                     f"{k.min_growth:.0%}",
                 )
         elif k.type == "rate":
@@ -274,7 +278,7 @@ def _objectives(plan: Plan, r: PlanReader, w: _Where) -> None:
                 r.error(
                     sheet,
                     cell("measure"),
-                    "a rate KPI must measure a rate (share or execution)",
+                    _t(r, "rate_measure"),
                     k.measure,
                 )
             for tier in TIERS:
@@ -282,17 +286,17 @@ def _objectives(plan: Plan, r: PlanReader, w: _Where) -> None:
                     r.error(
                         sheet,
                         cell(f"target_{tier.lower()}"),
-                        f"a rate KPI needs a target for tier {tier}",
+                        _t(r, "rate_target", tier=tier),
                     )
         if k.cap < 1:
             r.warn(
                 sheet,
                 cell("cap"),
-                "a cap below 100% means no store can reach full marks",
+                _t(r, "cap_low"),
                 f"{k.cap:.0%}",
             )
         if k.group == "execution" and k.measure in SUM_MEASURES:
-            r.error(sheet, cell("group"), "sell-out is a result, not execution", k.group)
+            r.error(sheet, cell("group"), _t(r, "not_execution"), k.group)
 
 
 def _feasibility(plan: Plan, r: PlanReader, w: _Where) -> None:
@@ -310,22 +314,26 @@ def _feasibility(plan: Plan, r: PlanReader, w: _Where) -> None:
             r.error(
                 w.sheet("objectives"),
                 cell,
-                f"the HQ target needs {k.hq_target / base - 1:+.0%} growth but max "
-                f"growth allows at most {base * (1 + k.max_growth):,.0f}",
+                _t(
+                    r,
+                    "target_over_max",
+                    growth=f"{k.hq_target / base - 1:+.0%}",
+                    most=f"{base * (1 + k.max_growth):,.0f}",
+                ),  # fmt: skip,
                 k.hq_target,
             )
         if k.min_growth is not None and base * (1 + k.min_growth) > k.hq_target + 0.5:
             r.error(
                 w.sheet("objectives"),
                 cell,
-                f"the HQ target is below what min growth requires ({base * (1 + k.min_growth):,.0f})",
+                _t(r, "target_under_min", least=f"{base * (1 + k.min_growth):,.0f}"),
                 k.hq_target,
             )
         if base and not -0.5 <= k.hq_target / base - 1 <= 1.0:
             r.warn(
                 w.sheet("objectives"),
                 cell,
-                f"the HQ target means {k.hq_target / base - 1:+.0%} vs baseline",
+                _t(r, "target_odd", growth=f"{k.hq_target / base - 1:+.0%}"),
                 k.hq_target,
             )
 
@@ -339,7 +347,7 @@ def _programs(plan: Plan, r: PlanReader, w: _Where) -> None:
     for index, p in enumerate(plan.programs):
         cell = lambda field, i=index: w.cell("programs", i, field)  # noqa: E731
         if p.start and p.end and p.start > p.end:
-            r.error(sheet, cell("end"), "the program ends before it starts", p.end)
+            r.error(sheet, cell("end"), _t(r, "program_reversed"), p.end)
         elif (
             p.start
             and p.end
@@ -350,18 +358,18 @@ def _programs(plan: Plan, r: PlanReader, w: _Where) -> None:
             r.warn(
                 sheet,
                 cell("start"),
-                "the program is outside the plan period and applies to no store",
+                _t(r, "program_outside"),
             )
         for tier in p.tiers:
             if tier not in TIERS:
-                r.error(sheet, cell("tiers"), f"unknown store tier '{tier}' (use A, B, C)", tier)
+                r.error(sheet, cell("tiers"), _t(r, "unknown_tier", tier=tier), tier)
         for region in p.regions:
             if regions and region.casefold() not in regions:
-                r.error(sheet, cell("regions"), f"unknown region '{region}': no store is in it", region)
+                r.error(sheet, cell("regions"), _t(r, "unknown_region", region=region), region)
         if p.kpi and p.kpi not in kpis:
-            r.error(sheet, cell("kpi"), "unknown KPI ID", p.kpi)
+            r.error(sheet, cell("kpi"), _t(r, "unknown_kpi"), p.kpi)
         if p.need and needs and p.need not in needs:
-            r.error(sheet, cell("need"), "unknown need ID", p.need)
+            r.error(sheet, cell("need"), _t(r, "unknown_need"), p.need)
 
 
 def _needs(plan: Plan, r: PlanReader, w: _Where) -> None:
@@ -369,7 +377,7 @@ def _needs(plan: Plan, r: PlanReader, w: _Where) -> None:
     for index, n in enumerate(plan.needs):
         for pid in n.answer:
             if pid not in programs:
-                r.error(w.sheet("needs"), w.cell("needs", index, "answer"), "unknown program ID", pid)
+                r.error(w.sheet("needs"), w.cell("needs", index, "answer"), _t(r, "unknown_program"), pid)
 
 
 def _competition(plan: Plan, r: PlanReader, w: _Where) -> None:
@@ -379,28 +387,28 @@ def _competition(plan: Plan, r: PlanReader, w: _Where) -> None:
         r.error(
             sheet,
             w.cell("competition", mains[1], "main"),
-            "only one competitor can be the main competitor",
+            _t(r, "two_mains"),
         )
     if plan.competitors and not mains:
-        r.warn(sheet, w.range("competition", "main"), "no main competitor is marked")
+        r.warn(sheet, w.range("competition", "main"), _t(r, "no_main"))
     total = sum(c.share or 0 for c in plan.competitors)
     if total > 1.0005:
         r.error(
             sheet,
             w.range("competition", "share"),
-            f"competitor shares add up to {total:.0%}, above 100%",
+            _t(r, "shares_over", total=f"{total:.0%}"),
         )
     kpis = {k.id for k in plan.kpis}
     for index, c in enumerate(plan.competitors):
         if c.kpi and c.kpi not in kpis:
-            r.error(sheet, w.cell("competition", index, "kpi"), "unknown KPI ID", c.kpi)
+            r.error(sheet, w.cell("competition", index, "kpi"), _t(r, "unknown_kpi"), c.kpi)
 
 
 def _calendar(plan: Plan, r: PlanReader, w: _Where) -> None:
     sheet = w.sheet("calendar")
     if not plan.weeks:
         if "calendar" in r.tables:
-            r.error(sheet, "A2", "the calendar has no weeks")
+            r.error(sheet, "A2", _t(r, "no_weeks"))
         return
     dated = []
     for index, wk in enumerate(plan.weeks):
@@ -408,7 +416,7 @@ def _calendar(plan: Plan, r: PlanReader, w: _Where) -> None:
             r.error(
                 sheet,
                 w.cell("calendar", index, "season_weight"),
-                "the season weight must be above 0",
+                _t(r, "season_weight"),
                 wk.season_weight,
             )
         if wk.start and wk.end:
@@ -416,7 +424,7 @@ def _calendar(plan: Plan, r: PlanReader, w: _Where) -> None:
                 r.error(
                     sheet,
                     w.cell("calendar", index, "end"),
-                    "the week ends before it starts",
+                    _t(r, "week_reversed"),
                     wk.end,
                 )
                 continue
@@ -427,14 +435,14 @@ def _calendar(plan: Plan, r: PlanReader, w: _Where) -> None:
             r.error(
                 sheet,
                 w.cell("calendar", i2, "start"),
-                f"the week overlaps the week at {w.cell('calendar', i1, 'start')}",
+                _t(r, "week_overlap", cell=w.cell("calendar", i1, "start")),
                 s2,
             )
         elif (s2 - e1).days > 1:
             r.error(
                 sheet,
                 w.cell("calendar", i2, "start"),
-                f"gap of {(s2 - e1).days - 1} day(s) after the week at {w.cell('calendar', i1, 'end')}",
+                _t(r, "week_gap", days=(s2 - e1).days - 1, cell=w.cell("calendar", i1, "end")),
                 s2,
             )
     acc = plan.account
@@ -444,7 +452,7 @@ def _calendar(plan: Plan, r: PlanReader, w: _Where) -> None:
         and acc.period_end
         and (dated[0][0] > acc.period_start or dated[-1][1] < acc.period_end)
     ):
-        r.warn(sheet, w.range("calendar", "start"), "the weeks do not cover the whole plan period")
+        r.warn(sheet, w.range("calendar", "start"), _t(r, "weeks_short"))
     indexes = [i for *_, i in dated]
     if indexes != sorted(indexes):
-        r.warn(sheet, w.range("calendar", "start"), "weeks are not in date order")
+        r.warn(sheet, w.range("calendar", "start"), _t(r, "weeks_order"))

@@ -173,3 +173,17 @@ def require_hq(meta: Meta, book) -> None:
             f"{name} is the SR workbook of {meta.values.get('sr_id', '?')}, not the HQ workbook — run the command "
             "on the HQ workbook (the SR's figures come in with `kam collect HQ.xlsx SR-FILES`)"
         )
+
+
+def book_language(path) -> str:
+    """The language of the workbook at `path` (its plan language, from _meta or else its sheet names), for the
+    words of the command line; "en" when it cannot be read (the command itself then says why)."""
+    from kam_xl.lang.words import language_of_sheet_names
+    from kam_xl.xlsx.filebook import FileBook
+
+    try:
+        book = FileBook(path)
+        meta = read_meta(book)
+        return meta.values.get("language") or language_of_sheet_names(book.sheet_names()) or "en"
+    except Exception:  # any unreadable file: the command reports it; the words stay English
+        return "en"

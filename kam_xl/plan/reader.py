@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kam_xl.errors import Problem
+from kam_xl.lang.checks import check_text
+from kam_xl.lang.texts import reason_text
 from kam_xl.lang.words import enum_labels, sheet_key, sheet_name
 from kam_xl.model import parsing as P
 from kam_xl.model.plan import Account, Competitor, Evidence, Kpi, Need, Plan, Program, Store, Week
@@ -60,18 +62,27 @@ class PlanReader:
         try:
             value = _PARSERS[column.kind](column, raw)
         except P.ParseError as exc:
-            self.error(sheet, cell, f"{column.header(self.lang)}: {exc}{self._allowed(column)}", raw)
+            reason = reason_text(str(exc), self.lang)
+            self.error(
+                sheet, cell, check_text("parse", self.lang, header=column.header(self.lang), reason=reason,
+                                        allowed=self._allowed(column)), raw,
+            )  # fmt: skip
             return None
         if value is None or value == () or value == "":
             if column.required:
-                self.error(sheet, cell, f"{column.header(self.lang)} is required")
+                self.error(sheet, cell, check_text("required", self.lang, header=column.header(self.lang)))
             return value
         if column.kind in ("number", "int", "percent") and not _within(value, column):
             self.error(
                 sheet,
                 cell,
-                f"{column.header(self.lang)} must be between "
-                f"{_show(column.lo, column.kind)} and {_show(column.hi, column.kind)}",
+                check_text(
+                    "between",
+                    self.lang,
+                    header=column.header(self.lang),
+                    lo=_show(column.lo, column.kind),
+                    hi=_show(column.hi, column.kind),
+                ),  # fmt: skip
                 raw,
             )
             return None
@@ -79,7 +90,8 @@ class PlanReader:
 
     def _allowed(self, column: Column) -> str:
         if column.kind in ("enum", "enum_list", "yes_no"):
-            return "; allowed: " + ", ".join(enum_labels(column.enum, self.lang))
+            sep = "、" if self.lang == "zh" else ", "
+            return check_text("allowed", self.lang, values=sep.join(enum_labels(column.enum, self.lang)))
         return ""
 
     # -- tables ------------------------------------------------------------------------------
@@ -89,7 +101,7 @@ class PlanReader:
         columns = TABLES[key]
         sheet = self.names.get(key)
         if sheet is None:
-            self.error(sheet_name(key, self.lang), "", "sheet is missing")
+            self.error(sheet_name(key, self.lang), "", check_text("sheet_missing", self.lang))
             return []
         grid = self.grids[key]
         table = self._locate(key, sheet, grid, columns)
@@ -122,7 +134,7 @@ class PlanReader:
             if column.key not in best:
                 cell = f"{column_letter(len(grid[best_row - 1]) + 1 if grid else 1)}{best_row}"
                 report = self.error if column.required else self.warn
-                report(sheet, cell, f"column '{column.header(self.lang)}' is missing")
+                report(sheet, cell, check_text("column_missing", self.lang, header=column.header(self.lang)))
         return table
 
     # -- the account sheet -------------------------------------------------------------------
@@ -130,7 +142,7 @@ class PlanReader:
     def read_account(self) -> dict:
         sheet = self.names.get("account")
         if sheet is None:
-            self.error(sheet_name("account", self.lang), "", "sheet is missing")
+            self.error(sheet_name("account", self.lang), "", check_text("sheet_missing", self.lang))
             return {}
         grid = self.grids["account"]
         values = {}
@@ -143,7 +155,7 @@ class PlanReader:
                 values[column.key] = self.parse(column, cell_at(grid, row, 2), sheet, cell)
         for column in ACCOUNT:
             if column.key not in self.account_cells and column.key not in ACCOUNT_ADDED:
-                self.error(sheet, "A1", f"row '{column.header(self.lang)}' is missing")
+                self.error(sheet, "A1", check_text("row_missing", self.lang, header=column.header(self.lang)))
         return values
 
     def read_evidence(self) -> list[dict]:
@@ -155,7 +167,7 @@ class PlanReader:
             if EVIDENCE[0].matches(cell_at(grid, row, 1)) and EVIDENCE[1].matches(cell_at(grid, row, 2)):
                 break
         else:
-            self.warn(sheet, "A1", "the relationship evidence table is missing")
+            self.warn(sheet, "A1", check_text("evidence_missing", self.lang))
             return []
         table = Table("evidence", sheet, row, {c.key: i for i, c in enumerate(EVIDENCE, start=1)})
         self.tables["evidence"] = table

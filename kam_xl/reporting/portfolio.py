@@ -22,6 +22,7 @@ from kam_xl.lang.words import enum_label
 from kam_xl.metrics.measures import ratios
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 from kam_xl.xlsx.spec import Chart, SheetSpec, area
+from kam_xl.xlsx.styles import POINTS_STYLES, in_language
 from kam_xl.xlsx.writer import new_package
 
 QUADRANTS = ("star", "plan_issue", "execution_gap", "untapped")
@@ -261,9 +262,9 @@ def portfolio_sheet(result: PortfolioResult, lang: str) -> SheetSpec:
     sheet.heights[header] = 42
     row = header
     for row, record in enumerate(result.accounts, start=header + 1):
-        _put_row(sheet, row, record)
+        _put_row(sheet, row, record, lang)
     total = dict(result.total, account=WORDS["total"][pick - 1])
-    _put_row(sheet, row + 1, total)
+    _put_row(sheet, row + 1, total, lang)
     sheet.autofilter = area(header, 1, row, len(COLUMNS))
     sheet.charts.append(
         Chart(
@@ -279,9 +280,11 @@ def portfolio_sheet(result: PortfolioResult, lang: str) -> SheetSpec:
     return sheet
 
 
-def _put_row(sheet: SheetSpec, row: int, record: dict) -> None:
+def _put_row(sheet: SheetSpec, row: int, record: dict, lang: str = "en") -> None:
     for col, (key, _, _, style) in enumerate(COLUMNS, start=1):
         value = record.get(key)
         if isinstance(value, float) and not math.isfinite(value):
             value = None
-        sheet.set(row, col, value, style)
+        if style in POINTS_STYLES and value is not None:
+            value = float(value) * 100  # percentage points
+        sheet.set(row, col, value, in_language(style, lang))

@@ -10,6 +10,7 @@ from kam_xl.reviewing.scorecards import blank, new_sheet, numbers, plain, shown_
 from kam_xl.reviewing.summary import QUADRANTS
 from kam_xl.storetabs.layout import threshold_rules
 from kam_xl.xlsx.spec import Chart, CondFormat, SheetSpec, column_letter, wrapped_height
+from kam_xl.xlsx.styles import in_language
 
 WIDTHS = {1: 38, 2: 16, 3: 14, 4: 14, 5: 14, 6: 12, 7: 10, 8: 14}
 CHART_COLUMN = "J"
@@ -39,6 +40,10 @@ class Page:
             self.sheet.set(self.row, 3, extra, "fixed_center")
         self.row += 1
         return f"B{self.row - 1}"
+
+    def points(self, label_key: str, value) -> str:
+        """A line of a difference of shares, in percentage points (kam_xl.lang.numbers.share_points)."""
+        return self.line(label_key, None if blank(value) else float(value) * 100, in_language("fixed_pts", self.lang))
 
     def money(self, label_key: str, value, currency: str) -> str:
         """A line of money: the label names the currency ("Investment (CNY)"), the value a whole number."""
@@ -165,9 +170,9 @@ def principles(page: Page, plan: Plan, s: dict) -> None:
     page.line("main_competitor", s["competitor"])
     page.line("share", s["share"], "fixed_pct")
     page.line("competitor_share", s["competitor_share"], "fixed_pct")
-    gap = page.line("share_gap", s["share_gap_vs_competitor"], "fixed_pts")
+    gap = page.points("share_gap", s["share_gap_vs_competitor"])
     page.sheet.cond_formats += threshold_rules(gap, gap, 0.0, 0.0)
-    page.line("share_change", s["share_change"], "fixed_pts")
+    page.points("share_change", s["share_change"])
     page.line("stores_ahead", s["stores_ahead"], "fixed_int")
     page.line("stores_behind", s["stores_behind"], "fixed_int")
     page.line("share_gap_units", s["share_gap_units"], "fixed_int")

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl.errors import AllocationError, KamError
+from kam_xl.lang.console import say
 from kam_xl.metrics.allocation import allocate_kpi
 from kam_xl.metrics.baselines import FULL_WEEKS, run_rate_baselines
 from kam_xl.metrics.measures import relationship_level, week_data
@@ -62,21 +63,39 @@ class NextPeriodResult:
     notes: list[str] = field(default_factory=list)
     backup: Path | None = None
     forced: list[str] = field(default_factory=list)
+    lang: str = "en"  # the plan's language: the words of lines()
 
     def lines(self) -> list[str]:
-        """What was made, in words (the command line)."""
+        """What was made, in words (the command line), in the plan's language."""
+        lang = self.lang
+        sep = say("list_sep", lang)
+
+        def listed(ids: list[str]) -> str:
+            return sep.join(ids) or say("none", lang)
+
         lines = [
-            f"{self.out}: the next period {self.period_start} to {self.period_end} ({self.weeks} weeks), "
-            f"{self.stores} store(s); run `kam generate {self.out.name}` to make its store tabs",
-            "targets from the Next period sheet: " + ", ".join(f"{k} {v:,.0f}" for k, v in self.targets.items()),
-            f"baselines from the run-rate of {len(self.baselines) if self.baselines is not None else 0} store(s) "
-            f"(mean of the weeks reported; fewer than {FULL_WEEKS} weeks blended with the old baseline)",
-            f"open store actions carried (into the store tabs generate makes): {self.actions}",
-            f"programs kept: {', '.join(self.programs) or 'none'}; ended and dropped: "
-            f"{', '.join(self.dropped_programs) or 'none'}",
+            say(
+                "next_made",
+                lang,
+                out=self.out,
+                start=self.period_start,
+                end=self.period_end,
+                weeks=self.weeks,
+                stores=self.stores,
+                name=self.out.name,
+            ),  # fmt: skip
+            say("next_targets", lang, targets=sep.join(f"{k} {v:,.0f}" for k, v in self.targets.items())),
+            say(
+                "next_baselines",
+                lang,
+                stores=len(self.baselines) if self.baselines is not None else 0,
+                weeks=FULL_WEEKS,
+            ),  # fmt: skip
+            say("next_actions", lang, count=self.actions),
+            say("next_programs", lang, kept=listed(self.programs), dropped=listed(self.dropped_programs)),
         ]
         if self.dropped_stores:
-            lines.append(f"inactive stores left out: {', '.join(self.dropped_stores)}")
+            lines.append(say("next_inactive", lang, stores=listed(self.dropped_stores)))
         return lines + self.notes
 
     def as_dict(self) -> dict:
@@ -140,7 +159,7 @@ def next_period(
             raise KamError(f"{out} is a folder — give the path of the new .xlsx workbook")
         backup = new_package(carried.sheets()).save(out)
     result = carried.result(book, out)
-    result.backup = backup
+    result.backup, result.lang = backup, plan.language
     result.forced = guard.forced + ([f"{out} existed: replaced because of --force"] if backup else [])
     return result
 
@@ -255,7 +274,7 @@ class Carried:
             except AllocationError as exc:
                 if kpi.min_growth is None and kpi.max_growth is None:
                     raise
-                self.notes.append(f"KPI {kpi.id}: growth caps removed, they could not hold the new target ({exc})")
+                self.notes.append(say("next_caps", plan.language, kpi=kpi.id, why=exc))
                 kpis[i] = replace(kpi, min_growth=None, max_growth=None)
                 plan = replace(plan, kpis=tuple(kpis))
                 allocate_kpi(plan, kpis[i])

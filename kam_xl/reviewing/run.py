@@ -12,6 +12,7 @@ import pandas as pd
 from kam_xl.book import Book
 from kam_xl.errors import KamError
 from kam_xl.history.record import recording
+from kam_xl.lang.console import say
 from kam_xl.lang.texts import console_text, review_text
 from kam_xl.lang.words import ENUMS, enum_label
 from kam_xl.metrics.allocation import allocate_plan
@@ -270,7 +271,7 @@ def read_store_entries(
         raise KamError("the workbook has no store tabs yet: run `kam generate BOOK` first")
     warnings = _plan_warnings(plan, meta, tabs) + scan.notes + [f"{extra} (not counted)" for extra in scan.extra]
     unread = {sid: keys for sid, values in typed.items() if (keys := _unreadable(values))}
-    warnings += _unread_warnings(tabs, unread)
+    warnings += _unread_warnings(tabs, unread, plan.language)
     stores = plan.active_stores
     per_store = {s.store_id: _readable(typed.get(s.store_id, {}), unread.get(s.store_id, ())) for s in stores}
     programs = {s.store_id: [p.id for p in plan.programs_for(s)] for s in stores}
@@ -305,34 +306,28 @@ def _readable(values: StoreEntries, unread) -> StoreEntries:
     return {key: value for key, value in values.items() if key not in left_out} if left_out else values
 
 
-def _unread_warnings(tabs: dict, unread: dict[str, list]) -> list[str]:
+def _unread_warnings(tabs: dict, unread: dict[str, list], lang: str = "en") -> list[str]:
     lines = []
     for store_id, keys in unread.items():
         name, record = tabs[store_id]
         cells = field_cells(record.cells)
         lines += [
-            f"{name}!{cells.get(key, '?')}: cannot be read as a {field_kind(key)}; left out of the review"
+            say("warn_unread", lang, where=f"{name}!{cells.get(key, '?')}", kind=say(f"kind_{field_kind(key)}", lang))
             for key in keys
         ]
     if len(lines) > MAX_LISTED:
-        lines = lines[:MAX_LISTED] + [f"... and {len(lines) - MAX_LISTED} more cells that cannot be read"]
+        lines = lines[:MAX_LISTED] + [say("warn_unread_more", lang, count=len(lines) - MAX_LISTED)]
     return lines
 
 
 def _plan_warnings(plan: Plan, meta: Meta, tabs: dict) -> list[str]:
-    warnings = []
+    warnings, lang = [], plan.language
     if meta.values.get("fingerprint") and meta.values["fingerprint"] != plan.fingerprint():
-        warnings.append(
-            "the plan changed after the store tabs were generated: run `kam generate BOOK` so the "
-            "tabs show the targets the review uses"
-        )
+        warnings.append(say("warn_plan_changed", lang))
     missing = [s.store_id for s in plan.active_stores if s.store_id not in tabs]
     if missing:
-        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
-        warnings.append(
-            f"{len(missing)} active store(s) have no tab yet and count as not reporting "
-            f"(run `kam generate BOOK`): {shown}"
-        )
+        shown = say("list_sep", lang).join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        warnings.append(say("warn_no_tab", lang, count=len(missing), stores=shown))
     return warnings
 
 

@@ -16,6 +16,7 @@ from kam_xl.model.plan import Plan
 from kam_xl.storetabs.layout import threshold_rules
 from kam_xl.version import __version__
 from kam_xl.xlsx.spec import CondFormat, Formula, SheetSpec, Validation, column_letter
+from kam_xl.xlsx.styles import POINTS_STYLES, in_language
 
 STAMP_CELL = "A3"  # the computed-at stamp: the one cell that differs between two runs of review
 GROUP_ROW = 5  # tables: group headers, then column headers, then one row per record
@@ -126,7 +127,7 @@ def as_of_words(plan: Plan, result) -> str:
 
 def metric_columns(spec, group: str, lang: str, skip=frozenset()) -> list[Column]:
     return [
-        Column(key, review_text(label, lang), style, group, "text" if key in TEXT_KEYS else "number")
+        Column(key, review_text(label, lang), in_language(style, lang), group, "text" if key in TEXT_KEYS else "number")
         for key, style, label in spec
         if key not in skip
     ]
@@ -243,7 +244,7 @@ def column_values(frame: pd.DataFrame, column: Column, lang: str, refs: dict[str
         return [formula_at(column, refs, first + offset) for offset in range(len(frame))]
     series = frame[column.key]
     if column.kind == "number":
-        return numbers(series)
+        return numbers(series * 100 if column.style.startswith(POINTS_STYLES) else series)  # shares' points
     labels = {k: review_text(k, lang) for k in ("green", "amber", "red", *QUADRANT_STYLE)}
     return [
         None if blank(v) else labels.get(v, v) if column.kind in ("rag", "quadrant") else plain(v)

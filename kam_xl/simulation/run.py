@@ -10,6 +10,7 @@ from kam_xl.errors import KamError, require_extra
 from kam_xl.execution.collect import collect
 from kam_xl.execution.importing import import_report
 from kam_xl.execution.split import split
+from kam_xl.lang.console import say
 from kam_xl.mail.batch import build_emails
 from kam_xl.metrics.measures import sum_kpi
 from kam_xl.model.plan import Plan
@@ -64,42 +65,42 @@ def demo(
     result = DemoResult(folder)
     book = folder / ("account.xlsx" if lang == "en" else "客户计划.xlsx")
     plan = init_workbook(book, lang=lang, demo=True, stores=stores, seed=seed, force=True).plan  # a fresh demo
-    result.made.append(("HQ workbook (account plan)", book))
+    result.made.append((say("made_book", lang), book))
     problems = validate(book)
     errors = [p for p in problems if p.is_error]
     result.facts += [
-        ("account", plan.account.name),
-        ("stores", len(plan.stores)),
-        ("active stores", len(plan.active_stores)),
-        ("sales reps", len({s.sr_id for s in plan.stores})),
-        ("weeks", len(plan.weeks)),
-        ("plan check", "no errors" if not errors else f"{len(errors)} error(s)"),
+        (say("fact_account", lang), plan.account.name),
+        (say("fact_stores", lang), len(plan.stores)),
+        (say("fact_active", lang), len(plan.active_stores)),
+        (say("fact_srs", lang), len({s.sr_id for s in plan.stores})),
+        (say("fact_weeks", lang), len(plan.weeks)),
+        (say("fact_check", lang), say("check_errors", lang, count=len(errors)) if errors else say("check_ok", lang)),
     ]
     generated = generate(book, progress=progress)
-    result.made.append((f"store plan tabs ({len(generated.written)})", book))
+    result.made.append((say("made_tabs", lang, count=len(generated.written)), book))
     sr_folder = folder / ("sr-files" if lang == "en" else "业务代表文件")
     split_result = split(book, sr_folder, progress=progress, force=True)  # a re-run moves the last SR files aside
-    result.made.append((f"SR workbooks ({len(split_result.files)})", sr_folder))
-    result.made.append(("who gets which SR workbook", split_result.index))
+    result.made.append((say("made_sr_files", lang, count=len(split_result.files)), sr_folder))
+    result.made.append((say("made_index", lang), split_result.index))
     filled = fill_sr_files(sr_folder, plan, weeks=DEMO_WEEKS, seed=seed)
     report = collect(book, [sr_folder], progress=progress)
     result.facts += [
-        (f"SR entries typed ({DEMO_WEEKS} weeks, a few mistakes on purpose)", filled.values),
-        ("SR entries collected", report.written),
-        ("SR entries rejected (see the collect log)", sum(f.rejected for f in report.files)),
-        ("SR files refused", sum(f.status == "refused" for f in report.files)),
+        (say("fact_typed", lang, weeks=DEMO_WEEKS), filled.values),
+        (say("fact_collected", lang), report.written),
+        (say("fact_rejected", lang), sum(f.rejected for f in report.files)),
+        (say("fact_refused", lang), sum(f.status == "refused" for f in report.files)),
     ]
     result.collect_lines = report.lines()
     review(book, progress=progress)  # the review of the SRs' weeks: the next one shows the change since it
     sold = retailer_report(plan, plan.weeks[DEMO_WEEKS], folder / RETAILER_REPORT[lang], seed=seed)
     imported = import_report(book, sold)
-    result.made.append(("the retailer's sell-out report of the next week (imported)", sold))
-    result.facts.append(("values imported from the retailer's report", imported.written))
+    result.made.append((say("made_report", lang), sold))
+    result.facts.append((say("fact_imported", lang), imported.written))
     reviewed = review(book, progress=progress)
-    result.made.append(("scorecards: " + ", ".join(reviewed.sheets), book))
+    result.made.append((say("made_scorecards", lang, sheets=say("list_sep", lang).join(reviewed.sheets)), book))
     result.facts += headline(reviewed.summary)
     emails = build_emails(book, folder / ("emails" if lang == "en" else "邮件"), progress=progress)
-    result.made.append((f"e-mails ({len(emails)}): open in a browser", emails.index))
+    result.made.append((say("made_emails", lang, count=len(emails)), emails.index))
     if periods == 2:
         second_period(result, book, plan, lang, seed, progress)
     return result
@@ -109,27 +110,24 @@ def second_period(result: DemoResult, book: Path, plan: Plan, lang: str, seed: i
     """Period 2 of the demo: the KAM's edit, next-period, generate, split, the SRs' entries, collect, review."""
     folder = result.folder
     store, kpi, before, after = kam_edit(book, plan)
-    result.facts.append(
-        (f"the KAM's edit on the Next period sheet: {kpi} target of store {store}", f"{before:,.0f} → {after:,.0f}")
-    )
+    result.facts.append((say("fact_edit", lang, kpi=kpi, store=store), f"{before:,.0f} → {after:,.0f}"))
     following = folder / NEXT_BOOK[lang]
     made = next_period(book, following, progress=progress, force=True)  # a re-run replaces the last one
-    result.made.append((f"HQ workbook of period 2 ({made.period_start} to {made.period_end})", following))
-    result.facts += [
-        ("period 2 targets (from the Next period sheet)", ", ".join(f"{k} {v:,.0f}" for k, v in made.targets.items())),
-        ("open store actions carried into period 2", made.actions),
-    ]
+    result.made.append((say("made_book_2", lang, start=made.period_start, end=made.period_end), following))
+    targets = say("list_sep", lang).join(f"{k} {v:,.0f}" for k, v in made.targets.items())
+    result.facts += [(say("fact_targets_2", lang), targets), (say("fact_actions_2", lang), made.actions)]
     generate(following, progress=progress)  # the tabs next-period made are up to date: nothing changes
     plan2 = load_plan(following)
     sr_folder = folder / ("sr-files-2" if lang == "en" else "业务代表文件-2")
     split_result = split(following, sr_folder, progress=progress, force=True)
-    result.made.append((f"SR workbooks of period 2 ({len(split_result.files)})", sr_folder))
+    result.made.append((say("made_sr_files_2", lang, count=len(split_result.files)), sr_folder))
     fill_sr_files(sr_folder, plan2, weeks=DEMO_WEEKS, seed=seed + 1, actions_used=made.action_rows)
     report = collect(following, [sr_folder], progress=progress)
-    result.facts.append(("period 2: SR entries collected", report.written))
+    result.facts.append((say("fact_collected_2", lang), report.written))
     reviewed = review(following, progress=progress)
-    result.made.append(("period 2 scorecards and trends: " + ", ".join(reviewed.sheets), following))
-    result.facts += [(f"period 2 {name}", value) for name, value in headline(reviewed.summary)]
+    sheets = say("list_sep", lang).join(reviewed.sheets)
+    result.made.append((say("made_scorecards_2", lang, sheets=sheets), following))
+    result.facts += [(say("fact_period_2", lang, name=name), value) for name, value in headline(reviewed.summary)]
 
 
 def kam_edit(book: Path, plan: Plan) -> tuple[str, str, float, float]:

@@ -29,6 +29,7 @@ from kam_xl.xlsx.spec import (
     split_ref,
     wrapped_height,
 )
+from kam_xl.xlsx.styles import in_language
 
 STORE_ID_CELL = "C3"
 STATUS_CELL = "P3"
@@ -750,7 +751,7 @@ def _metric_cells(tab: _Tab, first: int) -> dict[str, str]:
         text = tab.t(label) if isinstance(label, str) else label[0 if tab.lang == "en" else 1]
         tab.put(first + offset, 1, text, "label")
         names[key] = f"{column_letter(4)}{first + offset}"
-        names[f"{key}:style"] = style
+        names[f"{key}:style"] = in_language(style, tab.lang)
     names["_end"] = first + len(METRIC_ROWS) - 1
     return names
 
@@ -807,11 +808,11 @@ def _metric_formulas(tab: _Tab, n: dict[str, str]) -> None:
         f'{n["units_actual"]}/({at["base_units"]}*{n["weeks_entered"]})-1,"")',
         "share": f'=IF(SUMPRODUCT({both},{cat})>0,SUMPRODUCT({both},{units})/SUMPRODUCT({both},{cat}),"")',
         "share_change": f"=IF(AND(ISNUMBER({n['share']}),ISNUMBER({at['baseline_share']})),"
-        f'{n["share"]}-{at["baseline_share"]},"")',
+        f'({n["share"]}-{at["baseline_share"]})*100,"")',  # percentage points
         "competitor_share": f"=IF(SUMPRODUCT({comp_both},{cat})>0,"
         f'SUMPRODUCT({comp_both},{comp})/SUMPRODUCT({comp_both},{cat}),"")',
         "share_gap_vs_competitor": f"=IF(AND(ISNUMBER({n['share']}),ISNUMBER({n['competitor_share']})),"
-        f'{n["share"]}-{n["competitor_share"]},"")',
+        f'({n["share"]}-{n["competitor_share"]})*100,"")',
         "display_compliance": f'=IF(COUNTIF({disp},"{yes}")+COUNTIF({disp},"{no}")>0,'
         f'COUNTIF({disp},"{yes}")/(COUNTIF({disp},"{yes}")+COUNTIF({disp},"{no}")),"")',
         "promoter_attendance": f"=IF(SUMPRODUCT({reported},{planned})>0,SUMPRODUCT({reported}*ISNUMBER({planned}),"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kam_xl.lang.numbers import points_format
+
 INPUT_FILL = "FFF2CC"  # light yellow: the cells people type into
 CALC_FILL = "EAF1FB"  # light blue: live formulas
 HEADER_FILL = "1F4E78"
@@ -13,7 +15,8 @@ NUM = "#,##0.00"
 PCT = "0.0%"
 PCT0 = "0%"
 DATE = "yyyy-mm-dd"
-PTS = "+0.0%;-0.0%;0.0%"  # a difference of shares in percentage points, held as a fraction (0.021 = +2.1)
+PTS = points_format("en")  # a difference of shares in percentage points, held as points (2.1 = +2.1 pt)
+PTS_ZH = points_format("zh")
 
 
 def _style(**kw) -> dict:
@@ -47,6 +50,7 @@ CELL: dict[str, dict] = {
     "calc_num": _style(fill=CALC_FILL, border=True, number_format=NUM),
     "calc_pct": _style(fill=CALC_FILL, border=True, number_format=PCT),
     "calc_pts": _style(fill=CALC_FILL, border=True, number_format=PTS),
+    "calc_pts_zh": _style(fill=CALC_FILL, border=True, number_format=PTS_ZH),
     "calc_date": _style(fill=CALC_FILL, border=True, number_format=DATE),
     "calc_center": _style(fill=CALC_FILL, border=True, align="center", font={"bold": True}),
     "fixed": _style(border=True),
@@ -56,6 +60,7 @@ CELL: dict[str, dict] = {
     "fixed_date": _style(border=True, number_format=DATE),
     "fixed_wrap": _style(border=True, align="wrap"),
     "fixed_pts": _style(border=True, number_format=PTS),
+    "fixed_pts_zh": _style(border=True, number_format=PTS_ZH),
     "fixed_score": _style(border=True, number_format="0.0"),
     "fixed_center": _style(border=True, align="center"),
     "fixed_id": _style(border=True, font={"bold": True}),
@@ -76,3 +81,11 @@ DIFFERENTIAL: dict[str, dict] = {
 }
 
 RAG_COLORS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
+
+
+def in_language(style: str, lang: str) -> str:
+    """The style of that name for a workbook in `lang` (cells in percentage points name their unit in words)."""
+    return f"{style}_zh" if lang == "zh" and style.endswith("_pts") else style
+
+
+POINTS_STYLES = ("calc_pts", "fixed_pts")  # cells holding percentage points (share × 100)
