@@ -7,8 +7,10 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIERS = ("A", "B", "C")
 RELATIONSHIP_LADDER = ("supplier", "problem_solver", "resource", "partner")
@@ -203,6 +205,8 @@ class Plan:
 
     def store_frame(self, active_only: bool = True) -> pd.DataFrame:
         """The stores as a DataFrame indexed by store id."""
+        import pandas as pd  # imported here: most commands never build frames
+
         rows = self.active_stores if active_only else self.stores
         names = [f.name for f in fields(Store)]
         frame = pd.DataFrame([[getattr(s, n) for n in names] for s in rows], columns=names)

@@ -14,7 +14,6 @@ from kam_xl.progress import Progress
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import open_book, read_grid
 from kam_xl.xlsx.spec import SheetSpec
-from kam_xl.xlsx.writer import SheetWriter
 
 
 class FileBook:
@@ -25,7 +24,7 @@ class FileBook:
         self.progress = progress
         self._reader = open_book(self.path)
         self._package: Package | None = None
-        self._writer: SheetWriter | None = None
+        self._writer = None  # a kam_xl.xlsx.writer.SheetWriter once a sheet is put
         self._grids: dict[str, list[list]] = {}
         self._pending: dict[str, Future] = {}
         self._pool: ThreadPoolExecutor | None = None  # read-ahead threads, each with its own reader
@@ -76,6 +75,8 @@ class FileBook:
     def put_sheet(self, spec: SheetSpec) -> None:
         """Add the sheet, or replace the sheet of the same name (it goes where `save` says)."""
         if self._writer is None:
+            from kam_xl.xlsx.writer import SheetWriter  # imported here: it needs openpyxl, reading does not
+
             self._writer = SheetWriter(self.package)
         self._writer.add(spec)
 

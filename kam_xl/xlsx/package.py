@@ -41,7 +41,6 @@ from kam_xl.xlsx.safezip import (
     unzip_parts,
     zip_parts,
 )
-from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
 from kam_xl.xlsx.sheetnames import is_valid_sheet_name
 from kam_xl.xlsx.spec import quote_sheet, split_ref
 from kam_xl.xlsx.workbook import (
@@ -56,6 +55,16 @@ from kam_xl.xlsx.workbook import (
 )
 
 __all__ = ["NewPart", "NewSheet", "Package", "seed_workbook"]
+
+
+def __getattr__(name: str):
+    """seed_workbook, imported when first asked for (kam_xl.xlsx.seeding imports openpyxl, which reading and
+    patching cells never need)."""
+    if name == "seed_workbook":
+        from kam_xl.xlsx.seeding import seed_workbook
+
+        return seed_workbook
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
@@ -370,6 +379,8 @@ class Package(WorkbookParts):
 
     def _merged_tables(self, donor: Package) -> tuple[bytes | None, bytes | None]:
         """The new styles.xml and sharedStrings.xml (None: unchanged), checked before any edit."""
+        from kam_xl.xlsx.seeding import merge_strings, merge_styles
+
         host_styles, donor_styles = self.styles_xml(), donor.styles_xml()
         styles = None
         if donor_styles is not None:
