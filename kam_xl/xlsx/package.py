@@ -54,7 +54,7 @@ from kam_xl.xlsx.workbook import (
     main_tag,
 )
 
-__all__ = ["NewPart", "NewSheet", "Package", "seed_workbook"]
+__all__ = ["NewPart", "NewSheet", "Package"]  # and seed_workbook, imported when asked for (below)
 
 
 def __getattr__(name: str):
