@@ -66,6 +66,7 @@ def __getattr__(name: str):
         return seed_workbook
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
