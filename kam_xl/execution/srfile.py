@@ -22,6 +22,7 @@ from kam_xl.plan.meta import Meta, TabRecord, read_meta
 from kam_xl.storetabs.cellmap import places
 from kam_xl.storetabs.find import system_sheet_names
 from kam_xl.storetabs.locate import TabLayoutError, tab_identity
+from kam_xl.xlsx.formulapatch import formulas_at
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import open_book, read_grid
 from kam_xl.xlsx.safezip import parse_xml
@@ -95,7 +96,7 @@ class _Opened:
     """An SR file checked as a package (bombs, DTDs, absurd sheets) before python-calamine reads it."""
 
     def __init__(self, path: Path):
-        self.package = Package.open(path, max_size=MAX_SR_FILE)
+        self.package = Package.open(path, max_size=MAX_SR_FILE, for_saving=False)
         for name in self.package.part_names():
             if b"<!DOCTYPE" in self.package.read_part(name):
                 raise CollectError(f"part {name} holds a DTD, which no workbook has — refused")
@@ -112,6 +113,11 @@ class _Opened:
 
     def sheet_names(self) -> list[str]:
         return list(self.reader.sheet_names)
+
+    def formulas(self, sheet: str, refs: list[str]) -> dict[str, str]:
+        """The formulas of these cells (found where they are; the whole sheet read only when that fails)."""
+        found = formulas_at(self.package.sheet_xml(sheet), refs)
+        return found if found is not None else self.package.formula_cells(sheet)
 
     def grid(self, name: str) -> list[list]:
         return read_grid(self.reader, name)
@@ -337,7 +343,7 @@ def _read_tab(
     if this_week is not None:
         week_id, rows = this_week
         linked = [key for key, (ref, _) in values.items() if key[:2] == ("week", week_id) and ref in scan.formulas]
-        texts = source.package.formula_cells(sheet) if linked else {}
+        texts = source.formulas(sheet, [values[key][0] for key in linked]) if linked else {}
         grid_name = sheet_name("this_week", hq.lang)
         for key in linked:  # a cell still reading the grid (not a formula of the SR's own)
             ref = values[key][0]

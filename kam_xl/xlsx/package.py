@@ -130,11 +130,13 @@ class Package(WorkbookParts):
         *,
         max_size: int = 2_000_000_000,
         max_ratio: int = 200,
+        for_saving: bool = True,
     ) -> Package:
-        """Read and check a workbook; WorkbookError says what is wrong and what to do."""
+        """Read and check a workbook; WorkbookError says what is wrong and what to do. With `for_saving` False
+        (a workbook only read), the members' compressed bytes are not kept for copying them into a save."""
         label, data = read_source(source, max_size)
         package = cls(unzip_parts(label, data, max_size=max_size, max_ratio=max_ratio), label)
-        package._stored = stored_members(data)
+        package._stored = stored_members(data) if for_saving else {}
         package._original = dict(package._parts)
         return package
 
