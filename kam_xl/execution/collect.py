@@ -32,7 +32,7 @@ from kam_xl.storetabs.find import check_no_tab_under_reserved_names, existing_ta
 from kam_xl.storetabs.locate import TabLayoutError, find_store_id
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
-from kam_xl.xlsx.recalc import Refresh, grid_lookup
+from kam_xl.xlsx.recalc import Refresh
 from kam_xl.xlsx.spec import column_letter
 
 
@@ -332,7 +332,7 @@ def merge_file(
         else:
             writes = merge_tab(book, hq, sr_file, tab, places_in_hq, grid, result, entries)
             if writes and refresh is not None:
-                refresh.add(sheet, grid_lookup(grid, writes))
+                refresh.add(sheet, grid, writes)
         book.forget(sheet)
     if result.new or result.changed:
         result.status = "merged"
@@ -415,7 +415,7 @@ def refresh_cached_values(book: Book, touched: list[Touched]) -> None:
     so a reader that does not recalculate sees today's numbers."""
     refresh = Refresh(book)
     for tab in touched:
-        refresh.add(tab.sheet, grid_lookup(tab.grid, tab.writes))
+        refresh.add(tab.sheet, tab.grid, tab.writes)
     refresh.finish()
 
 

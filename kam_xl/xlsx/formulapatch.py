@@ -35,7 +35,14 @@ def _formula_cells(data: bytes) -> list[re.Match] | None:
     kept = _SCANNED.pop(id(data), None)
     if kept is not None and kept[0] is data:
         return kept[1]
-    found = list(_FORMULA_CELL.finditer(data))
+    found = []
+    at = data.find(b"<f>")
+    while at >= 0:  # each plain <f> must open the formula of a plain cell (then it is what finditer finds)
+        match = _FORMULA_CELL.match(data, data.rfind(b"<c ", 0, at))
+        if match is None or match.start(3) != at + 3:
+            return None
+        found.append(match)
+        at = data.find(b"<f>", match.end())
     return found if _formula_count(data) == len(found) else None
 
 

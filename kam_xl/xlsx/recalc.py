@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 
 from kam_xl.xlsx.calc import Evaluator, FormulaError, parse, references
 from kam_xl.xlsx.spec import column_letter, split_ref
@@ -139,8 +141,31 @@ class _Group:
         read = {cell for text in set(texts.values()) for cell in _cells_read(text)}
         self.inputs = sorted(read)
         self.position = {cell: i for i, cell in enumerate(self.inputs)}
+        self.getters = []  # (row index, itemgetter of its columns, one column?): a row's inputs in one call
+        for row, cells in groupby(self.inputs, key=lambda cell: cell[0]):
+            cols = [col - 1 for _, col in cells]
+            self.getters.append((row - 1, itemgetter(*cols), len(cols) == 1))
         self.sheets: list[str] = []
         self.rows: list[tuple] = []
+
+    def values_of(self, grid: list[list], writes: dict[Cell, object]) -> tuple:
+        """The values of the inputs on a sheet: its grid as read (rows from 1, "" empty), `writes` first."""
+        found: list = []
+        try:
+            for row, getter, single in self.getters:
+                if single:
+                    found.append(getter(grid[row]))
+                else:
+                    found.extend(getter(grid[row]))
+        except IndexError:  # the grid stops before an input: cell by cell
+            lookup = grid_lookup(grid, writes)
+            return tuple(lookup(cell) for cell in self.inputs)
+        values = [None if value == "" else value for value in found]
+        for cell, value in writes.items():
+            i = self.position.get(cell)
+            if i is not None:
+                values[i] = value
+        return tuple(values)
 
     def constant(self, cell: Cell) -> list[object]:
         i = self.position[cell]
@@ -155,8 +180,7 @@ def _cells_read(text: str) -> tuple[Cell, ...]:
 
 class Refresh:
     """The cached values of many sheets' formulas refreshed together (collect and import: one `add` per sheet
-    written into, then `finish`). A sheet is added after its cells were written; `lookup` gives its cells' values
-    as they now stand (kam_xl.xlsx.recalc.grid_lookup of the grid read before, with the values written)."""
+    written into, then `finish`), each sheet added after its cells were written."""
 
     def __init__(self, book, batch: int = BATCH):
         self.book = book
@@ -166,7 +190,9 @@ class Refresh:
         self.results: dict[str, tuple[dict[Cell, list], int]] = {}  # values of evaluated sheets, for those
         self.refreshed: dict[str, int] = {}
 
-    def add(self, sheet: str, lookup: Lookup) -> None:
+    def add(self, sheet: str, grid: list[list], writes: dict[Cell, object]) -> None:
+        """A sheet whose cells were written: `grid` its values as read before (rows from 1), `writes` the values
+        written by (row, column)."""
         found = self.book.formulas(sheet)
         if not found:
             return
@@ -180,11 +206,11 @@ class Refresh:
                 self.book.set_formula_values(sheet, dict.fromkeys(found))
                 return
             if group is None:
-                self.crossing[sheet] = lookup
+                self.crossing[sheet] = grid_lookup(grid, writes)
                 return
             self.groups[signature] = group
         group.sheets.append(sheet)
-        group.rows.append(tuple(lookup(cell) for cell in group.inputs))
+        group.rows.append(group.values_of(grid, writes))
         if len(group.sheets) >= self.batch:
             self._evaluate(group)
 
