@@ -331,18 +331,28 @@ def _read_tab(
         ) from None
     scan = source.scans.get(sheet, SheetScan())
     values = {}
+    errors, formulas = scan.errors, scan.formulas
+    week = ("week", this_week[0]) if this_week is not None else None
+    linked = []  # this week's cells holding a formula
     for key, row, col in positions:
-        ref = f"{column_letter(col)}{row}"
-        raw = _raw(grid, row, col)
-        if ref in scan.errors:
-            shown_error = scan.errors[ref]
+        ref = column_letter(col) + str(row)
+        try:
+            raw = grid[row - 1][col - 1]
+        except IndexError:
+            raw = None
+        else:
+            if raw == "":
+                raw = None
+        if errors and ref in errors:
+            shown_error = errors[ref]
             raw = CellProblem(
                 f"the cell shows the error {shown_error}, not a value — type the figure itself", shown_error
             )
         values[key] = (ref, raw)
+        if ref in formulas and key[:2] == week:
+            linked.append(key)
     if this_week is not None:
         week_id, rows = this_week
-        linked = [key for key, (ref, _) in values.items() if key[:2] == ("week", week_id) and ref in scan.formulas]
         texts = source.formulas(sheet, [values[key][0] for key in linked]) if linked else {}
         grid_name = sheet_name("this_week", hq.lang)
         for key in linked:  # a cell still reading the grid (not a formula of the SR's own)
@@ -375,14 +385,6 @@ def _read_tab(
                 )
             )
     return SrTab(store_id, sheet, values)
-
-
-def _raw(grid: list[list], row: int, col: int) -> object:
-    try:
-        value = grid[row - 1][col - 1]
-    except IndexError:
-        return None
-    return None if value == "" else value
 
 
 def _tab_notes(
