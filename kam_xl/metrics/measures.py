@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from kam_xl.errors import KamError
-from kam_xl.lazyimport import lazy
 from kam_xl.metrics.channel import channel_columns, visit_columns
 from kam_xl.model.entries import WEEK_FIELDS, Entries
+from kam_xl.model.lazyimport import lazy
 from kam_xl.model.plan import RELATIONSHIP_LADDER, Evidence, Kpi, Plan
 
 pd = lazy("pandas")  # the store tabs' layout reads this module's constants; collect builds no frames
