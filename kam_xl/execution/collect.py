@@ -33,7 +33,7 @@ from kam_xl.storetabs.find import check_no_tab_under_reserved_names, existing_ta
 from kam_xl.storetabs.locate import TabLayoutError, find_store_id
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
-from kam_xl.xlsx.recalc import grid_lookup, refresh_values
+from kam_xl.xlsx.recalc import Refresh
 from kam_xl.xlsx.spec import column_letter
 
 
@@ -162,6 +162,8 @@ def collect_book(book: Book, sources: list[Path], progress: Progress | None = No
     collecting the same files again is a no-op.
     """
     hq = hq_state(book)
+    if hasattr(book, "preload"):
+        book.preload()  # the HQ package is opened while the SR files are read
     stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
     report = CollectReport(lang=hq.lang)
     seen = read_collected(book)
@@ -301,22 +303,20 @@ def merge_files(book: Book, hq: HqTabs, files: list[SrFile], report: CollectRepo
     book.prefetch(sheets[:READ_AHEAD])
     tick = every(progress, "merging into the HQ workbook", len(files))
     done_tabs = 0
-    touched: list[Touched] = []
+    refresh = Refresh(book)  # the cached values of the formulas of every tab written into (kam_xl.xlsx.recalc)
     for done, sr_file in enumerate(files, start=1):
         book.prefetch(sheets[done_tabs + READ_AHEAD : done_tabs + len(sr_file.tabs) + READ_AHEAD])
-        report.files.append(merge_file(book, hq, sr_file, report.entries, touched))
+        report.files.append(merge_file(book, hq, sr_file, report.entries, refresh))
         done_tabs += len(sr_file.tabs)
-        if len(touched) >= CACHE_BATCH:
-            refresh_cached_values(book, touched)
-            touched.clear()
         tick(done)
-    refresh_cached_values(book, touched)
+    refresh.finish()
 
 
 def merge_file(
-    book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry], touched: list[Touched] | None = None
+    book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry], refresh: Refresh | None = None
 ) -> FileResult:
-    """Write an SR file's accepted values into the HQ tabs; log refusals, rejections, changes, kept values."""
+    """Write an SR file's accepted values into the HQ tabs; log refusals, rejections, changes, kept values.
+    Each tab written into is handed to `refresh` (its formulas' cached values are set when it finishes)."""
     result = FileResult(sr_file.path, sr_file.sr_id, "unchanged", stores=len(sr_file.tabs))
     entries.extend(sr_file.notes)
     entries.extend(sr_file.refused)
@@ -333,8 +333,8 @@ def merge_file(
             )
         else:
             writes = merge_tab(book, hq, sr_file, tab, places_in_hq, grid, result, entries)
-            if writes and touched is not None:
-                touched.append(Touched(sheet, grid, writes))
+            if writes and refresh is not None:
+                refresh.add(sheet, grid, writes)
         book.forget(sheet)
     if result.new or result.changed:
         result.status = "merged"
@@ -419,16 +419,13 @@ class Touched:
     writes: dict[tuple[int, int], object]
 
 
-CACHE_BATCH = 256  # HQ tabs whose formulas are evaluated together
-
-
 def refresh_cached_values(book: Book, touched: list[Touched]) -> None:
-    """Give every formula of the tabs collect wrote into its value for the new entries (kam_xl.xlsx.recalc),
+    """Give every formula of the tabs written into its value for the new entries (kam_xl.xlsx.recalc),
     so a reader that does not recalculate sees today's numbers."""
-    if touched:
-        refresh_values(
-            book, [tab.sheet for tab in touched], {tab.sheet: grid_lookup(tab.grid, tab.writes) for tab in touched}
-        )
+    refresh = Refresh(book)
+    for tab in touched:
+        refresh.add(tab.sheet, tab.grid, tab.writes)
+    refresh.finish()
 
 
 def _value_at(grid: list[list], row: int, col: int) -> object:

@@ -23,6 +23,7 @@ from kam_xl.plan.meta import Meta, TabRecord, read_meta
 from kam_xl.storetabs.cellmap import places
 from kam_xl.storetabs.find import system_sheet_names
 from kam_xl.storetabs.locate import TabLayoutError, tab_identity
+from kam_xl.xlsx.formulapatch import formulas_at
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import open_book, read_grid
 from kam_xl.xlsx.safezip import parse_xml
@@ -96,7 +97,7 @@ class _Opened:
     """An SR file checked as a package (bombs, DTDs, absurd sheets) before python-calamine reads it."""
 
     def __init__(self, path: Path):
-        self.package = Package.open(path, max_size=MAX_SR_FILE)
+        self.package = Package.open(path, max_size=MAX_SR_FILE, for_saving=False)
         for name in self.package.part_names():
             if b"<!DOCTYPE" in self.package.read_part(name):
                 raise CollectError(f"part {name} holds a DTD, which no workbook has — refused")
@@ -113,6 +114,11 @@ class _Opened:
 
     def sheet_names(self) -> list[str]:
         return list(self.reader.sheet_names)
+
+    def formulas(self, sheet: str, refs: list[str]) -> dict[str, str]:
+        """The formulas of these cells (found where they are; the whole sheet read only when that fails)."""
+        found = formulas_at(self.package.sheet_xml(sheet), refs)
+        return found if found is not None else self.package.formula_cells(sheet)
 
     def grid(self, name: str) -> list[list]:
         return read_grid(self.reader, name)
@@ -325,19 +331,29 @@ def _read_tab(
         ) from None
     scan = source.scans.get(sheet, SheetScan())
     values = {}
+    errors, formulas = scan.errors, scan.formulas
+    week = ("week", this_week[0]) if this_week is not None else None
+    linked = []  # this week's cells holding a formula
     for key, row, col in positions:
-        ref = f"{column_letter(col)}{row}"
-        raw = _raw(grid, row, col)
-        if ref in scan.errors:
-            shown_error = scan.errors[ref]
+        ref = column_letter(col) + str(row)
+        try:
+            raw = grid[row - 1][col - 1]
+        except IndexError:
+            raw = None
+        else:
+            if raw == "":
+                raw = None
+        if errors and ref in errors:
+            shown_error = errors[ref]
             raw = CellProblem(
                 f"the cell shows the error {shown_error}, not a value — type the figure itself", shown_error
             )
         values[key] = (ref, raw)
+        if ref in formulas and key[:2] == week:
+            linked.append(key)
     if this_week is not None:
         week_id, rows = this_week
-        linked = [key for key, (ref, _) in values.items() if key[:2] == ("week", week_id) and ref in scan.formulas]
-        texts = source.package.formula_cells(sheet) if linked else {}
+        texts = source.formulas(sheet, [values[key][0] for key in linked]) if linked else {}
         grid_name = sheet_name("this_week", hq.lang)
         for key in linked:  # a cell still reading the grid (not a formula of the SR's own)
             ref = values[key][0]
@@ -369,14 +385,6 @@ def _read_tab(
                 )
             )
     return SrTab(store_id, sheet, values)
-
-
-def _raw(grid: list[list], row: int, col: int) -> object:
-    try:
-        value = grid[row - 1][col - 1]
-    except IndexError:
-        return None
-    return None if value == "" else value
 
 
 def _tab_notes(

@@ -31,9 +31,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -48,6 +47,9 @@ from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.read import cell_at
 from kam_xl.xlsx.spec import SheetSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MARKER_SHEET = "_history"
 COLLECTED_SHEET = "_collected"
@@ -479,6 +481,9 @@ def clean(value: object) -> object:
     """A value fit for a JSON or float column: numpy scalars as Python ones, NaN and NaT as None."""
     if value is None:
         return None
+    import numpy as np  # imported here: a collect records no frames
+    import pandas as pd
+
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
     if isinstance(value, (np.integer,)):

@@ -7,12 +7,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from kam_xl.errors import KamError
 from kam_xl.metrics.channel import channel_columns, visit_columns
 from kam_xl.model.entries import WEEK_FIELDS, Entries
+from kam_xl.model.lazyimport import lazy
 from kam_xl.model.plan import RELATIONSHIP_LADDER, Evidence, Kpi, Plan
+
+pd = lazy("pandas")  # the store tabs' layout reads this module's constants; collect builds no frames
 
 THRESHOLD_DECIMALS = 9  # attainments are rounded to this many decimals before a threshold test
 SCORE_DECIMALS = 1  # the score is shown and given its RAG rounded to this many decimals (99.96 is 100.0, green)

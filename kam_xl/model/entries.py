@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from kam_xl.lang.words import enum_label
 from kam_xl.model import parsing as P
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The input fields of a store tab. A field key is a tuple:
 #   ("agreed",)                       the date the store manager agreed the plan
@@ -214,6 +216,8 @@ def build_entries(
                 "manager_comment": values.get(("comment", "manager")),
             }
         )
+    import pandas as pd  # imported here: collect and validate never build frames
+
     weekly_frame = pd.DataFrame(weekly, columns=["store_id", "week", "week_id", *WEEK_FIELDS])
     for column in (*WEEK_NUMBERS, "display"):
         weekly_frame[column] = pd.to_numeric(weekly_frame[column], errors="coerce").astype(float)

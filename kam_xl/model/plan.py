@@ -205,6 +205,8 @@ class Plan:
 
     def store_frame(self, active_only: bool = True) -> pd.DataFrame:
         """The stores as a DataFrame indexed by store id."""
+        import pandas as pd  # imported here: most commands never build frames
+
         rows = self.active_stores if active_only else self.stores
         names = [f.name for f in fields(Store)]
         import pandas as pd  # only when a frame is asked for: reading and checking a plan need no pandas

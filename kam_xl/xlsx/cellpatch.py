@@ -474,6 +474,8 @@ class SheetCells:
         """Hand a shared formula's master text to the next cell that shares it."""
         if formula.get("t") != "shared" or not formula.text or not formula.get("ref"):
             return
+        from openpyxl.formula.translate import Translator  # imported here: rarely needed, slow to import
+
         group = formula.get("si")
         for other in self._shared_group(group, cell):
             follower = other.find(F)

@@ -28,7 +28,8 @@ class FileBook:
         self.progress = progress
         self._reader = open_book(self.path)
         self._package: Package | None = None
-        self._writer: SheetWriter | None = None
+        self._opening: Future | None = None  # the package being opened in the background (preload)
+        self._writer = None  # a kam_xl.xlsx.writer.SheetWriter once a sheet is put
         self._grids: dict[str, list[list]] = {}
         self._pending: dict[str, Future] = {}
         self._pool: ThreadPoolExecutor | None = None  # read-ahead threads, each with its own reader
@@ -69,11 +70,20 @@ class FileBook:
         if pending:
             pending.cancel()
 
+    def preload(self) -> None:
+        """Start opening the file as a Package in a background thread (decompressing releases the GIL), for a
+        command that will change it and has other work to do first (collect reads the SR files meanwhile)."""
+        if self._package is None and self._opening is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-open")
+            self._opening = pool.submit(Package.open, self.path)
+            pool.shutdown(wait=False)  # the thread ends when the package is open
+
     @property
     def package(self) -> Package:
         """The file as a Package, opened (and checked) when first needed."""
         if self._package is None:
-            self._package = Package.open(self.path)
+            opening, self._opening = self._opening, None
+            self._package = opening.result() if opening is not None else Package.open(self.path)
         return self._package
 
     def put_sheet(self, spec: SheetSpec) -> None:

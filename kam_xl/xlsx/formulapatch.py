@@ -27,14 +27,44 @@ _SCANNED: dict[int, tuple[bytes, list[re.Match] | None]] = {}  # read_formulas' 
 _SCANS_KEPT = 4096
 
 
+_MAIN_DEFAULT = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_MAIN_ANYWHERE = b'spreadsheetml/2006/main"'
+
+
 def _formula_cells(data: bytes) -> list[re.Match] | None:
     kept = _SCANNED.pop(id(data), None)
     if kept is not None and kept[0] is data:
         return kept[1]
-    found = list(_FORMULA_CELL.finditer(data))
-    if len(found) != len(_ANY_FORMULA.findall(data)):
-        return None
-    return found
+    found = []
+    at = data.find(b"<f>")
+    while at >= 0:  # each plain <f> must open the formula of a plain cell (then it is what finditer finds)
+        match = _FORMULA_CELL.match(data, data.rfind(b"<c ", 0, at))
+        if match is None or match.start(3) != at + 3:
+            return None
+        found.append(match)
+        at = data.find(b"<f>", match.end())
+    return found if _formula_count(data) == len(found) else None
+
+
+def _formula_count(data: bytes) -> int:
+    """How many formula elements the sheet holds, at least (the plain cells found must be all of them).
+
+    When the main namespace is declared once, as the default namespace, an element is a formula exactly when it
+    is an unprefixed <f>: counting "<f" inside <sheetData> finds each of them (and <family> of a rich text run,
+    which only makes the count too high: the caller then parses); the parts around it are searched for any <f>.
+    Otherwise every <f>, prefixed or not, counts."""
+    start, end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
+    if (
+        start < 0
+        or end < start
+        or data.count(_MAIN_ANYWHERE) != 1
+        or _MAIN_DEFAULT not in data
+        or data.count(b'xmlns="') != 1
+    ):
+        return len(_ANY_FORMULA.findall(data))
+    return (
+        data.count(b"<f", start, end) + len(_ANY_FORMULA.findall(data, 0, start)) + len(_ANY_FORMULA.findall(data, end))
+    )
 
 
 @lru_cache(maxsize=65_536)
@@ -49,6 +79,12 @@ def _unescaped(text: bytes) -> str | None:
     return out
 
 
+@lru_cache(maxsize=65_536)
+def _formula_text(raw: bytes) -> str | None:
+    text = _unescaped(raw)
+    return None if text is None else "=" + text
+
+
 def read_formulas(data: bytes) -> dict[str, str] | None:
     """Every formula of a sheet by cell ("R48" -> "=IF(...)"); None when the sheet needs the parser."""
     found = _formula_cells(data)
@@ -58,10 +94,27 @@ def read_formulas(data: bytes) -> dict[str, str] | None:
         return None
     out = {}
     for match in found:
+        ref, raw = match.group(1, 3)
+        text = _formula_text(raw)
+        if text is None:
+            return None
+        out[ref.decode()] = text
+    return out
+
+
+def formulas_at(data: bytes, refs: list[str]) -> dict[str, str] | None:
+    """The formulas of some cells ("R48" -> "=IF(...)"), each found where its cell is, without reading the whole
+    sheet; None when one of them is not a plain formula cell (then read them all with the parser)."""
+    out = {}
+    for ref in refs:
+        start = data.find(b'<c r="' + ref.encode() + b'"')
+        match = _FORMULA_CELL.match(data, start) if start >= 0 else None
+        if match is None or data.find(b'<c r="' + ref.encode() + b'"', start + 1) >= 0:
+            return None
         text = _unescaped(match.group(3))
         if text is None:
             return None
-        out[match.group(1).decode()] = "=" + text
+        out[ref] = "=" + text
     return out
 
 
@@ -73,15 +126,34 @@ def write_formula_values(data: bytes, values: dict[str, object]) -> bytes | None
         return None
     out, last = [], 0
     for match in found:
-        ref = match.group(1).decode()
-        if ref not in values:
+        ref, attrs, raw = match.group(1, 2, 3)
+        key = ref.decode()
+        if key not in values:
             continue
-        if _unescaped(match.group(3)) is None:
+        if _formula_text(raw) is None:
             return None
-        kind, value = cached_value_xml(values[ref])
-        attrs = _TYPE.sub(b"", match.group(2))
-        out += [data[last : match.start()], b'<c r="', match.group(1), b'"', attrs, kind.encode(), b"><f>"]
-        out += [match.group(3), b"</f>", value.encode(), b"</c>"]
+        kind, value = _cached_bytes(values[key])
+        if b" t=" in attrs:
+            attrs = _TYPE.sub(b"", attrs)
+        out.append(data[last : match.start()])
+        out.append(b'<c r="%s"%s%s><f>%s</f>%s</c>' % (ref, attrs, kind, raw, value))
         last = match.end()
     out.append(data[last:])
     return b"".join(out)
+
+
+_TEXT_CACHED: dict[str, tuple[bytes, bytes]] = {}
+
+
+def _cached_bytes(value: object) -> tuple[bytes, bytes]:
+    """cellcodec.cached_value_xml as bytes (short texts, such as the "" of an IF, remembered)."""
+    if type(value) is str and len(value) < 64:
+        found = _TEXT_CACHED.get(value)
+        if found is None:
+            kind, xml = cached_value_xml(value)
+            found = _TEXT_CACHED[value] = (kind.encode(), xml.encode())
+            if len(_TEXT_CACHED) > 4096:
+                _TEXT_CACHED.clear()
+        return found
+    kind, xml = cached_value_xml(value)
+    return kind.encode(), xml.encode()

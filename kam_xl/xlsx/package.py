@@ -53,7 +53,18 @@ from kam_xl.xlsx.workbook import (
     main_tag,
 )
 
-__all__ = ["NewPart", "NewSheet", "Package"]
+__all__ = ["NewPart", "NewSheet", "Package"]  # and seed_workbook, imported when asked for (below)
+
+
+def __getattr__(name: str):
+    """seed_workbook, imported when first asked for (kam_xl.xlsx.seeding imports openpyxl, which reading and
+    patching cells never need)."""
+    if name == "seed_workbook":
+        from kam_xl.xlsx.seeding import seed_workbook
+
+        return seed_workbook
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
@@ -118,11 +129,13 @@ class Package(WorkbookParts):
         *,
         max_size: int = 2_000_000_000,
         max_ratio: int = 200,
+        for_saving: bool = True,
     ) -> Package:
-        """Read and check a workbook; WorkbookError says what is wrong and what to do."""
+        """Read and check a workbook; WorkbookError says what is wrong and what to do. With `for_saving` False
+        (a workbook only read), the members' compressed bytes are not kept for copying them into a save."""
         label, data = read_source(source, max_size)
         package = cls(unzip_parts(label, data, max_size=max_size, max_ratio=max_ratio), label)
-        package._stored = stored_members(data)
+        package._stored = stored_members(data) if for_saving else {}
         package._original = dict(package._parts)
         return package
 
