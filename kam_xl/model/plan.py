@@ -209,7 +209,6 @@ class Plan:
 
         rows = self.active_stores if active_only else self.stores
         names = [f.name for f in fields(Store)]
-        import pandas as pd  # only when a frame is asked for: reading and checking a plan need no pandas
 
         frame = pd.DataFrame([[getattr(s, n) for n in names] for s in rows], columns=names)
         return frame.set_index("store_id", drop=False)

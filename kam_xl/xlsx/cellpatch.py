@@ -479,7 +479,6 @@ class SheetCells:
         group = formula.get("si")
         for other in self._shared_group(group, cell):
             follower = other.find(F)
-            from openpyxl.formula.translate import Translator  # only for a shared formula being split
 
             translated = Translator(f"={formula.text}", origin=cell.get("r")).translate_formula(other.get("r"))
             follower.text = translated[1:]
