@@ -226,14 +226,10 @@ def test_store_share_and_competitor(stores):
     )
     check(stores, "K3_rag", {"S2": "amber", "S4": "red"})
     check(stores, "baseline_share", {"S1": 10 / 50, "S4": 20 / 80})
-    # a change of share is held in percentage points (+13 pt), as the e-mail says it
-    check(
-        stores,
-        "share_change",
-        {"S1": 100 * (0.33 - 0.2), "S2": 100 * (0.24 - 0.2), "S3": 100 * (0.15 - 0.2), "S6": BLANK},
-    )
+    # a change or gap of shares is in percentage points on the sheets (+13.0 pt), a fraction in the engine
+    check(stores, "share_change", {"S1": 13.0, "S2": 4.0, "S3": -5.0, "S6": BLANK})
     check(stores, "competitor_share", {"S2": 15 / 50, "S5": 20 / 100, "S6": BLANK})
-    check(stores, "share_gap_vs_competitor", {"S1": 100 * (0.33 - 0.25), "S2": 100 * (0.24 - 0.30), "S6": BLANK})
+    check(stores, "share_gap_vs_competitor", {"S1": 8.0, "S2": -6.0, "S6": BLANK})
 
 
 def test_store_execution_with_a_dropped_program(stores):
@@ -393,7 +389,7 @@ def test_account_summary_principles(sheets):
     assert rows["Stores where the retailer gains"][0] == 3  # S1, S4, S5
     assert rows["Our share"][0] == pytest.approx(213 / 870)
     assert rows["Main competitor share"][0] == pytest.approx(205 / 870)
-    assert rows["Our share minus main competitor's"][0] == pytest.approx(100 * 8 / 870)  # percentage points
+    assert rows["Our share minus main competitor's"][0] == pytest.approx(8 / 870 * 100)  # percentage points
     assert rows["Investment (programs done) (CNY)"][0] == 600
     assert rows["ROI"][0] == pytest.approx(-40 / 600)
     assert rows["Programs done / applicable"][:2] == [4, 9]
@@ -420,8 +416,8 @@ def test_account_weekly_chart_data(reviewed, sheets):
 def test_charts_are_native(reviewed):
     package = Package.open(reviewed[0])
     charts = [name for name in package.part_names() if name.startswith("xl/charts/chart")]
-    regions = load_plan(reviewed[0]).regions()  # 4 on the Account summary; Trends: the account and each region
-    assert len(charts) == 4 + 1 + len(regions)  # Account summary: weekly, by SR, scatter, months
+    regions = load_plan(reviewed[0]).regions()  # 3 on the scorecards; Trends: the account and each region
+    assert len(charts) == 3 + 1 + len(regions)
     kinds = b"".join(package.read_part(name) for name in charts)
     assert b"<lineChart>" in kinds and b"<barChart>" in kinds and b"<scatterChart>" in kinds
 

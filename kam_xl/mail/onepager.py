@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import textwrap
 
+from kam_xl.lang.words import full_width
 from kam_xl.mail.charts import chart_families, drawable, missing_glyphs
 
 PAGE = (8.27, 11.69)  # A4, inches
@@ -82,7 +83,8 @@ def one_pager(context: dict) -> tuple[bytes, bytes]:
         if context["since"]:
             for r in context["since"]:
                 change = f"  ({r['change']})" if r["change"] else ""
-                put(f"{r['label']}: {r['then']} → {r['now']}{change}", 8.5)
+                line = f"{r['label']}: {r['then']} → {r['now']}{change}"
+                put(full_width(line) if lang == "zh" else line, 8.5)
         else:
             put(t("no_since"), 8.5, MUTED)
         heading(t("sec_programs"))
