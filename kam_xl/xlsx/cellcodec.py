@@ -24,6 +24,7 @@ import numbers
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from types import NoneType
 
 EPOCH_1900 = dt.datetime(1899, 12, 30)
@@ -223,10 +224,16 @@ def _plain(text: str) -> bool:
 def formula_cell_xml(ref: str, attrs: str, formula: str, cached: object) -> str:
     """A formula cell (`formula` without its '=', characters XML cannot hold dropped: formulas are not
     `_xHHHH_`-escaped) with its cached value (cached_value_xml)."""
+    kind, value = cached_value_xml(cached)
+    return f'<c r="{ref}"{attrs}{kind}>{_formula_element(formula)}{value}</c>'
+
+
+@lru_cache(maxsize=65536)
+def _formula_element(formula: str) -> str:
+    """<f> of a formula (the same few hundred formulas repeat on thousands of tabs)."""
     if not (formula.isprintable() and formula.isascii()):
         formula = _XML_ILLEGAL.sub("", formula)
-    kind, value = cached_value_xml(cached)
-    return f'<c r="{ref}"{attrs}{kind}><f>{xml_escape(formula)}</f>{value}</c>'
+    return f"<f>{xml_escape(formula)}</f>"
 
 
 def cached_value_xml(cached: object) -> tuple[str, str]:

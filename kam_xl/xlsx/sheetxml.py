@@ -118,6 +118,7 @@ def _sheet_data(spec: SheetSpec, styles: StyleIndex, out: list[str], date1904: b
     rows = sorted({row for (row, _), _ in items}.union(heights))
     attr_of = _style_attrs(styles)
     cached = spec.cached
+    texts = _TEXTS
     append = out.append
     append("<sheetData>")
     at, count = 0, len(items)
@@ -137,6 +138,14 @@ def _sheet_data(spec: SheetSpec, styles: StyleIndex, out: list[str], date1904: b
             elif kind is Formula:
                 known = cached.get((row, col))
                 append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
+            elif kind is str:  # labels repeat on every tab: each (cell, style, text) is made once
+                key = (ref, attrs, value)
+                found = texts.get(key)
+                if found is None:
+                    if len(texts) > _TEXT_CACHE:
+                        texts.clear()
+                    found = texts[key] = cell_xml(ref, attrs, value, date1904)
+                append(found)
             elif value is not None or attrs:
                 append(cell_xml(ref, attrs, value, date1904))
         append("</row>")
@@ -144,6 +153,8 @@ def _sheet_data(spec: SheetSpec, styles: StyleIndex, out: list[str], date1904: b
 
 
 _KNOWN = 200
+_TEXTS: dict[tuple[str, str, str], str] = {}  # (ref, style attribute, text) -> its <c> element
+_TEXT_CACHE = 200_000
 _LETTERS = [""] + [column_letter(col) for col in range(1, _KNOWN)]
 
 
