@@ -70,7 +70,7 @@ class FileBook:
     def package(self) -> Package:
         """The file as a Package, opened (and checked) when first needed."""
         if self._package is None:
-            self._package = Package.open(self.path)
+            self._package = Package.open(self.path, lazy=True)  # parts decompressed only when needed
         return self._package
 
     def put_sheet(self, spec: SheetSpec) -> None:

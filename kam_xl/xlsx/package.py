@@ -32,13 +32,14 @@ from kam_xl.xlsx.cellpatch import (
 from kam_xl.xlsx.formulapatch import read_formulas, write_formula_values
 from kam_xl.xlsx.parts import NameAllocator, PartCopier
 from kam_xl.xlsx.safezip import (
+    LazyParts,
     Packed,
     atomic_write,
+    open_checked,
     parse_xml,
     read_source,
-    stored_members,
     to_xml,
-    unzip_parts,
+    unpack,
     zip_parts,
 )
 from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
@@ -106,11 +107,12 @@ class Package(WorkbookParts):
     untouched parts are saved byte for byte. Nothing reaches the disk before save().
     """
 
-    def __init__(self, parts: dict[str, bytes], label: str):
+    def __init__(self, parts: LazyParts, label: str):
         self._cells: dict[str, SheetCells] = {}
         self._plain_strings: list[str] | None = None
-        self._stored: dict[str, Packed] = {}  # members as compressed in the file opened
-        self._original: dict[str, bytes] = {}  # their bytes then (a part still `is` them: unchanged)
+        # the members of the file opened: as stored (Packed) or, for the few a zip cannot be copied from, their
+        # bytes (a part still `is` them: unchanged)
+        self._original: dict[str, Packed | bytes] = {}
         super().__init__(parts, label)
 
     @classmethod
@@ -120,13 +122,29 @@ class Package(WorkbookParts):
         *,
         max_size: int = 2_000_000_000,
         max_ratio: int = 200,
+        lazy: bool = False,
     ) -> Package:
-        """Read and check a workbook; WorkbookError says what is wrong and what to do."""
+        """Read and check a workbook; WorkbookError says what is wrong and what to do.
+
+        By default every member is decompressed (and its CRC checked) here. With `lazy`, only the checks of the
+        zip's central directory run here (bombs, encryption); each member is decompressed when first read (its
+        CRC and codec errors then raise the same WorkbookError, its XML the same DTD refusal), and a member
+        never read nor changed is saved as it was stored, without being decompressed (docs/architecture.md)."""
         label, data = read_source(source, max_size)
-        package = cls(unzip_parts(label, data, max_size=max_size, max_ratio=max_ratio), label)
-        package._stored = stored_members(data)
-        package._original = dict(package._parts)
+        archive, infos = open_checked(label, data, max_size=max_size, max_ratio=max_ratio)
+        parts = LazyParts(label, data, archive, infos)
+        for name in parts:
+            if not lazy or parts.packed(name) is None:
+                parts[name]  # noqa: B018 — read now: checked at open, or a member that cannot be copied as stored
+        package = cls(parts, label)
+        package._original = {name: parts.packed(name) or parts.raw(name) for name in parts}
         return package
+
+    def _unchanged(self, name: str) -> bool:
+        """Whether a part is still the member of the file opened, never edited (it may not be decompressed)."""
+        if name in self._dirty:
+            return False
+        return self._parts.packed(name) is not None or self._parts.raw(name) is self._original.get(name)
 
     def _forget(self, name: str) -> None:
         super()._forget(name)
@@ -540,19 +558,15 @@ class Package(WorkbookParts):
         if self._parts.keys() != self._original.keys():
             return True
         return any(
-            self.read_part(name) != self._original[name]
-            for name in self._parts
-            if name in self._dirty or self._parts[name] is not self._original[name]
+            self.read_part(name) != unpack(self._original[name]) for name in self._parts if not self._unchanged(name)
         )
 
     def to_bytes(self, compresslevel: int = COMPRESS_LEVEL) -> bytes:
-        """The package as .xlsx bytes."""
-        unchanged = {
-            name: packed
-            for name, packed in self._stored.items()
-            if name not in self._dirty and self._parts.get(name) is self._original.get(name)
-        }
-        return zip_parts({name: self.read_part(name) for name in self._parts}, compresslevel, unchanged)
+        """The package as .xlsx bytes: unchanged members copied as stored, the others compressed."""
+        stored = {name: self._parts.packed(name) for name in self._parts if self._unchanged(name)}
+        stored = {name: packed for name, packed in stored.items() if packed is not None}
+        fresh = {name: self.read_part(name) for name in self._parts if name not in stored}
+        return zip_parts({name: fresh.get(name) for name in self._parts}, compresslevel, stored)
 
     def save(self, path: str | os.PathLike, *, backup: bool = True) -> Path | None:
         """Write atomically (temp file in the same folder, fsync, replace; symbolic links are written through, a

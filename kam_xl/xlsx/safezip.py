@@ -9,8 +9,10 @@ import os
 import re
 import secrets
 import stat
+import threading
 import zipfile
 import zlib
+from collections.abc import Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +75,16 @@ def read_source(source: str | os.PathLike | bytes, max_size: int) -> tuple[str, 
 
 def unzip_parts(label: str, data: bytes, *, max_size: int, max_ratio: int) -> dict[str, bytes]:
     """Every member of an .xlsx zip by name, after checks against bombs and damage."""
+    archive, infos = open_checked(label, data, max_size=max_size, max_ratio=max_ratio)
+    with archive:
+        return {info.filename: read_member(label, archive, info) for info in infos}
+
+
+def open_checked(
+    label: str, data: bytes, *, max_size: int, max_ratio: int
+) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """The zip over `data` and its members (folders left out), after the checks of its central directory against
+    bombs (check_not_bomb); WorkbookError for an encrypted file, an old .xls or no zip at all."""
     if data[:4] == CFB_MAGIC:
         raise WorkbookError(
             f"{label} is encrypted with a password, or an old .xls — save it as .xlsx without a password"
@@ -83,16 +95,85 @@ def unzip_parts(label: str, data: bytes, *, max_size: int, max_ratio: int) -> di
         raise WorkbookError(
             f"{label} is not an .xlsx workbook (not a zip package) — save it from Excel as 'Excel Workbook (*.xlsx)'"
         ) from exc
-    with archive:
-        infos = [info for info in archive.infolist() if not info.is_dir()]
+    infos = [info for info in archive.infolist() if not info.is_dir()]
+    try:
         check_not_bomb(label, infos, max_size=max_size, max_ratio=max_ratio)
-        return {info.filename: read_member(label, archive, info) for info in infos}
+    except WorkbookError:
+        archive.close()
+        raise
+    return archive, infos
 
 
 def stored_members(data: bytes) -> dict[str, Packed]:
     """packed_members of zip bytes already checked by unzip_parts."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return packed_members(data, [info for info in archive.infolist() if not info.is_dir()])
+
+
+class LazyParts(MutableMapping):
+    """The members of a checked .xlsx zip by name, each decompressed only when first read (and then kept).
+
+    The zip-bomb checks of the central directory ran before (open_checked); reading a member goes through
+    read_member (CRC and codec errors become a WorkbookError naming the member) and the XML guards apply when
+    it is parsed (parse_xml). A member never read stays as it is stored (`packed(name)`), so a command that
+    does not change it can copy its compressed bytes into the new file without ever decompressing it."""
+
+    def __init__(self, label: str, data: bytes, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]):
+        self.label = label
+        self._archive = archive
+        self._infos = {info.filename: info for info in infos}
+        self._stored = packed_members(data, infos)  # views into `data`: no copy of the compressed bytes
+        self._values: dict[str, bytes | None] = dict.fromkeys(self._infos)  # None: not decompressed yet
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> bytes:
+        value = self._values[name]
+        if value is None:
+            with self._lock:
+                value = self._values[name]
+                if value is None:
+                    value = self._values[name] = read_member(self.label, self._archive, self._infos[name])
+        return value
+
+    def __setitem__(self, name: str, value: bytes) -> None:
+        self._values[name] = value
+        self._infos.pop(name, None)  # replaced: no longer the member as stored
+        self._stored.pop(name, None)
+
+    def __delitem__(self, name: str) -> None:
+        del self._values[name]
+        self._infos.pop(name, None)
+        self._stored.pop(name, None)
+
+    def pop(self, name: str, *default):
+        """Remove a member without decompressing it; its bytes if they were in memory, else None."""
+        if name not in self._values and default:
+            return default[0]
+        value = self._values.pop(name)
+        self._infos.pop(name, None)
+        self._stored.pop(name, None)
+        return value
+
+    def keys(self):
+        return self._values.keys()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def packed(self, name: str) -> Packed | None:
+        """The member as stored in the zip opened, while it has not been replaced (None once it has, or for a
+        member stored in a way zip_parts cannot copy)."""
+        return self._stored.get(name)
+
+    def raw(self, name: str) -> bytes | None:
+        """The member's bytes if they are in memory (read, or put there), else None (never decompresses)."""
+        return self._values.get(name)
 
 
 def check_not_bomb(label: str, infos: list[zipfile.ZipInfo], *, max_size: int, max_ratio: int):
@@ -128,9 +209,10 @@ def read_member(label: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
 
 @dataclass(frozen=True)
 class Packed:
-    """A zip member as stored: its compressed bytes, CRC-32, unpacked size and method."""
+    """A zip member as stored: its compressed bytes (a view into the zip's bytes), CRC-32, unpacked size and
+    method."""
 
-    data: bytes
+    data: bytes | memoryview
     crc: int
     size: int
     method: int
@@ -140,6 +222,7 @@ def packed_members(data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, Packe
     """The stored form of each plain (unencrypted, deflated or stored) member of a zip, so that an
     unchanged part is written back as it was instead of being compressed again."""
     out = {}
+    view = memoryview(data)
     for info in infos:
         if info.flag_bits & 0x1 or info.compress_type not in (
             zipfile.ZIP_DEFLATED,
@@ -151,9 +234,18 @@ def packed_members(data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, Packe
             continue
         start = info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
         out[info.filename] = Packed(
-            data[start : start + info.compress_size], info.CRC, info.file_size, info.compress_type
+            view[start : start + info.compress_size], info.CRC, info.file_size, info.compress_type
         )
     return out
+
+
+def unpack(member: Packed | bytes) -> bytes:
+    """The bytes of a member as stored (a Packed, deflated or stored), or the bytes given."""
+    if not isinstance(member, Packed):
+        return member
+    if member.method == zipfile.ZIP_STORED:
+        return bytes(member.data)
+    return zlib.decompress(member.data, -15)
 
 
 def pack(data: bytes, level: int) -> Packed:
@@ -169,7 +261,7 @@ def pack(data: bytes, level: int) -> Packed:
 
 def zip_parts(parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None) -> bytes:
     """A zip of the parts, [Content_Types].xml first, with fixed timestamps; parts found in `stored`
-    are copied as they are, the others are compressed in parallel threads."""
+    are copied as they are (their value in `parts` is not used), the others are compressed in parallel threads."""
     stored = stored or {}
     names = sorted(parts, key=lambda name: name != "[Content_Types].xml")
     fresh = [name for name in names if name not in stored]
