@@ -12,9 +12,16 @@ from pathlib import Path
 
 from kam_xl.progress import Progress
 from kam_xl.xlsx.package import Package
-from kam_xl.xlsx.read import open_book, read_grid
+from kam_xl.errors import WorkbookError
+from kam_xl.xlsx.read import open_file_book, read_grid
 from kam_xl.xlsx.spec import SheetSpec
 from kam_xl.xlsx.writer import SheetWriter
+
+
+def _identity(path: Path) -> tuple:
+    """What tells one file at `path` from another that replaced it (device, inode, size, modified time)."""
+    info = path.stat()
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 class FileBook:
@@ -23,7 +30,9 @@ class FileBook:
     def __init__(self, path: str | Path, progress: Progress | None = None):
         self.path = Path(path)
         self.progress = progress
-        self._reader = open_book(self.path)
+        self._reader = open_file_book(self.path)  # reads the file where it is: big workbooks stay on disk
+        self._opened = _identity(self.path)
+        self._names: tuple[str, ...] | None = None
         self._package: Package | None = None
         self._writer: SheetWriter | None = None
         self._grids: dict[str, list[list]] = {}
@@ -34,14 +43,26 @@ class FileBook:
 
     def sheet_names(self) -> list[str]:
         """Sheet names in tab order as saved on disk, hidden ones included."""
-        return list(self._reader.sheet_names)
+        if self._names is None:
+            self._names = tuple(self._main_reader().sheet_names)  # asked once per tab by some readers: kept
+        return list(self._names)
 
     def grid(self, name: str) -> list[list]:
         """The values of a sheet as saved on disk (changes made through this Book are not seen)."""
         if name not in self._grids:
             pending = self._pending.pop(name, None)
-            self._grids[name] = pending.result() if pending else read_grid(self._reader, name)
+            self._grids[name] = pending.result() if pending else read_grid(self._main_reader(), name)
         return self._grids[name]
+
+    def _main_reader(self):
+        if self._reader is None:
+            self._reader = open_file_book(self.path)  # after a save: the file as it is now
+        return self._reader
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = self._names = None
 
     def prefetch(self, names: list[str], threads: int = 2) -> None:
         """Start reading these sheets' values in the background, in this order (python-calamine releases
@@ -56,8 +77,17 @@ class FileBook:
 
     def _read_ahead(self, name: str) -> list[list]:
         if not hasattr(self._local, "reader"):
-            self._local.reader = open_book(self.path)  # one reader per thread
+            reader = open_file_book(self.path)  # one reader per thread (closed when the thread ends)
+            if _identity(self.path) != self._opened:
+                raise WorkbookError(f"{self.path} was replaced while it was being read — run the command again")
+            self._local.reader = reader
         return read_grid(self._local.reader, name)
+
+    def _stop_reading_ahead(self) -> None:
+        """Let the read-ahead threads finish what was asked and end (their readers go with them)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def forget(self, name: str) -> None:
         """Drop a sheet's values read so far (reading thousands of tabs keeps memory flat)."""
@@ -70,6 +100,7 @@ class FileBook:
     def package(self) -> Package:
         """The file as a Package, opened (and checked) when first needed."""
         if self._package is None:
+            self._stop_reading_ahead()  # the write phase: the read-ahead readers are no longer needed
             self._package = Package.open(self.path, lazy=True)  # parts decompressed only when needed
         return self._package
 
@@ -121,6 +152,7 @@ class FileBook:
             self.package.reorder_sheets(order)
         if self._package is None or not self._package.is_modified():
             return None
+        self._close_reader()  # the file is about to be replaced: no handle of ours stays open on it
         backup = self._package.save(self.path)
         self.saved = True
         return backup

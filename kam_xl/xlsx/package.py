@@ -40,6 +40,7 @@ from kam_xl.xlsx.safezip import (
     read_source,
     to_xml,
     unpack,
+    write_zip,
     zip_parts,
 )
 from kam_xl.xlsx.seeding import merge_strings, merge_styles, seed_workbook
@@ -563,10 +564,19 @@ class Package(WorkbookParts):
 
     def to_bytes(self, compresslevel: int = COMPRESS_LEVEL) -> bytes:
         """The package as .xlsx bytes: unchanged members copied as stored, the others compressed."""
+        parts, stored = self._members()
+        return zip_parts(parts, compresslevel, stored)
+
+    def _members(self) -> tuple[dict[str, bytes | None], dict[str, Packed]]:
+        """Every part's bytes (None for those copied as stored) and the unchanged members as stored."""
         stored = {name: self._parts.packed(name) for name in self._parts if self._unchanged(name)}
         stored = {name: packed for name, packed in stored.items() if packed is not None}
-        fresh = {name: self.read_part(name) for name in self._parts if name not in stored}
-        return zip_parts({name: fresh.get(name) for name in self._parts}, compresslevel, stored)
+        return {name: None if name in stored else self.read_part(name) for name in self._parts}, stored
+
+    def write_to(self, stream, compresslevel: int = COMPRESS_LEVEL) -> None:
+        """to_bytes written into a binary file object."""
+        parts, stored = self._members()
+        write_zip(stream, parts, compresslevel, stored)
 
     def save(self, path: str | os.PathLike, *, backup: bool = True) -> Path | None:
         """Write atomically (temp file in the same folder, fsync, replace; symbolic links are written through, a
@@ -577,7 +587,7 @@ class Package(WorkbookParts):
         backup with the same bytes becomes the newest); the 5 newest distinct backups are kept
         (kam_xl.xlsx.backups). Returns the backup's path, or None.
         """
-        return atomic_write(path, self.to_bytes(), backup=backup)
+        return atomic_write(path, self.write_to, backup=backup)
 
 
 def renamed_in_formula(formula: str, old: str, new: str) -> str:

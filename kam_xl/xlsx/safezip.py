@@ -12,10 +12,11 @@ import stat
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -262,16 +263,23 @@ def pack(data: bytes, level: int) -> Packed:
 def zip_parts(parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None) -> bytes:
     """A zip of the parts, [Content_Types].xml first, with fixed timestamps; parts found in `stored`
     are copied as they are (their value in `parts` is not used), the others are compressed in parallel threads."""
+    buffer = io.BytesIO()
+    write_zip(buffer, parts, compresslevel, stored)
+    return buffer.getvalue()
+
+
+def write_zip(
+    stream, parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None
+) -> None:
+    """zip_parts written into a binary file object (nothing of the zip is held in memory)."""
     stored = stored or {}
     names = sorted(parts, key=lambda name: name != "[Content_Types].xml")
     fresh = [name for name in names if name not in stored]
     with ThreadPoolExecutor(max_workers=2) as pool:
         packed = dict(zip(fresh, pool.map(lambda name: pack(parts[name], compresslevel), fresh)))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as out:
         for name in names:
             _write_packed(out, name, stored.get(name) or packed[name])
-    return buffer.getvalue()
 
 
 def _write_packed(out: zipfile.ZipFile, name: str, member: Packed) -> None:
@@ -288,8 +296,12 @@ def _write_packed(out: zipfile.ZipFile, name: str, member: Packed) -> None:
     out._didModify = True
 
 
-def atomic_write(path: str | os.PathLike, data: bytes, *, backup: bool = True) -> Path | None:
+def atomic_write(
+    path: str | os.PathLike, data: bytes | Callable[[BinaryIO], None], *, backup: bool = True
+) -> Path | None:
     """Replace the file at `path` by `data` atomically; returns the backup of the old content (see backups.py).
+    `data` is bytes, or a function that writes them into the binary file it is given (a big zip is then never
+    held in memory whole).
 
     The data goes to a hidden temporary file `.<stem>.<8 letters>.kam-tmp` in the same folder, is synced to
     disk, and replaces the file in one rename, so a crash at any moment leaves the old or the new file. A
@@ -380,9 +392,12 @@ def _new_temp(target: Path) -> Path:
     raise WorkbookError(f"cannot make a temporary file in {target.parent} — check the folder")
 
 
-def _write_synced(handle: int, data: bytes) -> None:
+def _write_synced(handle: int, data: bytes | Callable[[BinaryIO], None]) -> None:
     with os.fdopen(handle, "wb") as out:
-        out.write(data)
+        if callable(data):
+            data(out)
+        else:
+            out.write(data)
         out.flush()
         os.fsync(out.fileno())
 
