@@ -10,9 +10,9 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from kam_xl.errors import WorkbookError
 from kam_xl.progress import Progress
 from kam_xl.xlsx.package import Package
-from kam_xl.errors import WorkbookError
 from kam_xl.xlsx.read import open_file_book, read_grid
 from kam_xl.xlsx.spec import SheetSpec
 from kam_xl.xlsx.writer import SheetWriter
