@@ -103,8 +103,36 @@ def enum_kind(key: FieldKey) -> str | None:
     return ENUM_OF.get((key[0], key[-1]))
 
 
+MEMO_SIZE = 65_536  # typed texts remembered per kind (Y/N, list labels, dates typed as text...)
+_MEMO: dict[tuple[str | None, str], tuple[object, str | None]] = {}
+_MEMO_KINDS = frozenset({"number", "date", "yes_no", "enum"})  # a text field's value is its own text: not kept
+
+
 def normalise(key: FieldKey, raw: object) -> object:
-    """The typed value of an input cell (canonical keys for lists); raises ParseError when unreadable."""
+    """The typed value of an input cell (canonical keys for lists); raises ParseError when unreadable.
+
+    Text typed into a number, date, yes/no or list field is read once per distinct text and kind (thousands of
+    tabs hold the same few "Y", "N" and list labels): the answer, or the ParseError's message, is remembered;
+    what it gives is always what `read_value` gives (tests/test_parsing.py)."""
+    if type(raw) is not str or FIELD_KIND[key[-1]] not in _MEMO_KINDS:
+        return read_value(key, raw)
+    memo_key = (ENUM_OF.get((key[0], key[-1])) or FIELD_KIND[key[-1]], raw)
+    found = _MEMO.get(memo_key)
+    if found is None:
+        try:
+            found = (read_value(key, raw), None)
+        except P.ParseError as exc:
+            found = (None, str(exc))
+        if len(_MEMO) >= MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[memo_key] = found
+    if found[1] is not None:
+        raise P.ParseError(found[1])
+    return found[0]
+
+
+def read_value(key: FieldKey, raw: object) -> object:
+    """normalise without remembering: the rule of each kind of field (kam_xl.model.parsing)."""
     kind = field_kind(key)
     if kind == "number":
         value = P.parse_number(raw)

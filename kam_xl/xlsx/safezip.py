@@ -268,9 +268,7 @@ def zip_parts(parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str,
     return buffer.getvalue()
 
 
-def write_zip(
-    stream, parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None
-) -> None:
+def write_zip(stream, parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None) -> None:
     """zip_parts written into a binary file object (nothing of the zip is held in memory)."""
     stored = stored or {}
     names = sorted(parts, key=lambda name: name != "[Content_Types].xml")
