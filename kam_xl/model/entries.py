@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from kam_xl.lang.words import enum_label
@@ -210,14 +211,9 @@ def build_entries(
 ) -> Entries:
     """Long frames from each store's typed field values; every week, program and action row has a row."""
     week_ids = list(week_ids)
-    weekly, programs, actions, stores = [], [], [], []
+    programs, actions, stores = [], [], []
+    weekly_frame = _weekly_frame(per_store, week_ids)
     for store_id, values in per_store.items():
-        for position, week_id in enumerate(week_ids):
-            row = {"store_id": store_id, "week": position, "week_id": week_id}
-            for field in WEEK_FIELDS:
-                value = values.get(("week", week_id, field))
-                row[field] = (1.0 if value else 0.0) if field == "display" and value is not None else value
-            weekly.append(row)
         for program_id in programs_by_store.get(store_id, ()):
             programs.append(
                 {
@@ -242,9 +238,6 @@ def build_entries(
                 "manager_comment": values.get(("comment", "manager")),
             }
         )
-    weekly_frame = pd.DataFrame(weekly, columns=["store_id", "week", "week_id", *WEEK_FIELDS])
-    for column in (*WEEK_NUMBERS, "display"):
-        weekly_frame[column] = pd.to_numeric(weekly_frame[column], errors="coerce").astype(float)
     program_frame = pd.DataFrame(programs, columns=["store_id", "program_id", *PROGRAM_FIELDS])
     program_frame["cost"] = pd.to_numeric(program_frame["cost"], errors="coerce").astype(float)
     action_frame = pd.DataFrame(actions, columns=["store_id", "row", *ACTION_FIELDS])
@@ -254,6 +247,38 @@ def build_entries(
         action_frame,
         pd.DataFrame(stores, columns=["store_id", "agreed", "sr_comment", "manager_comment"]),
     )
+
+
+def _weekly_frame(per_store: Mapping[str, StoreEntries], week_ids: list[str]) -> pd.DataFrame:
+    """The weekly frame: one row per store and week (stores in order, weeks in order), one column per field.
+
+    Built column by column from each store's week values (a store's week keys are looked up once per field
+    and week, no row dict per store-week): numbers as float (NaN blank or not a number), display as 1.0 /
+    0.0 / NaN, texts as typed (None blank)."""
+    stores = list(per_store)
+    weeks = len(week_ids)
+    columns: dict[str, list] = {}
+    for field in WEEK_FIELDS:
+        keys = [("week", week_id, field) for week_id in week_ids]
+        column: list = []
+        for store_id in stores:
+            get = per_store[store_id].get
+            column += [get(key) for key in keys]
+        if field == "display":
+            column = [None if value is None else (1.0 if value else 0.0) for value in column]
+        columns[field] = column
+    frame = pd.DataFrame(
+        {
+            "store_id": [store_id for store_id in stores for _ in range(weeks)],
+            "week": np.tile(np.arange(weeks, dtype=np.int64), len(stores)),
+            "week_id": week_ids * len(stores),
+            **columns,
+        },
+        columns=["store_id", "week", "week_id", *WEEK_FIELDS],
+    )
+    for column in (*WEEK_NUMBERS, "display"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
 
 
 def key_text(key: FieldKey) -> str:
