@@ -6,6 +6,7 @@ the package's parts (kam_xl.xlsx.package) and written by one atomic save.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import sys
@@ -26,10 +27,8 @@ def release_memory() -> None:
     after reading thousands of tabs that is hundreds of MB). Elsewhere nothing to do."""
     gc.collect()
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl...): nothing to give back this way
             ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc (musl...): nothing to give back this way
-            pass
 
 
 def _identity(path: Path) -> tuple:
