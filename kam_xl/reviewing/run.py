@@ -44,7 +44,7 @@ from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
 from kam_xl.xlsx.calc import cache_values
-from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.filebook import FileBook, release_memory
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 from kam_xl.xlsx.spec import SheetSpec
 
@@ -139,6 +139,7 @@ def read_inputs(book: Book, progress: Progress | None = None, as_of: object = No
     plan = plan_of(book)
     week = week_position(plan, as_of)
     entries, warnings, first_tab = read_store_entries(book, plan, progress)
+    release_memory()  # what reading thousands of tabs freed goes back before computing and writing
     return ReviewInputs(plan, Targets.from_allocation(allocate_plan(plan)), entries, warnings, first_tab, week)
 
 
