@@ -51,6 +51,7 @@ class FileBook:
         self._grids: dict[str, list[list]] = {}
         self._pending: dict[str, Future] = {}
         self._pool: ThreadPoolExecutor | None = None  # read-ahead threads, each with its own reader
+        self._stopped: ThreadPoolExecutor | None = None  # read-ahead threads told to end (write phase)
         self._local = threading.local()
         self.saved = False  # whether the last save() wrote the file (False: nothing had changed)
 
@@ -100,7 +101,7 @@ class FileBook:
         """Let the read-ahead threads finish what was asked and end (their readers go with them)."""
         if self._pool is not None:
             self._pool.shutdown(wait=False)
-            self._pool = None
+            self._stopped, self._pool = self._pool, None
 
     def forget(self, name: str) -> None:
         """Drop a sheet's values read so far (reading thousands of tabs keeps memory flat)."""
@@ -166,6 +167,9 @@ class FileBook:
             self.package.reorder_sheets(order)
         if self._package is None or not self._package.is_modified():
             return None
+        if self._stopped is not None:
+            self._stopped.shutdown(wait=True)  # their readers closed with them
+            self._stopped = None
         self._close_reader()  # the file is about to be replaced: no handle of ours stays open on it
         release_memory()
         backup = self._package.save(self.path)

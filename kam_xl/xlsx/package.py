@@ -32,12 +32,15 @@ from kam_xl.xlsx.cellpatch import (
 from kam_xl.xlsx.formulapatch import read_formulas, write_formula_values
 from kam_xl.xlsx.parts import NameAllocator, PartCopier
 from kam_xl.xlsx.safezip import (
+    FileSource,
     LazyParts,
     Packed,
     atomic_write,
+    checked_path,
     open_checked,
     parse_xml,
     read_source,
+    real_path,
     to_xml,
     unpack,
     write_zip,
@@ -131,9 +134,18 @@ class Package(WorkbookParts):
         zip's central directory run here (bombs, encryption); each member is decompressed when first read (its
         CRC and codec errors then raise the same WorkbookError, its XML the same DTD refusal), and a member
         never read nor changed is saved as it was stored, without being decompressed (docs/architecture.md)."""
-        label, data = read_source(source, max_size)
-        archive, infos = open_checked(label, data, max_size=max_size, max_ratio=max_ratio)
-        parts = LazyParts(label, data, archive, infos)
+        if lazy and not isinstance(source, (bytes, bytearray, memoryview)):
+            path = checked_path(source, max_size)
+            label, data = str(path), FileSource(path, str(path))  # the file's bytes stay on disk
+        else:
+            label, data = read_source(source, max_size)
+        try:
+            archive, infos = open_checked(label, data, max_size=max_size, max_ratio=max_ratio)
+            parts = LazyParts(label, data, archive, infos)
+        except BaseException:
+            if isinstance(data, FileSource):
+                data.close()
+            raise
         for name in parts:
             if not lazy or parts.packed(name) is None:
                 parts[name]  # noqa: B018 — read now: checked at open, or a member that cannot be copied as stored
@@ -587,7 +599,27 @@ class Package(WorkbookParts):
         backup with the same bytes becomes the newest); the 5 newest distinct backups are kept
         (kam_xl.xlsx.backups). Returns the backup's path, or None.
         """
-        return atomic_write(path, self.write_to, backup=backup)
+        source = self._parts.source
+        if source is None:
+            return atomic_write(path, self.write_to, backup=backup)
+        for name in self._parts:  # what is_modified compares a changed part with, read while the file is there
+            if not self._unchanged(name) and isinstance(self._original.get(name), Packed):
+                self._original[name] = unpack(self._original[name])
+
+        def write_and_close(stream) -> None:
+            self.write_to(stream)
+            source.close()  # before the file is replaced (Windows refuses to replace an open file)
+
+        try:
+            backup_path = atomic_write(path, write_and_close, backup=backup)
+        finally:
+            source.close()
+        if real_path(Path(path)) == real_path(source.path):
+            self._parts.rebase(Path(path))  # the members never read are now in the file just written
+            for name in self._original:
+                if self._unchanged(name) and self._parts.packed(name) is not None:
+                    self._original[name] = self._parts.packed(name)
+        return backup_path
 
 
 def renamed_in_formula(formula: str, old: str, new: str) -> str:

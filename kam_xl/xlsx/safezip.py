@@ -61,6 +61,15 @@ def read_source(source: str | os.PathLike | bytes, max_size: int) -> tuple[str, 
     """Return a label for messages and the raw bytes of a file or an in-memory workbook."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return "the workbook", bytes(source)
+    path = checked_path(source, max_size)
+    try:
+        return str(path), path.read_bytes()
+    except OSError as exc:
+        raise WorkbookError(f"{path}: cannot read it ({exc.strerror}) — is it open elsewhere?") from exc
+
+
+def checked_path(source: str | os.PathLike, max_size: int) -> Path:
+    """The path of a workbook file that exists and is not larger than `max_size` (else WorkbookError)."""
     path = Path(source)
     if path.is_dir():
         raise WorkbookError(f"{path} is a folder, not a workbook — give the path of an .xlsx file")
@@ -68,10 +77,7 @@ def read_source(source: str | os.PathLike | bytes, max_size: int) -> tuple[str, 
         raise WorkbookError(f"{path}: file not found — check the path and the file name")
     if path.stat().st_size > max_size:
         raise WorkbookError(f"{path} is larger than {max_size // 1_000_000} MB — split it up")
-    try:
-        return str(path), path.read_bytes()
-    except OSError as exc:
-        raise WorkbookError(f"{path}: cannot read it ({exc.strerror}) — is it open elsewhere?") from exc
+    return path
 
 
 def unzip_parts(label: str, data: bytes, *, max_size: int, max_ratio: int) -> dict[str, bytes]:
@@ -82,16 +88,18 @@ def unzip_parts(label: str, data: bytes, *, max_size: int, max_ratio: int) -> di
 
 
 def open_checked(
-    label: str, data: bytes, *, max_size: int, max_ratio: int
+    label: str, data: bytes | FileSource, *, max_size: int, max_ratio: int
 ) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
-    """The zip over `data` and its members (folders left out), after the checks of its central directory against
-    bombs (check_not_bomb); WorkbookError for an encrypted file, an old .xls or no zip at all."""
-    if data[:4] == CFB_MAGIC:
+    """The zip over `data` (bytes, or a file read where it is) and its members (folders left out), after the
+    checks of its central directory against bombs (check_not_bomb); WorkbookError for an encrypted file, an old
+    .xls or no zip at all."""
+    head = data.read(0, 4, exact=False) if isinstance(data, FileSource) else data[:4]
+    if head == CFB_MAGIC:
         raise WorkbookError(
             f"{label} is encrypted with a password, or an old .xls — save it as .xlsx without a password"
         )
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(data.handle() if isinstance(data, FileSource) else io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise WorkbookError(
             f"{label} is not an .xlsx workbook (not a zip package) — save it from Excel as 'Excel Workbook (*.xlsx)'"
@@ -111,6 +119,94 @@ def stored_members(data: bytes) -> dict[str, Packed]:
         return packed_members(data, [info for info in archive.infolist() if not info.is_dir()])
 
 
+def _identity(info: os.stat_result) -> tuple:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+class FileSource:
+    """The file a lazy package was opened from, read by ranges through one handle. close() it before the file is
+    replaced (Windows refuses to replace an open file); it opens again when read, refusing a file that is no
+    longer the one opened."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, path: Path, label: str):
+        self.path, self.label = path, label
+        self._handle = open(path, "rb")  # noqa: SIM115 — held until close()
+        self.identity = _identity(os.fstat(self._handle.fileno()))
+        self._lock = threading.RLock()
+
+    def handle(self):
+        """The open file (opened again after close(), if it is still the same file)."""
+        if self._handle is None:
+            handle = open(self.path, "rb")  # noqa: SIM115 — held until close()
+            if _identity(os.fstat(handle.fileno())) != self.identity:
+                handle.close()
+                raise WorkbookError(f"{self.label} was replaced while kam was working on it — run the command again")
+            self._handle = handle
+        return self._handle
+
+    def read(self, offset: int, length: int, *, exact: bool = True) -> bytes:
+        with self._lock:
+            handle = self.handle()
+            handle.seek(offset)
+            data = handle.read(length)
+        if exact and len(data) != length:
+            raise WorkbookError(f"{self.label} is damaged (a zip member ends early) — restore it from a backup")
+        return data
+
+    def copy(self, offset: int, length: int, out) -> None:
+        """Copy a range of the file into `out` in chunks (never all of it in memory)."""
+        done = 0
+        while done < length:
+            out.write(self.read(offset + done, min(self.CHUNK, length - done)))
+            done += min(self.CHUNK, length - done)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+
+
+@dataclass(frozen=True)
+class FileSlice:
+    """Compressed bytes of a member left in the file (read when decompressed or copied)."""
+
+    source: FileSource
+    offset: int
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self) -> bytes:
+        return self.source.read(self.offset, self.length)
+
+
+def inflate(label: str, name: str, member: Packed) -> bytes:
+    """The bytes of a member as stored, checked as zipfile checks them: never more than its declared size, and
+    its CRC-32; WorkbookError (damaged) otherwise."""
+    data = member.data.read() if isinstance(member.data, FileSlice) else member.data
+    try:
+        if member.method == zipfile.ZIP_STORED:
+            out = bytes(data)
+        else:
+            inflater = zlib.decompressobj(-15)
+            out = inflater.decompress(data, member.size + 1)
+            if len(out) <= member.size and not inflater.eof:
+                raise ValueError("the compressed data ends early")
+        if len(out) != member.size:
+            raise ValueError(f"{len(out)} bytes where {member.size} were declared")
+        if zlib.crc32(out) != member.crc:
+            raise ValueError(f"Bad CRC-32 for file {name!r}")
+    except (zlib.error, ValueError) as exc:
+        raise WorkbookError(
+            f"{label} is damaged (zip member {name}: {exc}) — restore it from a backup or re-save it in Excel"
+        ) from exc
+    return out
+
+
 class LazyParts(MutableMapping):
     """The members of a checked .xlsx zip by name, each decompressed only when first read (and then kept).
 
@@ -119,12 +215,17 @@ class LazyParts(MutableMapping):
     it is parsed (parse_xml). A member never read stays as it is stored (`packed(name)`), so a command that
     does not change it can copy its compressed bytes into the new file without ever decompressing it."""
 
-    def __init__(self, label: str, data: bytes, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]):
+    def __init__(self, label: str, data: bytes | FileSource, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]):
         self.label = label
-        self._archive = archive
+        self.source = data if isinstance(data, FileSource) else None
         self._infos = {info.filename: info for info in infos}
-        self._stored = packed_members(data, infos)  # views into `data`: no copy of the compressed bytes
+        # views into `data`, or ranges of the file: no copy of the compressed bytes
+        self._stored = packed_members(data, infos)
         self._values: dict[str, bytes | None] = dict.fromkeys(self._infos)  # None: not decompressed yet
+        for name in self._infos:
+            if name not in self._stored:  # stored in a way only zipfile reads (rare): read now
+                self._values[name] = read_member(label, archive, self._infos[name])
+        archive.close()
         self._lock = threading.Lock()
 
     def __getitem__(self, name: str) -> bytes:
@@ -133,7 +234,7 @@ class LazyParts(MutableMapping):
             with self._lock:
                 value = self._values[name]
                 if value is None:
-                    value = self._values[name] = read_member(self.label, self._archive, self._infos[name])
+                    value = self._values[name] = inflate(self.label, name, self._stored[name])
         return value
 
     def __setitem__(self, name: str, value: bytes) -> None:
@@ -171,6 +272,27 @@ class LazyParts(MutableMapping):
         """The member as stored in the zip opened, while it has not been replaced (None once it has, or for a
         member stored in a way zip_parts cannot copy)."""
         return self._stored.get(name)
+
+    def rebase(self, path: Path) -> None:
+        """After the package was saved over the file it was opened from: its members never read (copied as
+        stored) are read from the new file from now on."""
+        if self.source is None:
+            return
+        source = FileSource(path, self.label)
+        try:
+            with zipfile.ZipFile(source.handle()) as archive:
+                infos = [info for info in archive.infolist() if not info.is_dir()]
+            fresh = packed_members(source, infos)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            source.close()
+            raise WorkbookError(f"{self.label} cannot be read back after saving ({exc})") from exc
+        for name in list(self._stored):
+            if self._values.get(name) is None and name not in fresh:
+                source.close()
+                raise WorkbookError(f"{self.label}: member {name} is missing after saving")
+            if name in fresh:
+                self._stored[name] = fresh[name]
+        self.source = source
 
     def raw(self, name: str) -> bytes | None:
         """The member's bytes if they are in memory (read, or put there), else None (never decompresses)."""
@@ -210,10 +332,10 @@ def read_member(label: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
 
 @dataclass(frozen=True)
 class Packed:
-    """A zip member as stored: its compressed bytes (a view into the zip's bytes), CRC-32, unpacked size and
-    method."""
+    """A zip member as stored: its compressed bytes (a view into the zip's bytes, or where they are in the file),
+    CRC-32, unpacked size and method."""
 
-    data: bytes | memoryview
+    data: bytes | memoryview | FileSlice
     crc: int
     size: int
     method: int
@@ -223,20 +345,23 @@ def packed_members(data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, Packe
     """The stored form of each plain (unencrypted, deflated or stored) member of a zip, so that an
     unchanged part is written back as it was instead of being compressed again."""
     out = {}
-    view = memoryview(data)
+    in_file = isinstance(data, FileSource)
+    view = None if in_file else memoryview(data)
     for info in infos:
         if info.flag_bits & 0x1 or info.compress_type not in (
             zipfile.ZIP_DEFLATED,
             zipfile.ZIP_STORED,
         ):
             continue
-        head = data[info.header_offset : info.header_offset + 30]
+        if in_file:
+            head = data.read(info.header_offset, 30, exact=False)
+        else:
+            head = data[info.header_offset : info.header_offset + 30]
         if len(head) < 30 or head[:4] != b"PK\x03\x04":
             continue
         start = info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
-        out[info.filename] = Packed(
-            view[start : start + info.compress_size], info.CRC, info.file_size, info.compress_type
-        )
+        stored = FileSlice(data, start, info.compress_size) if in_file else view[start : start + info.compress_size]
+        out[info.filename] = Packed(stored, info.CRC, info.file_size, info.compress_type)
     return out
 
 
@@ -244,9 +369,10 @@ def unpack(member: Packed | bytes) -> bytes:
     """The bytes of a member as stored (a Packed, deflated or stored), or the bytes given."""
     if not isinstance(member, Packed):
         return member
+    data = member.data.read() if isinstance(member.data, FileSlice) else member.data
     if member.method == zipfile.ZIP_STORED:
-        return bytes(member.data)
-    return zlib.decompress(member.data, -15)
+        return bytes(data)
+    return zlib.decompress(data, -15)
 
 
 def pack(data: bytes, level: int) -> Packed:
@@ -287,7 +413,10 @@ def _write_packed(out: zipfile.ZipFile, name: str, member: Packed) -> None:
     info.compress_size = len(member.data)
     info.header_offset = out.fp.tell()
     out.fp.write(info.FileHeader())
-    out.fp.write(member.data)
+    if isinstance(member.data, FileSlice):
+        member.data.source.copy(member.data.offset, member.data.length, out.fp)
+    else:
+        out.fp.write(member.data)
     out.filelist.append(info)
     out.NameToInfo[name] = info
     out.start_dir = out.fp.tell()
