@@ -263,7 +263,7 @@ def _weekly_frame(per_store: Mapping[str, StoreEntries], week_ids: list[str]) ->
         column: list = []
         for store_id in stores:
             get = per_store[store_id].get
-            column += [get(key) for key in keys]
+            column += map(get, keys)
         if field == "display":
             column = [None if value is None else (1.0 if value else 0.0) for value in column]
         columns[field] = column
