@@ -153,6 +153,12 @@ class Package(WorkbookParts):
         package._original = {name: parts.packed(name) or parts.raw(name) for name in parts}
         return package
 
+    def close(self) -> None:
+        """Close the file a lazy package reads from (it opens again, if it is still the same file, when a member
+        not read yet is needed)."""
+        if self._parts.source is not None:
+            self._parts.source.close()
+
     def _unchanged(self, name: str) -> bool:
         """Whether a part is still the member of the file opened, never edited (it may not be decompressed)."""
         if name in self._dirty:
