@@ -166,8 +166,6 @@ class FileBook:
         elif order:
             self.package.reorder_sheets(order)
         if self._package is None or not self._package.is_modified():
-            if self._package is not None:
-                self._package.close()  # no handle left open on a workbook that was not saved
             return None
         if self._stopped is not None:
             self._stopped.shutdown(wait=True)  # their readers closed with them

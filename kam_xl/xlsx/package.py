@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
@@ -139,25 +140,15 @@ class Package(WorkbookParts):
             label, data = str(path), FileSource(path, str(path))  # the file's bytes stay on disk
         else:
             label, data = read_source(source, max_size)
-        try:
+        with data.opened() if isinstance(data, FileSource) else contextlib.nullcontext():
             archive, infos = open_checked(label, data, max_size=max_size, max_ratio=max_ratio)
             parts = LazyParts(label, data, archive, infos)
-        except BaseException:
-            if isinstance(data, FileSource):
-                data.close()
-            raise
         for name in parts:
             if not lazy or parts.packed(name) is None:
                 parts[name]  # noqa: B018 — read now: checked at open, or a member that cannot be copied as stored
         package = cls(parts, label)
         package._original = {name: parts.packed(name) or parts.raw(name) for name in parts}
         return package
-
-    def close(self) -> None:
-        """Close the file a lazy package reads from (it opens again, if it is still the same file, when a member
-        not read yet is needed)."""
-        if self._parts.source is not None:
-            self._parts.source.close()
 
     def _unchanged(self, name: str) -> bool:
         """Whether a part is still the member of the file opened, never edited (it may not be decompressed)."""
@@ -594,7 +585,9 @@ class Package(WorkbookParts):
     def write_to(self, stream, compresslevel: int = COMPRESS_LEVEL) -> None:
         """to_bytes written into a binary file object."""
         parts, stored = self._members()
-        write_zip(stream, parts, compresslevel, stored)
+        source = self._parts.source
+        with source.opened() if source is not None else contextlib.nullcontext():  # one opening for every copy
+            write_zip(stream, parts, compresslevel, stored)
 
     def save(self, path: str | os.PathLike, *, backup: bool = True) -> Path | None:
         """Write atomically (temp file in the same folder, fsync, replace; symbolic links are written through, a
@@ -612,14 +605,7 @@ class Package(WorkbookParts):
             if not self._unchanged(name) and isinstance(self._original.get(name), Packed):
                 self._original[name] = unpack(self._original[name])
 
-        def write_and_close(stream) -> None:
-            self.write_to(stream)
-            source.close()  # before the file is replaced (Windows refuses to replace an open file)
-
-        try:
-            backup_path = atomic_write(path, write_and_close, backup=backup)
-        finally:
-            source.close()
+        backup_path = atomic_write(path, self.write_to, backup=backup)  # the file is open only while copying
         if real_path(Path(path)) == real_path(source.path):
             self._parts.rebase(Path(path))  # the members never read are now in the file just written
             for name in self._original:

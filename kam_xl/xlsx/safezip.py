@@ -99,7 +99,7 @@ def open_checked(
             f"{label} is encrypted with a password, or an old .xls — save it as .xlsx without a password"
         )
     try:
-        archive = zipfile.ZipFile(data.handle() if isinstance(data, FileSource) else io.BytesIO(data))
+        archive = zipfile.ZipFile(data._handle if isinstance(data, FileSource) else io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise WorkbookError(
             f"{label} is not an .xlsx workbook (not a zip package) — save it from Excel as 'Excel Workbook (*.xlsx)'"
@@ -124,31 +124,44 @@ def _identity(info: os.stat_result) -> tuple:
 
 
 class FileSource:
-    """The file a lazy package was opened from, read by ranges through one handle. close() it before the file is
-    replaced (Windows refuses to replace an open file); it opens again when read, refusing a file that is no
-    longer the one opened."""
+    """The file a lazy package was opened from, read by ranges. No handle stays open between reads (`opened()`
+    holds one for a run of reads, such as copying every member at a save); each opening checks that the file is
+    still the one first opened (same device, inode, size and time), so a file replaced meanwhile is never mixed
+    in, and nothing keeps the file from being replaced (Windows refuses to replace an open file)."""
 
     CHUNK = 1 << 20
 
     def __init__(self, path: Path, label: str):
         self.path, self.label = path, label
-        self._handle = open(path, "rb")  # noqa: SIM115 — held until close()
-        self.identity = _identity(os.fstat(self._handle.fileno()))
+        with open(path, "rb") as handle:
+            self.identity = _identity(os.fstat(handle.fileno()))
+        self._handle = None
+        self._depth = 0
         self._lock = threading.RLock()
 
-    def handle(self):
-        """The open file (opened again after close(), if it is still the same file)."""
-        if self._handle is None:
-            handle = open(self.path, "rb")  # noqa: SIM115 — held until close()
-            if _identity(os.fstat(handle.fileno())) != self.identity:
-                handle.close()
-                raise WorkbookError(f"{self.label} was replaced while kam was working on it — run the command again")
-            self._handle = handle
-        return self._handle
+    @contextlib.contextmanager
+    def opened(self):
+        """The open file, for a run of reads (closed when the outermost run ends)."""
+        with self._lock:
+            if self._handle is None:
+                handle = open(self.path, "rb")  # noqa: SIM115 — closed when the outermost run ends
+                if _identity(os.fstat(handle.fileno())) != self.identity:
+                    handle.close()
+                    raise WorkbookError(
+                        f"{self.label} was replaced while kam was working on it — run the command again"
+                    )
+                self._handle = handle
+            self._depth += 1
+            try:
+                yield self._handle
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._handle.close()
+                    self._handle = None
 
     def read(self, offset: int, length: int, *, exact: bool = True) -> bytes:
-        with self._lock:
-            handle = self.handle()
+        with self.opened() as handle:
             handle.seek(offset)
             data = handle.read(length)
         if exact and len(data) != length:
@@ -157,16 +170,12 @@ class FileSource:
 
     def copy(self, offset: int, length: int, out) -> None:
         """Copy a range of the file into `out` in chunks (never all of it in memory)."""
-        done = 0
-        while done < length:
-            out.write(self.read(offset + done, min(self.CHUNK, length - done)))
-            done += min(self.CHUNK, length - done)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
+        with self.opened():
+            done = 0
+            while done < length:
+                size = min(self.CHUNK, length - done)
+                out.write(self.read(offset + done, size))
+                done += size
 
 
 @dataclass(frozen=True)
@@ -280,15 +289,13 @@ class LazyParts(MutableMapping):
             return
         source = FileSource(path, self.label)
         try:
-            with zipfile.ZipFile(source.handle()) as archive:
+            with source.opened() as handle, zipfile.ZipFile(handle) as archive:
                 infos = [info for info in archive.infolist() if not info.is_dir()]
-            fresh = packed_members(source, infos)
+                fresh = packed_members(source, infos)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            source.close()
             raise WorkbookError(f"{self.label} cannot be read back after saving ({exc})") from exc
         for name in list(self._stored):
             if self._values.get(name) is None and name not in fresh:
-                source.close()
                 raise WorkbookError(f"{self.label}: member {name} is missing after saving")
             if name in fresh:
                 self._stored[name] = fresh[name]
