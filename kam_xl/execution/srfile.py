@@ -97,7 +97,7 @@ class _Opened:
     """An SR file checked as a package (bombs, DTDs, absurd sheets) before python-calamine reads it."""
 
     def __init__(self, path: Path):
-        self.package = Package.open(path, max_size=MAX_SR_FILE, for_saving=False)
+        self.package = Package.open(path, max_size=MAX_SR_FILE)
         for name in self.package.part_names():
             if b"<!DOCTYPE" in self.package.read_part(name):
                 raise CollectError(f"part {name} holds a DTD, which no workbook has — refused")

@@ -105,8 +105,36 @@ def enum_kind(key: FieldKey) -> str | None:
     return ENUM_OF.get((key[0], key[-1]))
 
 
+MEMO_SIZE = 65_536  # typed texts remembered per kind (Y/N, list labels, dates typed as text...)
+_MEMO: dict[tuple[str | None, str], tuple[object, str | None]] = {}
+_MEMO_KINDS = frozenset({"number", "date", "yes_no", "enum"})  # a text field's value is its own text: not kept
+
+
 def normalise(key: FieldKey, raw: object) -> object:
-    """The typed value of an input cell (canonical keys for lists); raises ParseError when unreadable."""
+    """The typed value of an input cell (canonical keys for lists); raises ParseError when unreadable.
+
+    Text typed into a number, date, yes/no or list field is read once per distinct text and kind (thousands of
+    tabs hold the same few "Y", "N" and list labels): the answer, or the ParseError's message, is remembered;
+    what it gives is always what `read_value` gives (tests/test_parsing.py)."""
+    if type(raw) is not str or FIELD_KIND[key[-1]] not in _MEMO_KINDS:
+        return read_value(key, raw)
+    memo_key = (ENUM_OF.get((key[0], key[-1])) or FIELD_KIND[key[-1]], raw)
+    found = _MEMO.get(memo_key)
+    if found is None:
+        try:
+            found = (read_value(key, raw), None)
+        except P.ParseError as exc:
+            found = (None, str(exc))
+        if len(_MEMO) >= MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[memo_key] = found
+    if found[1] is not None:
+        raise P.ParseError(found[1])
+    return found[0]
+
+
+def read_value(key: FieldKey, raw: object) -> object:
+    """normalise without remembering: the rule of each kind of field (kam_xl.model.parsing)."""
     kind = field_kind(key)
     if kind == "number":
         value = P.parse_number(raw)
@@ -183,15 +211,12 @@ def build_entries(
     action_rows: int,
 ) -> Entries:
     """Long frames from each store's typed field values; every week, program and action row has a row."""
+    import pandas as pd  # imported here: collect and validate never build frames
+
     week_ids = list(week_ids)
-    weekly, programs, actions, stores = [], [], [], []
+    programs, actions, stores = [], [], []
+    weekly_frame = _weekly_frame(per_store, week_ids)
     for store_id, values in per_store.items():
-        for position, week_id in enumerate(week_ids):
-            row = {"store_id": store_id, "week": position, "week_id": week_id}
-            for field in WEEK_FIELDS:
-                value = values.get(("week", week_id, field))
-                row[field] = (1.0 if value else 0.0) if field == "display" and value is not None else value
-            weekly.append(row)
         for program_id in programs_by_store.get(store_id, ()):
             programs.append(
                 {
@@ -216,11 +241,6 @@ def build_entries(
                 "manager_comment": values.get(("comment", "manager")),
             }
         )
-    import pandas as pd  # imported here: collect and validate never build frames
-
-    weekly_frame = pd.DataFrame(weekly, columns=["store_id", "week", "week_id", *WEEK_FIELDS])
-    for column in (*WEEK_NUMBERS, "display"):
-        weekly_frame[column] = pd.to_numeric(weekly_frame[column], errors="coerce").astype(float)
     program_frame = pd.DataFrame(programs, columns=["store_id", "program_id", *PROGRAM_FIELDS])
     program_frame["cost"] = pd.to_numeric(program_frame["cost"], errors="coerce").astype(float)
     action_frame = pd.DataFrame(actions, columns=["store_id", "row", *ACTION_FIELDS])
@@ -230,6 +250,41 @@ def build_entries(
         action_frame,
         pd.DataFrame(stores, columns=["store_id", "agreed", "sr_comment", "manager_comment"]),
     )
+
+
+def _weekly_frame(per_store: Mapping[str, StoreEntries], week_ids: list[str]) -> pd.DataFrame:
+    """The weekly frame: one row per store and week (stores in order, weeks in order), one column per field.
+
+    Built column by column from each store's week values (a store's week keys are looked up once per field
+    and week, no row dict per store-week): numbers as float (NaN blank or not a number), display as 1.0 /
+    0.0 / NaN, texts as typed (None blank)."""
+    import numpy as np
+    import pandas as pd
+
+    stores = list(per_store)
+    weeks = len(week_ids)
+    columns: dict[str, list] = {}
+    for field in WEEK_FIELDS:
+        keys = [("week", week_id, field) for week_id in week_ids]
+        column: list = []
+        for store_id in stores:
+            get = per_store[store_id].get
+            column += map(get, keys)
+        if field == "display":
+            column = [None if value is None else (1.0 if value else 0.0) for value in column]
+        columns[field] = column
+    frame = pd.DataFrame(
+        {
+            "store_id": [store_id for store_id in stores for _ in range(weeks)],
+            "week": np.tile(np.arange(weeks, dtype=np.int64), len(stores)),
+            "week_id": week_ids * len(stores),
+            **columns,
+        },
+        columns=["store_id", "week", "week_id", *WEEK_FIELDS],
+    )
+    for column in (*WEEK_NUMBERS, "display"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
 
 
 def key_text(key: FieldKey) -> str:

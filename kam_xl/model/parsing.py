@@ -42,13 +42,25 @@ def clean_text(value: object) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_BLANK_MEMO: dict[str, bool] = {}  # short texts already looked at (the same few are typed in thousands of cells)
+
+
 def is_blank(value: object) -> bool:
     """True for None, empty or whitespace-only text, and NaN: a cell nobody filled."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return isinstance(value, str) and clean_text(value) == ""
+    if not isinstance(value, str):
+        return False
+    if len(value) > 64:
+        return clean_text(value) == ""
+    blank = _BLANK_MEMO.get(value)
+    if blank is None:
+        if len(_BLANK_MEMO) >= 65_536:
+            _BLANK_MEMO.clear()
+        blank = _BLANK_MEMO[value] = clean_text(value) == ""
+    return blank
 
 
 def parse_number(value: object) -> float | None:

@@ -62,7 +62,10 @@ def evidence(kind: str, detail: dict, lang: str, as_of: str | None) -> str:
     return review_text(f"ev_{key}", lang).format(as_of=as_of or "–", **words)
 
 
-def at_stake(plan: Plan, kind: str, detail: dict, store: pd.Series) -> float:
+STAKE_COLUMNS = ("units_target_to_date", "units_actual", "investment", "incremental_margin", "roi")  # what it uses
+
+
+def at_stake(plan: Plan, kind: str, detail: dict, store: pd.Series | dict) -> float:
     """The money at stake of a problem, in margin (docs/metrics.md "Problem tracker"): the sell-out gap's margin
     for sell-out problems, the money lost for ROI below 0, the program's cost for a program not closed, the
     incremental margin for an opportunity; 0 for overstock."""
@@ -107,6 +110,8 @@ def problems_frame(plan: Plan, result) -> pd.DataFrame:
     """One row per flag, then one per star or untapped store; ranked: kinds by their total money at stake,
     then problems within a kind by their own (opportunities after the problems)."""
     lang, stores = plan.language, result.stores
+    # each store's row as a dict (a DataFrame row lookup per flag was most of the time of this sheet)
+    facts = stores[[c for c in STAKE_COLUMNS if c in stores.columns]].to_dict("index")
     rows = [
         (
             review_text("problem", lang),
@@ -114,7 +119,7 @@ def problems_frame(plan: Plan, result) -> pd.DataFrame:
             row.store_id,
             evidence(row.kind, row.detail, lang, result.as_of_week_id),
             row.suggested_action_key,
-            at_stake(plan, row.kind, row.detail, stores.loc[row.store_id]),
+            at_stake(plan, row.kind, row.detail, facts[row.store_id]),
             problem_id(row.store_id, row.kind, row.detail),
         )
         for row in result.flags.itertuples()
@@ -127,8 +132,8 @@ def problems_frame(plan: Plan, result) -> pd.DataFrame:
                 quadrant,
                 store_id,
                 evidence(quadrant, {"execution": execution, "result": result_}, lang, None),
-                _opportunity_action(action, stores.at[store_id, "roi"]),
-                at_stake(plan, quadrant, {}, stores.loc[store_id]),
+                _opportunity_action(action, facts[store_id]["roi"]),
+                at_stake(plan, quadrant, {}, facts[store_id]),
                 problem_id(store_id, quadrant, {}),
             )
             for store_id, execution, result_ in zip(

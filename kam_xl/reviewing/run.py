@@ -46,7 +46,7 @@ from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
 from kam_xl.xlsx.calc import cache_values
-from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.filebook import FileBook, release_memory
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 from kam_xl.xlsx.spec import SheetSpec
 
@@ -142,17 +142,24 @@ def read_inputs(book: Book, progress: Progress | None = None, as_of: object = No
     plan = plan_of(book)
     week = week_position(plan, as_of)
     entries, warnings, first_tab = read_store_entries(book, plan, progress)
+    release_memory()  # what reading thousands of tabs freed goes back before computing and writing
     return ReviewInputs(plan, Targets.from_allocation(allocate_plan(plan)), entries, warnings, first_tab, week)
 
 
 def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult, extra: list[SheetSpec] = ()) -> None:
-    """Put the scorecard sheets (replacing earlier ones) after the plan sheets, before the store tabs; save."""
-    specs = scorecard_sheets(inputs.plan, result) + list(extra)
-    link_store_names(specs, {r.store_id: r.tab for r in read_meta(book).tabs}, inputs.plan.language)
-    for spec in specs:
+    """Put the scorecard sheets (replacing earlier ones) after the plan sheets, before the store tabs; save.
+
+    Each sheet is built, given its values and turned into XML before the next is built (5,000 store rows per
+    sheet: holding every sheet's cells at once would double the memory a big review needs)."""
+    tabs = {r.store_id: r.tab for r in read_meta(book).tabs}
+    result.sheets = []
+    for build in [*scorecard_builders(inputs.plan, result), *(lambda spec=spec: spec for spec in extra)]:
+        spec = build()
+        link_store_names([spec], tabs, inputs.plan.language)
         cache_values([spec])  # the scorecards' own formulas (totals, ratios of sums) with their values
         book.put_sheet(spec)
-    result.sheets = [spec.title for spec in specs]
+        result.sheets.append(spec.title)
+        del spec
     result.backup = book.save(order=result.sheets, before=inputs.first_tab)
 
 
@@ -416,12 +423,17 @@ def _money(value: float | None, currency: str) -> str:
 
 def scorecard_sheets(plan: Plan, result) -> list[SheetSpec]:
     """Every sheet review writes, in workbook order."""
+    return [build() for build in scorecard_builders(plan, result)]
+
+
+def scorecard_builders(plan: Plan, result) -> list:
+    """scorecard_sheets one at a time: a function building each sheet, in workbook order."""
     return [
-        account_sheet(plan, result),
-        store_sheet(plan, result),
-        *(rollup_sheet(plan, result, by) for by in ("sr_id", "region", "store_tier")),
-        problems_sheet(plan, result, result.tracker),
-        program_sheet(plan, result),
-        voice_sheet(plan, result),
-        next_period_sheet(plan, result),
+        lambda: account_sheet(plan, result),
+        lambda: store_sheet(plan, result),
+        *(lambda by=by: rollup_sheet(plan, result, by) for by in ("sr_id", "region", "store_tier")),
+        lambda: problems_sheet(plan, result, result.tracker),
+        lambda: program_sheet(plan, result),
+        lambda: voice_sheet(plan, result),
+        lambda: next_period_sheet(plan, result),
     ]

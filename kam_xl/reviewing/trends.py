@@ -177,15 +177,24 @@ def weekly_parts(plan: Plan, targets: Targets, entries: Entries, as_of: int | No
     info = store_info(plan, stores)
     last = int(week_data(plan, entries, as_of).review_week)
     frames = []
-    for level in LEVELS:
+    for level in LEVELS if last >= 1 else ():
         keys = np.full(len(stores), plan.account.name, dtype=object) if level == "account" else info[level].to_numpy()
-        for week in range(1, last + 1):
-            column = {name: parts[name][:, week - 1] for name in PARTS}
-            summed = pd.DataFrame(column).groupby(keys, sort=False).sum()
-            summed.insert(0, "week", week)
-            summed.insert(0, "level", level)
-            summed.index.name = "group_key"
-            frames.append(summed.reset_index())
+        # every week of every part summed by group at once (a group-by per week was most of this function)
+        wide = (
+            pd.concat({name: pd.DataFrame(parts[name][:, :last]) for name in PARTS}, axis=1)
+            .groupby(keys, sort=False)
+            .sum()
+        )
+        groups, weeks_ = len(wide), last
+        summed = pd.DataFrame(
+            {
+                "group_key": np.tile(wide.index.to_numpy(dtype=object), weeks_),
+                "level": level,
+                "week": np.repeat(np.arange(1, weeks_ + 1), groups),
+                **{name: wide[name].to_numpy(dtype=float).T.reshape(-1) for name in PARTS},
+            }
+        )
+        frames.append(summed)
     if not frames:
         return pd.DataFrame(columns=["level", "group_key", "week", "week_id", "week_start", "month", *PARTS])
     frame = pd.concat(frames, ignore_index=True)

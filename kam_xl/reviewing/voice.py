@@ -28,11 +28,14 @@ def voice_frame(plan: Plan, entries: Entries, review_week: int) -> pd.DataFrame:
     rows = []
     weekly = entries.weekly[entries.weekly["week"] < max(review_week, 0)]
     for kind in ("competitor_activity", "comment"):
-        said = weekly[weekly[kind].map(_said)]
-        rows += [(r.store_id, int(r.week) + 1, kind, r[kind].strip()) for _, r in said.iterrows()]
+        said = weekly.loc[weekly[kind].map(_said).astype(bool)]  # (an empty mask must not select columns)
+        rows += [
+            (store_id, int(week) + 1, kind, text.strip())
+            for store_id, week, text in zip(said["store_id"], said["week"], said[kind])
+        ]
     for kind in ("sr_comment", "manager_comment"):
-        said = entries.stores[entries.stores[kind].map(_said)]
-        rows += [(r.store_id, review_week, kind, r[kind].strip()) for _, r in said.iterrows()]
+        said = entries.stores.loc[entries.stores[kind].map(_said).astype(bool)]
+        rows += [(store_id, review_week, kind, text.strip()) for store_id, text in zip(said["store_id"], said[kind])]
     out = []
     for store_id, week, kind, text in rows:
         store = stores.get(store_id)

@@ -6,18 +6,38 @@ the package's parts (kam_xl.xlsx.package) and written by one atomic save.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kam_xl.errors import WorkbookError
 from kam_xl.progress import Progress
 from kam_xl.xlsx.package import Package
-from kam_xl.xlsx.read import open_book, read_grid
+from kam_xl.xlsx.read import open_file_book, read_grid
 from kam_xl.xlsx.spec import Formula, SheetSpec
 
 if TYPE_CHECKING:
     from kam_xl.xlsx.writer import SheetWriter
+
+
+def release_memory() -> None:
+    """Give the memory freed so far back to the system (glibc keeps what threads and big lists freed in its arenas;
+    after reading thousands of tabs that is hundreds of MB). Elsewhere nothing to do."""
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl...): nothing to give back this way
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _identity(path: Path) -> tuple:
+    """What tells one file at `path` from another that replaced it (device, inode, size, modified time)."""
+    info = path.stat()
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 class FileBook:
@@ -26,26 +46,41 @@ class FileBook:
     def __init__(self, path: str | Path, progress: Progress | None = None):
         self.path = Path(path)
         self.progress = progress
-        self._reader = open_book(self.path)
+        self._reader = open_file_book(self.path)  # reads the file where it is: big workbooks stay on disk
+        self._opened = _identity(self.path)
+        self._names: tuple[str, ...] | None = None
         self._package: Package | None = None
         self._opening: Future | None = None  # the package being opened in the background (preload)
         self._writer = None  # a kam_xl.xlsx.writer.SheetWriter once a sheet is put
         self._grids: dict[str, list[list]] = {}
         self._pending: dict[str, Future] = {}
         self._pool: ThreadPoolExecutor | None = None  # read-ahead threads, each with its own reader
+        self._stopped: ThreadPoolExecutor | None = None  # read-ahead threads told to end (write phase)
         self._local = threading.local()
         self.saved = False  # whether the last save() wrote the file (False: nothing had changed)
 
     def sheet_names(self) -> list[str]:
         """Sheet names in tab order as saved on disk, hidden ones included."""
-        return list(self._reader.sheet_names)
+        if self._names is None:
+            self._names = tuple(self._main_reader().sheet_names)  # asked once per tab by some readers: kept
+        return list(self._names)
 
     def grid(self, name: str) -> list[list]:
         """The values of a sheet as saved on disk (changes made through this Book are not seen)."""
         if name not in self._grids:
             pending = self._pending.pop(name, None)
-            self._grids[name] = pending.result() if pending else read_grid(self._reader, name)
+            self._grids[name] = pending.result() if pending else read_grid(self._main_reader(), name)
         return self._grids[name]
+
+    def _main_reader(self):
+        if self._reader is None:
+            self._reader = open_file_book(self.path)  # after a save: the file as it is now
+        return self._reader
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = self._names = None
 
     def prefetch(self, names: list[str], threads: int = 2) -> None:
         """Start reading these sheets' values in the background, in this order (python-calamine releases
@@ -60,8 +95,17 @@ class FileBook:
 
     def _read_ahead(self, name: str) -> list[list]:
         if not hasattr(self._local, "reader"):
-            self._local.reader = open_book(self.path)  # one reader per thread
+            reader = open_file_book(self.path)  # one reader per thread (closed when the thread ends)
+            if _identity(self.path) != self._opened:
+                raise WorkbookError(f"{self.path} was replaced while it was being read — run the command again")
+            self._local.reader = reader
         return read_grid(self._local.reader, name)
+
+    def _stop_reading_ahead(self) -> None:
+        """Let the read-ahead threads finish what was asked and end (their readers go with them)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._stopped, self._pool = self._pool, None
 
     def forget(self, name: str) -> None:
         """Drop a sheet's values read so far (reading thousands of tabs keeps memory flat)."""
@@ -71,11 +115,12 @@ class FileBook:
             pending.cancel()
 
     def preload(self) -> None:
-        """Start opening the file as a Package in a background thread (decompressing releases the GIL), for a
-        command that will change it and has other work to do first (collect reads the SR files meanwhile)."""
+        """Start opening the file as a Package in a background thread, for a command that will change it and has
+        other work to do first (collect reads the SR files meanwhile). The package is lazy: its parts are
+        decompressed when first read."""
         if self._package is None and self._opening is None:
             pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-open")
-            self._opening = pool.submit(Package.open, self.path)
+            self._opening = pool.submit(Package.open, self.path, lazy=True)
             pool.shutdown(wait=False)  # the thread ends when the package is open
 
     @property
@@ -83,7 +128,12 @@ class FileBook:
         """The file as a Package, opened (and checked) when first needed."""
         if self._package is None:
             opening, self._opening = self._opening, None
-            self._package = opening.result() if opening is not None else Package.open(self.path)
+            if opening is not None:  # opened by preload (lazily too)
+                self._package = opening.result()
+            else:
+                self._stop_reading_ahead()  # the write phase: the read-ahead readers are no longer needed
+                release_memory()
+                self._package = Package.open(self.path, lazy=True)  # parts decompressed only when needed
         return self._package
 
     def put_sheet(self, spec: SheetSpec) -> None:
@@ -146,6 +196,11 @@ class FileBook:
             self.package.reorder_sheets(order)
         if self._package is None or not self._package.is_modified():
             return None
+        if self._stopped is not None:
+            self._stopped.shutdown(wait=True)  # their readers closed with them
+            self._stopped = None
+        self._close_reader()  # the file is about to be replaced: no handle of ours stays open on it
+        release_memory()
         backup = self._package.save(self.path)
         self.saved = True
         return backup

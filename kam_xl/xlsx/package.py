@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
@@ -31,13 +32,18 @@ from kam_xl.xlsx.cellpatch import (
 from kam_xl.xlsx.formulapatch import read_formulas, write_formula_values
 from kam_xl.xlsx.parts import NameAllocator, PartCopier
 from kam_xl.xlsx.safezip import (
+    FileSource,
+    LazyParts,
     Packed,
     atomic_write,
+    checked_path,
+    open_checked,
     parse_xml,
     read_source,
-    stored_members,
+    real_path,
     to_xml,
-    unzip_parts,
+    unpack,
+    write_zip,
     zip_parts,
 )
 from kam_xl.xlsx.sheetnames import is_valid_sheet_name
@@ -115,11 +121,12 @@ class Package(WorkbookParts):
     untouched parts are saved byte for byte. Nothing reaches the disk before save().
     """
 
-    def __init__(self, parts: dict[str, bytes], label: str):
+    def __init__(self, parts: LazyParts, label: str):
         self._cells: dict[str, SheetCells] = {}
         self._plain_strings: list[str] | None = None
-        self._stored: dict[str, Packed] = {}  # members as compressed in the file opened
-        self._original: dict[str, bytes] = {}  # their bytes then (a part still `is` them: unchanged)
+        # the members of the file opened: as stored (Packed) or, for the few a zip cannot be copied from, their
+        # bytes (a part still `is` them: unchanged)
+        self._original: dict[str, Packed | bytes] = {}
         super().__init__(parts, label)
 
     @classmethod
@@ -129,15 +136,34 @@ class Package(WorkbookParts):
         *,
         max_size: int = 2_000_000_000,
         max_ratio: int = 200,
-        for_saving: bool = True,
+        lazy: bool = False,
     ) -> Package:
-        """Read and check a workbook; WorkbookError says what is wrong and what to do. With `for_saving` False
-        (a workbook only read), the members' compressed bytes are not kept for copying them into a save."""
-        label, data = read_source(source, max_size)
-        package = cls(unzip_parts(label, data, max_size=max_size, max_ratio=max_ratio), label)
-        package._stored = stored_members(data) if for_saving else {}
-        package._original = dict(package._parts)
+        """Read and check a workbook; WorkbookError says what is wrong and what to do.
+
+        By default every member is decompressed (and its CRC checked) here. With `lazy`, only the checks of the
+        zip's central directory run here (bombs, encryption); each member is decompressed when first read (its
+        CRC and codec errors then raise the same WorkbookError, its XML the same DTD refusal), and a member
+        never read nor changed is saved as it was stored, without being decompressed (docs/architecture.md)."""
+        if lazy and not isinstance(source, (bytes, bytearray, memoryview)):
+            path = checked_path(source, max_size)
+            label, data = str(path), FileSource(path, str(path))  # the file's bytes stay on disk
+        else:
+            label, data = read_source(source, max_size)
+        with data.opened() if isinstance(data, FileSource) else contextlib.nullcontext():
+            archive, infos = open_checked(label, data, max_size=max_size, max_ratio=max_ratio)
+            parts = LazyParts(label, data, archive, infos)
+        for name in parts:
+            if not lazy or parts.packed(name) is None:
+                parts[name]  # noqa: B018 — read now: checked at open, or a member that cannot be copied as stored
+        package = cls(parts, label)
+        package._original = {name: parts.packed(name) or parts.raw(name) for name in parts}
         return package
+
+    def _unchanged(self, name: str) -> bool:
+        """Whether a part is still the member of the file opened, never edited (it may not be decompressed)."""
+        if name in self._dirty:
+            return False
+        return self._parts.packed(name) is not None or self._parts.raw(name) is self._original.get(name)
 
     def _forget(self, name: str) -> None:
         super()._forget(name)
@@ -555,19 +581,26 @@ class Package(WorkbookParts):
         if self._parts.keys() != self._original.keys():
             return True
         return any(
-            self.read_part(name) != self._original[name]
-            for name in self._parts
-            if name in self._dirty or self._parts[name] is not self._original[name]
+            self.read_part(name) != unpack(self._original[name]) for name in self._parts if not self._unchanged(name)
         )
 
     def to_bytes(self, compresslevel: int = COMPRESS_LEVEL) -> bytes:
-        """The package as .xlsx bytes."""
-        unchanged = {
-            name: packed
-            for name, packed in self._stored.items()
-            if name not in self._dirty and self._parts.get(name) is self._original.get(name)
-        }
-        return zip_parts({name: self.read_part(name) for name in self._parts}, compresslevel, unchanged)
+        """The package as .xlsx bytes: unchanged members copied as stored, the others compressed."""
+        parts, stored = self._members()
+        return zip_parts(parts, compresslevel, stored)
+
+    def _members(self) -> tuple[dict[str, bytes | None], dict[str, Packed]]:
+        """Every part's bytes (None for those copied as stored) and the unchanged members as stored."""
+        stored = {name: self._parts.packed(name) for name in self._parts if self._unchanged(name)}
+        stored = {name: packed for name, packed in stored.items() if packed is not None}
+        return {name: None if name in stored else self.read_part(name) for name in self._parts}, stored
+
+    def write_to(self, stream, compresslevel: int = COMPRESS_LEVEL) -> None:
+        """to_bytes written into a binary file object."""
+        parts, stored = self._members()
+        source = self._parts.source
+        with source.opened() if source is not None else contextlib.nullcontext():  # one opening for every copy
+            write_zip(stream, parts, compresslevel, stored)
 
     def save(self, path: str | os.PathLike, *, backup: bool = True) -> Path | None:
         """Write atomically (temp file in the same folder, fsync, replace; symbolic links are written through, a
@@ -578,7 +611,20 @@ class Package(WorkbookParts):
         backup with the same bytes becomes the newest); the 5 newest distinct backups are kept
         (kam_xl.xlsx.backups). Returns the backup's path, or None.
         """
-        return atomic_write(path, self.to_bytes(), backup=backup)
+        source = self._parts.source
+        if source is None:
+            return atomic_write(path, self.write_to, backup=backup)
+        for name in self._parts:  # what is_modified compares a changed part with, read while the file is there
+            if not self._unchanged(name) and isinstance(self._original.get(name), Packed):
+                self._original[name] = unpack(self._original[name])
+
+        backup_path = atomic_write(path, self.write_to, backup=backup)  # the file is open only while copying
+        if real_path(Path(path)) == real_path(source.path):
+            self._parts.rebase(Path(path))  # the members never read are now in the file just written
+            for name in self._original:
+                if self._unchanged(name) and self._parts.packed(name) is not None:
+                    self._original[name] = self._parts.packed(name)
+        return backup_path
 
 
 def renamed_in_formula(formula: str, old: str, new: str) -> str:

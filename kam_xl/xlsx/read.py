@@ -26,14 +26,15 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def check_xlsx_bytes(data: bytes, name: str, max_unpacked: int = MAX_UNPACKED) -> None:
-    """WorkbookError unless `data` is a readable .xlsx that is not encrypted and not a zip bomb."""
+def check_xlsx_bytes(data: bytes, name: str, max_unpacked: int = MAX_UNPACKED, handle=None) -> None:
+    """WorkbookError unless `data` is a readable .xlsx that is not encrypted and not a zip bomb (`handle`, when
+    given, is the open file whose first bytes `data` are: its zip is read from there)."""
     if data[:4] == CFB_MAGIC:
         raise WorkbookError(
             f"{name}: encrypted with a password, or an old .xls file; save it as .xlsx without a password"
         )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(handle if handle is not None else io.BytesIO(data)) as archive:
             infos = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise WorkbookError(
@@ -53,6 +54,29 @@ def open_book(path: str | Path, max_unpacked: int = MAX_UNPACKED):
     data = _read(path)
     check_xlsx_bytes(data, path.name, max_unpacked)
     return book_of_bytes(data, path.name)
+
+
+def open_file_book(path: str | Path, max_unpacked: int = MAX_UNPACKED):
+    """A python-calamine workbook reading the file where it is (for big workbooks: the file's bytes are never
+    all in memory, each sheet is decompressed when it is read). The same checks as open_book run first, on the
+    zip's central directory. It holds the file open until close() (or until it is garbage): a file replaced on
+    disk meanwhile by an atomic save (a new file renamed over it) is still read as it was when opened."""
+    from python_calamine import CalamineWorkbook  # imported here: xlwings Lite may not have it
+
+    path = Path(path)
+    check_xlsx_file(path, max_unpacked)
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise WorkbookError(f"{path.name}: cannot be read ({exc})") from None
+
+
+def check_xlsx_file(path: Path, max_unpacked: int = MAX_UNPACKED) -> None:
+    """check_xlsx_bytes for a file, reading only its first bytes and its zip's central directory."""
+    if not path.is_file():
+        raise WorkbookError(f"{path}: file not found — check the path and the file name")
+    with path.open("rb") as handle:
+        check_xlsx_bytes(handle.read(4), path.name, max_unpacked, handle=handle)
 
 
 def book_of_bytes(data: bytes, name: str):

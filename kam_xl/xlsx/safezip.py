@@ -9,11 +9,14 @@ import os
 import re
 import secrets
 import stat
+import threading
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -58,6 +61,15 @@ def read_source(source: str | os.PathLike | bytes, max_size: int) -> tuple[str, 
     """Return a label for messages and the raw bytes of a file or an in-memory workbook."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return "the workbook", bytes(source)
+    path = checked_path(source, max_size)
+    try:
+        return str(path), path.read_bytes()
+    except OSError as exc:
+        raise WorkbookError(f"{path}: cannot read it ({exc.strerror}) — is it open elsewhere?") from exc
+
+
+def checked_path(source: str | os.PathLike, max_size: int) -> Path:
+    """The path of a workbook file that exists and is not larger than `max_size` (else WorkbookError)."""
     path = Path(source)
     if path.is_dir():
         raise WorkbookError(f"{path} is a folder, not a workbook — give the path of an .xlsx file")
@@ -65,34 +77,233 @@ def read_source(source: str | os.PathLike | bytes, max_size: int) -> tuple[str, 
         raise WorkbookError(f"{path}: file not found — check the path and the file name")
     if path.stat().st_size > max_size:
         raise WorkbookError(f"{path} is larger than {max_size // 1_000_000} MB — split it up")
-    try:
-        return str(path), path.read_bytes()
-    except OSError as exc:
-        raise WorkbookError(f"{path}: cannot read it ({exc.strerror}) — is it open elsewhere?") from exc
+    return path
 
 
 def unzip_parts(label: str, data: bytes, *, max_size: int, max_ratio: int) -> dict[str, bytes]:
     """Every member of an .xlsx zip by name, after checks against bombs and damage."""
-    if data[:4] == CFB_MAGIC:
+    archive, infos = open_checked(label, data, max_size=max_size, max_ratio=max_ratio)
+    with archive:
+        return {info.filename: read_member(label, archive, info) for info in infos}
+
+
+def open_checked(
+    label: str, data: bytes | FileSource, *, max_size: int, max_ratio: int
+) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """The zip over `data` (bytes, or a file read where it is) and its members (folders left out), after the
+    checks of its central directory against bombs (check_not_bomb); WorkbookError for an encrypted file, an old
+    .xls or no zip at all."""
+    head = data.read(0, 4, exact=False) if isinstance(data, FileSource) else data[:4]
+    if head == CFB_MAGIC:
         raise WorkbookError(
             f"{label} is encrypted with a password, or an old .xls — save it as .xlsx without a password"
         )
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(data._handle if isinstance(data, FileSource) else io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise WorkbookError(
             f"{label} is not an .xlsx workbook (not a zip package) — save it from Excel as 'Excel Workbook (*.xlsx)'"
         ) from exc
-    with archive:
-        infos = [info for info in archive.infolist() if not info.is_dir()]
+    infos = [info for info in archive.infolist() if not info.is_dir()]
+    try:
         check_not_bomb(label, infos, max_size=max_size, max_ratio=max_ratio)
-        return {info.filename: read_member(label, archive, info) for info in infos}
+    except WorkbookError:
+        archive.close()
+        raise
+    return archive, infos
 
 
 def stored_members(data: bytes) -> dict[str, Packed]:
     """packed_members of zip bytes already checked by unzip_parts."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return packed_members(data, [info for info in archive.infolist() if not info.is_dir()])
+
+
+def _identity(info: os.stat_result) -> tuple:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+class FileSource:
+    """The file a lazy package was opened from, read by ranges. No handle stays open between reads (`opened()`
+    holds one for a run of reads, such as copying every member at a save); each opening checks that the file is
+    still the one first opened (same device, inode, size and time), so a file replaced meanwhile is never mixed
+    in, and nothing keeps the file from being replaced (Windows refuses to replace an open file)."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, path: Path, label: str):
+        self.path, self.label = path, label
+        with open(path, "rb") as handle:
+            self.identity = _identity(os.fstat(handle.fileno()))
+        self._handle = None
+        self._depth = 0
+        self._lock = threading.RLock()
+
+    @contextlib.contextmanager
+    def opened(self):
+        """The open file, for a run of reads (closed when the outermost run ends)."""
+        with self._lock:
+            if self._handle is None:
+                handle = open(self.path, "rb")  # noqa: SIM115 — closed when the outermost run ends
+                if _identity(os.fstat(handle.fileno())) != self.identity:
+                    handle.close()
+                    raise WorkbookError(
+                        f"{self.label} was replaced while kam was working on it — run the command again"
+                    )
+                self._handle = handle
+            self._depth += 1
+            try:
+                yield self._handle
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._handle.close()
+                    self._handle = None
+
+    def read(self, offset: int, length: int, *, exact: bool = True) -> bytes:
+        with self.opened() as handle:
+            handle.seek(offset)
+            data = handle.read(length)
+        if exact and len(data) != length:
+            raise WorkbookError(f"{self.label} is damaged (a zip member ends early) — restore it from a backup")
+        return data
+
+    def copy(self, offset: int, length: int, out) -> None:
+        """Copy a range of the file into `out` in chunks (never all of it in memory)."""
+        with self.opened():
+            done = 0
+            while done < length:
+                size = min(self.CHUNK, length - done)
+                out.write(self.read(offset + done, size))
+                done += size
+
+
+@dataclass(frozen=True)
+class FileSlice:
+    """Compressed bytes of a member left in the file (read when decompressed or copied)."""
+
+    source: FileSource
+    offset: int
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self) -> bytes:
+        return self.source.read(self.offset, self.length)
+
+
+def inflate(label: str, name: str, member: Packed) -> bytes:
+    """The bytes of a member as stored, checked as zipfile checks them: never more than its declared size, and
+    its CRC-32; WorkbookError (damaged) otherwise."""
+    data = member.data.read() if isinstance(member.data, FileSlice) else member.data
+    try:
+        if member.method == zipfile.ZIP_STORED:
+            out = bytes(data)
+        else:
+            inflater = zlib.decompressobj(-15)
+            out = inflater.decompress(data, member.size + 1)
+            if len(out) <= member.size and not inflater.eof:
+                raise ValueError("the compressed data ends early")
+        if len(out) != member.size:
+            raise ValueError(f"{len(out)} bytes where {member.size} were declared")
+        if zlib.crc32(out) != member.crc:
+            raise ValueError(f"Bad CRC-32 for file {name!r}")
+    except (zlib.error, ValueError) as exc:
+        raise WorkbookError(
+            f"{label} is damaged (zip member {name}: {exc}) — restore it from a backup or re-save it in Excel"
+        ) from exc
+    return out
+
+
+class LazyParts(MutableMapping):
+    """The members of a checked .xlsx zip by name, each decompressed only when first read (and then kept).
+
+    The zip-bomb checks of the central directory ran before (open_checked); reading a member goes through
+    read_member (CRC and codec errors become a WorkbookError naming the member) and the XML guards apply when
+    it is parsed (parse_xml). A member never read stays as it is stored (`packed(name)`), so a command that
+    does not change it can copy its compressed bytes into the new file without ever decompressing it."""
+
+    def __init__(self, label: str, data: bytes | FileSource, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]):
+        self.label = label
+        self.source = data if isinstance(data, FileSource) else None
+        self._infos = {info.filename: info for info in infos}
+        # views into `data`, or ranges of the file: no copy of the compressed bytes
+        self._stored = packed_members(data, infos)
+        self._values: dict[str, bytes | None] = dict.fromkeys(self._infos)  # None: not decompressed yet
+        for name in self._infos:
+            if name not in self._stored:  # stored in a way only zipfile reads (rare): read now
+                self._values[name] = read_member(label, archive, self._infos[name])
+        archive.close()
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> bytes:
+        value = self._values[name]
+        if value is None:
+            with self._lock:
+                value = self._values[name]
+                if value is None:
+                    value = self._values[name] = inflate(self.label, name, self._stored[name])
+        return value
+
+    def __setitem__(self, name: str, value: bytes) -> None:
+        self._values[name] = value
+        self._infos.pop(name, None)  # replaced: no longer the member as stored
+        self._stored.pop(name, None)
+
+    def __delitem__(self, name: str) -> None:
+        del self._values[name]
+        self._infos.pop(name, None)
+        self._stored.pop(name, None)
+
+    def pop(self, name: str, *default):
+        """Remove a member without decompressing it; its bytes if they were in memory, else None."""
+        if name not in self._values and default:
+            return default[0]
+        value = self._values.pop(name)
+        self._infos.pop(name, None)
+        self._stored.pop(name, None)
+        return value
+
+    def keys(self):
+        return self._values.keys()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def packed(self, name: str) -> Packed | None:
+        """The member as stored in the zip opened, while it has not been replaced (None once it has, or for a
+        member stored in a way zip_parts cannot copy)."""
+        return self._stored.get(name)
+
+    def rebase(self, path: Path) -> None:
+        """After the package was saved over the file it was opened from: its members never read (copied as
+        stored) are read from the new file from now on."""
+        if self.source is None:
+            return
+        source = FileSource(path, self.label)
+        try:
+            with source.opened() as handle, zipfile.ZipFile(handle) as archive:
+                infos = [info for info in archive.infolist() if not info.is_dir()]
+                fresh = packed_members(source, infos)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise WorkbookError(f"{self.label} cannot be read back after saving ({exc})") from exc
+        for name in list(self._stored):
+            if self._values.get(name) is None and name not in fresh:
+                raise WorkbookError(f"{self.label}: member {name} is missing after saving")
+            if name in fresh:
+                self._stored[name] = fresh[name]
+        self.source = source
+
+    def raw(self, name: str) -> bytes | None:
+        """The member's bytes if they are in memory (read, or put there), else None (never decompresses)."""
+        return self._values.get(name)
 
 
 def check_not_bomb(label: str, infos: list[zipfile.ZipInfo], *, max_size: int, max_ratio: int):
@@ -128,9 +339,10 @@ def read_member(label: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
 
 @dataclass(frozen=True)
 class Packed:
-    """A zip member as stored: its compressed bytes, CRC-32, unpacked size and method."""
+    """A zip member as stored: its compressed bytes (a view into the zip's bytes, or where they are in the file),
+    CRC-32, unpacked size and method."""
 
-    data: bytes
+    data: bytes | memoryview | FileSlice
     crc: int
     size: int
     method: int
@@ -140,20 +352,34 @@ def packed_members(data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, Packe
     """The stored form of each plain (unencrypted, deflated or stored) member of a zip, so that an
     unchanged part is written back as it was instead of being compressed again."""
     out = {}
+    in_file = isinstance(data, FileSource)
+    view = None if in_file else memoryview(data)
     for info in infos:
         if info.flag_bits & 0x1 or info.compress_type not in (
             zipfile.ZIP_DEFLATED,
             zipfile.ZIP_STORED,
         ):
             continue
-        head = data[info.header_offset : info.header_offset + 30]
+        if in_file:
+            head = data.read(info.header_offset, 30, exact=False)
+        else:
+            head = data[info.header_offset : info.header_offset + 30]
         if len(head) < 30 or head[:4] != b"PK\x03\x04":
             continue
         start = info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
-        out[info.filename] = Packed(
-            data[start : start + info.compress_size], info.CRC, info.file_size, info.compress_type
-        )
+        stored = FileSlice(data, start, info.compress_size) if in_file else view[start : start + info.compress_size]
+        out[info.filename] = Packed(stored, info.CRC, info.file_size, info.compress_type)
     return out
+
+
+def unpack(member: Packed | bytes) -> bytes:
+    """The bytes of a member as stored (a Packed, deflated or stored), or the bytes given."""
+    if not isinstance(member, Packed):
+        return member
+    data = member.data.read() if isinstance(member.data, FileSlice) else member.data
+    if member.method == zipfile.ZIP_STORED:
+        return bytes(data)
+    return zlib.decompress(data, -15)
 
 
 def pack(data: bytes, level: int) -> Packed:
@@ -169,17 +395,22 @@ def pack(data: bytes, level: int) -> Packed:
 
 def zip_parts(parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None) -> bytes:
     """A zip of the parts, [Content_Types].xml first, with fixed timestamps; parts found in `stored`
-    are copied as they are, the others are compressed in parallel threads."""
+    are copied as they are (their value in `parts` is not used), the others are compressed in parallel threads."""
+    buffer = io.BytesIO()
+    write_zip(buffer, parts, compresslevel, stored)
+    return buffer.getvalue()
+
+
+def write_zip(stream, parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None) -> None:
+    """zip_parts written into a binary file object (nothing of the zip is held in memory)."""
     stored = stored or {}
     names = sorted(parts, key=lambda name: name != "[Content_Types].xml")
     fresh = [name for name in names if name not in stored]
     with ThreadPoolExecutor(max_workers=2) as pool:
         packed = dict(zip(fresh, pool.map(lambda name: pack(parts[name], compresslevel), fresh)))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as out:
         for name in names:
             _write_packed(out, name, stored.get(name) or packed[name])
-    return buffer.getvalue()
 
 
 def _write_packed(out: zipfile.ZipFile, name: str, member: Packed) -> None:
@@ -189,15 +420,22 @@ def _write_packed(out: zipfile.ZipFile, name: str, member: Packed) -> None:
     info.compress_size = len(member.data)
     info.header_offset = out.fp.tell()
     out.fp.write(info.FileHeader())
-    out.fp.write(member.data)
+    if isinstance(member.data, FileSlice):
+        member.data.source.copy(member.data.offset, member.data.length, out.fp)
+    else:
+        out.fp.write(member.data)
     out.filelist.append(info)
     out.NameToInfo[name] = info
     out.start_dir = out.fp.tell()
     out._didModify = True
 
 
-def atomic_write(path: str | os.PathLike, data: bytes, *, backup: bool = True) -> Path | None:
+def atomic_write(
+    path: str | os.PathLike, data: bytes | Callable[[BinaryIO], None], *, backup: bool = True
+) -> Path | None:
     """Replace the file at `path` by `data` atomically; returns the backup of the old content (see backups.py).
+    `data` is bytes, or a function that writes them into the binary file it is given (a big zip is then never
+    held in memory whole).
 
     The data goes to a hidden temporary file `.<stem>.<8 letters>.kam-tmp` in the same folder, is synced to
     disk, and replaces the file in one rename, so a crash at any moment leaves the old or the new file. A
@@ -288,9 +526,12 @@ def _new_temp(target: Path) -> Path:
     raise WorkbookError(f"cannot make a temporary file in {target.parent} — check the folder")
 
 
-def _write_synced(handle: int, data: bytes) -> None:
+def _write_synced(handle: int, data: bytes | Callable[[BinaryIO], None]) -> None:
     with os.fdopen(handle, "wb") as out:
-        out.write(data)
+        if callable(data):
+            data(out)
+        else:
+            out.write(data)
         out.flush()
         os.fsync(out.fileno())
 
