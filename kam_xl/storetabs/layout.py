@@ -223,15 +223,21 @@ class _Tab:
     def label(self, kind: str, key: str) -> str:
         return enum_label(kind, key, self.lang)
 
-    def put(self, row: int, col: int, value, style: str = "text") -> str:
+    def put(self, row: int, col: int, value, style: str = "text") -> None:
         self.cells_of_sheet[(row, col)] = (value, style)  # SheetSpec.set, inlined: ~800 cells a tab
+
+    def put_ref(self, row: int, col: int, value, style: str = "text") -> str:
+        """put, and the A1 reference of the cell (for formulas that refer to it)."""
+        self.cells_of_sheet[(row, col)] = (value, style)
         return f"{column_letter(col)}{row}"
 
     def value_of(self, key: FieldKey, kind: str | None = None):
         """The entered value of a field as it should be written back (labels for list values)."""
         value = self.ctx.entries.get(key)
+        if value is None:
+            return None
         enum = enum_kind(key)
-        if value is None or enum is None:
+        if enum is None:
             return value
         if enum == "yes_no" and isinstance(value, bool):
             return self.label("yes_no", "yes" if value else "no")
@@ -305,7 +311,7 @@ def _parameters(tab: _Tab) -> None:
     tab.section("sec_parameters")
     r = tab.row
     tab.put(r, 1, tab.t("agreed_on"), "label")
-    tab.cells["agreed"] = tab.put(r, 3, tab.value_of(("agreed",)), "input_date")
+    tab.cells["agreed"] = tab.put_ref(r, 3, tab.value_of(("agreed",)), "input_date")
     tab.put(r, 7, tab.t("period"), "label")
     tab.put(r, 9, period)
     details = (
@@ -333,10 +339,10 @@ def _parameters(tab: _Tab) -> None:
     ]
     for row, col, key, value, style in items:
         tab.put(row, col, tab.t(key), "label")
-        tab.at[key] = tab.put(row, col + (3 if col == 13 else 2), value, style)
+        tab.at[key] = tab.put_ref(row, col + (3 if col == 13 else 2), value, style)
     tab.put(r + 2, 7, tab.t("baseline_share"), "label")
     b, c = tab.at["base_units"], tab.at["category_units"]
-    tab.at["baseline_share"] = tab.put(r + 2, 9, Formula(f'=IF({c}>0,{b}/{c},"")'), "calc_pct")
+    tab.at["baseline_share"] = tab.put_ref(r + 2, 9, Formula(f'=IF({c}>0,{b}/{c},"")'), "calc_pct")
     tab.row = r + 4
 
 
@@ -364,7 +370,7 @@ def _targets(tab: _Tab) -> None:
         tab.put(r, 1, k.id, "id")
         tab.put(r, 2, k.name)
         style = "fixed_int" if k.is_sum else "fixed_pct"
-        tab.at[f"target:{k.id}"] = tab.put(r, 3, item.target, style)
+        tab.at[f"target:{k.id}"] = tab.put_ref(r, 3, item.target, style)
         tab.put(r, 4, k.unit)
         if k.is_sum:
             tab.put(r, 5, k.hq_target, "fixed_int")
@@ -646,7 +652,7 @@ def _review(tab: _Tab) -> dict:
     comments = {}
     for who, key in (("sr", "sr_comment"), ("manager", "manager_comment")):
         tab.put(tab.row, 1, tab.t(key), "label")
-        comments[who] = tab.put(tab.row, 3, tab.value_of(("comment", who)), "input_wrap")
+        comments[who] = tab.put_ref(tab.row, 3, tab.value_of(("comment", who)), "input_wrap")
         _merge(tab, tab.row, 3, SCREEN_COLUMNS)
         tab.sheet.heights[tab.row] = max(45.0, wrapped_height((tab.value_of(("comment", who)), 130)))
         tab.row += 1
