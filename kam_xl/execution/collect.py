@@ -338,22 +338,16 @@ def merge_file(
         book.forget(sheet)
     if result.new or result.changed:
         result.status = "merged"
-        entries.append(
-            LogEntry(
-                "merged",
-                sr_file.path.name,
-                say(
-                    "why_merged",
-                    hq.lang,
-                    stores=result.stores,
-                    new=result.new,
-                    changed=result.changed,
-                    rejected=result.rejected,
-                ),  # fmt: skip
-                sr_file.sr_id,
-            )
-        )
+        entries.append(merged_entry(sr_file.path.name, result, hq.lang, sr_file.sr_id))
     return result
+
+
+def merged_entry(file: str, result: FileResult, lang: str, sr: str = "") -> LogEntry:
+    """The log line saying what a file brought: stores, new, changed and rejected values (collect and import)."""
+    reason = say(
+        "why_merged", lang, stores=result.stores, new=result.new, changed=result.changed, rejected=result.rejected
+    )
+    return LogEntry("merged", file, reason, sr)
 
 
 def hq_places(grid: list[list], hq: HqTabs, store_id: str) -> dict[FieldKey, tuple[int, int]] | str:

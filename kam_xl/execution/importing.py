@@ -27,6 +27,7 @@ from kam_xl.execution.collect import (
     hq_places,
     hq_state,
     merge_cell,
+    merged_entry,
     refresh_cached_values,
     save_merge,
 )
@@ -140,20 +141,7 @@ def import_into(book: Book, path: Path, mapping: Path | None = None, *, on_save=
     result.stores = len(by_store)
     if result.new or result.changed:
         result.status = "merged"
-        outcome.entries.append(
-            LogEntry(
-                "merged",
-                path.name,
-                say(
-                    "why_merged",
-                    hq.lang,
-                    stores=result.stores,
-                    new=result.new,
-                    changed=result.changed,
-                    rejected=result.rejected,
-                ),  # fmt: skip
-            )
-        )
+        outcome.entries.append(merged_entry(path.name, result, hq.lang))
     outcome.entries = [_stamped(entry, stamp) for entry in outcome.entries]
     save_merge(book, hq, outcome, seen, [report], stamp, on_save)
     return outcome
