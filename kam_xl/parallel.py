@@ -1,6 +1,7 @@
 """Work shared with a second core: one forked helper process takes every other batch, this process the rest.
 
-Used where a command turns thousands of independent batches into bytes (generate's store tabs). The helper is a
+Used where a command turns thousands of independent batches into bytes (generate's store tabs; collect's SR files,
+read, then merged into their HQ tabs). The helper is a
 fork, so it sees everything this process built (plan, styles) without pickling it; it sends each batch's result
 back through a pipe and ends with os._exit (no atexit handler, so a lock this process holds is never released
 by it). If this process dies, the helper's next send fails on the broken pipe and it ends too: nothing is left
@@ -31,9 +32,23 @@ def workers() -> int:
     return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
+_IN_HELPER = False  # True in the forked helper (see in_helper)
+
+
+def in_helper() -> bool:
+    """Whether this is the forked helper: a work function that uses what its parent had open (files, threads)
+    opens its own there (the parent's threads do not exist in a fork)."""
+    return _IN_HELPER
+
+
+def sharing(batches: Sequence) -> bool:
+    """Whether shared_map will give these batches to two processes."""
+    return len(batches) >= 2 and workers() >= 2 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def shared_map(work: Callable[[T], R], batches: Sequence[T]) -> Iterator[R]:
     """work(batch) for every batch, in order; every other batch is done by a forked helper when it helps."""
-    if len(batches) < 2 or workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not sharing(batches):
         for batch in batches:
             yield work(batch)
         return
@@ -66,6 +81,8 @@ def shared_map(work: Callable[[T], R], batches: Sequence[T]) -> Iterator[R]:
 
 
 def _helper(work: Callable, batches: Sequence, reader, writer) -> None:
+    global _IN_HELPER
+    _IN_HELPER = True
     reader.close()  # only the parent reads: once it is gone, a send fails and this process ends
     for batch in batches[1::2]:
         try:

@@ -20,12 +20,13 @@ from kam_xl.execution.collected import Collected, collected_sheet, read_collecte
 from kam_xl.execution.log import LogEntry, log_sheet, read_log, shown
 from kam_xl.execution.sources import Source, collect_sources
 from kam_xl.execution.srfile import CellProblem, HqTabs, SrFile, SrTab, read_sr_file
-from kam_xl.history.record import recording
+from kam_xl.history.target import recording
 from kam_xl.lang.console import say
 from kam_xl.lang.texts import reason_text
 from kam_xl.lang.words import enum_labels
 from kam_xl.model.entries import FieldKey, checked, enum_kind, key_text, normalise, tab_value
 from kam_xl.model.parsing import ParseError, is_blank
+from kam_xl.parallel import in_helper, shared_map, sharing
 from kam_xl.plan.meta import read_meta
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.cellmap import places
@@ -162,8 +163,6 @@ def collect_book(book: Book, sources: list[Path], progress: Progress | None = No
     collecting the same files again is a no-op.
     """
     hq = hq_state(book)
-    if hasattr(book, "preload"):
-        book.preload()  # the HQ package is opened while the SR files are read
     stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
     report = CollectReport(lang=hq.lang)
     seen = read_collected(book)
@@ -200,8 +199,9 @@ def hq_state(book: Book) -> HqTabs:
 
 
 def read_sr_files(sources: list[Source], hq: HqTabs, report: CollectReport, progress: Progress | None) -> list[SrFile]:
-    """Every readable SR file (read in parallel: python-calamine releases the GIL); each refused or skipped
-    one is recorded in the report with its reason, in the order the files were given."""
+    """Every readable SR file; each refused or skipped one is recorded in the report with its reason, in the order
+    the files were given. Files are read by two processes (kam_xl.parallel: a forked helper reads every other
+    batch), or by threads in one (python-calamine releases the GIL)."""
     readable = [s.path for s in sources if not s.refused and not s.skipped]
     for source in sources:
         if source.refused:
@@ -209,16 +209,33 @@ def read_sr_files(sources: list[Source], hq: HqTabs, report: CollectReport, prog
         elif source.skipped:
             _refuse(report, source.path, source.skipped, what="skipped")
     tick = every(progress, "reading SR files", len(readable))
+    batches = _read_batches(readable)
+    threads = 1 if sharing(batches) else READERS
+    outcomes: dict[Path, SrFile | str] = {}
+    for batch in shared_map(lambda paths: _read_batch(paths, hq, threads), batches):
+        outcomes.update(batch)
+        tick(len(outcomes))
     files = []
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
-        outcomes = pool.map(lambda p: _try_read(p, hq), readable)
-        for done, (path, outcome) in enumerate(zip(readable, outcomes), start=1):
-            if isinstance(outcome, SrFile):
-                files.append(outcome)
-            else:
-                _refuse(report, path, outcome)
-            tick(done)
+    for path in readable:
+        outcome = outcomes[path]
+        if isinstance(outcome, SrFile):
+            files.append(outcome)
+        else:
+            _refuse(report, path, outcome)
     return files
+
+
+def _read_batches(paths: list[Path], count: int = 8) -> list[list[Path]]:
+    """The files dealt into `count` batches (or one per file), every batch getting big and small ones alike."""
+    count = min(count, len(paths))
+    return [paths[start::count] for start in range(count)]
+
+
+def _read_batch(paths: list[Path], hq: HqTabs, threads: int) -> list[tuple[Path, SrFile | str]]:
+    if threads < 2 or len(paths) < 2:
+        return [(path, _try_read(path, hq)) for path in paths]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(zip(paths, pool.map(lambda p: _try_read(p, hq), paths)))
 
 
 def _try_read(path: Path, hq: HqTabs) -> SrFile | str:
@@ -298,18 +315,62 @@ READ_AHEAD = 32  # HQ tabs read ahead of the one being merged
 
 
 def merge_files(book: Book, hq: HqTabs, files: list[SrFile], report: CollectReport, progress: Progress | None) -> None:
-    """Merge the chosen files one after the other; the HQ tabs they touch are read ahead in threads."""
+    """Merge the chosen files, in order. On a file, two processes share them (kam_xl.parallel): a forked helper
+    merges the second half into its copy of the workbook and hands back the sheets it changed; only this process
+    saves. Each SR's tabs are their own stores' (srfile.py), so the halves never write into the same sheet."""
+    tick = every(progress, "merging into the HQ workbook", len(files))
+    batches = _merge_batches(files) if isinstance(book, FileBook) else [files]
+    if not sharing(batches):
+        batches = [files]  # one process: one batch (its formulas evaluated together)
+    else:
+        book.package  # noqa: B018 — opened here, before the helper is forked: both work on the same package
+    done = 0
+
+    def counted(count: int) -> None:
+        nonlocal done
+        done += count
+        tick(done)
+
+    for results, entries, changes in shared_map(lambda batch: _merge_batch(book, hq, batch, counted), batches):
+        if changes is not None:
+            book.package.take_sheet_changes(*changes)
+            counted(len(results))
+        report.files.extend(results)
+        report.entries.extend(entries)
+
+
+def _merge_batches(files: list[SrFile]) -> list[list[SrFile]]:
+    """The files in two runs of about as many tabs each (one run when there is one file)."""
+    if len(files) < 2:
+        return [files]
+    half, seen = sum(len(f.tabs) for f in files) / 2, 0
+    for index, sr_file in enumerate(files[:-1], start=1):
+        seen += len(sr_file.tabs)
+        if seen >= half:
+            return [files[:index], files[index:]]
+    return [files[:-1], files[-1:]]
+
+
+def _merge_batch(book: Book, hq: HqTabs, files: list[SrFile], counted) -> tuple[list, list, tuple | None]:
+    """Merge files into the book (their HQ tabs read ahead in threads); returns their results and log entries,
+    and in a forked helper the sheets it changed (Package.sheet_changes)."""
+    helper = in_helper()
+    if helper:
+        book.after_fork()
     sheets = [hq.sheets[tab.store_id] for sr_file in files for tab in sr_file.tabs]
     book.prefetch(sheets[:READ_AHEAD])
-    tick = every(progress, "merging into the HQ workbook", len(files))
-    done_tabs = 0
     refresh = Refresh(book)  # the cached values of the formulas of every tab written into (kam_xl.xlsx.recalc)
-    for done, sr_file in enumerate(files, start=1):
+    results: list[FileResult] = []
+    entries: list[LogEntry] = []
+    done_tabs = 0
+    for sr_file in files:
         book.prefetch(sheets[done_tabs + READ_AHEAD : done_tabs + len(sr_file.tabs) + READ_AHEAD])
-        report.files.append(merge_file(book, hq, sr_file, report.entries, refresh))
+        results.append(merge_file(book, hq, sr_file, entries, refresh))
         done_tabs += len(sr_file.tabs)
-        tick(done)
+        if not helper:
+            counted(1)
     refresh.finish()
+    return results, entries, book.package.sheet_changes(sheets) if helper else None
 
 
 def merge_file(

@@ -22,11 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from kam_xl.errors import KamError
+from kam_xl.history.target import DB_ENV, DEFAULT_NAME, OFF, HistoryError, choose  # noqa: F401 — named here too
 
-DB_ENV = "KAM_DB"
-DEFAULT_NAME = "kam-history.sqlite"
-OFF = frozenset({"none", "off", "no", "false", "0"})
 SCHEMA_VERSION = 2
 BUSY_SECONDS = 60  # how long SQLite waits for another writer of the same file
 
@@ -163,20 +160,6 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-class HistoryError(KamError):
-    """The history database cannot be opened, read or written (the message names it and what to do)."""
-
-
-def choose(book: str | os.PathLike | None, db: str | os.PathLike | None = None) -> str | None:
-    """The database to use: `db`, else KAM_DB, else kam-history.sqlite beside `book`; None when turned off."""
-    chosen = db if db is not None and str(db).strip() else os.environ.get(DB_ENV, "").strip() or None
-    if chosen is None:
-        if book is None:
-            raise HistoryError("no history database given: add --db PATH_OR_URL (or set KAM_DB)")
-        return str(Path(book).absolute().parent / DEFAULT_NAME)
-    return None if str(chosen).strip().casefold() in OFF else str(chosen).strip()
 
 
 def url_of(target: str | os.PathLike) -> URL:

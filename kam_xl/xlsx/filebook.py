@@ -107,6 +107,17 @@ class FileBook:
             self._pool.shutdown(wait=False)
             self._stopped, self._pool = self._pool, None
 
+    def after_fork(self) -> None:
+        """In a forked helper (kam_xl.parallel): the parent's read-ahead threads and open readers are not this
+        process's; it opens its own when it reads (the package's members are read through their own opening)."""
+        self._reader = self._names = None
+        self._pool = self._stopped = self._opening = None
+        self._pending = {}
+        self._grids = {}
+        self._local = threading.local()
+        if self._package is not None:
+            self._package.after_fork()
+
     def forget(self, name: str) -> None:
         """Drop a sheet's values read so far (reading thousands of tabs keeps memory flat)."""
         self._grids.pop(name, None)

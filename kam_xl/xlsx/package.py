@@ -30,7 +30,7 @@ from kam_xl.xlsx.cellpatch import (
     strip_tab_selected,
 )
 from kam_xl.xlsx.formulapatch import read_formulas, write_formula_values
-from kam_xl.xlsx.parts import NameAllocator, PartCopier
+from kam_xl.xlsx.parts import CONTENT_TYPES, NameAllocator, PartCopier, rels_name
 from kam_xl.xlsx.safezip import (
     FileSource,
     LazyParts,
@@ -568,6 +568,36 @@ class Package(WorkbookParts):
                 cell.set("t", kind)
             element.text = text
             cell.append(element)
+
+    # ----- work shared with a forked helper (kam_xl.parallel) -----------------------------------
+
+    def after_fork(self) -> None:
+        """In a forked helper: the members are read through this process's own opening of the file."""
+        self._parts.after_fork()
+
+    def sheet_changes(self, sheets: Iterable[str]) -> tuple[dict[str, bytes], bool]:
+        """The bytes of the parts of `sheets` changed since the package was opened, and whether the calculation
+        chain was dropped (a formula overwritten): what a forked helper that wrote into these sheets hands back
+        (take_sheet_changes). WorkbookError if anything else changed: that cannot be handed back."""
+        wanted = {self.sheet_part(sheet) for sheet in sheets}
+        removed = self._original.keys() - self._parts.keys()
+        dropped = bool(removed)
+        allowed = wanted | ({CONTENT_TYPES, rels_name(self.workbook_part)} if dropped else set())
+        edited = {name for name in self._parts if not self._unchanged(name)}
+        chains = {name for name in removed if name.lower().endswith("calcchain.xml")}
+        if edited - allowed or removed - chains:
+            raise WorkbookError(
+                f"{self.label}: a helper process changed {sorted((edited - allowed) | (removed - chains))}, which it "
+                "cannot hand back — run the command again with KAM_WORKERS=1 and report this"
+            )
+        return {name: self.read_part(name) for name in sorted(edited & wanted)}, dropped
+
+    def take_sheet_changes(self, parts: dict[str, bytes], calc_chain_dropped: bool) -> None:
+        """Put sheet parts changed by a forked helper (sheet_changes) into this package."""
+        for name, data in parts.items():
+            self._put(name, data)
+        if calc_chain_dropped:
+            self._drop_calc_chain()
 
     def _plain(self) -> list[str]:
         if self._plain_strings is None:

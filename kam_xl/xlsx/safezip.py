@@ -139,6 +139,10 @@ class FileSource:
         self._depth = 0
         self._lock = threading.RLock()
 
+    def after_fork(self) -> None:
+        """In a forked process: its own opening from now on (the parent's handle and lock are the parent's)."""
+        self._handle, self._depth, self._lock = None, 0, threading.RLock()
+
     @contextlib.contextmanager
     def opened(self):
         """The open file, for a run of reads (closed when the outermost run ends)."""
@@ -276,6 +280,12 @@ class LazyParts(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def after_fork(self) -> None:
+        """In a forked process: a fresh lock (a thread of the parent may have held this one when it forked)."""
+        self._lock = threading.Lock()
+        if self.source is not None:
+            self.source.after_fork()
 
     def packed(self, name: str) -> Packed | None:
         """The member as stored in the zip opened, while it has not been replaced (None once it has, or for a
