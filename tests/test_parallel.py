@@ -4,7 +4,9 @@ raised here, nothing left running, and generate writes the same workbook either 
 from __future__ import annotations
 
 import os
+import re
 import signal
+from pathlib import Path
 import zipfile
 
 import pytest
@@ -101,3 +103,33 @@ def test_even_batches_keep_every_item_once_in_order_and_share_evenly(count, larg
     assert all(0 < size <= largest for size in sizes)
     assert not sizes or max(sizes) - min(sizes) <= 1
     assert count < 2 or len(batches) % 2 == 0 or len(batches) == count  # odd only when one item a batch
+
+
+def test_collect_writes_the_same_workbook_and_report_with_one_or_two_processes(demo_book_factory, tmp_path, monkeypatch):
+    """Two processes read the SR files and merge half of them each (the helper hands back its sheets): the
+    workbook and the report are those of one process — values, cached formula values, the log."""
+    from kam_xl.execution.collect import collect
+    from kam_xl.plan.load import load_plan
+    from kam_xl.simulation.simulate import fill_sr_files
+    from tests.support.sr_files import split_copy
+
+    outcomes = {}
+    for count in ("1", "2"):
+        monkeypatch.setenv("KAM_WORKERS", count)
+        book, _ = split_copy(demo_book_factory("en", 40), tmp_path / count)
+        fill_sr_files(tmp_path / count / "sr", load_plan(book), weeks=6, seed=5)  # typed values and mistakes
+        report = collect(book, [tmp_path / count / "sr"], db="none")
+        with zipfile.ZipFile(book) as package:
+            parts = {  # times of the runs (log, _meta) and the files' digests (they hold their split time) aside
+                name: re.sub(rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d|[0-9a-f]{64}", b"X", package.read(name))
+                for name in package.namelist()
+                if name != "docProps/core.xml"
+            }
+        log = [(e.what, e.file, e.sheet, e.cell, e.old, e.new) for e in report.entries]
+        outcomes[count] = (parts, log, [f.as_dict() | {"file": Path(f.path).name} for f in report.files])
+    one, two = outcomes["1"], outcomes["2"]
+    assert one[1] == two[1] and one[2] == two[2]
+    assert sum(f["new"] for f in two[2]) > 100 and any(e[0] == "rejected" for e in two[1])
+    assert one[0].keys() == two[0].keys()
+    differ = [name for name in one[0] if one[0][name] != two[0][name]]
+    assert differ == [], differ
