@@ -335,6 +335,8 @@ def merge_files(book: Book, hq: HqTabs, files: list[SrFile], report: CollectRepo
         if changes is not None:
             book.package.take_sheet_changes(*changes)
             counted(len(results))
+        elif len(batches) > 1:
+            book.sheet_writer()  # the log's writer (openpyxl's styles) made while the helper finishes its half
         report.files.extend(results)
         report.entries.extend(entries)
 

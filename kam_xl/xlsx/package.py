@@ -35,6 +35,7 @@ from kam_xl.xlsx.safezip import (
     FileSource,
     LazyParts,
     Packed,
+    pack,
     atomic_write,
     checked_path,
     open_checked,
@@ -124,6 +125,7 @@ class Package(WorkbookParts):
     def __init__(self, parts: LazyParts, label: str):
         self._cells: dict[str, SheetCells] = {}
         self._plain_strings: list[str] | None = None
+        self._handed: set[str] = set()  # parts put compressed by a forked helper (take_sheet_changes): changed
         # the members of the file opened: as stored (Packed) or, for the few a zip cannot be copied from, their
         # bytes (a part still `is` them: unchanged)
         self._original: dict[str, Packed | bytes] = {}
@@ -161,7 +163,7 @@ class Package(WorkbookParts):
 
     def _unchanged(self, name: str) -> bool:
         """Whether a part is still the member of the file opened, never edited (it may not be decompressed)."""
-        if name in self._dirty:
+        if name in self._dirty or name in self._handed:
             return False
         return self._parts.packed(name) is not None or self._parts.raw(name) is self._original.get(name)
 
@@ -590,12 +592,14 @@ class Package(WorkbookParts):
                 f"{self.label}: a helper process changed {sorted((edited - allowed) | (removed - chains))}, which it "
                 "cannot hand back — run the command again with KAM_WORKERS=1 and report this"
             )
-        return {name: self.read_part(name) for name in sorted(edited & wanted)}, dropped
+        return {name: pack(self.read_part(name), COMPRESS_LEVEL) for name in sorted(edited & wanted)}, dropped
 
-    def take_sheet_changes(self, parts: dict[str, bytes], calc_chain_dropped: bool) -> None:
-        """Put sheet parts changed by a forked helper (sheet_changes) into this package."""
-        for name, data in parts.items():
-            self._put(name, data)
+    def take_sheet_changes(self, parts: dict[str, Packed], calc_chain_dropped: bool) -> None:
+        """Put sheet parts changed (and compressed) by a forked helper (sheet_changes) into this package."""
+        for name, member in parts.items():
+            self._forget(name)
+            self._parts.put_packed(name, member)
+            self._handed.add(name)
         if calc_chain_dropped:
             self._drop_calc_chain()
 
@@ -607,8 +611,9 @@ class Package(WorkbookParts):
     # ----- output ------------------------------------------------------------------------
 
     def is_modified(self) -> bool:
-        """Whether the package differs from the workbook it was opened from (a part added, removed or changed)."""
-        if self._parts.keys() != self._original.keys():
+        """Whether the package differs from the workbook it was opened from, or last saved over (a part added,
+        removed or changed)."""
+        if self._parts.keys() != self._original.keys() or self._handed:
             return True
         return any(
             self.read_part(name) != unpack(self._original[name]) for name in self._parts if not self._unchanged(name)
@@ -621,7 +626,7 @@ class Package(WorkbookParts):
 
     def _members(self) -> tuple[dict[str, bytes | None], dict[str, Packed]]:
         """Every part's bytes (None for those copied as stored) and the unchanged members as stored."""
-        stored = {name: self._parts.packed(name) for name in self._parts if self._unchanged(name)}
+        stored = {name: self._parts.packed(name) for name in self._parts if self._unchanged(name) or name in self._handed}
         stored = {name: packed for name, packed in stored.items() if packed is not None}
         return {name: None if name in stored else self.read_part(name) for name in self._parts}, stored
 
@@ -644,16 +649,18 @@ class Package(WorkbookParts):
         source = self._parts.source
         if source is None:
             return atomic_write(path, self.write_to, backup=backup)
-        for name in self._parts:  # what is_modified compares a changed part with, read while the file is there
-            if not self._unchanged(name) and isinstance(self._original.get(name), Packed):
-                self._original[name] = unpack(self._original[name])
-
         backup_path = atomic_write(path, self.write_to, backup=backup)  # the file is open only while copying
         if real_path(Path(path)) == real_path(source.path):
             self._parts.rebase(Path(path))  # the members never read are now in the file just written
-            for name in self._original:
-                if self._unchanged(name) and self._parts.packed(name) is not None:
-                    self._original[name] = self._parts.packed(name)
+            self._handed = set()
+            # the file as saved is what is_modified compares with from now on (the old members are gone with it)
+            self._original = {
+                name: self._parts.packed(name) if self._unchanged(name) and self._parts.packed(name) is not None
+                else self.read_part(name)
+                for name in self._parts
+            }  # fmt: skip
+            for name in self._dirty:
+                self._original[name] = self.read_part(name)
         return backup_path
 
 

@@ -281,6 +281,12 @@ class LazyParts(MutableMapping):
     def __len__(self) -> int:
         return len(self._values)
 
+    def put_packed(self, name: str, member: Packed) -> None:
+        """Put a member already compressed elsewhere (a forked helper's sheet): it is decompressed only if read."""
+        self._values[name] = None
+        self._infos.pop(name, None)
+        self._stored[name] = member
+
     def after_fork(self) -> None:
         """In a forked process: a fresh lock (a thread of the parent may have held this one when it forked)."""
         self._lock = threading.Lock()
