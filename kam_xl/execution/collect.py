@@ -8,6 +8,7 @@ the same file collected again is skipped (collected.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -341,11 +342,14 @@ def merge_files(book: Book, hq: HqTabs, files: list[SrFile], report: CollectRepo
         report.entries.extend(entries)
 
 
+MAIN_SHARE = 0.45  # of the tabs, merged by this process: the helper's share is larger (this process has the log)
+
+
 def _merge_batches(files: list[SrFile]) -> list[list[SrFile]]:
-    """The files in two runs of about as many tabs each (one run when there is one file)."""
+    """The files in two runs, the first of about MAIN_SHARE of the tabs (one run when there is one file)."""
     if len(files) < 2:
         return [files]
-    half, seen = sum(len(f.tabs) for f in files) / 2, 0
+    half, seen = sum(len(f.tabs) for f in files) * MAIN_SHARE, 0
     for index, sr_file in enumerate(files[:-1], start=1):
         seen += len(sr_file.tabs)
         if seen >= half:
@@ -365,12 +369,13 @@ def _merge_batch(book: Book, hq: HqTabs, files: list[SrFile], counted) -> tuple[
     results: list[FileResult] = []
     entries: list[LogEntry] = []
     done_tabs = 0
-    for sr_file in files:
-        book.prefetch(sheets[done_tabs + READ_AHEAD : done_tabs + len(sr_file.tabs) + READ_AHEAD])
-        results.append(merge_file(book, hq, sr_file, entries, refresh))
-        done_tabs += len(sr_file.tabs)
-        if not helper:
-            counted(1)
+    with book.package.reading() if isinstance(book, FileBook) else contextlib.nullcontext():
+        for sr_file in files:
+            book.prefetch(sheets[done_tabs + READ_AHEAD : done_tabs + len(sr_file.tabs) + READ_AHEAD])
+            results.append(merge_file(book, hq, sr_file, entries, refresh))
+            done_tabs += len(sr_file.tabs)
+            if not helper:
+                counted(1)
     refresh.finish()
     return results, entries, book.package.sheet_changes(sheets) if helper else None
 
@@ -431,7 +436,22 @@ def hq_places(grid: list[list], hq: HqTabs, store_id: str) -> dict[FieldKey, tup
             f"HQ tab {sheet!r}{where}: {exc} — fix the HQ tab (or run `kam generate`, which rebuilds it keeping "
             "every value), then collect this file again"
         )
-    return {key: (row, col) for key, row, col in positions}
+    return _by_field(positions)
+
+
+_BY_FIELD: dict[int, tuple] = {}  # the field -> cell dict of each shared positions tuple (one per tab layout)
+
+
+def _by_field(positions) -> dict[FieldKey, tuple[int, int]]:
+    """field -> (row, column) of `positions` (made once for the positions every tab of one layout shares)."""
+    if isinstance(positions, tuple):
+        kept = _BY_FIELD.get(id(positions))
+        if kept is not None and kept[0] is positions:
+            return kept[1]
+    found = {key: (row, col) for key, row, col in positions}
+    if isinstance(positions, tuple):
+        _BY_FIELD[id(positions)] = (positions, found)
+    return found
 
 
 def merge_tab(

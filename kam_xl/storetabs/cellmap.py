@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 
 from kam_xl.lang.words import LANGUAGES, fold
@@ -76,12 +77,16 @@ def _folded(value: object) -> str:
     return fold(cell_key(value))
 
 
-def _marks_hold(grid: list[list], cells: dict, lang: str) -> bool:
-    encoded = encode({part: cells.get(part) for part in LAYOUT_PARTS})
+def _marks_hold(grid: list[list], encoded: str, lang: str) -> bool:
     return all(_folded(cell_at(grid, row, col)) == text for row, col, text in _marks(encoded, lang))
 
 
-def places(grid: list[list], cells: dict, lang: str) -> tuple[list[tuple[FieldKey, int, int]], Located | None]:
+@lru_cache(maxsize=256)
+def _places(encoded: str) -> tuple[tuple[FieldKey, int, int], ...]:
+    return tuple((key, row, col) for key, _, row, col in _positions(encoded))
+
+
+def places(grid: list[list], cells: dict, lang: str) -> tuple[Sequence[tuple[FieldKey, int, int]], Located | None]:
     """(field, row, column) of every input of the tab in `grid`, and how they were found: None when every
     key and header is where the cell map says (the common case, checked cell by cell), else what `locate`
     followed. A cell map without its tables (lost or damaged _meta) is rebuilt from the tab's own key cells.
@@ -89,8 +94,9 @@ def places(grid: list[list], cells: dict, lang: str) -> tuple[list[tuple[FieldKe
     if not cells.get("week"):
         found = _recovered(grid, lang)
         return [(key, row, col) for key, (row, col) in found.cells.items()], found
-    if _marks_hold(grid, cells, lang):
-        return [(key, row, col) for key, _, row, col in input_positions(cells)], None
+    encoded = encode({part: cells.get(part) for part in LAYOUT_PARTS})
+    if _marks_hold(grid, encoded, lang):
+        return _places(encoded), None  # shared by the tabs of one layout: not to be changed
     keys = TabKeys.from_cells(cells)
     try:
         found = locate(grid, keys, lang)

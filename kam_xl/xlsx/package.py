@@ -571,6 +571,12 @@ class Package(WorkbookParts):
             element.text = text
             cell.append(element)
 
+    def reading(self):
+        """A context in which the file's members are read through one opening of it (a run of many reads, such
+        as collect's merge of a thousand tabs), not one opening each."""
+        source = self._parts.source
+        return source.opened() if source is not None else contextlib.nullcontext()
+
     # ----- work shared with a forked helper (kam_xl.parallel) -----------------------------------
 
     def after_fork(self) -> None:
