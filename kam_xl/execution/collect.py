@@ -384,7 +384,8 @@ def merge_file(
     book: Book, hq: HqTabs, sr_file: SrFile, entries: list[LogEntry], refresh: Refresh | None = None
 ) -> FileResult:
     """Write an SR file's accepted values into the HQ tabs; log refusals, rejections, changes, kept values.
-    Each tab written into is handed to `refresh` (its formulas' cached values are set when it finishes)."""
+    Each tab's values are handed to `refresh`, which writes them right after setting the cached values of the
+    tab's formulas (when it evaluates the tab's batch, at the latest when it finishes); without one, at once."""
     result = FileResult(sr_file.path, sr_file.sr_id, "unchanged", stores=len(sr_file.tabs))
     entries.extend(sr_file.notes)
     entries.extend(sr_file.refused)
@@ -401,8 +402,12 @@ def merge_file(
             )
         else:
             writes = merge_tab(book, hq, sr_file, tab, places_in_hq, grid, result, entries)
-            if writes and refresh is not None:
-                refresh.add(sheet, grid, writes)
+            if writes:
+                cells = {f"{column_letter(col)}{row}": value for (row, col), value in writes.items()}
+                if refresh is None:
+                    book.set_cells(sheet, cells)
+                else:  # written right after the tab's formulas get their cached values
+                    refresh.add(sheet, grid, writes, cells)
         book.forget(sheet)
     if result.new or result.changed:
         result.status = "merged"
@@ -465,8 +470,7 @@ def merge_tab(
     entries: list[LogEntry],
 ) -> dict[tuple[int, int], object]:
     """Merge one SR tab's values into its store's HQ tab (at `places_in_hq`; `grid` holds the HQ values);
-    returns what was written, by (row, column)."""
-    sheet = hq.sheets[tab.store_id]
+    returns what is to be written, by (row, column) (the caller writes it)."""
     writes: dict[tuple[int, int], object] = {}
     for key, (sr_cell, raw) in tab.values.items():
         place = places_in_hq.get(key)
@@ -482,8 +486,6 @@ def merge_tab(
         setattr(result, what, getattr(result, what) + 1)
         if what != "new":
             entries.append(_cell_entry(what, sr_file, tab, sr_cell, key, old, raw, value, hq.lang))
-    if writes:
-        book.set_cells(sheet, {f"{column_letter(col)}{row}": value for (row, col), value in writes.items()})
     return writes
 
 

@@ -189,12 +189,17 @@ class Refresh:
         self.crossing: dict[str, Lookup] = {}  # sheets reading other sheets: evaluated at finish
         self.results: dict[str, tuple[dict[Cell, list], int]] = {}  # values of evaluated sheets, for those
         self.refreshed: dict[str, int] = {}
+        self.pending: dict[str, dict[str, object]] = {}  # cells to write once the sheet's formulas are refreshed
 
-    def add(self, sheet: str, grid: list[list], writes: dict[Cell, object]) -> None:
+    def add(self, sheet: str, grid: list[list], writes: dict[Cell, object], cells: dict | None = None) -> None:
         """A sheet whose cells were written: `grid` its values as read before (rows from 1), `writes` the values
-        written by (row, column)."""
+        written by (row, column). Or written later: `cells` ("A1" -> value, the same writes) are written into the
+        sheet right after its formulas' cached values (its formulas are then found once, not twice)."""
+        if cells:
+            self.pending[sheet] = cells
         found = self.book.formulas(sheet)
         if not found:
+            self._write(sheet)
             return
         signature = tuple(found.items())
         group = self.groups.get(signature)
@@ -204,8 +209,10 @@ class Refresh:
                 group = None if other else _Group(found)
             except FormulaError:
                 self.book.set_formula_values(sheet, dict.fromkeys(found))
+                self._write(sheet)
                 return
             if group is None:
+                self._write(sheet)
                 self.crossing[sheet] = grid_lookup(grid, writes)
                 return
             self.groups[signature] = group
@@ -222,6 +229,7 @@ class Refresh:
         except FormulaError:
             for sheet in group.sheets:
                 self.book.set_formula_values(sheet, dict.fromkeys(group.texts))
+                self._write(sheet)
         else:
             cells = list(values)
             refs = [f"{column_letter(col)}{row}" for row, col in cells]
@@ -229,9 +237,15 @@ class Refresh:
             by_cell = dict(zip(cells, columns))
             for index, sheet in enumerate(group.sheets):
                 self.book.set_formula_values(sheet, dict(zip(refs, [column[index] for column in columns])))
+                self._write(sheet)
                 self.results[sheet] = (by_cell, index)
                 self.refreshed[sheet] = len(cells)
         group.sheets, group.rows = [], []
+
+    def _write(self, sheet: str) -> None:
+        cells = self.pending.pop(sheet, None)
+        if cells:
+            self.book.set_cells(sheet, cells)
 
     def finish(self) -> dict[str, int]:
         """Evaluate what waits; returns formula cells refreshed per sheet."""
