@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kam_xl.plan.workbook import init_workbook
 
 pytest_plugins = ["tests.support.postgres"]  # postgres_server, db_url: the history tests' databases
+
+# Property tests judge what a function returns, not how fast one example runs: a busy CI machine must not
+# turn a slow example into a failure (tests that set their own settings keep them).
+settings.register_profile("kam", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kam")
 
 
 @pytest.fixture(scope="session")

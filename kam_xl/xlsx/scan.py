@@ -66,14 +66,16 @@ def _ref_parts(ref: str) -> tuple[int, int] | None:
     return None
 
 
+_OTHER_CELL = re.compile(rb'<c(?=[\s>/])(?! r=")')  # a cell not written <c r="…"
+_PREFIXED_CELL = re.compile(rb":c[\s>/]")
+
+
 def _plain(data: bytes) -> bool:
     """Whether every cell is written `<c r="…"` (reference first, no prefix), one element per line at most."""
-    cells = data.count(b"<c ") + data.count(b"<c>")
     return (
-        cells == data.count(b'<c r="')
-        and b":c " not in data
-        and b":c>" not in data
-        and data.count(b"\n") <= 2
+        data.count(b"\n") <= 2
+        and not _OTHER_CELL.search(data)
+        and not _PREFIXED_CELL.search(data)
         and not _FAR.search(data)
     )
 
