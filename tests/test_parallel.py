@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import re
 import signal
-from pathlib import Path
 import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -105,7 +105,9 @@ def test_even_batches_keep_every_item_once_in_order_and_share_evenly(count, larg
     assert count < 2 or len(batches) % 2 == 0 or len(batches) == count  # odd only when one item a batch
 
 
-def test_collect_writes_the_same_workbook_and_report_with_one_or_two_processes(demo_book_factory, tmp_path, monkeypatch):
+def test_collect_writes_the_same_workbook_and_report_with_one_or_two_processes(
+    demo_book_factory, tmp_path, monkeypatch
+):
     """Two processes read the SR files and merge half of them each (the helper hands back its sheets): the
     workbook and the report are those of one process — values, cached formula values, the log."""
     from kam_xl.execution.collect import collect

@@ -35,10 +35,10 @@ from kam_xl.xlsx.safezip import (
     FileSource,
     LazyParts,
     Packed,
-    pack,
     atomic_write,
     checked_path,
     open_checked,
+    pack,
     parse_xml,
     read_source,
     real_path,
@@ -632,7 +632,9 @@ class Package(WorkbookParts):
 
     def _members(self) -> tuple[dict[str, bytes | None], dict[str, Packed]]:
         """Every part's bytes (None for those copied as stored) and the unchanged members as stored."""
-        stored = {name: self._parts.packed(name) for name in self._parts if self._unchanged(name) or name in self._handed}
+        stored = {
+            name: self._parts.packed(name) for name in self._parts if self._unchanged(name) or name in self._handed
+        }
         stored = {name: packed for name, packed in stored.items() if packed is not None}
         return {name: None if name in stored else self.read_part(name) for name in self._parts}, stored
 
