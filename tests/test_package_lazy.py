@@ -96,3 +96,35 @@ def test_a_file_replaced_under_a_lazy_package_is_not_mixed_in(tmp_path):
     other.replace(path)  # someone else saved a new file over it
     with pytest.raises(WorkbookError, match="replaced"):
         package.cell_values("README", ["A1"])
+
+
+def test_sheets_changed_in_a_copy_are_handed_back_compressed_and_saved(tmp_path):
+    """What collect's forked helper does (Package.sheet_changes, take_sheet_changes): two opens of one file, one
+    writes into a sheet and hands the sheet back; the other saves it with its own changes, and reads it back."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(host_bytes())
+    here, there = Package.open(path, lazy=True), Package.open(path, lazy=True)
+    sheets = there.sheet_names()
+    there.set_cells(sheets[0], {"C3": 7, "D4": "from the helper"})
+    parts, dropped = there.sheet_changes([sheets[0]])
+    assert list(parts) == [there.sheet_part(sheets[0])] and not dropped
+    assert all(isinstance(member, safezip.Packed) for member in parts.values())
+    here.set_cells(sheets[-1], {"E5": 1.5})
+    here.take_sheet_changes(parts, dropped)
+    assert here.is_modified()
+    here.save(path)
+    assert not here.is_modified()  # the file as saved is the new baseline
+    again = Package.open(path)
+    assert again.cell_values(sheets[0], ["C3", "D4"]) == {"C3": 7.0, "D4": "from the helper"}
+    assert again.cell_values(sheets[-1], ["E5"]) == {"E5": 1.5}
+    assert zipfile.ZipFile(path).testzip() is None
+
+
+def test_a_helper_change_outside_its_sheets_is_refused_not_lost(tmp_path):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(host_bytes())
+    there = Package.open(path, lazy=True)
+    sheets = there.sheet_names()
+    there.set_cells(sheets[-1], {"A1": 1})
+    with pytest.raises(WorkbookError, match="cannot hand back"):
+        there.sheet_changes([sheets[0]])
