@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -83,15 +84,25 @@ def shared_map(work: Callable[[T], R], batches: Sequence[T]) -> Iterator[R]:
 def _helper(work: Callable, batches: Sequence, reader, writer) -> None:
     global _IN_HELPER
     _IN_HELPER = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops this process (no traceback)
     reader.close()  # only the parent reads: once it is gone, a send fails and this process ends
-    for batch in batches[1::2]:
+    try:
+        _work_and_send(work, batches[1::2], writer)
+    except OSError:  # the parent is gone (killed): no one to tell, and nothing to print
+        os._exit(1)
+    writer.close()
+
+
+def _work_and_send(work: Callable, batches: Sequence, writer) -> None:
+    for batch in batches:
         try:
             message = (True, work(batch))
         except Exception as exc:  # the parent raises it
             try:
                 writer.send((False, exc))
+            except OSError:
+                raise
             except Exception:  # an exception that cannot be pickled: its words
                 writer.send((False, KamError(f"{type(exc).__name__}: {exc}")))
             return
         writer.send(message)
-    writer.close()

@@ -135,3 +135,39 @@ def test_collect_writes_the_same_workbook_and_report_with_one_or_two_processes(
     assert one[0].keys() == two[0].keys()
     differ = [name for name in one[0] if one[0][name] != two[0][name]]
     assert differ == [], differ
+
+
+_INTERRUPTED = """
+import os, sys, time
+from kam_xl.parallel import shared_map
+
+def slow(batch):
+    time.sleep(0.3)
+    return batch
+
+try:
+    for done in shared_map(slow, [[i] for i in range(40)]):
+        print("batch", done, flush=True)
+except KeyboardInterrupt:
+    import multiprocessing
+    print("interrupted; children left:", len(multiprocessing.active_children()), flush=True)
+"""
+
+
+def test_ctrl_c_stops_both_processes_without_a_traceback_from_the_helper(monkeypatch):
+    """Ctrl-C reaches the whole process group: the parent stops (and stops the helper); the helper says nothing."""
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setenv("KAM_WORKERS", "2")
+    child = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    assert child.stdout.readline().startswith("batch")  # both processes are at work
+    time.sleep(0.2)
+    os.killpg(child.pid, signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert "interrupted; children left: 0" in out
+    assert "Traceback" not in err, err
