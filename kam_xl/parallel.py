@@ -97,7 +97,9 @@ def _work_and_send(work: Callable, batches: Sequence, writer) -> None:
     for batch in batches:
         try:
             message = (True, work(batch))
-        except Exception as exc:  # the parent raises it
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # the parent raises it (a library's panic too: pyo3 panics are BaseException)
             try:
                 writer.send((False, exc))
             except OSError:

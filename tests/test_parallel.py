@@ -171,3 +171,28 @@ def test_ctrl_c_stops_both_processes_without_a_traceback_from_the_helper(monkeyp
     out, err = child.communicate(timeout=60)
     assert "interrupted; children left: 0" in out
     assert "Traceback" not in err, err
+
+
+class _Panic(BaseException):
+    """What python-calamine raises when it panics on a damaged file (pyo3's PanicException is a BaseException)."""
+
+
+@pytest.mark.parametrize("count", ["1", "2"])
+def test_a_reader_that_panics_on_one_file_refuses_that_file_only(demo_book_factory, tmp_path, monkeypatch, count):
+    from kam_xl.execution import collect as collecting
+    from tests.support.sr_files import split_copy
+
+    monkeypatch.setenv("KAM_WORKERS", count)
+    book, files = split_copy(demo_book_factory("en", 40), tmp_path)
+    real = collecting.read_sr_file
+
+    def panicking(path, hq):
+        if path == files[1]:
+            raise _Panic("called `Option::unwrap()` on a `None` value")
+        return real(path, hq)
+
+    monkeypatch.setattr(collecting, "read_sr_file", panicking)
+    report = collecting.collect(book, files, db="none")
+    outcome = {Path(f.path).name: (f.status, f.reason) for f in report.files}
+    assert outcome[files[1].name][0] == "refused" and "_Panic" in outcome[files[1].name][1]
+    assert all(status != "refused" for name, (status, _) in outcome.items() if name != files[1].name)

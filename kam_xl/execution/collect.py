@@ -249,7 +249,9 @@ def _try_read(path: Path, hq: HqTabs) -> SrFile | str:
         return _without_name(str(exc), path)
     except MemoryError:
         return "too large to read — delete what is beyond the store tabs' data, save, and send it again"
-    except Exception as exc:  # a damaged file may break a reader in any way: refuse it, keep going
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a damaged file may break a reader in any way (a panic in python-calamine too)
         return f"cannot be read ({type(exc).__name__}: {exc}) — re-save it in Excel"
 
 
