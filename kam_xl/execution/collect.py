@@ -21,7 +21,7 @@ from kam_xl.execution.collected import Collected, collected_sheet, read_collecte
 from kam_xl.execution.log import LogEntry, log_sheet, read_log, shown
 from kam_xl.execution.sources import Source, collect_sources
 from kam_xl.execution.srfile import CellProblem, HqTabs, SrFile, SrTab, read_sr_file
-from kam_xl.history.target import recording
+from kam_xl.history.optional import recording
 from kam_xl.lang.console import say
 from kam_xl.lang.texts import reason_text
 from kam_xl.lang.words import enum_labels

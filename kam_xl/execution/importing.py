@@ -34,7 +34,7 @@ from kam_xl.execution.collect import (
 from kam_xl.execution.collected import read_collected
 from kam_xl.execution.log import LogEntry, shown
 from kam_xl.execution.srfile import HqTabs, file_digest
-from kam_xl.history.target import recording
+from kam_xl.history.optional import recording
 from kam_xl.lang.console import say
 from kam_xl.lang.words import fold
 from kam_xl.model.entries import WEEK_FIELDS, key_text

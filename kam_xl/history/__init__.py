@@ -1,6 +1,7 @@
 """The history database: what every collect and review recorded, for trends, the portfolio and BI.
 
 target.py   which database a command records into (and none), decided without importing SQLAlchemy
+optional.py recording when it is on, a recorder that records nothing when it is off (no SQLAlchemy then)
 store.py    where the database is (`--db`, KAM_DB, `kam-history.sqlite` beside the workbook), its tables,
             the schema version and the migrations that bring an older database up to date
 record.py   the recording protocol: rows written in a transaction that is committed only after the workbook's

@@ -2,15 +2,12 @@
 
 `--db PATH_OR_URL`, else the KAM_DB environment variable, else `kam-history.sqlite` beside the workbook;
 `none` (or off, no, false, 0) turns recording off. A command run with recording off never imports SQLAlchemy
-(`recording` below hands it a recorder that records nothing), so `kam collect --db none` starts faster.
+(history/optional.py hands it a recorder that records nothing), so `kam collect --db none` starts faster.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from kam_xl.errors import KamError
@@ -32,31 +29,3 @@ def choose(book: str | os.PathLike | None, db: str | os.PathLike | None = None) 
             raise HistoryError("no history database given: add --db PATH_OR_URL (or set KAM_DB)")
         return str(Path(book).absolute().parent / DEFAULT_NAME)
     return None if str(chosen).strip().casefold() in OFF else str(chosen).strip()
-
-
-@dataclass
-class NotRecording:
-    """The recorder of a command run with recording off: it records nothing (kam_xl.history.record.Recorder's
-    face, without SQLAlchemy)."""
-
-    enabled: bool = False
-    label: str = ""
-    recorded: int = 0
-    caught_up: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    def stage_collect(self, book, report) -> int:
-        """Nothing to record."""
-        return 0
-
-
-@contextmanager
-def recording(book: str | os.PathLike | None, db: str | os.PathLike | None, command: str) -> Iterator:
-    """kam_xl.history.record.recording for this command, or NotRecording when recording is off."""
-    if choose(book, db) is None:
-        yield NotRecording()
-        return
-    from kam_xl.history.record import recording as recording_into  # SQLAlchemy: only when recording
-
-    with recording_into(book, db, command) as recorder:
-        yield recorder
