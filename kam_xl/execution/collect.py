@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kam_xl.book import Book
+from kam_xl.bulk import bulk_work, freeze_more
 from kam_xl.errors import CollectError, KamError
 from kam_xl.execution.collected import Collected, collected_sheet, read_collected
 from kam_xl.execution.log import LogEntry, log_sheet, read_log, shown
@@ -150,7 +151,11 @@ def collect(
     another kam command holds it or it is open in Excel or LibreOffice (unless `force`).
     The accepted values are recorded in the history database `db` (kam_xl.history: committed after the save).
     """
-    with exclusive(path, command="collect", wait=wait, force=force) as guard, recording(path, db, "collect") as rec:
+    with (
+        exclusive(path, command="collect", wait=wait, force=force) as guard,
+        recording(path, db, "collect") as rec,
+        bulk_work(),
+    ):
         report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress, on_save=rec.stage_collect)
     report.book, report.forced, report.history = Path(path), guard.forced, rec
     return report
@@ -167,9 +172,11 @@ def collect_book(book: Book, sources: list[Path], progress: Progress | None = No
     stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
     report = CollectReport(lang=hq.lang)
     seen = read_collected(book)
+    freeze_more()  # the HQ's cell maps: read once, kept to the end
     files = read_sr_files(collect_sources(sources, skip=getattr(book, "path", None)), hq, report, progress)
     files = [f for f in files if not _already_collected(f, seen, report, hq.lang)]
     chosen = latest_per_sr(files, report, hq.lang)
+    freeze_more()  # the files read stay as they are while they are merged
     merge_files(book, hq, chosen, report, progress)
     report.entries = [replace(entry, time=stamp) for entry in report.entries]
     report.files.sort(key=lambda result: result.path.name)

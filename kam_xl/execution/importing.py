@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from kam_xl.book import Book
+from kam_xl.bulk import bulk_work
 from kam_xl.errors import KamError
 from kam_xl.execution.collect import (
     CollectReport,
@@ -106,7 +107,11 @@ def import_report(
 ) -> CollectReport:
     """Import the retailer's report into the HQ workbook at `path` (the `kam import` step). KamError (exit 2,
     nothing written) when the report cannot be read or has no store, week/date or value columns."""
-    with exclusive(path, command="import", wait=wait, force=force) as guard, recording(path, db, "import") as rec:
+    with (
+        exclusive(path, command="import", wait=wait, force=force) as guard,
+        recording(path, db, "import") as rec,
+        bulk_work(),
+    ):
         book = FileBook(path, progress)
         outcome = import_into(book, Path(report), Path(mapping) if mapping else None, on_save=rec.stage_collect)
     outcome.book, outcome.forced, outcome.history = Path(path), guard.forced, rec

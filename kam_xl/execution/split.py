@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kam_xl.book import Book
+from kam_xl.bulk import bulk_work
 from kam_xl.csvfile import csv_text
 from kam_xl.errors import KamError
 from kam_xl.execution.thisweek import default_week, tab_formulas, this_week_sheet
@@ -121,7 +122,7 @@ def split(
     the way that split did not write, or that changed since (an SR's returned workbook), is never overwritten:
     KamError names them, or with `force` they are moved into `out_dir/replaced-YYYYmmdd-HHMMSS/` first
     (kam_xl.execution.written)."""
-    with exclusive_folder(out_dir, command="split", wait=wait):
+    with exclusive_folder(out_dir, command="split", wait=wait), bulk_work():
         book = FileBook(path, progress)
         return split_book(book, out_dir, progress=progress, force=force, label=str(path), week=week)
 

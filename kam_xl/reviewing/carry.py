@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kam_xl.bulk import bulk_work
 from kam_xl.errors import AllocationError, KamError
 from kam_xl.lang.console import say
 from kam_xl.metrics.allocation import allocate_kpi
@@ -149,7 +150,7 @@ def next_period(
         "run the command again with --force if it matters)"
         for owner in owner_files(book)
     ]
-    with exclusive(out, command="next-period", wait=wait, force=force, new=True) as guard:
+    with exclusive(out, command="next-period", wait=wait, force=force, new=True) as guard, bulk_work():
         if out.exists() and not force:
             raise KamError(
                 f"{out} exists already — give another file name for the next period's workbook, or add --force to "

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kam_xl.book import Book
+from kam_xl.bulk import bulk_work
 from kam_xl.errors import KamError
 from kam_xl.history.record import recording
 from kam_xl.lang.console import say
@@ -94,7 +95,11 @@ def review(
     Holds the workbook's lock from before reading to after saving (kam_xl.xlsx.guard: waits up to `wait`
     seconds for another kam command; an open workbook is refused unless `force`). When the scorecards are
     the same as those in the workbook (the computed-at stamp aside) nothing is written (`saved` is False)."""
-    with exclusive(path, command="review", wait=wait, force=force) as guard, recording(path, db, "review") as rec:
+    with (
+        exclusive(path, command="review", wait=wait, force=force) as guard,
+        recording(path, db, "review") as rec,
+        bulk_work(),
+    ):
         book = FileBook(path, progress)
         result = review_book(book, as_of, progress, history=rec)
     result.book, result.saved, result.forced = Path(path), book.saved, guard.forced

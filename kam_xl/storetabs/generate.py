@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kam_xl.book import Book
+from kam_xl.bulk import bulk_work
 from kam_xl.errors import KamError, PlanError
 from kam_xl.lang.texts import tab_text
 from kam_xl.lang.words import SHEETS
@@ -151,7 +152,7 @@ def generate(
     Holds the workbook's lock from before reading to after saving (kam_xl.xlsx.guard: waits up to `wait`
     seconds for another kam command; an open workbook is refused unless `force`). When every tab is up to
     date the workbook is not written and no backup made (`saved` is False)."""
-    with exclusive(path, command="generate", wait=wait, force=force) as guard:
+    with exclusive(path, command="generate", wait=wait, force=force) as guard, bulk_work():
         book = FileBook(path, progress)
         result = generate_tabs(book, sr=sr, region=region, progress=progress)
     result.book, result.saved, result.forced = Path(path), book.saved, guard.forced
