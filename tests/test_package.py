@@ -1074,3 +1074,61 @@ def test_renaming_a_sheet_whose_name_has_an_apostrophe_updates_the_formulas_that
     package.rename_sheet("Xi'an store", "my store")
     book = openpyxl.load_workbook(io.BytesIO(package.to_bytes()))
     assert book["My stores"]["A1"].value == "='my store'!A1*2"
+
+
+@given(st.binary(max_size=5000), st.sampled_from([1, 3, 6, 9]))
+@settings(max_examples=60)
+def test_packed_parts_are_standard_deflate_with_the_standard_crc(data, level):
+    """Whatever deflate kam uses (ISA-L or zlib), what it writes is what zipfile, Excel and LibreOffice read."""
+    import zlib
+
+    from kam_xl.xlsx.safezip import Packed, inflate, pack
+
+    packed = pack(data, level)
+    assert packed.crc == zlib.crc32(data) and packed.size == len(data)
+    assert zlib.decompress(packed.data, -15) == data
+    assert inflate("book.xlsx", "xl/part.xml", packed) == data
+    stdlib = zlib.compressobj(level, zlib.DEFLATED, -15)
+    theirs = Packed(stdlib.compress(data) + stdlib.flush(), zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED)
+    assert inflate("book.xlsx", "xl/part.xml", theirs) == data
+
+
+def test_a_member_longer_or_shorter_than_declared_or_with_a_wrong_crc_is_damaged():
+    import zlib
+
+    from kam_xl.xlsx.safezip import Packed, inflate, pack
+
+    packed = pack(b"<sheetData/>" * 1000, 1)
+    for wrong in (
+        Packed(packed.data, packed.crc, packed.size - 1, zipfile.ZIP_DEFLATED),
+        Packed(packed.data, packed.crc, packed.size + 1, zipfile.ZIP_DEFLATED),
+        Packed(packed.data, packed.crc ^ 1, packed.size, zipfile.ZIP_DEFLATED),
+        Packed(packed.data[: len(packed.data) // 2], packed.crc, packed.size, zipfile.ZIP_DEFLATED),
+        Packed(b"\xff" * 40, zlib.crc32(b""), 10, zipfile.ZIP_DEFLATED),
+    ):
+        with pytest.raises(WorkbookError, match="damaged"):
+            inflate("book.xlsx", "xl/part.xml", wrong)
+
+
+def test_without_isal_the_standard_zlib_reads_and_writes_the_same_workbooks(tmp_path):
+    """Where python-isal has no wheel (Pyodide: xlwings Lite) kam falls back to zlib: a workbook kam saves there
+    is read back by openpyxl with the changes, and the file it reads was written by the ISA-L path."""
+    source = tmp_path / "isal.xlsx"
+    source.write_bytes(Package.open(host_bytes()).to_bytes())
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["isal"] = None  # as if it were not installed
+        from kam_xl.xlsx import safezip
+        from kam_xl.xlsx.package import Package
+        assert safezip.deflate.__name__ == "zlib", safezip.deflate
+        package = Package.open({str(source)!r})
+        name = package.sheet_names()[0]
+        package.set_cells(name, {{"B2": 42, "C3": "zlib"}})
+        open({str(tmp_path / "zlib.xlsx")!r}, "wb").write(package.to_bytes())
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[1])
+    book = openpyxl.load_workbook(tmp_path / "zlib.xlsx")
+    sheet = book[book.sheetnames[0]]
+    assert (sheet["B2"].value, sheet["C3"].value) == (42, "zlib")

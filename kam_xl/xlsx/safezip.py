@@ -23,6 +23,20 @@ from lxml import etree
 from kam_xl.errors import WorkbookError
 from kam_xl.xlsx.backups import PendingBackup, prepare_backup, prune_backups
 
+try:  # ISA-L (python-isal): the same deflate, inflated 2× and deflated 3.5× faster than zlib at level 1
+    from isal import isal_zlib as deflate
+
+    def _level(zlib_level: int) -> int:
+        """ISA-L's level (0–3) for a zlib level (0–9): 1 for the fast saves kam makes, 3 for zlib's 7–9."""
+        return 1 if zlib_level <= 3 else 2 if zlib_level <= 6 else 3
+
+except ImportError:  # a platform without its wheel: the standard library's zlib
+    deflate = zlib
+
+    def _level(zlib_level: int) -> int:
+        return zlib_level
+
+
 CFB_MAGIC = b"\xd0\xcf\x11\xe0"
 RATIO_FLOOR = 4_000_000  # members smaller than this are never treated as bombs
 MAX_MEMBERS = 200_000
@@ -33,6 +47,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _READ_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
+    deflate.error,
     lzma.LZMAError,
     EOFError,
     NotImplementedError,
@@ -205,15 +220,15 @@ def inflate(label: str, name: str, member: Packed) -> bytes:
         if member.method == zipfile.ZIP_STORED:
             out = bytes(data)
         else:
-            inflater = zlib.decompressobj(-15)
+            inflater = deflate.decompressobj(-15)
             out = inflater.decompress(data, member.size + 1)
             if len(out) <= member.size and not inflater.eof:
                 raise ValueError("the compressed data ends early")
         if len(out) != member.size:
             raise ValueError(f"{len(out)} bytes where {member.size} were declared")
-        if zlib.crc32(out) != member.crc:
+        if deflate.crc32(out) != member.crc:
             raise ValueError(f"Bad CRC-32 for file {name!r}")
-    except (zlib.error, ValueError) as exc:
+    except (zlib.error, deflate.error, ValueError) as exc:
         raise WorkbookError(
             f"{label} is damaged (zip member {name}: {exc}) — restore it from a backup or re-save it in Excel"
         ) from exc
@@ -395,15 +410,15 @@ def unpack(member: Packed | bytes) -> bytes:
     data = member.data.read() if isinstance(member.data, FileSlice) else member.data
     if member.method == zipfile.ZIP_STORED:
         return bytes(data)
-    return zlib.decompress(data, -15)
+    return deflate.decompress(data, -15)
 
 
 def pack(data: bytes, level: int) -> Packed:
-    """Deflate one part (zlib lets other threads run meanwhile)."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    """Deflate one part at zlib's `level` (or ISA-L's nearest); other threads run meanwhile."""
+    compressor = deflate.compressobj(_level(level), deflate.DEFLATED, -15)
     return Packed(
         compressor.compress(data) + compressor.flush(),
-        zlib.crc32(data),
+        deflate.crc32(data),
         len(data),
         zipfile.ZIP_DEFLATED,
     )
