@@ -9,6 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from kam_xl.errors import WorkbookError
 from kam_xl.storetabs.generate import generate
 from kam_xl.xlsx.formulapatch import read_formulas, write_formula_values
 from kam_xl.xlsx.package import Package
@@ -109,3 +110,60 @@ def test_the_fast_path_equals_openpyxl_on_every_sheet_saved_by_excel():
         finally:
             workbook.close()
     assert compared > 20  # the corpus has formulas the fast path reads; each equal to openpyxl's
+
+
+def parser_formulas(data: bytes) -> dict[str, str]:
+    """Each cell's formula as lxml reads it (the last cell of a reference twice), shared and array ones left out."""
+    from lxml import etree
+
+    out = {}
+    for formula in etree.fromstring(data).iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}f"):
+        if formula.get("t") not in ("shared", "array"):
+            out[formula.getparent().get("r")] = "=" + (formula.text or "")
+    return out
+
+
+def test_the_scans_plain_formula_texts_equal_the_parsers_on_every_sheet_saved_by_excel():
+    """What an SR file's scan keeps of each formula (kam_xl.xlsx.scan: SheetScan.texts, read by collect for this
+    week's linked cells) is, where it answers, the parser's formula; cells it does not answer go to the parser."""
+    from kam_xl.xlsx.formulapatch import formula_text
+    from kam_xl.xlsx.scan import scan_sheet
+
+    folder = fixtures_dir("excel-saved", "KAM_EXCEL_SAVED")
+    answered = 0
+    for path in sorted(folder.glob("*.xlsx")):
+        package = Package.open(path)
+        for sheet in package.sheet_names():
+            part = package.sheet_part(sheet)
+            if part is None or not part.startswith("xl/worksheets/"):
+                continue
+            try:
+                texts = scan_sheet(package.read_part(part), sheet).texts
+            except WorkbookError:  # a sheet an SR file may not be (one spanning every cell): refused, not read
+                continue
+            if not texts:
+                continue
+            parsed = parser_formulas(package.read_part(part))
+            for ref, raw in texts.items():
+                text = formula_text(raw) if raw else None
+                if text is not None:
+                    assert parsed[ref.decode()] == text, (path.name, sheet, ref)
+                    answered += 1
+    assert answered > 100
+
+
+@pytest.mark.parametrize(
+    "xml, expected",
+    [
+        (b'<c r="A1" s="2"><f>B1*2</f><v>4</v></c>', b"B1*2"),
+        (b'<c r="A1"><f t="shared" si="0" ref="A1:A3">B1</f><v>1</v></c>', b""),  # not plain: the parser's
+        (b'<c r="A1"><f aca="false">B1</f><v>1</v></c>', b""),
+        (b'<c r="A1"><f><![CDATA[B1]]></f><v>1</v></c>', b""),
+        (b'<c r="A1"><f>1</f></c><c r="A1"><f>2</f></c>', b"2"),  # twice: the last, as the parser reads it
+    ],
+)
+def test_the_scan_keeps_only_plain_formula_texts(xml, expected):
+    from kam_xl.xlsx.scan import scan_sheet
+
+    data = b'<worksheet xmlns="x"><sheetData><row r="1">' + xml + b"</row></sheetData></worksheet>"
+    assert scan_sheet(data, "Sheet1").texts == {b"A1": expected}

@@ -464,6 +464,8 @@ def _by_field(positions) -> dict[FieldKey, tuple[int, int]]:
             return kept[1]
     found = {key: (row, col) for key, row, col in positions}
     if isinstance(positions, tuple):
+        if len(_BY_FIELD) >= 1024:  # more layouts than cellmap keeps (a long-lived process): start again
+            _BY_FIELD.clear()
         _BY_FIELD[id(positions)] = (positions, found)
     return found
 

@@ -23,7 +23,7 @@ from kam_xl.plan.meta import Meta, TabRecord, read_meta
 from kam_xl.storetabs.cellmap import places
 from kam_xl.storetabs.find import system_sheet_names
 from kam_xl.storetabs.locate import TabLayoutError, tab_identity
-from kam_xl.xlsx.formulapatch import formulas_at
+from kam_xl.xlsx.formulapatch import formula_text, formulas_at
 from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import open_book, read_grid
 from kam_xl.xlsx.safezip import parse_xml
@@ -116,7 +116,19 @@ class _Opened:
         return list(self.reader.sheet_names)
 
     def formulas(self, sheet: str, refs: list[str]) -> dict[str, str]:
-        """The formulas of these cells (found where they are; the whole sheet read only when that fails)."""
+        """The formulas of these cells: from the scan's plain texts, else found where they are in the sheet's XML,
+        else (anything unusual) from the whole sheet parsed."""
+        texts = self.scans[sheet].texts if sheet in self.scans else {}
+        found: dict[str, str] | None = {}
+        for ref in refs:
+            raw = texts.get(ref.encode())
+            text = formula_text(raw) if raw else None
+            if text is None:
+                found = None
+                break
+            found[ref] = text
+        if found is not None:
+            return found
         found = formulas_at(self.package.sheet_xml(sheet), refs)
         return found if found is not None else self.package.formula_cells(sheet)
 
@@ -315,6 +327,24 @@ def _checked_record(store_id, title, version, expected, hq: HqTabs, sr_id) -> Ta
     return mine
 
 
+_WITH_REFS: dict[int, tuple] = {}  # the (key, row index, column index, "A1") of each shared positions tuple
+
+
+def _with_refs(positions) -> tuple | list:
+    """(key, row - 1, column - 1, reference) of every position (made once for the positions tuple that every tab
+    of one layout shares, cellmap.places)."""
+    if isinstance(positions, tuple):
+        kept = _WITH_REFS.get(id(positions))
+        if kept is not None and kept[0] is positions:
+            return kept[1]
+    found = tuple((key, row - 1, col - 1, column_letter(col) + str(row)) for key, row, col in positions)
+    if isinstance(positions, tuple):
+        if len(_WITH_REFS) >= 1024:  # more layouts than cellmap keeps (a long-lived process): start again
+            _WITH_REFS.clear()
+        _WITH_REFS[id(positions)] = (positions, found)
+    return found
+
+
 def _read_tab(
     source: _Opened, sheet, grid, store_id, cells: dict, hq: HqTabs, sr_file: SrFile, this_week=None
 ) -> SrTab:
@@ -334,10 +364,9 @@ def _read_tab(
     errors, formulas = scan.errors, scan.formulas
     week = ("week", this_week[0]) if this_week is not None else None
     linked = []  # this week's cells holding a formula
-    for key, row, col in positions:
-        ref = column_letter(col) + str(row)
+    for key, row, col, ref in _with_refs(positions):
         try:
-            raw = grid[row - 1][col - 1]
+            raw = grid[row][col]
         except IndexError:
             raw = None
         else:
@@ -349,7 +378,7 @@ def _read_tab(
                 f"the cell shows the error {shown_error}, not a value — type the figure itself", shown_error
             )
         values[key] = (ref, raw)
-        if ref in formulas and key[:2] == week:
+        if key[:2] == week and ref in formulas:
             linked.append(key)
     if this_week is not None:
         week_id, rows = this_week

@@ -80,7 +80,9 @@ def _unescaped(text: bytes) -> str | None:
 
 
 @lru_cache(maxsize=65_536)
-def _formula_text(raw: bytes) -> str | None:
+def formula_text(raw: bytes) -> str | None:
+    """A formula as written between <f> and </f> ("=" + its text), or None when it holds a character reference
+    (then the parser reads it)."""
     text = _unescaped(raw)
     return None if text is None else "=" + text
 
@@ -95,7 +97,7 @@ def read_formulas(data: bytes) -> dict[str, str] | None:
     out = {}
     for match in found:
         ref, raw = match.group(1, 3)
-        text = _formula_text(raw)
+        text = formula_text(raw)
         if text is None:
             return None
         out[ref.decode()] = text
@@ -130,7 +132,7 @@ def write_formula_values(data: bytes, values: dict[str, object]) -> bytes | None
         key = ref.decode()
         if key not in values:
             continue
-        if _formula_text(raw) is None:
+        if formula_text(raw) is None:
             return None
         kind, value = _cached_bytes(values[key])
         if b" t=" in attrs:

@@ -32,18 +32,21 @@ _ERRORS = etree.XPath("//m:c[@t='e']", namespaces=_NS)
 _UNCACHED = etree.XPath("//m:f/parent::m:c[not(@t='str') and not(normalize-space(m:v))]/@r", namespaces=_NS)
 # A reference with a column from DA on or a row from 20,000 on: beyond that the sheet is walked exactly.
 _FAR = re.compile(rb'r="(?:[A-Za-z]{3}|[D-Zd-z][A-Za-z])[0-9]|r="[A-Za-z]{1,3}(?:[2-9][0-9]{4}|[0-9]{6})')
-_FORMULA_CELLS = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*><f')
+_FORMULA_CELLS = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*><f(?:>([^<]*)</f>)?')  # reference, plain text
 _DIMENSION_REF = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
 
 
 @dataclass
 class SheetScan:
-    """The farthest row and column holding a cell, error cells (A1 → '#N/A'), formula cells (A1)."""
+    """The farthest row and column holding a cell, error cells (A1 → '#N/A'), formula cells (A1); `texts`: the
+    XML text of each formula written plainly (<f>…</f>, b"" otherwise) by reference as bytes, from the quick
+    scan only (empty when the sheet was walked exactly)."""
 
     max_row: int = 0
     max_col: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     formulas: set[str] = field(default_factory=set)
+    texts: dict[bytes, bytes] = field(default_factory=dict)
 
     @property
     def area(self) -> int:
@@ -94,7 +97,8 @@ def scan_sheet(data: bytes, where: str) -> SheetScan:
     if last_row >= 0:
         digits = data[last_row + 8 : data.find(b'"', last_row + 8)]
         scan.max_row = int(digits) if digits.isdigit() else 0
-    scan.formulas = {ref.decode() for ref in _FORMULA_CELLS.findall(data)}
+    scan.texts = dict(_FORMULA_CELLS.findall(data))  # a reference twice: the last one, as the parser reads it
+    scan.formulas = {ref.decode() for ref in scan.texts}
     if b't="e"' in data:
         root = _parse(data, where)
         for cell in _ERRORS(root):
