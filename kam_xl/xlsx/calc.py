@@ -221,7 +221,7 @@ class Vals:
         kind = np.asarray(kind, dtype=np.uint8)
         num = np.asarray(num, dtype=float)
         if text is None:
-            text = np.broadcast_to(_NO_TEXT, kind.shape)  # a read-only view: results copy before writing
+            text = _broadcast(_NO_TEXT, kind.shape)  # a read-only view: results copy before writing
         return cls(kind, num, text)
 
     @classmethod
@@ -334,18 +334,26 @@ def _error_where(mask: np.ndarray, code: str, out: Vals) -> Vals:
 _NO_TEXT = np.array(None, dtype=object)
 
 
+def _broadcast(values, shape: tuple) -> np.ndarray:
+    """np.broadcast_to (a read-only view), or the array itself when it has that shape already (most operands:
+    numpy's call costs more than the arithmetic on a few hundred sheets). Nothing writes into either."""
+    if type(values) is np.ndarray and values.shape == shape:
+        return values
+    return np.broadcast_to(values, shape)
+
+
 def _first_error(*vals: Vals) -> tuple[np.ndarray, np.ndarray]:
     """(mask, codes) of elements where any operand is an error (the first operand's error wins)."""
     shape = np.broadcast_shapes(*(v.shape for v in vals))
     if not any((v.kind == ERROR).any() for v in vals):  # the common case: no error anywhere, nothing to mark
-        return np.zeros(shape, dtype=bool), np.broadcast_to(_NO_TEXT, shape)
+        return np.zeros(shape, dtype=bool), _broadcast(_NO_TEXT, shape)
     mask = np.zeros(shape, dtype=bool)
     codes = np.full(shape, None, dtype=object)
     for v in vals:
-        err = np.broadcast_to(v.kind == ERROR, shape)
+        err = _broadcast(v.kind == ERROR, shape)
         fresh = err & ~mask
         if fresh.any():
-            codes[fresh] = np.broadcast_to(v.text, shape)[fresh]
+            codes[fresh] = _broadcast(v.text, shape)[fresh]
             mask |= err
     return mask, codes
 
@@ -378,15 +386,15 @@ def _number_result(values: np.ndarray, *operands: Vals, bad: np.ndarray | None =
     if div0 is not None:
         out = _error_where(div0, "#DIV/0!", out)
     if bad is not None:
-        out = _error_where(np.broadcast_to(bad, shape), "#VALUE!", out)
+        out = _error_where(_broadcast(bad, shape), "#VALUE!", out)
     mask, codes = _first_error(*operands)
-    return _with_errors(out, np.broadcast_to(mask, shape), np.broadcast_to(codes, shape))
+    return _with_errors(out, _broadcast(mask, shape), _broadcast(codes, shape))
 
 
 def _bool_result(values: np.ndarray, *operands: Vals) -> Vals:
     out = Vals.of(np.full(values.shape, BOOL), values.astype(float))
     mask, codes = _first_error(*operands)
-    return _with_errors(out, np.broadcast_to(mask, values.shape), np.broadcast_to(codes, values.shape))
+    return _with_errors(out, _broadcast(mask, values.shape), _broadcast(codes, values.shape))
 
 
 _NUMBER_COMPARE = {
@@ -404,19 +412,19 @@ def _compare(op: str, a: Vals, b: Vals) -> Vals:
         shape = np.broadcast_shapes(a.shape, b.shape)
         na = np.nan_to_num(np.where(a.kind == BLANK, 0.0, a.num))
         nb = np.nan_to_num(np.where(b.kind == BLANK, 0.0, b.num))
-        return _bool_result(np.broadcast_to(_NUMBER_COMPARE[op](na, nb), shape), a, b)
+        return _bool_result(_broadcast(_NUMBER_COMPARE[op](na, nb), shape), a, b)
     shape = np.broadcast_shapes(a.shape, b.shape)
-    ka, kb = np.broadcast_to(a.kind, shape), np.broadcast_to(b.kind, shape)
+    ka, kb = _broadcast(a.kind, shape), _broadcast(b.kind, shape)
     # Excel's order of types: numbers < text < booleans; a blank is 0 against a number, "" against text,
     # FALSE against a boolean.
     rank_a = np.select([ka == TEXT, ka == BOOL], [1, 2], 0)
     rank_b = np.select([kb == TEXT, kb == BOOL], [1, 2], 0)
     rank_a = np.where(ka == BLANK, rank_b, rank_a)
     rank_b = np.where(kb == BLANK, rank_a, rank_b)
-    na = np.where(ka == BLANK, 0.0, np.broadcast_to(a.num, shape))
-    nb = np.where(kb == BLANK, 0.0, np.broadcast_to(b.num, shape))
-    ta = np.broadcast_to(a.text, shape)
-    tb = np.broadcast_to(b.text, shape)
+    na = np.where(ka == BLANK, 0.0, _broadcast(a.num, shape))
+    nb = np.where(kb == BLANK, 0.0, _broadcast(b.num, shape))
+    ta = _broadcast(a.text, shape)
+    tb = _broadcast(b.text, shape)
     texts = (rank_a == 1) & (rank_b == 1)
     order = np.zeros(shape, dtype=np.int8)  # -1, 0, 1
     order = np.where(rank_a != rank_b, np.sign(rank_a - rank_b), order)
@@ -457,7 +465,7 @@ def _arith(op: str, a: Vals, b: Vals) -> Vals:
         elif op == "*":
             values = na * nb
         elif op == "/":
-            div0 = np.broadcast_to(nb == 0, np.broadcast_shapes(na.shape, nb.shape))
+            div0 = _broadcast(nb == 0, np.broadcast_shapes(na.shape, nb.shape))
             values = np.where(nb == 0, np.nan, na / np.where(nb == 0, 1.0, nb))
         else:  # ^
             values = np.power(na, nb)
@@ -499,7 +507,7 @@ def _f_sumproduct(*args: Vals) -> Vals:
     shape = np.broadcast_shapes(*(a.shape for a in args))
     product = np.ones(shape)
     for a in args:  # entries that are not numbers (booleans too) count as 0, as in Excel
-        product = product * np.broadcast_to(np.where(a.kind == NUMBER, a.num, 0.0), shape)
+        product = product * _broadcast(np.where(a.kind == NUMBER, a.num, 0.0), shape)
     total = product.sum(axis=1, keepdims=True)
     mask, codes = _aggregate_errors(*args)
     return _with_errors(Vals.of(np.full(total.shape, NUMBER), total), mask, codes)
@@ -567,23 +575,23 @@ def _f_if(condition: Vals, yes: Vals, no: Vals | None = None) -> Vals:
     no = no if no is not None else Vals.constant(condition.shape[0], False)
     truth, bad = _truth(condition)
     shape = np.broadcast_shapes(condition.shape, yes.shape, no.shape)
-    truth = np.broadcast_to(truth, shape)
-    kind = np.where(truth, np.broadcast_to(yes.kind, shape), np.broadcast_to(no.kind, shape)).astype(np.uint8)
-    num = np.where(truth, np.broadcast_to(yes.num, shape), np.broadcast_to(no.num, shape))
-    text = np.where(truth, np.broadcast_to(yes.text, shape), np.broadcast_to(no.text, shape))
+    truth = _broadcast(truth, shape)
+    kind = np.where(truth, _broadcast(yes.kind, shape), _broadcast(no.kind, shape)).astype(np.uint8)
+    num = np.where(truth, _broadcast(yes.num, shape), _broadcast(no.num, shape))
+    text = np.where(truth, _broadcast(yes.text, shape), _broadcast(no.text, shape))
     out = Vals(kind, num, text)
-    out = _error_where(np.broadcast_to(bad, shape), "#VALUE!", out)
+    out = _error_where(_broadcast(bad, shape), "#VALUE!", out)
     mask, codes = _first_error(condition)
-    return _with_errors(out, np.broadcast_to(mask, shape), np.broadcast_to(codes, shape))
+    return _with_errors(out, _broadcast(mask, shape), _broadcast(codes, shape))
 
 
 def _f_iferror(value: Vals, fallback: Vals) -> Vals:
     shape = np.broadcast_shapes(value.shape, fallback.shape)
-    err = np.broadcast_to(value.kind == ERROR, shape)
+    err = _broadcast(value.kind == ERROR, shape)
     return Vals(
-        np.where(err, np.broadcast_to(fallback.kind, shape), np.broadcast_to(value.kind, shape)).astype(np.uint8),
-        np.where(err, np.broadcast_to(fallback.num, shape), np.broadcast_to(value.num, shape)),
-        np.where(err, np.broadcast_to(fallback.text, shape), np.broadcast_to(value.text, shape)),
+        np.where(err, _broadcast(fallback.kind, shape), _broadcast(value.kind, shape)).astype(np.uint8),
+        np.where(err, _broadcast(fallback.num, shape), _broadcast(value.num, shape)),
+        np.where(err, _broadcast(fallback.text, shape), _broadcast(value.text, shape)),
     )
 
 
