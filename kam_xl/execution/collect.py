@@ -351,7 +351,7 @@ def merge_files(book: Book, hq: HqTabs, files: list[SrFile], report: CollectRepo
         report.entries.extend(entries)
 
 
-MAIN_SHARE = 0.52  # of the tabs, merged by this process (the helper also compresses its sheets)
+MAIN_SHARE = 0.47  # of the tabs, merged by this process (it then writes the log while the helper hands its sheets back)
 
 
 def _merge_batches(files: list[SrFile]) -> list[list[SrFile]]:
