@@ -128,3 +128,35 @@ def test_a_helper_change_outside_its_sheets_is_refused_not_lost(tmp_path):
     there.set_cells(sheets[-1], {"A1": 1})
     with pytest.raises(WorkbookError, match="cannot hand back"):
         there.sheet_changes([sheets[0]])
+
+
+def test_parts_warmed_by_the_read_ahead_are_the_members_and_never_undo_a_change(tmp_path, inflated):
+    """FileBook's read-ahead decompresses the parts of the sheets it reads (LazyParts.warm, another thread):
+    the part is then read without decompressing it again; a part changed meanwhile keeps the change."""
+    from kam_xl.xlsx.filebook import FileBook
+
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(host_bytes())
+    book = FileBook(path)
+    package = book.package
+    part = package.sheet_part("Plan")
+    with package.reading():  # a run of reads held by this thread: the read-ahead opens the file itself
+        book.prefetch(["Plan", "README"])
+        assert book.grid("Plan")  # waits for the read-ahead (and its warming)
+    assert inflated.count(part) == 1
+    assert package.formula_cells("Plan") is not None and inflated.count(part) == 1  # not decompressed again
+    package.set_cells("Plan", {"B2": 7})
+    package._parts.warm(part)  # a late warming of a changed part changes nothing
+    assert package.cell_values("Plan", ["B2"]) == {"B2": 7.0}
+
+
+def test_a_damaged_part_warmed_ahead_is_refused_when_it_is_read_not_in_the_read_ahead(tmp_path):
+    from kam_xl.xlsx.filebook import FileBook
+
+    path = tmp_path / "crc.xlsx"
+    path.write_bytes(_crc_damaged())
+    book = FileBook(path)
+    book.package  # noqa: B018 — open: the read-ahead warms parts
+    book.prefetch(["README"])
+    with pytest.raises(WorkbookError, match="damaged"):
+        book.package.cell_values("README", ["A1"])

@@ -91,9 +91,21 @@ class FileBook:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kam-read")
         for name in wanted:
-            self._pending[name] = self._pool.submit(self._read_ahead, name)
+            self._pending[name] = self._pool.submit(self._read_ahead, name, self._part_to_warm(name))
 
-    def _read_ahead(self, name: str) -> list[list]:
+    def _part_to_warm(self, name: str) -> str | None:
+        """The part of a sheet the read-ahead decompresses too, when the package is open (a command writing it)."""
+        if self._package is None:
+            return None
+        try:
+            return self._package.sheet_part(name)
+        except WorkbookError:
+            return None
+
+    def _read_ahead(self, name: str, part: str | None = None) -> list[list]:
+        if part is not None:  # first: grid() waits for both, and the part is written only after that
+            with contextlib.suppress(WorkbookError, OSError):  # the caller meets it when it reads the part itself
+                self._package.warm(part)
         if not hasattr(self._local, "reader"):
             reader = open_file_book(self.path)  # one reader per thread (closed when the thread ends)
             if _identity(self.path) != self._opened:

@@ -571,6 +571,10 @@ class Package(WorkbookParts):
             element.text = text
             cell.append(element)
 
+    def warm(self, part: str) -> None:
+        """Decompress a part ahead, from a read-ahead thread (LazyParts.warm)."""
+        self._parts.warm(part)
+
     def reading(self):
         """A context in which the file's members are read through one opening of it (a run of many reads, such
         as collect's merge of a thousand tabs), not one opening each."""

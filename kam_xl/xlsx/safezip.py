@@ -187,6 +187,18 @@ class FileSource:
             raise WorkbookError(f"{self.label} is damaged (a zip member ends early) — restore it from a backup")
         return data
 
+    def read_apart(self, offset: int, length: int) -> bytes:
+        """`read` through an opening of its own (for another thread: it neither waits for nor holds the run of
+        reads of the thread working on the package)."""
+        with open(self.path, "rb") as handle:
+            if _identity(os.fstat(handle.fileno())) != self.identity:
+                raise WorkbookError(f"{self.label} was replaced while kam was working on it — run the command again")
+            handle.seek(offset)
+            data = handle.read(length)
+        if len(data) != length:
+            raise WorkbookError(f"{self.label} is damaged (a zip member ends early) — restore it from a backup")
+        return data
+
     def copy(self, offset: int, length: int, out) -> None:
         """Copy a range of the file into `out` in chunks (never all of it in memory)."""
         with self.opened():
@@ -264,6 +276,21 @@ class LazyParts(MutableMapping):
                 if value is None:
                     value = self._values[name] = inflate(self.label, name, self._stored[name])
         return value
+
+    def warm(self, name: str) -> None:
+        """Decompress a member ahead, in another thread (a read-ahead), so that the thread working on the package
+        finds it in memory: its file and zlib calls would otherwise each hand the GIL to the other threads and
+        wait to get it back. A member in memory already, or replaced meanwhile, is left as it is."""
+        member = self._stored.get(name)
+        if member is None or self._values.get(name) is not None:
+            return
+        data = member.data
+        if isinstance(data, FileSlice):
+            data = data.source.read_apart(data.offset, data.length)
+        value = inflate(self.label, name, Packed(data, member.crc, member.size, member.method))
+        with self._lock:
+            if self._values.get(name) is None and self._stored.get(name) is member:
+                self._values[name] = value
 
     def __setitem__(self, name: str, value: bytes) -> None:
         self._values[name] = value
