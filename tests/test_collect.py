@@ -385,3 +385,28 @@ def test_the_report_reads_and_serialises(small):
     data = report.as_dict()
     assert data["saved"] and {f["status"] for f in data["files"]} == {"merged", "refused"}
     assert any("wins" in line for line in report.lines())
+
+
+def test_an_hq_store_tab_damaged_in_its_zip_stops_collect_naming_file_and_sheet_and_changes_nothing(small, capsys):
+    """A bit flipped inside one store tab's compressed bytes (a disk or a copy gone wrong): exit 2, the message
+    names the workbook and the sheet and says what to do; the workbook is as it was, no backup is made."""
+    import zipfile
+
+    from kam_xl.cli import main
+
+    book, files = small
+    package = Package.open(book)
+    sheet = next(name for name in package.sheet_names() if name.startswith("HX"))
+    part = package.sheet_part(sheet)
+    data = bytearray(book.read_bytes())
+    with zipfile.ZipFile(book) as archive:
+        info = archive.getinfo(part)
+    data[info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 40] ^= 0xFF
+    book.write_bytes(bytes(data))
+    before, backups = _digest(book), set(book.parent.glob("*.kam-backup-*"))
+    assert main(["collect", str(book), *map(str, files), "--db", "none"]) == 2
+    err = capsys.readouterr().err
+    assert book.name in err and repr(sheet) in err and "damaged" in err and "save it again" in err
+    assert "Traceback" not in err
+    assert _digest(book) == before
+    assert set(book.parent.glob("*.kam-backup-*")) == backups

@@ -69,7 +69,7 @@ class FileBook:
         """The values of a sheet as saved on disk (changes made through this Book are not seen)."""
         if name not in self._grids:
             pending = self._pending.pop(name, None)
-            self._grids[name] = pending.result() if pending else read_grid(self._main_reader(), name)
+            self._grids[name] = pending.result() if pending else read_grid(self._main_reader(), name, self.path.name)
         return self._grids[name]
 
     def _main_reader(self):
@@ -111,7 +111,7 @@ class FileBook:
             if _identity(self.path) != self._opened:
                 raise WorkbookError(f"{self.path} was replaced while it was being read — run the command again")
             self._local.reader = reader
-        return read_grid(self._local.reader, name)
+        return read_grid(self._local.reader, name, self.path.name)
 
     def _stop_reading_ahead(self) -> None:
         """Let the read-ahead threads finish what was asked and end (their readers go with them)."""

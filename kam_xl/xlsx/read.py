@@ -89,12 +89,17 @@ def book_of_bytes(data: bytes, name: str):
         raise WorkbookError(f"{name}: cannot be read ({exc})") from None
 
 
-def read_grid(book, sheet: str) -> list[list]:
-    """All cell values of a sheet from A1, as rows of values ('' for empty cells)."""
+def read_grid(book, sheet: str, file: str = "") -> list[list]:
+    """All cell values of a sheet from A1, as rows of values ('' for empty cells); WorkbookError naming the
+    sheet (and the `file`, when given) when it cannot be read."""
     try:
         return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except Exception as exc:
-        raise WorkbookError(f"{sheet}: cannot be read ({exc})") from None
+        where = f"{file}, sheet {sheet!r}" if file else f"sheet {sheet!r}"
+        raise WorkbookError(
+            f"{where} cannot be read ({exc}) — the file is damaged: open it in Excel and save it again, or use an "
+            "earlier copy (kam keeps *.kam-backup-*.xlsx beside each workbook it changes)"
+        ) from None
 
 
 def cell_at(grid: list[list], row: int, col: int) -> object:
