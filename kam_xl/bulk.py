@@ -16,41 +16,47 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 
 FIRST_THRESHOLD = 50_000  # new containers between two young collections (Python's default: 700)
 
 
-_ours = False  # whether the frozen objects are frozen by bulk_work (then it unfreezes them)
+_lock = threading.Lock()
+_depth = 0  # bulk_work blocks running now, in any thread of this process
+_before: tuple[int, int, int] | None = None  # the thresholds before the first of them
+_ours = False  # whether the frozen objects were frozen by the first of them (then the last one unfreezes them)
 
 
 @contextlib.contextmanager
 def bulk_work() -> Iterator[None]:
-    """Within: young collections 70× rarer and what exists now never walked again (see the module). Nested
-    calls, or a process that froze objects itself, leave the freezing to whoever began it."""
-    global _ours
-    import os
-
-    if os.environ.get("KAM_AB_NOBULK"):
-        yield
-        return
-    before = gc.get_threshold()
-    owner = not gc.get_freeze_count()
-    gc.set_threshold(max(FIRST_THRESHOLD, before[0]), *before[1:])
-    if owner:
-        gc.freeze()
-        _ours = True
+    """Within: young collections 70× rarer and what exists now never walked again (see the module). Nested or
+    concurrent blocks (two commands in the add-in's process) share one setting: the first one makes it, the last
+    one to end restores what was there before; objects a caller froze itself stay frozen."""
+    global _depth, _before, _ours
+    with _lock:
+        if _depth == 0:
+            _before = gc.get_threshold()
+            gc.set_threshold(max(FIRST_THRESHOLD, _before[0]), *_before[1:])
+            _ours = not gc.get_freeze_count()
+            if _ours:
+                gc.freeze()
+        _depth += 1
     try:
         yield
     finally:
-        if owner:
-            _ours = False
-            gc.unfreeze()
-        gc.set_threshold(*before)
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                if _ours:
+                    gc.unfreeze()
+                    _ours = False
+                gc.set_threshold(*_before)
 
 
 def freeze_more() -> None:
     """Inside bulk_work: what exists now (a phase's data, once built) is left out of later collections too, and
     a forked helper does not copy its pages by walking it."""
-    if _ours:
-        gc.freeze()
+    with _lock:
+        if _ours:
+            gc.freeze()
