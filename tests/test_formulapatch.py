@@ -8,10 +8,13 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kam_xl.errors import WorkbookError
 from kam_xl.storetabs.generate import generate
-from kam_xl.xlsx.formulapatch import read_formulas, write_formula_values
+from kam_xl.xlsx.cellcodec import ErrorValue, cached_value_xml
+from kam_xl.xlsx.formulapatch import _cached_bytes, read_formulas, write_formula_values
 from kam_xl.xlsx.package import Package
 from tests.support.schema import fixtures_dir
 
@@ -78,6 +81,34 @@ def test_sheets_the_fast_path_does_not_understand_go_to_the_parser(xml):
     data = b'<worksheet><sheetData><row r="1">' + xml + b"</row></sheetData></worksheet>"
     assert read_formulas(data) is None
     assert write_formula_values(data, {"A1": 2.0}) is None
+
+
+MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def test_a_namespace_declared_inside_the_sheet_data_sends_the_sheet_to_the_parser():
+    plain = b'<c r="A1"><f>B1</f><v>1</v></c>'
+    prefixed = b'<x:c xmlns:x="' + MAIN + b'" r="A2"><x:f>C1</x:f><x:v>1</x:v></x:c>'
+    head = b'<worksheet xmlns="' + MAIN + b'"><sheetData><row r="1">'
+    assert read_formulas(head + plain + b"</row></sheetData></worksheet>") == {"A1": "=B1"}
+    data = head + plain + b'</row><row r="2">' + prefixed + b"</row></sheetData></worksheet>"
+    assert read_formulas(data) is None  # the parser reads both formulas
+    assert write_formula_values(data, {"A1": 2.0}) is None
+
+
+@given(
+    st.one_of(
+        st.floats(),
+        st.integers(min_value=-(10**18), max_value=10**18),
+        st.booleans(),
+        st.none(),
+        st.text(max_size=80),
+        st.sampled_from([ErrorValue("#DIV/0!"), ErrorValue("#N/A"), 0.0, -0.0, 1e15, -1e15, 1e15 - 1, 2.5e-300]),
+    )
+)
+def test_cached_value_bytes_are_the_cell_codecs(value):
+    kind, xml = cached_value_xml(value)
+    assert _cached_bytes(value) == (kind.encode(), xml.encode())
 
 
 def test_the_fast_path_equals_openpyxl_on_every_sheet_saved_by_excel():

@@ -716,6 +716,14 @@ class Evaluator:
         self.done: dict[Cell, Vals] = {}
         self.busy: set[Cell] = set()
         self.ranges: dict[Ref, Vals] = {}
+        self.constants: dict[tuple, Vals] = {}  # a formula's literals, made once (nothing writes into a Vals' arrays)
+
+    def _constant(self, value: object) -> Vals:
+        key = (type(value), value)
+        found = self.constants.get(key)
+        if found is None:
+            found = self.constants[key] = Vals.constant(self.n, value)
+        return found
 
     def value(self, cell: Cell) -> Vals:
         """The N values of one cell (evaluating its formula, and what it refers to, first)."""
@@ -762,15 +770,13 @@ class Evaluator:
         kind = node.kind
         if kind == "ref":
             return self._range(node.value)
-        if kind == "num":
-            return Vals.constant(self.n, node.value)
-        if kind == "str":
-            return Vals.constant(self.n, node.value)
+        if kind == "num" or kind == "str":
+            return self._constant(node.value)
         if kind == "bool":
-            return Vals.constant(self.n, bool(node.value))
+            return self._constant(bool(node.value))
         if kind == "neg":
             inner = self.evaluate(node.args[0])
-            return _arith("-", Vals.constant(self.n, 0.0), inner)
+            return _arith("-", self._constant(0.0), inner)
         if kind == "pos":
             return self.evaluate(node.args[0])
         if kind == "op":

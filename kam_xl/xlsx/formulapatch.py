@@ -9,6 +9,7 @@ saved by Excel holds both paths equal.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -49,18 +50,16 @@ def _formula_cells(data: bytes) -> list[re.Match] | None:
 def _formula_count(data: bytes) -> int:
     """How many formula elements the sheet holds, at least (the plain cells found must be all of them).
 
-    When the main namespace is declared once, as the default namespace, an element is a formula exactly when it
-    is an unprefixed <f>: counting "<f" inside <sheetData> finds each of them (and <family> of a rich text run,
-    which only makes the count too high: the caller then parses); the parts around it are searched for any <f>.
-    Otherwise every <f>, prefixed or not, counts."""
+    When the main namespace is declared once, as the default namespace, before <sheetData>, and no namespace is
+    declared inside <sheetData>, an element there is a formula exactly when it is an unprefixed <f>: counting
+    "<f" inside <sheetData> finds each of them (and <family> of a rich text run, which only makes the count too
+    high: the caller then parses); the parts around it are searched for any <f>. Otherwise every <f>, prefixed
+    or not, counts."""
     start, end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
-    if (
-        start < 0
-        or end < start
-        or data.count(_MAIN_ANYWHERE) != 1
-        or _MAIN_DEFAULT not in data
-        or data.count(b'xmlns="') != 1
-    ):
+    if start < 0 or end < start or data.find(b"xmlns", start, end) >= 0:
+        return len(_ANY_FORMULA.findall(data))
+    head = data[:start]
+    if head.count(_MAIN_ANYWHERE) != 1 or _MAIN_DEFAULT not in head or head.count(b'xmlns="') != 1:
         return len(_ANY_FORMULA.findall(data))
     return (
         data.count(b"<f", start, end) + len(_ANY_FORMULA.findall(data, 0, start)) + len(_ANY_FORMULA.findall(data, end))
@@ -126,29 +125,59 @@ def write_formula_values(data: bytes, values: dict[str, object]) -> bytes | None
     found = _formula_cells(data)
     if found is None:
         return None
-    out, last = [], 0
+    out: list[bytes] = []
+    append, get, last = out.append, values.get, 0
     for match in found:
         ref, attrs, raw = match.group(1, 2, 3)
-        key = ref.decode()
-        if key not in values:
+        value = get(ref.decode(), _ABSENT)
+        if value is _ABSENT:
             continue
-        if formula_text(raw) is None:
+        pieces = _cell_pieces(ref, attrs, raw)
+        if pieces is None:
             return None
-        kind, value = _cached_bytes(values[key])
-        if b" t=" in attrs:
-            attrs = _TYPE.sub(b"", attrs)
-        out.append(data[last : match.start()])
-        out.append(b'<c r="%s"%s%s><f>%s</f>%s</c>' % (ref, attrs, kind, raw, value))
-        last = match.end()
-    out.append(data[last:])
+        start, end = match.span()
+        kind, xml = _cached_bytes(value)
+        append(data[last:start])
+        append(pieces[0])
+        append(kind)
+        append(pieces[1])
+        append(xml)
+        append(b"</c>")
+        last = end
+    append(data[last:])
     return b"".join(out)
+
+
+_ABSENT = object()
+_PIECES: dict[tuple[bytes, bytes, bytes], tuple[bytes, bytes] | None] = {}
+
+
+def _cell_pieces(ref: bytes, attrs: bytes, raw: bytes) -> tuple[bytes, bytes] | None:
+    """A formula cell rewritten around its cached value: (b'<c r=".." s=".."', b'><f>..</f>'), its old t="…"
+    dropped; None when the formula holds a character reference (the parser writes it). The same for every
+    sheet of a layout, so remembered."""
+    key = (ref, attrs, raw)
+    found = _PIECES.get(key, _ABSENT)
+    if found is _ABSENT:
+        if len(_PIECES) >= 65_536:  # a long-lived process: start again
+            _PIECES.clear()
+        found = _PIECES[key] = (
+            None if formula_text(raw) is None else (b'<c r="%s"%s' % (ref, _TYPE.sub(b"", attrs)), b"><f>%s</f>" % raw)
+        )
+    return found
 
 
 _TEXT_CACHED: dict[str, tuple[bytes, bytes]] = {}
 
 
 def _cached_bytes(value: object) -> tuple[bytes, bytes]:
-    """cellcodec.cached_value_xml as bytes (short texts, such as the "" of an IF, remembered)."""
+    """cellcodec.cached_value_xml as bytes (short texts, such as the "" of an IF, remembered; finite floats, the
+    common case, written here the same way)."""
+    if type(value) is float:
+        if value.is_integer() and abs(value) < 1e15:
+            return b"", b"<v>%d</v>" % value
+        if math.isfinite(value):
+            return b"", b"<v>%s</v>" % repr(value).encode()
     if type(value) is str and len(value) < 64:
         found = _TEXT_CACHED.get(value)
         if found is None:
