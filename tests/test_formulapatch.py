@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from kam_xl.errors import WorkbookError
 from kam_xl.storetabs.generate import generate
 from kam_xl.xlsx.cellcodec import ErrorValue, cached_value_xml
-from kam_xl.xlsx.formulapatch import _cached_bytes, read_formulas, write_formula_values
+from kam_xl.xlsx.formulapatch import cached_value_bytes, read_formulas, write_formula_values
 from kam_xl.xlsx.package import Package
 from tests.support.schema import fixtures_dir
 
@@ -108,7 +108,7 @@ def test_a_namespace_declared_inside_the_sheet_data_sends_the_sheet_to_the_parse
 )
 def test_cached_value_bytes_are_the_cell_codecs(value):
     kind, xml = cached_value_xml(value)
-    assert _cached_bytes(value) == (kind.encode(), xml.encode())
+    assert cached_value_bytes(value) == (kind.encode(), xml.encode())
 
 
 def test_the_fast_path_equals_openpyxl_on_every_sheet_saved_by_excel():

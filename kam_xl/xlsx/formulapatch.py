@@ -136,7 +136,7 @@ def write_formula_values(data: bytes, values: dict[str, object]) -> bytes | None
         if pieces is None:
             return None
         start, end = match.span()
-        kind, xml = _cached_bytes(value)
+        kind, xml = cached_value_bytes(value)
         append(data[last:start])
         append(pieces[0])
         append(kind)
@@ -170,7 +170,7 @@ def _cell_pieces(ref: bytes, attrs: bytes, raw: bytes) -> tuple[bytes, bytes] | 
 _TEXT_CACHED: dict[str, tuple[bytes, bytes]] = {}
 
 
-def _cached_bytes(value: object) -> tuple[bytes, bytes]:
+def cached_value_bytes(value: object) -> tuple[bytes, bytes]:
     """cellcodec.cached_value_xml as bytes (short texts, such as the "" of an IF, remembered; finite floats, the
     common case, written here the same way)."""
     if type(value) is float:
