@@ -8,6 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kam_xl.cli import main
 from kam_xl.xlsx.calc import ErrorValue, Evaluator, FormulaError, parse, shifted
@@ -63,6 +65,40 @@ def test_the_evaluator_follows_excels_rules(formula, expected):
 def test_a_formula_kam_does_not_write_is_refused_not_guessed():
     with pytest.raises(FormulaError, match="VLOOKUP"):
         parse("=VLOOKUP(A1,B1:C9,2,FALSE)")
+
+
+def _excel_order(x: object, y: object) -> int:
+    """Excel's comparison of two values, one pair at a time: numbers < text < booleans; a blank is 0, "" or FALSE
+    as the other side is; text ignores case."""
+    rank = {float: 0, str: 1, bool: 2}
+    if x is None and y is None:
+        return 0
+    if x is None:
+        x = {0: 0.0, 1: "", 2: False}[rank[type(y)]]
+    if y is None:
+        y = {0: 0.0, 1: "", 2: False}[rank[type(x)]]
+    if rank[type(x)] != rank[type(y)]:
+        return -1 if rank[type(x)] < rank[type(y)] else 1
+    if isinstance(x, str):
+        x, y = x.lower(), y.lower()
+    return (x > y) - (x < y)
+
+
+_CELL_VALUES = st.one_of(
+    st.none(), st.booleans(), st.floats(-1e6, 1e6), st.sampled_from(["", "yes", "YES", "No", "a", "B", "ß", "é"])
+)
+
+
+@given(
+    st.lists(st.tuples(_CELL_VALUES, _CELL_VALUES), min_size=1, max_size=40),
+    st.sampled_from(["=", "<>", "<", ">", "<=", ">="]),
+)
+def test_comparisons_over_many_sheets_follow_excels_order_on_each(pairs, op):
+    evaluator = Evaluator(len(pairs), {(9, 1): f"=A1{op}B1"}, lambda cell: [pair[cell[1] - 1] for pair in pairs])
+    got = evaluator.value((9, 1)).python()
+    test = {"=": "==", "<>": "!="}.get(op, op)
+    expected = [eval(f"{_excel_order(x, y)} {test} 0") for x, y in pairs]  # noqa: S307 (an operator from the list)
+    assert got == expected
 
 
 def test_filled_formulas_move_their_relative_references_only():

@@ -221,7 +221,7 @@ class Vals:
         kind = np.asarray(kind, dtype=np.uint8)
         num = np.asarray(num, dtype=float)
         if text is None:
-            text = _broadcast(_NO_TEXT, kind.shape)  # a read-only view: results copy before writing
+            text = _no_text(kind.shape)  # a read-only view: results copy before writing
         return cls(kind, num, text)
 
     @classmethod
@@ -332,6 +332,28 @@ def _error_where(mask: np.ndarray, code: str, out: Vals) -> Vals:
 
 
 _NO_TEXT = np.array(None, dtype=object)
+_NONE_OF_SHAPE: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # shape -> (no texts, no errors), read-only
+
+
+def _no_text(shape: tuple) -> np.ndarray:
+    """A read-only array of None of this shape (the texts of numbers), made once per shape."""
+    return _none_of_shape(shape)[0]
+
+
+def _no_error(shape: tuple) -> np.ndarray:
+    """A read-only array of False of this shape (no error anywhere), made once per shape."""
+    return _none_of_shape(shape)[1]
+
+
+def _none_of_shape(shape: tuple) -> tuple[np.ndarray, np.ndarray]:
+    found = _NONE_OF_SHAPE.get(shape)
+    if found is None:
+        if len(_NONE_OF_SHAPE) > 256:
+            _NONE_OF_SHAPE.clear()
+        no_error = np.zeros(shape, dtype=bool)
+        no_error.setflags(write=False)
+        found = _NONE_OF_SHAPE[shape] = (np.broadcast_to(_NO_TEXT, shape), no_error)
+    return found
 
 
 def _broadcast(values, shape: tuple) -> np.ndarray:
@@ -342,11 +364,29 @@ def _broadcast(values, shape: tuple) -> np.ndarray:
     return np.broadcast_to(values, shape)
 
 
+_LARGEST = np.finfo(float).max
+
+
+def _nan_to_num(values: np.ndarray) -> np.ndarray:
+    """np.nan_to_num of a float array (NaN 0, ±inf the largest finite numbers) in four ufunc calls: numpy's own
+    costs several times more, and the evaluator calls it thousands of times on small arrays."""
+    return np.minimum(np.maximum(np.where(values == values, values, 0.0), -_LARGEST), _LARGEST)
+
+
+def _shape(*shapes: tuple) -> tuple:
+    """np.broadcast_shapes, answered at once when the shapes are equal (most operands)."""
+    first = shapes[0]
+    for other in shapes[1:]:
+        if other != first:
+            return np.broadcast_shapes(*shapes)
+    return first
+
+
 def _first_error(*vals: Vals) -> tuple[np.ndarray, np.ndarray]:
     """(mask, codes) of elements where any operand is an error (the first operand's error wins)."""
-    shape = np.broadcast_shapes(*(v.shape for v in vals))
+    shape = _shape(*[v.shape for v in vals])
     if not any((v.kind == ERROR).any() for v in vals):  # the common case: no error anywhere, nothing to mark
-        return np.zeros(shape, dtype=bool), _broadcast(_NO_TEXT, shape)
+        return _no_error(shape), _no_text(shape)
     mask = np.zeros(shape, dtype=bool)
     codes = np.full(shape, None, dtype=object)
     for v in vals:
@@ -377,7 +417,7 @@ def _as_number(v: Vals) -> tuple[np.ndarray, np.ndarray]:
 
 def _truth(v: Vals) -> tuple[np.ndarray, np.ndarray]:
     """(truth, #VALUE! mask) of a condition: numbers ≠ 0, booleans, blank false; text is #VALUE!."""
-    return np.where(v.kind == BLANK, False, np.nan_to_num(v.num) != 0), v.kind == TEXT
+    return np.where(v.kind == BLANK, False, _nan_to_num(v.num) != 0), v.kind == TEXT
 
 
 def _number_result(values: np.ndarray, *operands: Vals, bad: np.ndarray | None = None, div0=None) -> Vals:
@@ -407,34 +447,43 @@ _NUMBER_COMPARE = {
 }
 
 
+_RANK = np.array(
+    [0, 0, 1, 2, 0], dtype=np.int8
+)  # by kind (BLANK … ERROR): numbers < text < booleans; errors marked after
+
+
+def _folded(v: Vals) -> np.ndarray:
+    """v's texts in lower case ("" where none), as a numpy string array: made once per Vals (a range or a literal
+    that many formulas compare, such as $C$43:$C$49="Execution"), kept on it while its texts stay the same."""
+    kept = getattr(v, "_folded", None)
+    if kept is not None and kept[0] is v.text:
+        return kept[1]
+    folded = np.char.lower(np.array([t or "" for t in v.text.ravel().tolist()], dtype=str)).reshape(v.text.shape)
+    v._folded = (v.text, folded)
+    return folded
+
+
 def _compare(op: str, a: Vals, b: Vals) -> Vals:
     if _numeric(a) and _numeric(b):  # the common case: numbers and blanks (blank is 0), errors marked after
-        shape = np.broadcast_shapes(a.shape, b.shape)
-        na = np.nan_to_num(np.where(a.kind == BLANK, 0.0, a.num))
-        nb = np.nan_to_num(np.where(b.kind == BLANK, 0.0, b.num))
+        shape = _shape(a.shape, b.shape)
+        na = _nan_to_num(np.where(a.kind == BLANK, 0.0, a.num))
+        nb = _nan_to_num(np.where(b.kind == BLANK, 0.0, b.num))
         return _bool_result(_broadcast(_NUMBER_COMPARE[op](na, nb), shape), a, b)
-    shape = np.broadcast_shapes(a.shape, b.shape)
+    shape = _shape(a.shape, b.shape)
     ka, kb = _broadcast(a.kind, shape), _broadcast(b.kind, shape)
     # Excel's order of types: numbers < text < booleans; a blank is 0 against a number, "" against text,
     # FALSE against a boolean.
-    rank_a = np.select([ka == TEXT, ka == BOOL], [1, 2], 0)
-    rank_b = np.select([kb == TEXT, kb == BOOL], [1, 2], 0)
-    rank_a = np.where(ka == BLANK, rank_b, rank_a)
-    rank_b = np.where(kb == BLANK, rank_a, rank_b)
-    na = np.where(ka == BLANK, 0.0, _broadcast(a.num, shape))
-    nb = np.where(kb == BLANK, 0.0, _broadcast(b.num, shape))
-    ta = _broadcast(a.text, shape)
-    tb = _broadcast(b.text, shape)
-    texts = (rank_a == 1) & (rank_b == 1)
-    order = np.zeros(shape, dtype=np.int8)  # -1, 0, 1
-    order = np.where(rank_a != rank_b, np.sign(rank_a - rank_b), order)
+    blank_a, blank_b = ka == BLANK, kb == BLANK
+    rank_a = np.where(blank_a, _RANK[kb], _RANK[ka])
+    rank_b = np.where(blank_b, rank_a, _RANK[kb])
+    na = np.where(blank_a, 0.0, _broadcast(a.num, shape))
+    nb = np.where(blank_b, 0.0, _broadcast(b.num, shape))
     same = rank_a == rank_b
-    order = np.where(same & ~texts, np.sign(np.nan_to_num(na - nb)), order)
-    both = same & texts
-    if both.any():
-        idx = np.nonzero(both)
-        x = np.char.lower(np.array([v or "" for v in ta[idx]], dtype=str))
-        y = np.char.lower(np.array([v or "" for v in tb[idx]], dtype=str))
+    texts = same & (rank_a == 1)
+    order = np.where(same, np.sign(_nan_to_num(na - nb)), np.sign(rank_a - rank_b)).astype(np.int8)  # -1, 0, 1
+    if texts.any():  # text against text (or a blank as ""), ignoring case
+        idx = np.nonzero(texts)
+        x, y = _broadcast(_folded(a), shape)[idx], _broadcast(_folded(b), shape)[idx]
         order[idx] = (x > y).astype(np.int8) - (x < y).astype(np.int8)
     result = {
         "=": order == 0,
@@ -465,7 +514,7 @@ def _arith(op: str, a: Vals, b: Vals) -> Vals:
         elif op == "*":
             values = na * nb
         elif op == "/":
-            div0 = _broadcast(nb == 0, np.broadcast_shapes(na.shape, nb.shape))
+            div0 = _broadcast(nb == 0, _shape(na.shape, nb.shape))
             values = np.where(nb == 0, np.nan, na / np.where(nb == 0, 1.0, nb))
         else:  # ^
             values = np.power(na, nb)
@@ -504,7 +553,7 @@ def _f_sum(*args: Vals) -> Vals:
 
 
 def _f_sumproduct(*args: Vals) -> Vals:
-    shape = np.broadcast_shapes(*(a.shape for a in args))
+    shape = _shape(*[a.shape for a in args])
     product = np.ones(shape)
     for a in args:  # entries that are not numbers (booleans too) count as 0, as in Excel
         product = product * _broadcast(np.where(a.kind == NUMBER, a.num, 0.0), shape)
@@ -536,7 +585,7 @@ def _f_average(*args: Vals) -> Vals:
 
 def _f_index(rng: Vals, position: Vals) -> Vals:
     n, k = rng.shape
-    pos = np.where(position.kind == NUMBER, np.floor(np.nan_to_num(position.num)), -1).astype(int)[:, 0]
+    pos = np.where(position.kind == NUMBER, np.floor(_nan_to_num(position.num)), -1).astype(int)[:, 0]
     ok = (pos >= 1) & (pos <= k)
     take = np.clip(pos - 1, 0, max(k - 1, 0))
     rows = np.arange(n)
@@ -574,7 +623,7 @@ def _match_exact(lookup: Vals, rng: Vals) -> Vals:
 def _f_if(condition: Vals, yes: Vals, no: Vals | None = None) -> Vals:
     no = no if no is not None else Vals.constant(condition.shape[0], False)
     truth, bad = _truth(condition)
-    shape = np.broadcast_shapes(condition.shape, yes.shape, no.shape)
+    shape = _shape(condition.shape, yes.shape, no.shape)
     truth = _broadcast(truth, shape)
     kind = np.where(truth, _broadcast(yes.kind, shape), _broadcast(no.kind, shape)).astype(np.uint8)
     num = np.where(truth, _broadcast(yes.num, shape), _broadcast(no.num, shape))
@@ -586,7 +635,7 @@ def _f_if(condition: Vals, yes: Vals, no: Vals | None = None) -> Vals:
 
 
 def _f_iferror(value: Vals, fallback: Vals) -> Vals:
-    shape = np.broadcast_shapes(value.shape, fallback.shape)
+    shape = _shape(value.shape, fallback.shape)
     err = _broadcast(value.kind == ERROR, shape)
     return Vals(
         np.where(err, _broadcast(fallback.kind, shape), _broadcast(value.kind, shape)).astype(np.uint8),
@@ -605,7 +654,7 @@ def _f_and(*args: Vals) -> Vals:
     bad = np.zeros((n, 1), dtype=bool)
     for a in args:
         counted = (a.kind == NUMBER) | (a.kind == BOOL)
-        truth = np.where(counted, np.nan_to_num(a.num) != 0, True).all(axis=1, keepdims=True)
+        truth = np.where(counted, _nan_to_num(a.num) != 0, True).all(axis=1, keepdims=True)
         result &= truth
         if a.shape[1] == 1:
             bad |= a.kind == TEXT
@@ -656,7 +705,7 @@ def _f_min(*args: Vals) -> Vals:
 
 def _f_round(value: Vals, digits: Vals) -> Vals:
     number, bad = _as_number(value)
-    places = np.nan_to_num(digits.num)
+    places = _nan_to_num(digits.num)
     scale = np.power(10.0, places)
     with np.errstate(invalid="ignore", over="ignore"):
         rounded = np.sign(number) * np.floor(np.abs(number) * scale + 0.5) / scale

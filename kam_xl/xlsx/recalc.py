@@ -147,6 +147,7 @@ class _Group:
             self.getters.append((row - 1, itemgetter(*cols), len(cols) == 1))
         self.sheets: list[str] = []
         self.rows: list[tuple] = []
+        self.columns: list[tuple] | None = None
 
     def values_of(self, grid: list[list], writes: dict[Cell, object]) -> tuple:
         """The values of the inputs on a sheet: its grid as read (rows from 1, "" empty), `writes` first."""
@@ -168,8 +169,9 @@ class _Group:
         return tuple(values)
 
     def constant(self, cell: Cell) -> list[object]:
-        i = self.position[cell]
-        return [row[i] for row in self.rows]
+        if self.columns is None:  # the waiting sheets' rows turned into one tuple per input cell, once
+            self.columns = list(zip(*self.rows))
+        return self.columns[self.position[cell]]
 
 
 @lru_cache(maxsize=65_536)
@@ -240,7 +242,7 @@ class Refresh:
                 self._write(sheet)
                 self.results[sheet] = (by_cell, index)
                 self.refreshed[sheet] = len(cells)
-        group.sheets, group.rows = [], []
+        group.sheets, group.rows, group.columns = [], [], None
 
     def _write(self, sheet: str) -> None:
         cells = self.pending.pop(sheet, None)
