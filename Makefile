@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 DEMO_DIR ?= kam-demo
 DEMO_STORES ?= 120
 
-.PHONY: demo test test-wheel venv lint templates bench clean
+.PHONY: demo test test-wheel venv lint templates bench bench-paired clean
 
 $(BIN)/kam: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ templates: venv
 ## make bench: the benchmark table of the README
 bench: venv
 	$(BIN)/python benchmarks/run.py
+
+## make bench-paired: collect and generate against the 2026-11-27 code (b6b957e), paired rounds (needs git)
+bench-paired: venv
+	$(BIN)/python benchmarks/bench_paired.py --rounds 15
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache
