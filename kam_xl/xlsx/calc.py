@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -211,6 +211,8 @@ class Vals:
     kind: np.ndarray  # uint8 (N, k)
     num: np.ndarray  # float64 (N, k)
     text: np.ndarray  # object (N, k): str for TEXT and ERROR, else None
+    # (texts, their lower-case numpy strings) once a comparison needed them (see _folded)
+    folded: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -447,19 +449,18 @@ _NUMBER_COMPARE = {
 }
 
 
-_RANK = np.array(
-    [0, 0, 1, 2, 0], dtype=np.int8
-)  # by kind (BLANK … ERROR): numbers < text < booleans; errors marked after
+# Excel's order of types, by kind (BLANK … ERROR): numbers < text < booleans (a blank takes the other side's, an
+# error is marked after)
+_RANK = np.array([0, 0, 1, 2, 0], dtype=np.int8)
 
 
 def _folded(v: Vals) -> np.ndarray:
     """v's texts in lower case ("" where none), as a numpy string array: made once per Vals (a range or a literal
     that many formulas compare, such as $C$43:$C$49="Execution"), kept on it while its texts stay the same."""
-    kept = getattr(v, "_folded", None)
-    if kept is not None and kept[0] is v.text:
-        return kept[1]
+    if v.folded is not None and v.folded[0] is v.text:
+        return v.folded[1]
     folded = np.char.lower(np.array([t or "" for t in v.text.ravel().tolist()], dtype=str)).reshape(v.text.shape)
-    v._folded = (v.text, folded)
+    v.folded = (v.text, folded)
     return folded
 
 
