@@ -122,20 +122,32 @@ def tab_context(plan: Plan, targets: StoreTargets, store: Store, tab: str, entri
 
 def tab_fingerprint(ctx: TabContext) -> str:
     """A short hash of everything a tab is built from except what was typed into it."""
-    payload = repr(
-        (
-            LAYOUT_VERSION,
-            ctx.lang,
-            ctx.store,
-            ctx.account,
-            ctx.targets,
-            ctx.weeks,
-            ctx.week_targets,
-            ctx.programs,
-            ctx.main_competitor,
-        )
-    )
+    parts = [
+        repr(LAYOUT_VERSION),
+        repr(ctx.lang),
+        repr(ctx.store),
+        _shared_repr(ctx.account),
+        repr(ctx.targets),
+        _shared_repr(ctx.weeks),
+        repr(ctx.week_targets),
+        repr(ctx.programs),
+        repr(ctx.main_competitor),
+    ]
+    payload = "(" + ", ".join(parts) + ")"  # the repr of the tuple of the parts
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+
+
+_REPRS: dict[int, tuple[object, str]] = {}
+
+
+def _shared_repr(part: object) -> str:
+    """The repr of a part every tab of a plan shares (its account, its weeks: frozen), made once per object."""
+    found = _REPRS.get(id(part))
+    if found is None or found[0] is not part:
+        if len(_REPRS) > 64:
+            _REPRS.clear()
+        found = _REPRS[id(part)] = (part, repr(part))
+    return found[1]
 
 
 def generate(

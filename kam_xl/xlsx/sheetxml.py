@@ -7,12 +7,13 @@ order). Strings are inline, so a sheet carries its own text and can move between
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
-from kam_xl.xlsx.cellcodec import cell_xml, formula_cell_xml, number_text, serial, xml_escape
-from kam_xl.xlsx.spec import Formula, SheetSpec, Validation, column_letter, split_ref
+from kam_xl.xlsx.cellcodec import number_text, serial, xml_escape
+from kam_xl.xlsx.sheetdata import sheet_data
+from kam_xl.xlsx.spec import SheetSpec, Validation, split_ref
 
 _NS = (
     'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -33,9 +34,16 @@ def escape_attr(text: str) -> str:
     return xml_escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
 
-def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = None, date1904: bool = False) -> bytes:
+def sheet_xml(
+    spec: SheetSpec,
+    styles: StyleIndex,
+    drawing_rel: str | None = None,
+    date1904: bool = False,
+    reuse: bool = True,
+) -> bytes:
     """The worksheet part of `spec`; `drawing_rel` is the relationship id of its charts' drawing; dates are
-    written in the 1904 date system when the workbook uses it."""
+    written in the 1904 date system when the workbook uses it; `reuse`: a sheet of a shape written before is
+    made from that one (kam_xl.xlsx.sheetdata; the same bytes)."""
     out: list[str] = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f"<worksheet {_NS}>",
@@ -44,14 +52,12 @@ def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = Non
         color = f'<tabColor rgb="FF{spec.tab_color}"/>' if spec.tab_color else ""
         fit = '<pageSetUpPr fitToPage="1"/>' if spec.print_fit_width else ""
         out.append(f"<sheetPr>{color}{fit}</sheetPr>")
-    cells = spec.cells
-    last_row = max((row for row, _ in cells), default=1)
-    last_col = max((col for _, col in cells), default=1)
-    out.append(f'<dimension ref="A1:{column_letter(last_col)}{last_row}"/>')
+    dimension, data = sheet_data(spec, _style_attrs(styles), date1904, reuse)
+    out.append(f'<dimension ref="{dimension}"/>')
     out.append(_views(spec))
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     out.append(_columns(spec))
-    _sheet_data(spec, styles, out, date1904)
+    out.extend(data)
     if spec.protected:
         rows = ' insertRows="0" deleteRows="0"' if spec.allow_rows else ""
         out.append(
@@ -71,9 +77,7 @@ def sheet_xml(spec: SheetSpec, styles: StyleIndex, drawing_rel: str | None = Non
             f"{xml_escape(rule.formula.lstrip('='))}</formula></cfRule></conditionalFormatting>"
         )
     if spec.validations:
-        out.append(f'<dataValidations count="{len(spec.validations)}">')
-        out.extend(_validation(v, date1904) for v in spec.validations)
-        out.append("</dataValidations>")
+        out.append(_validations(tuple(spec.validations), date1904))
     out.append('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>')
     if spec.print_fit_width:
         out.append('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
@@ -111,53 +115,6 @@ def _columns(spec: SheetSpec) -> str:
     return "".join(parts)
 
 
-def _sheet_data(spec: SheetSpec, styles: StyleIndex, out: list[str], date1904: bool) -> None:
-    """<sheetData>: the cells sorted once by (row, column), a <row> for each row holding a cell or a height."""
-    items = sorted(spec.cells.items())
-    heights = spec.heights
-    rows = sorted({row for (row, _), _ in items}.union(heights))
-    attr_of = _style_attrs(styles)
-    cached = spec.cached
-    texts = _TEXTS
-    append = out.append
-    append("<sheetData>")
-    at, count = 0, len(items)
-    for row in rows:
-        height = heights.get(row)
-        append(f'<row r="{row}" ht="{height}" customHeight="1">' if height else f'<row r="{row}">')
-        suffix = str(row)
-        while at < count and items[at][0][0] == row:
-            (_, col), (value, style) = items[at]
-            at += 1
-            ref = _LETTERS[col] + suffix if col < _KNOWN else column_letter(col) + suffix
-            attrs = attr_of.get(style, "")
-            kind = type(value)
-            if kind is float and math.isfinite(value):  # the common case, fast
-                text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-                append(f'<c r="{ref}"{attrs}><v>{text}</v></c>')
-            elif kind is Formula:
-                known = cached.get((row, col))
-                append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
-            elif kind is str:  # labels repeat on every tab: each (cell, style, text) is made once
-                key = (ref, attrs, value)
-                found = texts.get(key)
-                if found is None:
-                    if len(texts) > _TEXT_CACHE:
-                        texts.clear()
-                    found = texts[key] = cell_xml(ref, attrs, value, date1904)
-                append(found)
-            elif value is not None or attrs:
-                append(cell_xml(ref, attrs, value, date1904))
-        append("</row>")
-    append("</sheetData>")
-
-
-_KNOWN = 200
-_TEXTS: dict[tuple[str, str, str], str] = {}  # (ref, style attribute, text) -> its <c> element
-_TEXT_CACHE = 200_000
-_LETTERS = [""] + [column_letter(col) for col in range(1, _KNOWN)]
-
-
 def _style_attrs(styles: StyleIndex) -> dict[str, str]:
     """' s="N"' of every named style ('' for the default style), made once per StyleIndex."""
     found = _ATTRS.get(id(styles))
@@ -176,6 +133,12 @@ def _formula_value(value, date1904: bool) -> str:
     return number_text(value) if isinstance(value, (int, float)) else xml_escape(str(value))
 
 
+def _validations(validations: tuple[Validation, ...], date1904: bool) -> str:
+    inner = "".join([_validation(v, date1904) for v in validations])
+    return f'<dataValidations count="{len(validations)}">{inner}</dataValidations>'
+
+
+@lru_cache(maxsize=8192)
 def _validation(v: Validation, date1904: bool) -> str:
     attrs = ['allowBlank="1"', 'showErrorMessage="1"', f'errorStyle="{"warning" if v.soft else "stop"}"']
     if v.error:

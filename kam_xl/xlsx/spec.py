@@ -189,5 +189,10 @@ def wrapped_height(*texts: tuple[object, float]) -> float:
 
 
 def text_width(text: str) -> int:
-    """Width of a text in characters of the default font (CJK characters count twice)."""
-    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+    """Width of a text in characters of the default font (CJK characters, from U+2E80, count twice)."""
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_WIDE.findall(text))
+
+
+_WIDE = re.compile("[\u2e80-\U0010ffff]")
