@@ -71,7 +71,7 @@ def sheet_data(spec: SheetSpec, attrs: dict[str, str], date1904: bool, reuse: bo
     that one's pieces."""
     cells = spec.cells
     if not reuse or len(cells) > _LARGEST:
-        shape = _written(spec, attrs, date1904)
+        shape = _written(spec, attrs, date1904, keep=False)
         return shape.dimension, shape.pieces
     signature = (id(attrs), date1904, len(cells), len(spec.heights), len(spec.cached))
     for shape in _SHAPES.get(signature, ()):
@@ -88,8 +88,9 @@ def sheet_data(spec: SheetSpec, attrs: dict[str, str], date1904: bool, reuse: bo
     return shape.dimension, shape.pieces
 
 
-def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool) -> _Shape:
-    """Every cell written, sorted by (row, column), a <row> for each row holding a cell or a height."""
+def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool, keep: bool = True) -> _Shape:
+    """Every cell written, sorted by (row, column), a <row> for each row holding a cell or a height; `keep`: with
+    copies of what it was written from, to be reused."""
     items = sorted(spec.cells.items())
     heights, cached = spec.heights, spec.cached
     rows = sorted({row for (row, _), _ in items}.union(heights))
@@ -110,6 +111,8 @@ def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool) -> _Shap
     last_row = items[-1][0][0] if items else 1
     last_col = max((col for (_, col), _ in items), default=1)
     dimension = f"A1:{column_letter(last_col)}{last_row}"
+    if not keep:
+        return _Shape(attrs_of, date1904, {}, {}, {}, dimension, pieces, {})
     return _Shape(attrs_of, date1904, dict(spec.cells), dict(cached), dict(heights), dimension, pieces, where)
 
 
