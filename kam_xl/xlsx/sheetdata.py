@@ -97,15 +97,41 @@ def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool, keep: bo
     pieces = ["<sheetData>"]
     where = {}
     append = pieces.append
+    texts = _TEXTS
     at, count = 0, len(items)
     for row in rows:
         height = heights.get(row)
         append(f'<row r="{row}" ht="{height}" customHeight="1">' if height else f'<row r="{row}">')
+        suffix = str(row)
         while at < count and items[at][0][0] == row:
             key, (value, style) = items[at]
             at += 1
-            where[key] = len(pieces)
-            append(cell_piece(row, key[1], value, attrs_of.get(style, ""), cached.get(key), date1904))
+            if keep:
+                where[key] = len(pieces)
+            col = key[1]
+            ref = _LETTERS[col] + suffix if col < _KNOWN else column_letter(col) + suffix
+            attrs = attrs_of.get(style, "")
+            kind = type(value)
+            # cell_piece, inlined: a review's tables hold 200,000 cells and more (tests/test_sheet_reuse.py checks
+            # that both give the same)
+            if kind is float and math.isfinite(value):
+                text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+                append(f'<c r="{ref}"{attrs}><v>{text}</v></c>')
+            elif kind is Formula:
+                known = cached.get(key)
+                append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
+            elif kind is str:
+                text_key = (ref, attrs, value)
+                found = texts.get(text_key)
+                if found is None:
+                    if len(texts) > _TEXT_CACHE:
+                        texts.clear()
+                    found = texts[text_key] = cell_xml(ref, attrs, value, date1904)
+                append(found)
+            elif value is not None or attrs:
+                append(cell_xml(ref, attrs, value, date1904))
+            else:
+                append("")
         append("</row>")
     append("</sheetData>")
     last_row = items[-1][0][0] if items else 1
