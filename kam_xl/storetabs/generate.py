@@ -305,7 +305,11 @@ def _write_tabs(
         sheets = specs if writer is None else [writer.serialise(spec) for spec in specs]
         return list(zip(made, sheets, strict=True))
 
-    batches = even_batches(chosen, CACHE_BATCH)
+    # Tabs of one layout side by side (a store's programs give its tab's rows): a batch then holds fewer layouts,
+    # each evaluated once (kam_xl.xlsx.calc) and written from its first tab (kam_xl.xlsx.sheetdata). The tabs'
+    # order in the workbook is the plan's all the same (FileBook.save's order).
+    by_layout = sorted(chosen, key=lambda store: len(plan.programs_for(store)))
+    batches = even_batches(by_layout, CACHE_BATCH)
     done = 0
     for batch in shared_map(batch_of_tabs, batches) if writer is not None else map(batch_of_tabs, batches):
         for record, sheet in batch:
@@ -320,4 +324,6 @@ def _write_tabs(
             result.written.append(record.store_id)
             done += 1
             tick(done)
+    place = {store.store_id: index for index, store in enumerate(chosen)}
+    result.written.sort(key=lambda store_id: place.get(store_id, len(place)))
     return records

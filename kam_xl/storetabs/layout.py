@@ -493,56 +493,101 @@ def _log(tab: _Tab) -> None:
     tab.sheet.heights[LOG_HEADER_ROW] = 45  # three lines of header text
     first, weeks = tab.row, tab.ctx.weeks
     last = first + len(weeks) - 1
-    col = {name: column_letter(index) for name, index in LOG.items()}
-    rows = {}
-    month_end = [i == len(weeks) - 1 or weeks[i + 1].month != w.month for i, w in enumerate(weeks)]
+    fixed = _log_fixed(tab, first)
+    tab.cells_of_sheet.update(fixed.cells)  # what every store's log holds alike, made once
     units_target = tab.ctx.week_targets.get("units") or [None] * len(weeks)
     value_target = tab.ctx.week_targets.get("value") or [None] * len(weeks)
+    entries, planned = tab.ctx.entries, tab.ctx.promoter_days
     for position, week in enumerate(weeks):
         r = first + position
-        rows[week.id] = r
-        tab.put(r, LOG["week"], week.id, "id")
-        tab.put(r, LOG["note"], week.note or None, "stamp")
-        tab.put(r, LOG["start"], week.start, "fixed_date")
-        tab.put(r, LOG["end"], week.end, "fixed_date")
-        tab.put(r, LOG["season"], week.season_weight, "fixed_num")
         tab.put(r, LOG["target_units"], units_target[position], "fixed_int")
         tab.put(r, LOG["target_value"], value_target[position], "fixed_int")
         for name in WEEK_FIELDS:
             value = tab.value_of(("week", week.id, name))
-            if value is None and name == "promoter_planned" and ("week", week.id, name) not in tab.ctx.entries:
-                value = tab.ctx.promoter_days.get(week.id)  # what the plan schedules, until someone types
+            if value is None and name == "promoter_planned" and ("week", week.id, name) not in entries:
+                value = planned.get(week.id)  # what the plan schedules, until someone types
             tab.put(r, LOG[name], value, _WEEK_INPUT_STYLE[name])
+    total = last + 1
+    col = fixed.letters
+    tab.cells["week"] = {"cols": {f: col[f] for f in WEEK_FIELDS}, "rows": dict(fixed.rows)}
+    tab.at["log"] = (first, last)
+    tab.at["log_rng"] = {name: f"${col[name]}${first}:${col[name]}${last}" for name in LOG}
+    current = _current_week(tab.ctx)
+    tab.sheet.scroll_to = f"C{max(first, first + current - 2)}"
+    tab.row = total + 1
+    _log_colours(tab, first, last)
+
+
+@dataclass(frozen=True)
+class _LogFixed:
+    """The cells of the weekly log that depend only on the plan's weeks, the log's first row and the language
+    (every store's tab holds them alike), each week's row and the log's column letters."""
+
+    cells: dict
+    rows: dict[str, int]
+    letters: dict[str, str]
+
+
+_LOG_FIXED: dict[tuple, tuple[tuple, _LogFixed]] = {}
+
+
+def _log_fixed(tab: _Tab, first: int) -> _LogFixed:
+    weeks = tab.ctx.weeks
+    key = (id(weeks), first, tab.lang)
+    found = _LOG_FIXED.get(key)
+    if found is not None and found[0] is weeks:
+        return found[1]
+    if len(_LOG_FIXED) > 16:
+        _LOG_FIXED.clear()
+    made = _log_fixed_cells(tab, first)
+    _LOG_FIXED[key] = (weeks, made)
+    return made
+
+
+def _log_fixed_cells(tab: _Tab, first: int) -> _LogFixed:
+    weeks = tab.ctx.weeks
+    last = first + len(weeks) - 1
+    col = {name: column_letter(index) for name, index in LOG.items()}
+    rows = {}
+    month_end = [i == len(weeks) - 1 or weeks[i + 1].month != w.month for i, w in enumerate(weeks)]
+    cells: dict = {}
+
+    def put(row: int, column: int, value, style: str) -> None:
+        cells[(row, column)] = (value, style)
+
+    for position, week in enumerate(weeks):
+        r = first + position
+        rows[week.id] = r
+        put(r, LOG["week"], week.id, "id")
+        put(r, LOG["note"], week.note or None, "stamp")
+        put(r, LOG["start"], week.start, "fixed_date")
+        put(r, LOG["end"], week.end, "fixed_date")
+        put(r, LOG["season"], week.season_weight, "fixed_num")
         u, tu = col["units"], col["target_units"]
-        tab.put(
-            r,
-            LOG["cum_units"],
-            Formula(f'=IF(ISNUMBER({u}{r}),SUM({u}${first}:{u}{r}),"")'),
-            "calc_int",
-        )
-        tab.put(
+        put(r, LOG["cum_units"], Formula(f'=IF(ISNUMBER({u}{r}),SUM({u}${first}:{u}{r}),"")'), "calc_int")
+        put(
             r,
             LOG["cum_target"],
             Formula(f'=IF(ISNUMBER({u}{r}),SUMPRODUCT(--ISNUMBER({u}${first}:{u}{r}),{tu}${first}:{tu}{r}),"")'),
             "calc_int",
         )
         cu, ct = col["cum_units"], col["cum_target"]
-        tab.put(
+        put(
             r,
             LOG["attainment_to_date"],
             Formula(f'=IF(ISNUMBER({cu}{r}),IF({ct}{r}>0,{cu}{r}/{ct}{r},""),"")'),
             "calc_pct",
         )
         stock, window = col["stock"], f"{u}{max(first, r - 3)}:{u}{r}"
-        tab.put(
+        put(
             r,
             LOG["cover"],
             Formula(f'=IF(ISNUMBER({stock}{r}),IFERROR({stock}{r}/AVERAGE({window}),""),"")'),
             "calc_num",
         )
-        _channel_cells(tab, r, first, last, col, month_end[position])
+        _channel_cells(put, tab.t("push"), r, first, last, col, month_end[position])
     total = last + 1
-    tab.put(total, 1, tab.t("total"), "label")
+    put(total, 1, tab.t("total"), "label")
     for name in (
         "season",
         "target_units",
@@ -557,45 +602,39 @@ def _log(tab: _Tab) -> None:
         "promoter_planned",
     ):
         letter = col[name]
-        tab.put(
+        put(
             total,
             LOG[name],
             Formula(f"=SUM({letter}{first}:{letter}{last})"),
             "calc_num" if name == "season" else "calc_int",
         )
-    tab.cells["week"] = {"cols": {f: col[f] for f in WEEK_FIELDS}, "rows": rows}
-    tab.at["log"] = (first, last)
-    tab.at["log_rng"] = {name: f"${col[name]}${first}:${col[name]}${last}" for name in LOG}
-    current = _current_week(tab.ctx)
-    tab.sheet.scroll_to = f"C{max(first, first + current - 2)}"
-    tab.row = total + 1
-    _log_colours(tab, first, last)
+    return _LogFixed(cells, rows, col)
 
 
-def _channel_cells(tab: _Tab, r: int, first: int, last: int, col: dict, month_end: bool) -> None:
+def _channel_cells(put, label: str, r: int, first: int, last: int, col: dict, month_end: bool) -> None:
     """Expected stock (the previous count, or expected stock, + sell-in − units), counted − expected, and the
     month-end push flag of row r (metrics/channel.py has the same rules)."""
     u, sin, stock, exp = col["units"], col["sell_in"], col["stock"], col["expected_stock"]
     if r > first:
         base = f"IF(ISNUMBER({stock}{r - 1}),{stock}{r - 1},{exp}{r - 1})"
         formula = f'=IF(AND(ISNUMBER({base}),ISNUMBER({u}{r})),{base}+N({sin}{r})-{u}{r},"")'
-        tab.put(r, LOG["expected_stock"], Formula(formula), "calc_int")
+        put(r, LOG["expected_stock"], Formula(formula), "calc_int")
     else:
-        tab.put(r, LOG["expected_stock"], None, "calc_int")
+        put(r, LOG["expected_stock"], None, "calc_int")
     gap = f'=IF(AND(ISNUMBER({stock}{r}),ISNUMBER({exp}{r})),{stock}{r}-{exp}{r},"")'
-    tab.put(r, LOG["stock_gap"], Formula(gap), "calc_int")
+    put(r, LOG["stock_gap"], Formula(gap), "calc_int")
     if not month_end:
-        tab.put(r, LOG["push"], None, "calc_center")
+        put(r, LOG["push"], None, "calc_center")
         return
     units, sell_in = f"${u}${first}:${u}${last}", f"${sin}${first}:${sin}${last}"
-    factor, label = PUSH_FACTOR, tab.t("push")
+    factor = PUSH_FACTOR
     high = f"ROUND({sin}{r}-{factor}*SUM({sell_in})/COUNT({units}),{ROUNDING})>=0"
     low = f"ROUND({u}{r}-{factor}*SUM({units})/COUNT({units}),{ROUNDING})<0"
     flag = (
         f"=IF(AND(ISNUMBER({sin}{r}),ISNUMBER({u}{r}),COUNT({units})>0),"
         f'IF(AND({sin}{r}>0,{high},{low}),"{label}",""),"")'
     )
-    tab.put(r, LOG["push"], Formula(flag), "calc_center")
+    put(r, LOG["push"], Formula(flag), "calc_center")
 
 
 def _current_week(ctx: TabContext) -> int:
