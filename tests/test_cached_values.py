@@ -143,7 +143,7 @@ def test_readers_that_do_not_recalculate_see_numbers_in_the_review_block_and_my_
 
 
 def test_spec_formulas_get_their_values_before_they_are_written():
-    from kam_xl.xlsx.calc import cache_values
+    from kam_xl.xlsx.cachevalues import cache_values
 
     sheets = []
     for units in (4.0, 6.0):

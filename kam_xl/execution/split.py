@@ -23,7 +23,7 @@ from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.storetabs.layout import HOME_CELL, METRIC_ROWS, REVIEW_COLS
 from kam_xl.storetabs.names import tab_link
-from kam_xl.xlsx.calc import cache_values
+from kam_xl.xlsx.cachevalues import cache_values
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive_folder
 from kam_xl.xlsx.package import NewSheet, Package

@@ -46,7 +46,7 @@ from kam_xl.reviewing.voice import voice_frame, voice_sheet
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.find import check_no_tab_under_reserved_names, scan_store_tabs
 from kam_xl.storetabs.layout import ACTION_ROWS
-from kam_xl.xlsx.calc import cache_values
+from kam_xl.xlsx.cachevalues import cache_values
 from kam_xl.xlsx.filebook import FileBook, release_memory
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 from kam_xl.xlsx.spec import SheetSpec

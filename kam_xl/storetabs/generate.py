@@ -31,7 +31,7 @@ from kam_xl.storetabs.layout import (
 )
 from kam_xl.storetabs.names import tab_names
 from kam_xl.storetabs.storelinks import refresh_store_links
-from kam_xl.xlsx.calc import cache_values
+from kam_xl.xlsx.cachevalues import cache_values
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 

@@ -10,7 +10,8 @@ formula cannot silently get a wrong cached value; the LibreOffice tests compare 
 real recalculation.
 
 Evaluation is vectorised across many sheets of one layout: store tabs of the same shape share their
-formula texts, so each formula is parsed once and evaluated once, as numpy arrays over all the tabs.
+formula texts, so each formula is parsed once and evaluated once, as numpy arrays over all the tabs
+(kam_xl.xlsx.cachevalues puts the values into SheetSpecs, rows of a filled-down formula vectorised too).
 """
 
 from __future__ import annotations
@@ -744,12 +745,16 @@ _FUNCTIONS: dict[str, Callable[..., Vals]] = {
 Cell = tuple[int, int]  # (row, column) from 1
 
 
+_NUMBERS, _DATES, _TEXTS = {float, int, type(None)}, {date, type(None)}, {str, type(None)}  # Vals.of_cell's sorts
+
+
 class Evaluator:
     """Evaluates the formula cells of N sheets of one layout.
 
     `formulas` maps (row, col) to the formula text shared by the N sheets; `constant(cell)` gives the N
     values of a cell that holds no formula (None when empty); `elsewhere(sheet, cell)` the N values of a
-    cell on another sheet (for cross-sheet references; FormulaError when not given).
+    cell on another sheet (for cross-sheet references; FormulaError when not given); `known` the values of
+    cells known already (formula cells among them are not evaluated again).
     """
 
     def __init__(
@@ -758,12 +763,13 @@ class Evaluator:
         formulas: dict[Cell, str],
         constant: Callable[[Cell], list[object]],
         elsewhere: Callable[[str, Cell], list[object]] | None = None,
+        known: dict[Cell, Vals] | None = None,
     ):
         self.n = n
         self.formulas = formulas
         self.constant = constant
         self.elsewhere = elsewhere
-        self.done: dict[Cell, Vals] = {}
+        self.done: dict[Cell, Vals] = dict(known or {})  # cells whose values are known already (formulas too)
         self.busy: set[Cell] = set()
         self.ranges: dict[Ref, Vals] = {}
         self.constants: dict[tuple, Vals] = {}  # a formula's literals, made once (nothing writes into a Vals' arrays)
@@ -806,6 +812,8 @@ class Evaluator:
                     raise FormulaError(f"a reference to sheet {ref.sheet!r} with no way to read it")
                 columns = [self.elsewhere(ref.sheet, cell) for cell in ref.cells()]
                 found = Vals.from_values([[column[i] for column in columns] for i in range(self.n)])
+            elif self.n == 1 and (constants := self._constants_only(ref)) is not None:
+                found = constants
             else:
                 parts = [self.value(cell) for cell in ref.cells()]
                 found = Vals(
@@ -815,6 +823,19 @@ class Evaluator:
                 )
             self.ranges[ref] = found
         return found
+
+    def _constants_only(self, ref: Ref) -> Vals | None:
+        """A long range of one sheet that holds no formula, read in one go (a total under 5,000 rows), when its
+        values are all of one sort (then each is what reading it alone gives); else None."""
+        cells = ref.cells()
+        if len(cells) < 16 or any(cell in self.formulas or cell in self.done for cell in cells):
+            return None
+        values = [self.constant(cell)[0] for cell in cells]
+        sorts = set(map(type, values))
+        if not (sorts <= _NUMBERS or sorts <= _DATES or sorts <= _TEXTS):
+            return None
+        column = Vals.of_cell(values)
+        return Vals(column.kind.reshape(1, -1), column.num.reshape(1, -1), column.text.reshape(1, -1))
 
     def evaluate(self, node: Node) -> Vals:
         kind = node.kind
@@ -839,37 +860,6 @@ class Evaluator:
         if kind == "func":
             return _FUNCTIONS[node.value](*(self.evaluate(arg) for arg in node.args))
         raise FormulaError(f"cannot evaluate {node}")
-
-
-# ---------------------------------------------------------------------------
-# Cached values for SheetSpecs
-# ---------------------------------------------------------------------------
-
-
-def cache_values(specs: list, elsewhere: Callable[[str, Cell], object] | None = None) -> None:
-    """Put the value of every Formula cell of these SheetSpecs into their `cached` maps, in place.
-
-    Specs whose formulas are the same texts in the same cells are evaluated together (vectorised);
-    `elsewhere(sheet, cell)` gives the value of a cell on another sheet (same for every spec)."""
-    from kam_xl.xlsx.spec import Formula
-
-    groups: dict[tuple, list] = {}
-    for spec in specs:
-        formulas = tuple((cell, value.text) for cell, (value, _) in spec.cells.items() if type(value) is Formula)
-        if formulas:
-            groups.setdefault(formulas, []).append(spec)
-    for formulas, group in groups.items():
-        cells = [spec.cells for spec in group]
-
-        def constant(cell: Cell, cells=cells) -> list[object]:
-            return [found[0] if (found := sheet.get(cell)) is not None else None for sheet in cells]
-
-        size = len(group)
-        other = None if elsewhere is None else (lambda sheet, cell, n=size: [elsewhere(sheet, cell)] * n)
-        evaluator = Evaluator(size, dict(formulas), constant, other)
-        for cell, values in evaluator.values().items():
-            for spec, value in zip(group, values.python(), strict=True):
-                spec.cached[cell] = value
 
 
 # ---------------------------------------------------------------------------
