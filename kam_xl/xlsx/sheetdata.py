@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from operator import itemgetter
 
 from kam_xl.xlsx.cellcodec import cell_xml, formula_cell_xml
 from kam_xl.xlsx.spec import Formula, SheetSpec, column_letter
@@ -121,6 +122,9 @@ def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool, keep: bo
                 known = cached.get(key)
                 append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
             elif kind is str:
+                if not keep:  # a big table's texts are its own (store names, notes): not worth remembering
+                    append(cell_xml(ref, attrs, value, date1904))
+                    continue
                 text_key = (ref, attrs, value)
                 found = texts.get(text_key)
                 if found is None:
@@ -128,14 +132,14 @@ def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool, keep: bo
                         texts.clear()
                     found = texts[text_key] = cell_xml(ref, attrs, value, date1904)
                 append(found)
-            elif value is not None or attrs:
-                append(cell_xml(ref, attrs, value, date1904))
+            elif value is None:
+                append(f'<c r="{ref}"{attrs}/>' if attrs else "")  # cell_xml of an empty cell
             else:
-                append("")
+                append(cell_xml(ref, attrs, value, date1904))
         append("</row>")
     append("</sheetData>")
     last_row = items[-1][0][0] if items else 1
-    last_col = max((col for (_, col), _ in items), default=1)
+    last_col = max(map(itemgetter(1), spec.cells), default=1)
     dimension = f"A1:{column_letter(last_col)}{last_row}"
     if not keep:
         return _Shape(attrs_of, date1904, {}, {}, {}, dimension, pieces, {})
