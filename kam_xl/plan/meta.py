@@ -118,8 +118,9 @@ def tab_rows(meta: Meta) -> tuple[int, int]:
     return first, first + len(meta.tabs) - 1
 
 
-def read_meta(book) -> Meta:
-    """The _meta of a Book (kam_xl.book); an empty Meta when the workbook has none."""
+def read_meta(book, tabs: bool = True) -> Meta:
+    """The _meta of a Book (kam_xl.book); an empty Meta when the workbook has none. Without `tabs`, only its
+    values (the tab records, with a cell map each to decode, are left out)."""
     if "_meta" not in book.sheet_names():
         return Meta()
     grid = book.grid("_meta")
@@ -131,7 +132,7 @@ def read_meta(book) -> Meta:
             value = cell_at(grid, row, 2)
             meta.values[str(key)] = "" if value is None else _text(value)
         row += 1
-    for line in range(row + 1, len(grid) + 1):
+    for line in range(row + 1, len(grid) + 1) if tabs else ():
         store_id = cell_at(grid, line, 1)
         if store_id is None:
             continue
@@ -183,7 +184,7 @@ def book_language(path) -> str:
 
     try:
         book = FileBook(path)
-        meta = read_meta(book)
+        meta = read_meta(book, tabs=False)
         return meta.values.get("language") or language_of_sheet_names(book.sheet_names()) or "en"
     except Exception:  # any unreadable file: the command reports it; the words stay English
         return "en"

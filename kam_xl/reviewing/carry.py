@@ -139,12 +139,13 @@ def next_period(
     if out.exists() and out.resolve() == book.resolve():
         raise KamError(f"--out {out} is the workbook itself: give another file name for the next period's workbook")
     source = FileBook(book, progress)  # read as saved (saves are atomic): no lock needed to read it
-    require_hq(read_meta(source), source)
+    require_hq(read_meta(source, tabs=False), source)
     plan = plan_of(source)
     first, count = _calendar_span(plan, start, weeks)
     proposal = read_proposal(source, plan)
     entries, _, _ = read_store_entries(source, plan, progress, keep=carried_field)
-    carried = Carried(plan, entries, proposal, first, count, read_meta(source).values.get("relationship_history", ""))
+    history = read_meta(source, tabs=False).values.get("relationship_history", "")
+    carried = Carried(plan, entries, proposal, first, count, history)
     carried.notes += [
         f"{book.name} is open in {app_of(owner)}: what is not saved there is not in the next period (save it and "
         "run the command again with --force if it matters)"

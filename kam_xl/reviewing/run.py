@@ -143,7 +143,7 @@ class ReviewInputs:
 def read_inputs(book: Book, progress: Progress | None = None, as_of: object = None) -> ReviewInputs:
     """The plan, its targets and the active stores' entries; a wrong `as_of` fails before the tabs are read.
     KamError when the workbook is an SR file, or a store tab cannot be read without guessing."""
-    require_hq(read_meta(book), book)
+    require_hq(read_meta(book, tabs=False), book)
     plan = plan_of(book)
     week = week_position(plan, as_of)
     entries, warnings, first_tab = read_store_entries(book, plan, progress)
