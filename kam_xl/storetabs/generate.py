@@ -99,7 +99,7 @@ class StoreTargets:
 
 
 def tab_context(plan: Plan, targets: StoreTargets, store: Store, tab: str, entries: StoreEntries) -> TabContext:
-    keys = layout_keys(plan, store)
+    keys = layout_keys(plan, store) if entries else set()  # a tab with nothing typed retires nothing
     retired = [(key, value) for key, value in entries.items() if key not in keys]
     main = plan.main_competitor
     return TabContext(
