@@ -33,17 +33,22 @@ def cell_piece(row: int, col: int, value: object, attrs: str, cached: object, da
         return f'<c r="{ref}"{attrs}><v>{text}</v></c>'
     if kind is Formula:
         return formula_cell_xml(ref, attrs, value.text[1:], value.value if cached is None else cached)
-    if kind is str:  # labels repeat on every tab: each (cell, style, text) is made once
-        key = (ref, attrs, value)
-        found = _TEXTS.get(key)
-        if found is None:
-            if len(_TEXTS) > _TEXT_CACHE:
-                _TEXTS.clear()
-            found = _TEXTS[key] = cell_xml(ref, attrs, value, date1904)
-        return found
+    if kind is str:
+        return _label(ref, attrs, value, date1904)
     if value is not None or attrs:
         return cell_xml(ref, attrs, value, date1904)
     return ""
+
+
+def _label(ref: str, attrs: str, text: str, date1904: bool) -> str:
+    """A text cell; labels repeat on every tab, so each (cell, style, text) is made once."""
+    key = (ref, attrs, text)
+    found = _TEXTS.get(key)
+    if found is None:
+        if len(_TEXTS) > _TEXT_CACHE:
+            _TEXTS.clear()
+        found = _TEXTS[key] = cell_xml(ref, attrs, text, date1904)
+    return found
 
 
 @dataclass
@@ -98,7 +103,6 @@ def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool, keep: bo
     pieces = ["<sheetData>"]
     where = {}
     append = pieces.append
-    texts = _TEXTS
     at, count = 0, len(items)
     for row in rows:
         height = heights.get(row)
@@ -121,17 +125,8 @@ def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool, keep: bo
             elif kind is Formula:
                 known = cached.get(key)
                 append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
-            elif kind is str:
-                if not keep:  # a big table's texts are its own (store names, notes): not worth remembering
-                    append(cell_xml(ref, attrs, value, date1904))
-                    continue
-                text_key = (ref, attrs, value)
-                found = texts.get(text_key)
-                if found is None:
-                    if len(texts) > _TEXT_CACHE:
-                        texts.clear()
-                    found = texts[text_key] = cell_xml(ref, attrs, value, date1904)
-                append(found)
+            elif kind is str:  # a big table's texts are its own (store names, notes): not worth remembering
+                append(_label(ref, attrs, value, date1904) if keep else cell_xml(ref, attrs, value, date1904))
             elif value is None:
                 append(f'<c r="{ref}"{attrs}/>' if attrs else "")  # cell_xml of an empty cell
             else:
