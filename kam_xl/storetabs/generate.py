@@ -12,6 +12,7 @@ from kam_xl.bulk import bulk_work
 from kam_xl.errors import KamError, PlanError
 from kam_xl.lang.texts import tab_text
 from kam_xl.lang.words import SHEETS
+from kam_xl.memo import ByIdentity
 from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from kam_xl.model.plan import Plan, Store
@@ -137,17 +138,12 @@ def tab_fingerprint(ctx: TabContext) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
 
 
-_REPRS: dict[int, tuple[object, str]] = {}
+_REPRS: ByIdentity[str] = ByIdentity()
 
 
 def _shared_repr(part: object) -> str:
     """The repr of a part every tab of a plan shares (its account, its weeks: frozen), made once per object."""
-    found = _REPRS.get(id(part))
-    if found is None or found[0] is not part:
-        if len(_REPRS) > 64:
-            _REPRS.clear()
-        found = _REPRS[id(part)] = (part, repr(part))
-    return found[1]
+    return _REPRS.get(part, lambda: repr(part))
 
 
 def generate(
@@ -306,7 +302,7 @@ def _write_tabs(
         return list(zip(made, sheets, strict=True))
 
     # Tabs of one layout side by side (a store's programs give its tab's rows): a batch then holds fewer layouts,
-    # each evaluated once (kam_xl.xlsx.calc) and written from its first tab (kam_xl.xlsx.sheetdata). The tabs'
+    # each evaluated once (kam_xl.xlsx.cachevalues) and written from its first tab (kam_xl.xlsx.sheetdata). The tabs'
     # order in the workbook is the plan's all the same (FileBook.save's order).
     by_layout = sorted(chosen, key=lambda store: len(plan.programs_for(store)))
     batches = even_batches(by_layout, CACHE_BATCH)

@@ -7,6 +7,7 @@ from datetime import date
 
 from kam_xl.lang.texts import SOFT_ERROR, TAB, input_help, tab_text, text
 from kam_xl.lang.words import enum_label, enum_labels
+from kam_xl.memo import ByIdentity
 from kam_xl.metrics.channel import PUSH_FACTOR, ROUNDING
 from kam_xl.metrics.measures import SCORE_DECIMALS, THRESHOLD_DECIMALS
 from kam_xl.model.entries import (
@@ -528,20 +529,11 @@ class _LogFixed:
     letters: dict[str, str]
 
 
-_LOG_FIXED: dict[tuple, tuple[tuple, _LogFixed]] = {}
+_LOG_FIXED: ByIdentity[_LogFixed] = ByIdentity(16)
 
 
 def _log_fixed(tab: _Tab, first: int) -> _LogFixed:
-    weeks = tab.ctx.weeks
-    key = (id(weeks), first, tab.lang)
-    found = _LOG_FIXED.get(key)
-    if found is not None and found[0] is weeks:
-        return found[1]
-    if len(_LOG_FIXED) > 16:
-        _LOG_FIXED.clear()
-    made = _log_fixed_cells(tab, first)
-    _LOG_FIXED[key] = (weeks, made)
-    return made
+    return _LOG_FIXED.get(tab.ctx.weeks, lambda: _log_fixed_cells(tab, first), first, tab.lang)
 
 
 def _log_fixed_cells(tab: _Tab, first: int) -> _LogFixed:

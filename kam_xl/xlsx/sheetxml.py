@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from kam_xl.memo import ByIdentity
 from kam_xl.xlsx.cellcodec import number_text, serial, xml_escape
 from kam_xl.xlsx.sheetdata import sheet_data
 from kam_xl.xlsx.spec import SheetSpec, Validation, split_ref
@@ -117,14 +118,10 @@ def _columns(spec: SheetSpec) -> str:
 
 def _style_attrs(styles: StyleIndex) -> dict[str, str]:
     """' s="N"' of every named style ('' for the default style), made once per StyleIndex."""
-    found = _ATTRS.get(id(styles))
-    if found is None or found[0] is not styles:
-        found = (styles, {name: f' s="{number}"' if number else "" for name, number in styles.cell.items()})
-        _ATTRS[id(styles)] = found
-    return found[1]
+    return _ATTRS.get(styles, lambda: {name: f' s="{n}"' if n else "" for name, n in styles.cell.items()})
 
 
-_ATTRS: dict[int, tuple[StyleIndex, dict[str, str]]] = {}
+_ATTRS: ByIdentity[dict[str, str]] = ByIdentity()
 
 
 def _formula_value(value, date1904: bool) -> str:

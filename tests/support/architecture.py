@@ -15,7 +15,7 @@ from pathlib import Path
 
 # Lower layers first. A package may import from any lower layer and from itself, never sideways or up.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "progress", "version", "csvfile", "bulk"}),
+    frozenset({"errors", "progress", "version", "csvfile", "bulk", "memo"}),
     frozenset({"parallel"}),
     frozenset({"lang"}),
     frozenset({"model"}),
