@@ -194,16 +194,18 @@ def test_override_is_ignored_by_other_bases():
     assert targets(frame) == {"S1": 960, "S2": 400, "S3": 640}
 
 
-def test_store_weights_frame():
-    stores = make_plan(three_stores(S3=7.0), [make_kpi()]).store_frame()
+def test_store_weights():
+    stores = make_plan(three_stores(S3=7.0), [make_kpi()]).active_stores
     weights = store_weights(stores, make_kpi(basis="equal"), {"A": 1.2, "B": 1.0, "C": 0.8}, 4)
-    assert weights["weight"].tolist() == [1.0, 1.0, 1.0]
-    assert weights["weight_source"].tolist() == ["equal", "equal", "equal"]
-    assert weights["baseline"].tolist() == [400, 200, 400]
+    assert weights.ids == ["S1", "S2", "S3"]
+    assert weights.weight.tolist() == [1.0, 1.0, 1.0]
+    assert weights.source.tolist() == ["equal", "equal", "equal"]
+    assert weights.baseline.tolist() == [400, 200, 400]
+    assert weights.factor.tolist() == [1.2, 1.0, 0.8]
 
 
 def test_unknown_tier_factor_is_an_error():
-    stores = make_plan(three_stores(), [make_kpi()]).store_frame()
+    stores = make_plan(three_stores(), [make_kpi()]).active_stores
     with pytest.raises(AllocationError, match="S1"):
         store_weights(stores, make_kpi(), {"B": 1.0, "C": 0.8}, 4)
 
@@ -381,6 +383,34 @@ def test_allocate_plan():
     assert alloc.store_target("K2", "S3") is None  # tier C has no target
     assert alloc.store_target("K1", "nope") is None
     assert alloc.store_target("K9", "S1") is None
+
+
+def _same(a, b) -> bool:
+    """Equal, NaN equal to NaN, and of the same type (a trace formats ints and floats differently)."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(map(_same, a, b))
+    return type(a) is type(b) and (a == b or (a != a and b != b))
+
+
+@pytest.mark.parametrize("caps", [(None, None), (-0.1, 0.25), (0.0, 0.05)])
+@pytest.mark.parametrize("basis", ["baseline", "tier", "equal", "manual"])
+def test_plain_targets_are_the_frames(caps, basis):
+    """What store tabs read (plain values, no pandas) is what the review's frames hold, value and type."""
+    rate = make_kpi("K2", type_="rate", measure="display", target=None, basis=None, tier_targets=(("A", 0.9),))
+    units = make_kpi(target=1030.4, basis=basis, min_growth=caps[0], max_growth=caps[1])
+    stores = three_stores(S1=2.0, S2=1.5, S3=0.5) + [make_store("S4", "A", 80.0, override=3.0, active=False)]
+    alloc = allocate_plan(make_plan(stores, [units, rate], season=[1, 2, 1.5, 1]))
+    rows = {
+        store: {k: v for k, v in row.items() if k != "explanation"}
+        for store, row in alloc.kpis["K1"].to_dict("index").items()
+    }
+    assert _same(alloc.kpi_rows("K1"), rows)
+    weeks = alloc.weeks["K1"]
+    assert _same(alloc.week_rows("K1"), dict(zip(weeks.index, weeks.to_numpy(dtype=float).tolist())))
+    assert _same(alloc.rate_values("K2"), alloc.rate_targets["K2"].to_dict())
+    assert list(alloc.kpi_rows("K1")) == ["S1", "S2", "S3"]
 
 
 def test_rate_kpi_is_not_allocated():

@@ -44,3 +44,10 @@ def test_collect_without_history_loads_neither_sqlalchemy_nor_pandas(demo_book_f
     book, files = split_copy(demo_book_factory("en", 12), tmp_path)
     loaded = _loaded_by(["--quiet", "collect", str(book), *map(str, files), "--db", db])
     assert loaded & {"sqlalchemy", "pandas", "matplotlib", "jinja2"} == set()
+
+
+def test_generate_loads_no_pandas(demo_book_factory, tmp_path):
+    book = tmp_path / "hq.xlsx"
+    book.write_bytes(demo_book_factory("zh", 12).read_bytes())
+    assert "pandas" not in _loaded_by(["--quiet", "generate", str(book), "--force"])
+    assert "pandas" not in _loaded_by(["--quiet", "generate", str(book)])  # every tab up to date: nothing written

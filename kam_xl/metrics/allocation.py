@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from kam_xl.errors import AllocationError
 from kam_xl.lang.words import check_language
-from kam_xl.model.plan import Kpi, Plan
+from kam_xl.model.plan import Kpi, Plan, Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BASES = ("baseline", "tier", "equal", "manual")
 DEFAULT_BASIS = "baseline"  # a sum KPI whose basis is left empty is allocated by baseline x tier
@@ -189,26 +192,20 @@ def _whole_total(total: float, label: str = "") -> int:
     return int(math.floor(value + 0.5))
 
 
-def _names(index, mask) -> str:
-    names = [str(x) for x in pd.Index(index)[np.asarray(mask)]]
+def _names(ids: Sequence, mask) -> str:
+    names = [str(x) for x, chosen in zip(ids, np.asarray(mask).tolist(), strict=True) if chosen]
     more = f" and {len(names) - 5} more" if len(names) > 5 else ""
     return ", ".join(names[:5]) + more
 
 
-def _cap_arrays(lower, upper, index) -> tuple[np.ndarray, np.ndarray]:
-    """Whole-number caps [ceil(lower), floor(upper)], aligned to `index`; lower is at least 0."""
-
-    def aligned(bound):
-        if bound is None:
-            return None
-        return bound.reindex(index) if isinstance(bound, pd.Series) else bound
-
-    lo = np.maximum(_bound_array(aligned(lower), len(index), 0.0, np.ceil), 0.0)
-    hi = _bound_array(aligned(upper), len(index), np.inf, np.floor)
+def _cap_arrays(lower, upper, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-number caps [ceil(lower), floor(upper)] of n stores; lower is at least 0."""
+    lo = np.maximum(_bound_array(lower, n, 0.0, np.ceil), 0.0)
+    hi = _bound_array(upper, n, np.inf, np.floor)
     return lo, hi
 
 
-def _check_caps(total: int, w: np.ndarray, lo: np.ndarray, hi: np.ndarray, index, label: str) -> None:
+def _check_caps(total: int, w: np.ndarray, lo: np.ndarray, hi: np.ndarray, ids: Sequence, label: str) -> None:
     """Raise AllocationError, with the numbers, when the caps cannot hold the total."""
     p = _prefix(label)
     if not len(w) and total > 0:
@@ -216,8 +213,8 @@ def _check_caps(total: int, w: np.ndarray, lo: np.ndarray, hi: np.ndarray, index
     if (lo > hi).any():
         i = int(np.argmax(lo > hi))
         raise AllocationError(
-            f"{p}the growth caps of store(s) {_names(index, lo > hi)} leave no whole-number target "
-            f"(for {index[i]} the min rounds up to {lo[i]:,.0f} and the max down to {hi[i]:,.0f}); "
+            f"{p}the growth caps of store(s) {_names(ids, lo > hi)} leave no whole-number target "
+            f"(for {ids[i]} the min rounds up to {lo[i]:,.0f} and the max down to {hi[i]:,.0f}); "
             "widen the growth caps or check the baseline"
         )
     if lo.sum() > total:
@@ -243,38 +240,53 @@ def _check_caps(total: int, w: np.ndarray, lo: np.ndarray, hi: np.ndarray, index
         )
 
 
-def allocate(total: float, weights, lower=None, upper=None, *, label: str = "") -> pd.DataFrame:
-    """Share `total` over the stores of `weights` in proportion to the weights, within caps.
+@dataclass(frozen=True)
+class Shares:
+    """A total shared over stores (plain arrays, in the stores' order): raw = total × w / sum w, target (whole
+    numbers summing to the total) and bound ("min", "max" or "": the cap the store was held at)."""
 
-    The total is rounded to a whole number; caps become whole numbers [ceil(lower),
-    floor(upper)] (None or NaN = no cap). Stores pushed past a cap are held at it and
-    the difference goes to the other stores in proportion to their weights, until
-    stable. Columns: raw (total * w / sum w), target (int, sums to the total) and
-    bound ("min", "max" or "": the cap the store was held at). `lower`/`upper` given
-    as Series are matched to the weights by index, arrays by position. Raises
-    AllocationError, naming `label` and the numbers, when the caps cannot be met.
-    """
-    weights = weights if isinstance(weights, pd.Series) else pd.Series(weights)
-    w = weights.to_numpy(dtype=float)
+    raw: np.ndarray
+    target: np.ndarray
+    bound: np.ndarray
+
+
+def share_total(total: float, w: np.ndarray, lower, upper, ids: Sequence, label: str = "") -> Shares:
+    """Share `total` over stores in proportion to their weights `w`, within caps (arrays by position; None or
+    NaN = no cap). The total is rounded to a whole number; caps become whole numbers [ceil(lower),
+    floor(upper)]. Stores pushed past a cap are held at it and the difference goes to the other stores in
+    proportion to their weights, until stable. Raises AllocationError, naming `label`, the stores (`ids`) and
+    the numbers, when the caps cannot be met."""
     whole = _whole_total(total, label)
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
-        raise AllocationError(
-            f"{_prefix(label)}store(s) {_names(weights.index, bad)} have a negative or missing weight"
-        )
-    lo, hi = _cap_arrays(lower, upper, weights.index)
-    _check_caps(whole, w, lo, hi, weights.index, label)
+        raise AllocationError(f"{_prefix(label)}store(s) {_names(ids, bad)} have a negative or missing weight")
+    lo, hi = _cap_arrays(lower, upper, len(w))
+    _check_caps(whole, w, lo, hi, ids, label)
     w_sum = w.sum()
     raw = whole * w / w_sum if w_sum > 0 else np.zeros_like(w)
     solved = _level(np.zeros_like(w), w, lo, hi, whole)
     if solved is None:  # _check_caps should have caught it
         raise AllocationError(f"{_prefix(label)}the HQ target {whole:,} cannot be shared within the caps")
     capped, lam = solved
-    target = _round_within(capped, whole, lo, hi)
-    return pd.DataFrame(
-        {"raw": raw, "target": target, "bound": _bound_marks(lam, w, lo, hi)},
-        index=weights.index,
-    )
+    return Shares(raw, _round_within(capped, whole, lo, hi), _bound_marks(lam, w, lo, hi))
+
+
+def allocate(total: float, weights, lower=None, upper=None, *, label: str = "") -> pd.DataFrame:
+    """share_total for a pandas caller: `weights` a Series (or anything a Series is made of), `lower`/`upper`
+    given as Series matched to the weights by index, arrays by position. Columns raw, target and bound, indexed
+    as the weights."""
+    import pandas as pd  # imported here: store tabs are written without pandas
+
+    weights = weights if isinstance(weights, pd.Series) else pd.Series(weights)
+
+    def aligned(bound):
+        if bound is None:
+            return None
+        return bound.reindex(weights.index) if isinstance(bound, pd.Series) else bound
+
+    ids = list(weights.index)
+    shares = share_total(total, weights.to_numpy(dtype=float), aligned(lower), aligned(upper), ids, label)
+    return pd.DataFrame({"raw": shares.raw, "target": shares.target, "bound": shares.bound}, index=weights.index)
 
 
 def _bound_marks(lam: float | None, w: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -297,69 +309,162 @@ def _basis(kpi: Kpi) -> str:
     return basis
 
 
-def _period_baseline(stores: pd.DataFrame, kpi: Kpi, n_weeks: int, needed: bool) -> pd.Series:
+def _number(value: object) -> float:
+    """A Stores sheet's number as a float; NaN for a blank or anything that is not a number."""
+    if value is None or isinstance(value, str | bytes):
+        try:
+            return float(value.strip()) if isinstance(value, str) and "_" not in value else math.nan
+        except ValueError:
+            return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _numbers(values) -> np.ndarray:
+    return np.array([_number(v) for v in values], dtype=float)
+
+
+@dataclass(frozen=True)
+class StoreWeights:
+    """Each store's weight for one KPI (docs/metrics.md), in the order of `ids`: baseline (period baseline of the
+    KPI's measure), weight, source ("baseline", "tier", "equal" or "manual"), tier and tier factor."""
+
+    ids: list[str]
+    baseline: np.ndarray
+    weight: np.ndarray
+    source: np.ndarray
+    tier: list[str]
+    factor: np.ndarray
+
+
+def _period_baseline(stores: Sequence[Store], kpi: Kpi, n_weeks: int, needed: bool) -> np.ndarray:
     column = MEASURE_COLUMNS.get(kpi.measure)
     if column is None:
         raise AllocationError(
             f"KPI {kpi.id}: a sum KPI must measure {' or '.join(MEASURE_COLUMNS)}, not {kpi.measure!r}"
         )
-    weekly = pd.to_numeric(stores[column], errors="coerce").astype(float)
-    if needed and weekly.isna().any():
+    weekly = _numbers(getattr(s, column) for s in stores)
+    if needed and np.isnan(weekly).any():
         raise AllocationError(
-            f"KPI {kpi.id}: store(s) {_names(stores.index, weekly.isna())} have no baseline "
+            f"KPI {kpi.id}: store(s) {_names([s.store_id for s in stores], np.isnan(weekly))} have no baseline "
             f"{kpi.measure} per week; fill it in Stores"
         )
     return weekly * n_weeks
 
 
-def _tier_factors(stores: pd.DataFrame, kpi: Kpi, tier_factors: dict, needed: bool) -> pd.Series:
-    factors = stores["store_tier"].map(tier_factors).astype(float)
-    if needed and factors.isna().any():
-        missing = factors.isna()
-        tiers = sorted({str(t) for t in stores.loc[missing, "store_tier"]})
+def _tier_factors(stores: Sequence[Store], kpi: Kpi, tier_factors: dict, needed: bool) -> np.ndarray:
+    factors = _numbers(tier_factors.get(s.store_tier) for s in stores)
+    if needed and np.isnan(factors).any():
+        missing = np.isnan(factors)
+        tiers = sorted({str(s.store_tier) for s, lost in zip(stores, missing.tolist(), strict=True) if lost})
         raise AllocationError(
-            f"KPI {kpi.id}: store(s) {_names(stores.index, missing)} have tier {', '.join(tiers)} "
+            f"KPI {kpi.id}: store(s) {_names([s.store_id for s in stores], missing)} have tier {', '.join(tiers)} "
             f"with no tier factor (known tiers: {', '.join(map(str, tier_factors))})"
         )
     return factors
 
 
-def store_weights(stores: pd.DataFrame, kpi: Kpi, tier_factors: dict, n_weeks: int) -> pd.DataFrame:
+def store_weights(stores: Sequence[Store], kpi: Kpi, tier_factors: dict, n_weeks: int) -> StoreWeights:
     """Each store's weight for `kpi` (docs/metrics.md), by the KPI's basis.
 
     The Stores sheet's weight override is the weight of the "manual" basis only: other bases
     ignore it, because one number cannot be on the scale of both a units and a value weight.
-    Columns: baseline (period baseline of the KPI's measure), weight, weight_source
-    ("baseline", "tier", "equal" or "manual"), store_tier, tier_factor.
     """
     basis = _basis(kpi)
     capped = kpi.min_growth is not None or kpi.max_growth is not None
     baseline = _period_baseline(stores, kpi, n_weeks, needed=basis == "baseline" or capped)
     factor = _tier_factors(stores, kpi, tier_factors, needed=basis in ("baseline", "tier"))
-    override = pd.to_numeric(stores["weight_override"], errors="coerce").astype(float)
-    has = override.notna() & (basis == "manual")
+    override = _numbers(s.weight_override for s in stores)
+    has = ~np.isnan(override) & (basis == "manual")
+    ids = [s.store_id for s in stores]
     if basis == "manual" and not has.all():
         raise AllocationError(
-            f"KPI {kpi.id} uses manual weights but store(s) {_names(stores.index, ~has)} have no "
+            f"KPI {kpi.id} uses manual weights but store(s) {_names(ids, ~has)} have no "
             "weight override; fill their weight in Stores"
         )
-    computed = {"baseline": baseline * factor, "tier": factor}.get(basis, pd.Series(1.0, index=stores.index))
-    return pd.DataFrame(
-        {
-            "baseline": baseline,
-            "weight": computed.where(~has, override).astype(float),
-            "weight_source": np.where(has, "manual", basis),
-            "store_tier": stores["store_tier"],
-            "tier_factor": factor,
-        },
-        index=stores.index,
-    )
+    computed = {"baseline": baseline * factor, "tier": factor}.get(basis, np.ones(len(ids)))
+    weight = np.where(has, override, computed).astype(float)
+    return StoreWeights(ids, baseline, weight, np.where(has, "manual", basis), [s.store_tier for s in stores], factor)
 
 
-def _growth_cap(baseline: pd.Series, growth: float | None) -> pd.Series:
+def _growth_cap(baseline: np.ndarray, growth: float | None) -> np.ndarray:
     if growth is None:
-        return pd.Series(np.nan, index=baseline.index)
+        return np.full(len(baseline), np.nan)
     return baseline * (1.0 + growth)
+
+
+@dataclass(frozen=True)
+class KpiShares:
+    """One sum KPI's allocation over the active stores, column by column in store order (KPI_COLUMNS but the
+    explanation; a column the same for every store is one value in `same`)."""
+
+    ids: list[str]
+    columns: dict[str, np.ndarray | list]
+    same: dict[str, object]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per store (index store_id), columns KPI_COLUMNS, the explanation in English."""
+        import pandas as pd  # imported here: store tabs are written without pandas
+
+        data = {name: self.columns[name] if name in self.columns else self.same.get(name, "") for name in KPI_COLUMNS}
+        frame = pd.DataFrame(data, index=pd.Index(self.ids, name="store_id"))
+        frame["explanation"] = [explain(row) for row in frame.to_dict("records")]
+        return frame
+
+    def rows(self) -> dict[str, dict]:
+        """store id -> that store's row (plain Python values, as DataFrame.to_dict gives them), without the
+        explanation."""
+        columns = {
+            name: values.tolist() if isinstance(values, np.ndarray) else values for name, values in self.columns.items()
+        }
+        same = {name: value.item() if isinstance(value, np.generic) else value for name, value in self.same.items()}
+        names = list(columns)
+        out = {}
+        for index, store_id in enumerate(self.ids):
+            row = dict(same)
+            for name in names:
+                row[name] = columns[name][index]
+            out[store_id] = row
+        return out
+
+
+def kpi_shares(plan: Plan, kpi: Kpi) -> KpiShares:
+    """The allocation of one sum KPI over the plan's active stores, with its trace (no pandas)."""
+    if not kpi.is_sum:
+        raise AllocationError(f"KPI {kpi.id} is a rate KPI: its targets come from the tier targets")
+    if kpi.hq_target is None:
+        raise AllocationError(f"KPI {kpi.id} has no HQ target; fill it in Objectives")
+    stores = plan.active_stores
+    weights = store_weights(stores, kpi, dict(plan.account.tier_factors), len(plan.weeks))
+    lower = _growth_cap(weights.baseline, kpi.min_growth)
+    upper = _growth_cap(weights.baseline, kpi.max_growth)
+    shares = share_total(kpi.hq_target, weights.weight, lower, upper, weights.ids, label=f"KPI {kpi.id}")
+    weight_total = float(weights.weight.sum())
+    share = weights.weight / weight_total if weight_total > 0 else weights.weight * 0.0
+    columns = {
+        "baseline": weights.baseline,
+        "weight": weights.weight,
+        "weight_source": weights.source,
+        "share": share,
+        "raw": shares.raw,
+        "lower": lower,
+        "upper": upper,
+        "bound": shares.bound,
+        "target": shares.target,
+        "store_tier": weights.tier,
+        "tier_factor": weights.factor,
+    }
+    same = {
+        "kpi_id": kpi.id,
+        "basis": _basis(kpi),
+        "weight_total": weight_total,
+        "hq_target": _whole_total(kpi.hq_target),
+        "min_growth": np.nan if kpi.min_growth is None else kpi.min_growth,
+        "max_growth": np.nan if kpi.max_growth is None else kpi.max_growth,
+    }
+    return KpiShares(weights.ids, columns, same)
 
 
 def allocate_kpi(plan: Plan, kpi: Kpi) -> pd.DataFrame:
@@ -367,43 +472,7 @@ def allocate_kpi(plan: Plan, kpi: Kpi) -> pd.DataFrame:
 
     One row per active store (index store_id); columns in KPI_COLUMNS.
     """
-    if not kpi.is_sum:
-        raise AllocationError(f"KPI {kpi.id} is a rate KPI: its targets come from the tier targets")
-    if kpi.hq_target is None:
-        raise AllocationError(f"KPI {kpi.id} has no HQ target; fill it in Objectives")
-    stores = plan.store_frame()
-    weights = store_weights(stores, kpi, dict(plan.account.tier_factors), len(plan.weeks))
-    lower = _growth_cap(weights["baseline"], kpi.min_growth)
-    upper = _growth_cap(weights["baseline"], kpi.max_growth)
-    result = allocate(kpi.hq_target, weights["weight"], lower, upper, label=f"KPI {kpi.id}")
-    total = _whole_total(kpi.hq_target)
-    weight_total = float(weights["weight"].sum())
-    share = weights["weight"] / weight_total if weight_total > 0 else weights["weight"] * 0.0
-    frame = pd.DataFrame(
-        {
-            "kpi_id": kpi.id,
-            "basis": _basis(kpi),
-            "baseline": weights["baseline"],
-            "weight": weights["weight"],
-            "weight_source": weights["weight_source"],
-            "weight_total": weight_total,
-            "share": share,
-            "raw": result["raw"],
-            "lower": lower,
-            "upper": upper,
-            "bound": result["bound"],
-            "target": result["target"],
-            "explanation": "",
-            "hq_target": total,
-            "store_tier": weights["store_tier"],
-            "tier_factor": weights["tier_factor"],
-            "min_growth": np.nan if kpi.min_growth is None else kpi.min_growth,
-            "max_growth": np.nan if kpi.max_growth is None else kpi.max_growth,
-        },
-        index=stores.index,
-    )
-    frame["explanation"] = [explain(row) for row in frame.to_dict("records")]
-    return frame
+    return kpi_shares(plan, kpi).frame()
 
 
 # ---------------------------------------------------------------------------
@@ -524,14 +593,11 @@ def explain(row: Mapping, lang: str = "en") -> str:
 # ---------------------------------------------------------------------------
 
 
-def week_targets(targets: pd.Series, season_weights) -> pd.DataFrame:
-    """Each store's target spread over the weeks by season weight, in whole numbers.
-
-    Index = the stores of `targets`, columns = week positions 0..n-1; each row sums
-    exactly to its (whole-number) target, by largest remainder.
-    """
-    targets = targets if isinstance(targets, pd.Series) else pd.Series(targets)
-    t = targets.to_numpy(dtype=float)
+def week_shares(targets, season_weights) -> np.ndarray:
+    """Each store's target spread over the weeks by season weight, in whole numbers: one row per store (in the
+    order of `targets`), one column per week; each row sums exactly to its (whole-number) target, by largest
+    remainder."""
+    t = np.asarray(targets, dtype=float).reshape(-1)
     if not np.isfinite(t).all() or (t < 0).any():
         raise AllocationError("week targets: store targets must be numbers >= 0")
     t = np.rint(t)
@@ -541,8 +607,16 @@ def week_targets(targets: pd.Series, season_weights) -> pd.DataFrame:
     if s.sum() <= 0:
         if t.any():
             raise AllocationError("the calendar has no weeks with a season weight above 0")
-        return pd.DataFrame(np.zeros((len(t), len(s)), dtype=np.int64), index=targets.index)
-    return pd.DataFrame(_round_rows(np.outer(t, s / s.sum()), t), index=targets.index)
+        return np.zeros((len(t), len(s)), dtype=np.int64)
+    return _round_rows(np.outer(t, s / s.sum()), t)
+
+
+def week_targets(targets: pd.Series, season_weights) -> pd.DataFrame:
+    """week_shares as a frame: index = the stores of `targets`, columns = week positions 0..n-1."""
+    import pandas as pd  # imported here: store tabs are written without pandas
+
+    targets = targets if isinstance(targets, pd.Series) else pd.Series(targets)
+    return pd.DataFrame(week_shares(targets.to_numpy(dtype=float), season_weights), index=targets.index)
 
 
 def _round_rows(raw: np.ndarray, totals: np.ndarray) -> np.ndarray:
@@ -558,46 +632,97 @@ def _round_rows(raw: np.ndarray, totals: np.ndarray) -> np.ndarray:
     return out
 
 
+def _rate_values(plan: Plan, kpi: Kpi) -> list[float]:
+    """A rate KPI's target per active store (in plan order): the target of the store's tier (NaN if none)."""
+    values = [kpi.tier_target(s.store_tier) for s in plan.active_stores]
+    return [np.nan if v is None else float(v) for v in values]
+
+
 def rate_kpi_targets(plan: Plan, kpi: Kpi) -> pd.Series:
-    """A rate KPI's target per active store: the target of the store's tier (NaN if none)."""
-    stores = plan.store_frame()
-    values = [kpi.tier_target(tier) for tier in stores["store_tier"]]
-    return pd.Series(
-        [np.nan if v is None else float(v) for v in values],
-        index=stores.index,
-        name=kpi.id,
-        dtype=float,
-    )
+    """A rate KPI's target per active store (index store_id): the target of the store's tier (NaN if none)."""
+    import pandas as pd  # imported here: store tabs are written without pandas
+
+    index = pd.Index([s.store_id for s in plan.active_stores], name="store_id")
+    return pd.Series(_rate_values(plan, kpi), index=index, name=kpi.id, dtype=float)
 
 
-@dataclass(frozen=True, eq=False)
 class Allocation:
-    """Every store target of a plan: sum KPIs per store and week, rate KPIs per store."""
+    """Every store target of a plan: sum KPIs per store and week, rate KPIs per store.
 
-    kpis: dict[str, pd.DataFrame]
-    weeks: dict[str, pd.DataFrame]
-    rate_targets: dict[str, pd.Series]
+    Held as plain arrays; `kpis` (KPI id -> allocate_kpi's frame), `weeks` (KPI id -> stores × week ids) and
+    `rate_targets` (KPI id -> Series by store) are pandas, made when first asked for: writing store tabs
+    (`kpi_rows`, `week_rows`, `rate_values`) imports no pandas."""
+
+    def __init__(self, plan: Plan, shares: dict[str, KpiShares], weeks: dict[str, np.ndarray], rates: dict):
+        self.store_ids = [s.store_id for s in plan.active_stores]
+        self.week_ids = [w.id for w in plan.weeks]
+        self.shares, self.week_arrays, self.rates = shares, weeks, rates
+        self._frames: dict[str, dict] = {}
+
+    def _made(self, kind: str, make) -> dict:
+        if kind not in self._frames:
+            self._frames[kind] = make()
+        return self._frames[kind]
+
+    @property
+    def kpis(self) -> dict[str, pd.DataFrame]:
+        return self._made("kpis", lambda: {k: shares.frame() for k, shares in self.shares.items()})
+
+    @property
+    def weeks(self) -> dict[str, pd.DataFrame]:
+        def make():
+            import pandas as pd
+
+            index = pd.Index(self.store_ids, name="store_id")
+            frames = {}
+            for k, array in self.week_arrays.items():
+                frames[k] = pd.DataFrame(array, index=index)
+                frames[k].columns = self.week_ids
+            return frames
+
+        return self._made("weeks", make)
+
+    @property
+    def rate_targets(self) -> dict[str, pd.Series]:
+        def make():
+            import pandas as pd
+
+            index = pd.Index(self.store_ids, name="store_id")
+            return {k: pd.Series(values, index=index, name=k, dtype=float) for k, values in self.rates.items()}
+
+        return self._made("rate_targets", make)
+
+    def kpi_rows(self, kpi_id: str) -> dict[str, dict]:
+        """store id -> its row of the sum KPI's allocation (KpiShares.rows)."""
+        return self.shares[kpi_id].rows()
+
+    def week_rows(self, kpi_id: str) -> dict[str, list[float]]:
+        """store id -> the sum KPI's target of each week, as floats."""
+        return dict(zip(self.store_ids, self.week_arrays[kpi_id].astype(float).tolist(), strict=True))
+
+    def rate_values(self, kpi_id: str) -> dict[str, float]:
+        """store id -> the rate KPI's target (NaN where the store's tier has none)."""
+        return dict(zip(self.store_ids, self.rates[kpi_id], strict=True))
 
     def store_target(self, kpi_id: str, store_id: str) -> float | None:
         """The store's target for the KPI, or None (unknown KPI or store, no tier target)."""
-        if kpi_id in self.kpis:
-            frame = self.kpis[kpi_id]
-            return float(frame.at[store_id, "target"]) if store_id in frame.index else None
-        value = self.rate_targets.get(kpi_id, pd.Series(dtype=float)).get(store_id)
+        if store_id not in self.store_ids:
+            return None
+        position = self.store_ids.index(store_id)
+        if kpi_id in self.shares:
+            return float(self.shares[kpi_id].columns["target"][position])
+        value = self.rates[kpi_id][position] if kpi_id in self.rates else None
         return None if value is None or math.isnan(value) else float(value)
 
 
 def allocate_plan(plan: Plan) -> Allocation:
     """Allocate every KPI of the plan over its active stores (and, for sum KPIs, weeks)."""
-    week_ids = [w.id for w in plan.weeks]
     season = [w.season_weight for w in plan.weeks]
-    kpis, weeks, rates = {}, {}, {}
+    shares, weeks, rates = {}, {}, {}
     for kpi in plan.kpis:
         if kpi.is_sum:
-            kpis[kpi.id] = allocate_kpi(plan, kpi)
-            by_week = week_targets(kpis[kpi.id]["target"], season)
-            by_week.columns = week_ids
-            weeks[kpi.id] = by_week
+            shares[kpi.id] = kpi_shares(plan, kpi)
+            weeks[kpi.id] = week_shares(shares[kpi.id].columns["target"], season)
         else:
-            rates[kpi.id] = rate_kpi_targets(plan, kpi)
-    return Allocation(kpis=kpis, weeks=weeks, rate_targets=rates)
+            rates[kpi.id] = _rate_values(plan, kpi)
+    return Allocation(plan, shares, weeks, rates)

@@ -66,13 +66,12 @@ class StoreTargets:
 
     def __init__(self, plan: Plan, allocation: Allocation):
         self.plan, self.lang = plan, plan.language
-        self.rows = {k.id: allocation.kpis[k.id].to_dict("index") for k in plan.kpis if k.id in allocation.kpis}
+        self.rows = {k.id: allocation.kpi_rows(k.id) for k in plan.kpis if k.id in allocation.shares}
         self.weeks = {}
         for k in plan.kpis:
-            if k.id in allocation.weeks and k.measure not in self.weeks:
-                frame = allocation.weeks[k.id]
-                self.weeks[k.measure] = dict(zip(frame.index, frame.to_numpy(dtype=float).tolist()))
-        self.rates = {k: series.to_dict() for k, series in allocation.rate_targets.items()}
+            if k.id in allocation.week_arrays and k.measure not in self.weeks:
+                self.weeks[k.measure] = allocation.week_rows(k.id)
+        self.rates = {k: allocation.rate_values(k) for k in allocation.rates}
 
     def targets(self, store: Store) -> tuple[KpiTarget, ...]:
         out = []
