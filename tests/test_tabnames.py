@@ -282,3 +282,17 @@ def test_shorten_cuts_at_grapheme_boundaries(text, limit):
     assert text.startswith(cut)
     clusters = graphemes(text)
     assert graphemes(cut) == clusters[: len(graphemes(cut))]
+    kept = len(graphemes(cut))  # the longest such prefix: the next cluster would not fit
+    assert kept == len(clusters) or utf16_len(cut + clusters[kept]) > limit
+
+
+@FAST
+@given(st.text(st.characters(codec="ascii"), max_size=80) | names_text, st.integers(0, 80))
+def test_shorten_is_the_longest_prefix_of_whole_clusters(text, limit):
+    out, used = "", 0
+    for cluster in graphemes(text):  # the definition, cluster by cluster
+        used += utf16_len(cluster)
+        if used > limit:
+            break
+        out += cluster
+    assert shorten(text, limit) == out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -17,6 +17,33 @@ RELATIONSHIP_LADDER = ("supplier", "problem_solver", "resource", "partner")
 SUM_MEASURES = ("units", "value")
 RATE_MEASURES = ("share", "display", "promoter", "programs", "actions")
 EXECUTION_MEASURES = ("display", "promoter", "programs", "actions")
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_ATOMS = frozenset({str, int, float, bool, type(None), date})  # values plain returns as they are
+
+
+def plain(value: object) -> object:
+    """What dataclasses.asdict gives for a plan's dataclass (dicts for dataclasses, inside tuples, lists and dicts
+    too), without asdict's deep copy of every other value: the values are read, never changed (`fingerprint`
+    dumps them), and the copy was most of its time."""
+    kind = type(value)
+    if kind in _FIELD_NAMES or (is_dataclass(value) and not isinstance(value, type)):
+        names = _FIELD_NAMES.get(kind) or _FIELD_NAMES.setdefault(kind, tuple(f.name for f in fields(value)))
+        out = {}
+        for name in names:
+            item = getattr(value, name)
+            out[name] = item if type(item) in _ATOMS else plain(item)
+        return out
+    if kind is tuple or kind is list:
+        return kind(plain(item) for item in value)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple, as asdict makes it
+        return kind(*[plain(item) for item in value])
+    if isinstance(value, list | tuple):
+        return kind(plain(item) for item in value)
+    if isinstance(value, dict):
+        return kind((plain(k), plain(v)) for k, v in value.items())
+    return value
 
 
 @dataclass(frozen=True)
@@ -252,11 +279,11 @@ class Plan:
     def fingerprint(self) -> str:
         """A short hash of everything the store tabs are built from."""
         payload = {
-            "account": asdict(self.account),
-            "kpis": [asdict(k) for k in self.kpis],
-            "programs": [asdict(p) for p in self.programs],
-            "stores": [asdict(s) for s in self.stores],
-            "weeks": [asdict(w) for w in self.weeks],
+            "account": plain(self.account),
+            "kpis": [plain(k) for k in self.kpis],
+            "programs": [plain(p) for p in self.programs],
+            "stores": [plain(s) for s in self.stores],
+            "weeks": [plain(w) for w in self.weeks],
             "language": self.language,
         }
         text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)

@@ -495,19 +495,23 @@ def _log(tab: _Tab) -> None:
     first, weeks = tab.row, tab.ctx.weeks
     last = first + len(weeks) - 1
     fixed = _log_fixed(tab, first)
-    tab.cells_of_sheet.update(fixed.cells)  # what every store's log holds alike, made once
+    tab.cells_of_sheet.update(fixed.cells)  # what every store's log holds alike, made once, its inputs empty
     units_target = tab.ctx.week_targets.get("units") or [None] * len(weeks)
     value_target = tab.ctx.week_targets.get("value") or [None] * len(weeks)
     entries, planned = tab.ctx.entries, tab.ctx.promoter_days
-    for position, week in enumerate(weeks):
+    for position in range(len(weeks)):
         r = first + position
         tab.put(r, LOG["target_units"], units_target[position], "fixed_int")
         tab.put(r, LOG["target_value"], value_target[position], "fixed_int")
+    for position, week in enumerate(weeks) if entries or planned else ():
         for name in WEEK_FIELDS:
-            value = tab.value_of(("week", week.id, name))
-            if value is None and name == "promoter_planned" and ("week", week.id, name) not in entries:
-                value = planned.get(week.id)  # what the plan schedules, until someone types
-            tab.put(r, LOG[name], value, _WEEK_INPUT_STYLE[name])
+            key = ("week", week.id, name)
+            if key in entries:
+                value = tab.value_of(key)
+            else:
+                value = planned.get(week.id) if name == "promoter_planned" else None  # the plan's, until typed
+            if value is not None:
+                tab.put(first + position, LOG[name], value, _WEEK_INPUT_STYLE[name])
     total = last + 1
     col = fixed.letters
     tab.cells["week"] = {"cols": {f: col[f] for f in WEEK_FIELDS}, "rows": dict(fixed.rows)}
@@ -522,7 +526,7 @@ def _log(tab: _Tab) -> None:
 @dataclass(frozen=True)
 class _LogFixed:
     """The cells of the weekly log that depend only on the plan's weeks, the log's first row and the language
-    (every store's tab holds them alike), each week's row and the log's column letters."""
+    (every store's tab holds them alike, its inputs empty), each week's row and the log's column letters."""
 
     cells: dict
     rows: dict[str, int]
@@ -551,6 +555,8 @@ def _log_fixed_cells(tab: _Tab, first: int) -> _LogFixed:
         r = first + position
         rows[week.id] = r
         put(r, LOG["week"], week.id, "id")
+        for name in WEEK_FIELDS:  # the inputs, empty: a tab puts what was typed (or planned) over them
+            put(r, LOG[name], None, _WEEK_INPUT_STYLE[name])
         put(r, LOG["note"], week.note or None, "stamp")
         put(r, LOG["start"], week.start, "fixed_date")
         put(r, LOG["end"], week.end, "fixed_date")

@@ -92,6 +92,10 @@ def tab_link(tab: str, shown: str) -> Formula:
 
 def shorten(text: str, limit: int = MAX_LEN) -> str:
     """The longest prefix of whole grapheme clusters that fits in `limit` UTF-16 units."""
+    if text.isascii():  # every ASCII character is a cluster of its own, one unit long
+        return text[: max(limit, 0)]
+    if len(text) <= limit // 2 or utf16_len(text) <= limit:  # all of it fits
+        return text
     out, used = [], 0
     for cluster in graphemes(text):
         used += utf16_len(cluster)
