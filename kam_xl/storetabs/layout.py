@@ -698,12 +698,42 @@ def _review(tab: _Tab) -> dict:
 
 
 def _review_formulas(tab: _Tab, review: dict) -> None:
-    names = review["names"]
-    _metric_formulas(tab, names)
-    for item in tab.ctx.targets:
-        _kpi_row(tab, item, review["kpi_rows"][item.kpi.id], names)
-    _score_cells(tab, names, review["first"], review["last"])
-    _rag_colours(tab, review["first"], review["last"], names)
+    """The review block's formulas, KPI rows and colours. They depend only on where things are in the tab
+    (`tab.at`, `review`), the language, the plan's KPIs and account and whether the store has programs — never on
+    the store's own numbers — so tabs of one layout get the same cells, made once (everything these functions
+    read must be in `key`)."""
+    ctx = tab.ctx
+    key = (
+        tab.lang,
+        repr(tab.at),
+        repr(review),
+        tuple(item.kpi for item in ctx.targets),
+        ctx.account,
+        bool(ctx.programs),
+    )
+    made = _REVIEW_MADE.get(key)
+    if made is None:
+        sheet, cells, conds = tab.sheet, tab.cells_of_sheet, tab.sheet.cond_formats
+        tab.cells_of_sheet = sheet.cells = {}
+        sheet.cond_formats = []
+        try:
+            names = review["names"]
+            _metric_formulas(tab, names)
+            for item in ctx.targets:
+                _kpi_row(tab, item, review["kpi_rows"][item.kpi.id], names)
+            _score_cells(tab, names, review["first"], review["last"])
+            _rag_colours(tab, review["first"], review["last"], names)
+            made = (sheet.cells, sheet.cond_formats)
+        finally:
+            tab.cells_of_sheet, sheet.cells, sheet.cond_formats = cells, cells, conds
+        if len(_REVIEW_MADE) >= 16:
+            _REVIEW_MADE.clear()
+        _REVIEW_MADE[key] = made
+    tab.cells_of_sheet.update(made[0])
+    tab.sheet.cond_formats.extend(made[1])
+
+
+_REVIEW_MADE: dict[tuple, tuple[dict, list]] = {}
 
 
 # (key, style) of the store's summary metrics, in the order they are shown.
