@@ -818,15 +818,26 @@ _METRIC_LABEL = {
 
 
 def _metric_cells(tab: _Tab, first: int) -> dict[str, str]:
-    names = {}
-    for offset, (key, style) in enumerate(METRIC_ROWS):
-        label = _METRIC_LABEL[key]
-        text = tab.t(label) if isinstance(label, str) else label[0 if tab.lang == "en" else 1]
-        tab.put(first + offset, 1, text, "label")
-        names[key] = f"{column_letter(4)}{first + offset}"
-        names[f"{key}:style"] = in_language(style, tab.lang)
-    names["_end"] = first + len(METRIC_ROWS) - 1
-    return names
+    """The metrics' labels from row `first` down; returns each metric's cell and style (and "_end", the last
+    row). The same for every tab of a layout and language: made once."""
+    made = _METRIC_CELLS.get((tab.lang, first))
+    if made is None:
+        cells, names = {}, {}
+        for offset, (key, style) in enumerate(METRIC_ROWS):
+            label = _METRIC_LABEL[key]
+            text = tab.t(label) if isinstance(label, str) else label[0 if tab.lang == "en" else 1]
+            cells[(first + offset, 1)] = (text, "label")
+            names[key] = f"{column_letter(4)}{first + offset}"
+            names[f"{key}:style"] = in_language(style, tab.lang)
+        names["_end"] = first + len(METRIC_ROWS) - 1
+        if len(_METRIC_CELLS) >= 16:
+            _METRIC_CELLS.clear()
+        made = _METRIC_CELLS[(tab.lang, first)] = (cells, names)
+    tab.cells_of_sheet.update(made[0])
+    return made[1]
+
+
+_METRIC_CELLS: dict[tuple[str, int], tuple[dict, dict]] = {}
 
 
 def _metric_formulas(tab: _Tab, n: dict[str, str]) -> None:
@@ -1084,67 +1095,88 @@ def soft_bounds(store: Store) -> dict[str, tuple[float, float]]:
 
 
 def _validations(tab: _Tab) -> list[Validation]:
+    """The tab's input checks: made once per layout and language (_layout_validations), but for the weekly
+    numbers whose bounds come from the store's own baseline (soft_bounds)."""
     lang = tab.lang
-    out = [Validation(tab.cells["agreed"], "date", lo=_MIN, hi=_MAX, error=_msg("date", lang))]
+    rows = tab.cells["program"]["rows"]
+    programs = (min(rows.values()), max(rows.values())) if rows else None
+    key = (lang, tab.cells["agreed"], tab.at["log"], programs, tab.at["actions"])
+    fixed = _VALIDATIONS_MADE.get(key)
+    if fixed is None:
+        if len(_VALIDATIONS_MADE) >= 16:
+            _VALIDATIONS_MADE.clear()
+        fixed = _VALIDATIONS_MADE[key] = _layout_validations(lang, *key[1:])
     first, last = tab.at["log"]
+    soft = soft_bounds(tab.ctx.store)
+    out = [fixed["agreed"]]
+    for name in WEEK_FIELDS:
+        if name not in soft:
+            out.append(fixed[name])
+            continue
+        title, help_text = input_help(name, lang)
+        base, high = soft[name]
+        prompt = help_text.format(base=f"{base:,.0f}", soft=f"{high:,.0f}")
+        error = SOFT_ERROR[0 if lang == "en" else 1].format(base=f"{base:,.0f}")
+        letter = column_letter(LOG[name])
+        area = f"{letter}{first}:{letter}{last}"
+        out.append(Validation(area, "decimal", lo=0, hi=high, prompt=prompt, error=error, title=title, soft=True))
+    return out + fixed["tables"]
+
+
+_VALIDATIONS_MADE: dict[tuple, dict] = {}
+
+
+def _layout_validations(lang: str, agreed: str, log: tuple, programs: tuple | None, actions: tuple) -> dict:
+    """The checks that depend only on where things are: the agreed-on date, each weekly field without a
+    baseline of the store's, the programs' and the actions' columns."""
+    first, last = log
+    out = {"agreed": Validation(agreed, "date", lo=_MIN, hi=_MAX, error=_msg("date", lang))}
 
     def column(name: str) -> str:
         letter = column_letter(LOG[name])
         return f"{letter}{first}:{letter}{last}"
 
-    soft = soft_bounds(tab.ctx.store)
     for name in WEEK_FIELDS:
         title, help_text = input_help(name, lang)
-        if name in soft:
-            base, high = soft[name]
-            prompt = help_text.format(base=f"{base:,.0f}", soft=f"{high:,.0f}")
-            error = SOFT_ERROR[0 if lang == "en" else 1].format(base=f"{base:,.0f}")
-            out.append(
-                Validation(column(name), "decimal", lo=0, hi=high, prompt=prompt, error=error, title=title, soft=True)
-            )
-        elif name in _HARD:
+        if name in _HARD:
             kind, high = _HARD[name]
-            out.append(
-                Validation(
-                    column(name),
-                    kind,
-                    lo=0,
-                    hi=high,
-                    prompt=help_text,
-                    title=title,
-                    error=text("dv_number", lang).format(lo=0, hi=high),
-                )
+            out[name] = Validation(
+                column(name),
+                kind,
+                lo=0,
+                hi=high,
+                prompt=help_text,
+                title=title,
+                error=text("dv_number", lang).format(lo=0, hi=high),
             )
         elif name in NUMBER_LIMITS:
             high = NUMBER_LIMITS[name]
             prompt = help_text.format(base="…", soft=f"{high:,.0f}")
-            out.append(
-                Validation(
-                    column(name),
-                    "decimal",
-                    lo=0,
-                    hi=high,
-                    prompt=prompt,
-                    title=title,
-                    error=text("dv_number", lang).format(lo=0, hi=f"{high:,.0f}"),
-                )
+            out[name] = Validation(
+                column(name),
+                "decimal",
+                lo=0,
+                hi=high,
+                prompt=prompt,
+                title=title,
+                error=text("dv_number", lang).format(lo=0, hi=f"{high:,.0f}"),
             )
         elif name == "display":
             choices = (enum_label("yes_no", "yes", lang), enum_label("yes_no", "no", lang))
-            out.append(
-                Validation(column(name), "list", choices, prompt=help_text, title=title, error=_msg("list", lang))
+            out[name] = Validation(
+                column(name), "list", choices, prompt=help_text, title=title, error=_msg("list", lang)
             )
         else:  # free text: help only (any text is allowed)
-            out.append(Validation(column(name), "custom", formula="=TRUE", prompt=help_text, title=title))
-    rows = tab.cells["program"]["rows"]
-    if rows:
-        p_first, p_last = min(rows.values()), max(rows.values())
+            out[name] = Validation(column(name), "custom", formula="=TRUE", prompt=help_text, title=title)
+    tables = []
+    if programs is not None:
+        p_first, p_last = programs
 
         def prog(name: str) -> str:
             letter = column_letter(PROGRAM_COLS[name])
             return f"{letter}{p_first}:{letter}{p_last}"
 
-        out += [
+        tables += [
             Validation(
                 prog("status"),
                 "list",
@@ -1154,17 +1186,18 @@ def _validations(tab: _Tab) -> list[Validation]:
             Validation(prog("cost"), "decimal", lo=0, hi=1e9, error=_msg("number", lang)),
             Validation(prog("done_on"), "date", lo=_MIN, hi=_MAX, error=_msg("date", lang)),
         ]
-    a_first, a_last = tab.at["actions"]
+    a_first, a_last = actions
 
     def act(name: str) -> str:
         letter = column_letter(ACTION_COLS[name])
         return f"{letter}{a_first}:{letter}{a_last}"
 
-    out += [
+    tables += [
         Validation(act("owner"), "list", tuple(_labels("owner", lang)), error=_msg("list", lang)),
         Validation(act("due"), "date", lo=_MIN, hi=_MAX, error=_msg("date", lang)),
         Validation(act("status"), "list", tuple(_labels("action_status", lang)), error=_msg("list", lang)),
     ]
+    out["tables"] = tables
     return out
 
 
