@@ -196,3 +196,17 @@ def test_a_reader_that_panics_on_one_file_refuses_that_file_only(demo_book_facto
     outcome = {Path(f.path).name: (f.status, f.reason) for f in report.files}
     assert outcome[files[1].name][0] == "refused" and "_Panic" in outcome[files[1].name][1]
     assert all(status != "refused" for name, (status, _) in outcome.items() if name != files[1].name)
+
+
+@given(st.integers(0, 3000), st.integers(1, 600))
+def test_the_helper_gets_a_little_less_and_every_item_stays_once_in_order(count, largest):
+    from kam_xl.storetabs.generate import even_batches, lighter_helper
+
+    even = even_batches(list(range(count)), largest)
+    batches = lighter_helper(even)
+    assert [x for batch in batches for x in batch] == list(range(count))
+    assert len(batches) == len(even) and all(batches)
+    for mine, helpers in zip(batches[0::2], batches[1::2], strict=False):
+        assert len(helpers) <= len(mine)
+        if len(mine) + len(helpers) >= 100:
+            assert len(helpers) < len(mine) <= len(helpers) * 1.15

@@ -16,7 +16,7 @@ from kam_xl.memo import ByIdentity
 from kam_xl.metrics.allocation import Allocation, allocate_plan, explain
 from kam_xl.model.entries import ACTION_FIELDS, PROGRAM_FIELDS, WEEK_FIELDS, FieldKey, StoreEntries
 from kam_xl.model.plan import Plan, Store
-from kam_xl.parallel import shared_map
+from kam_xl.parallel import shared_map, sharing
 from kam_xl.plan.carried import carried_sheet_name, read_carried
 from kam_xl.plan.load import read_plan_from
 from kam_xl.plan.meta import CARRIED_KEYS, TabRecord, meta_sheet, new_meta, read_meta, require_hq
@@ -270,6 +270,23 @@ def even_batches(items: list, largest: int) -> list[list]:
     return out
 
 
+HELPER_LEAD = 0.03  # this process takes 3 % more of each pair of batches than the forked helper (see lighter_helper)
+
+
+def lighter_helper(batches: list[list]) -> list[list]:
+    """The batches with a few items of each helper's batch (the odd ones, kam_xl.parallel) moved to the end of the
+    batch before it, in order: the forked helper works ~8 % slower than this process (its first writes to the
+    memory both share copy pages), and this process would otherwise wait for it. Measured on 1,000 tabs: 1.47 →
+    1.43 s."""
+    out = [list(batch) for batch in batches]
+    for index in range(1, len(out), 2):
+        moved = min(round(len(out[index]) * HELPER_LEAD), len(out[index]) - 1)
+        if moved > 0:
+            out[index - 1] += out[index][:moved]
+            out[index] = out[index][moved:]
+    return out
+
+
 def _write_tabs(
     book: Book,
     plan: Plan,
@@ -305,6 +322,8 @@ def _write_tabs(
     # order in the workbook is the plan's all the same (FileBook.save's order).
     by_layout = sorted(chosen, key=lambda store: len(plan.programs_for(store)))
     batches = even_batches(by_layout, CACHE_BATCH)
+    if writer is not None and sharing(batches):
+        batches = lighter_helper(batches)
     done = 0
     for batch in shared_map(batch_of_tabs, batches) if writer is not None else map(batch_of_tabs, batches):
         for record, sheet in batch:
