@@ -176,6 +176,26 @@ def test_store_rows_and_identity(stores, reviewed):
     check(stores, "store_tier", {"S1": "A", "S2": "B"})
 
 
+def test_a_tab_renamed_by_hand_is_the_one_its_store_links_to(tmp_path):
+    """A KAM renames a store tab in Excel (kam's _meta still names the old tab): the scorecards' store name opens
+    the tab as it is named now, found by its store-id cell, not a sheet that no longer exists."""
+    path = hand_book(tmp_path)
+    old = next(r.tab for r in read_meta(FileBook(path)).tabs if r.store_id == "S4")
+    package = Package.open(path)
+    package.rename_sheet(old, "S4 my favourite")
+    package.save(path, backup=False)
+    result = review(path)
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        grid = [list(row) for row in workbook[result.sheets[1]].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    rows = {row[0]: row for row in grid[GROUP_ROW + 1 :] if row and row[0]}
+    links = [cell for cell in rows["S4"] if isinstance(cell, str) and cell.startswith("=HYPERLINK(")]
+    assert links == ['=HYPERLINK("#\'S4 my favourite\'!A1","Store S4")']
+    assert old not in str(rows)
+
+
 def test_store_data_weeks(stores):
     check(stores, "data_week_id", {"S1": "W4", "S4": "W3", "S6": BLANK})  # S4 has nothing in W4
     check(stores, "as_of_date", {"S1": date(2026, 2, 1), "S4": date(2026, 1, 25), "S6": BLANK})

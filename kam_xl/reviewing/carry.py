@@ -143,7 +143,7 @@ def next_period(
     plan = plan_of(source)
     first, count = _calendar_span(plan, start, weeks)
     proposal = read_proposal(source, plan)
-    entries, _, _ = read_store_entries(source, plan, progress, keep=carried_field)
+    entries, _, _, _ = read_store_entries(source, plan, progress, keep=carried_field)
     history = read_meta(source, tabs=False).values.get("relationship_history", "")
     carried = Carried(plan, entries, proposal, first, count, history)
     carried.notes += [

@@ -138,6 +138,7 @@ class ReviewInputs:
     warnings: list[str]
     first_tab: str
     week: int | None = None  # the as-of week asked for (None: the last week with anything entered)
+    tabs: dict[str, str] = field(default_factory=dict)  # store id -> its tab, as found by its store-id cell
 
 
 def read_inputs(book: Book, progress: Progress | None = None, as_of: object = None) -> ReviewInputs:
@@ -146,9 +147,10 @@ def read_inputs(book: Book, progress: Progress | None = None, as_of: object = No
     require_hq(read_meta(book, tabs=False), book)
     plan = plan_of(book)
     week = week_position(plan, as_of)
-    entries, warnings, first_tab = read_store_entries(book, plan, progress)
+    entries, warnings, first_tab, tabs = read_store_entries(book, plan, progress)
     release_memory()  # what reading thousands of tabs freed goes back before computing and writing
-    return ReviewInputs(plan, Targets.from_allocation(allocate_plan(plan)), entries, warnings, first_tab, week)
+    targets = Targets.from_allocation(allocate_plan(plan))
+    return ReviewInputs(plan, targets, entries, warnings, first_tab, week, tabs)
 
 
 def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult, extra: list[SheetSpec] = ()) -> None:
@@ -156,11 +158,10 @@ def write_review(book: Book, inputs: ReviewInputs, result: ReviewResult, extra: 
 
     Each sheet is built, given its values and turned into XML before the next is built (5,000 store rows per
     sheet: holding every sheet's cells at once would double the memory a big review needs)."""
-    tabs = {r.store_id: r.tab for r in read_meta(book).tabs}
     result.sheets = []
     for build in [*scorecard_builders(inputs.plan, result), *(lambda spec=spec: spec for spec in extra)]:
         spec = build()
-        link_store_names([spec], tabs, inputs.plan.language)
+        link_store_names([spec], inputs.tabs, inputs.plan.language)
         cache_values([spec])  # the scorecards' own formulas (totals, ratios of sums) with their values
         book.put_sheet(spec)
         result.sheets.append(spec.title)
@@ -272,8 +273,9 @@ def _as_date(as_of: object, plan: Plan) -> date:
 
 def read_store_entries(
     book: Book, plan: Plan, progress: Progress | None = None, keep=None
-) -> tuple[Entries, list[str], str]:
-    """The active stores' entries, warnings about what could not be used, and the first store tab's name
+) -> tuple[Entries, list[str], str, dict[str, str]]:
+    """The active stores' entries, warnings about what could not be used, the first store tab's name and each
+    store's tab (store id -> sheet name, found by the tab's store-id cell: a tab renamed by hand is followed)
     (`keep(key)`, when given, chooses the fields read: the others stay blank)."""
     meta = read_meta(book)
     scan = scan_store_tabs(book, meta, progress, keep)
@@ -288,7 +290,7 @@ def read_store_entries(
     per_store = {s.store_id: _readable(typed.get(s.store_id, {}), unread.get(s.store_id, ())) for s in stores}
     programs = {s.store_id: [p.id for p in plan.programs_for(s)] for s in stores}
     entries = build_entries(per_store, [w.id for w in plan.weeks], programs, ACTION_ROWS)
-    return entries, warnings, scan.first_tab(book.sheet_names())
+    return entries, warnings, scan.first_tab(book.sheet_names()), {sid: name for sid, (name, _) in tabs.items()}
 
 
 def _unreadable(values: StoreEntries) -> list[tuple]:

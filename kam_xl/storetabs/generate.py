@@ -314,7 +314,7 @@ def _write_tabs(
             specs.append(layout.spec)
             made.append(TabRecord(store.store_id, ctx.tab_name, store.sr_id, "active", ctx.fingerprint, layout.cells))
         cache_values(specs)  # every formula's value as the tab stands (for readers that do not recalculate)
-        sheets = specs if writer is None else [writer.serialise(spec).compressed() for spec in specs]
+        sheets = specs if writer is None else [writer.serialise_packed(spec) for spec in specs]
         return list(zip(made, sheets, strict=True))
 
     # Tabs of one layout side by side (a store's programs give its tab's rows): a batch then holds fewer layouts,

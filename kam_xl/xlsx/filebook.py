@@ -171,8 +171,10 @@ class FileBook:
             release_memory()
 
     def put_sheet(self, spec: SheetSpec) -> None:
-        """Add the sheet, or replace the sheet of the same name (it goes where `save` says)."""
-        self.sheet_writer().add(spec)
+        """Add the sheet, or replace the sheet of the same name (it goes where `save` says). Its XML is kept
+        compressed until the save, which copies it as it is (a review's sheets are 66 MB of XML, 7 MB so)."""
+        writer = self.sheet_writer()
+        writer.add_serialised(writer.serialise_packed(spec))
 
     def sheet_writer(self) -> SheetWriter:
         """The writer put_sheet uses: its serialise(spec) makes a sheet's bytes anywhere (another process too),

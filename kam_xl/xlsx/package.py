@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import os
 import re
 from collections.abc import Iterable
@@ -103,13 +102,6 @@ class NewSheet:
     related: tuple[NewPart, ...] = ()
     volatile: frozenset[str] = frozenset()
     packed: Packed | None = None  # the XML compressed as a zip member, as the package will store it
-
-    def compressed(self) -> NewSheet:
-        """This sheet with its XML compressed now, at the level packages are saved at: done where the sheet was
-        made (a forked helper hands back a tenth of the bytes; the save then copies it as it is)."""
-        if self.packed is not None:
-            return self
-        return dataclasses.replace(self, xml=b"", packed=pack(self.xml, COMPRESS_LEVEL))
 
     def content(self) -> bytes:
         """The sheet's XML (decompressed if it came compressed)."""

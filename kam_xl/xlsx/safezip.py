@@ -451,6 +451,28 @@ def pack(data: bytes, level: int) -> Packed:
     )
 
 
+_CHUNK = 1 << 20  # characters of text encoded and compressed at a time by pack_pieces
+
+
+def pack_pieces(pieces: list[str], level: int) -> Packed:
+    """pack() of the UTF-8 bytes of "".join(pieces), made a megabyte at a time: neither the whole text nor its
+    bytes are ever held (the same member once decompressed; one chunk gives pack()'s very bytes)."""
+    compressor = deflate.compressobj(_level(level), deflate.DEFLATED, -15)
+    out, crc, size = [], 0, 0
+    start, count = 0, len(pieces)
+    while start < count:
+        end, length = start, 0
+        while end < count and length < _CHUNK:
+            length += len(pieces[end])
+            end += 1
+        data = "".join(pieces[start:end]).encode("utf-8")
+        crc, size = deflate.crc32(data, crc), size + len(data)
+        out.append(compressor.compress(data))
+        start = end
+    out.append(compressor.flush())
+    return Packed(b"".join(out), crc, size, zipfile.ZIP_DEFLATED)
+
+
 def zip_parts(parts: dict[str, bytes], compresslevel: int = 6, stored: dict[str, Packed] | None = None) -> bytes:
     """A zip of the parts, [Content_Types].xml first, with fixed timestamps; parts found in `stored`
     are copied as they are (their value in `parts` is not used), the others are compressed in parallel threads."""

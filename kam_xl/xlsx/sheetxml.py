@@ -45,6 +45,18 @@ def sheet_xml(
     """The worksheet part of `spec`; `drawing_rel` is the relationship id of its charts' drawing; dates are
     written in the 1904 date system when the workbook uses it; `reuse`: a sheet of a shape written before is
     made from that one (kam_xl.xlsx.sheetdata; the same bytes)."""
+    return "".join(sheet_pieces(spec, styles, drawing_rel, date1904, reuse)).encode("utf-8")
+
+
+def sheet_pieces(
+    spec: SheetSpec,
+    styles: StyleIndex,
+    drawing_rel: str | None = None,
+    date1904: bool = False,
+    reuse: bool = True,
+) -> list[str]:
+    """sheet_xml's text in pieces, which joined and encoded are its bytes (safezip.pack_pieces compresses them
+    without ever holding the whole text: a review's Problems sheet is 26 MB of XML, twice that as one str)."""
     out: list[str] = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f"<worksheet {_NS}>",
@@ -85,7 +97,7 @@ def sheet_xml(
     if drawing_rel:
         out.append(f'<drawing r:id="{drawing_rel}"/>')
     out.append("</worksheet>")
-    return "".join(out).encode("utf-8")
+    return out
 
 
 def _views(spec: SheetSpec) -> str:
