@@ -310,14 +310,12 @@ def _basis(kpi: Kpi) -> str:
 
 
 def _number(value: object) -> float:
-    """A Stores sheet's number as a float; NaN for a blank or anything that is not a number."""
-    if value is None or isinstance(value, str | bytes):
-        try:
-            return float(value.strip()) if isinstance(value, str) and "_" not in value else math.nan
-        except ValueError:
-            return math.nan
+    """A Stores sheet's number as a float, as pandas' to_numeric(errors="coerce") reads it: numbers and numeric
+    text as floats, a blank or anything else NaN."""
+    if isinstance(value, str) and "_" in value:  # float() reads "1_000"; a number in a sheet has no "_"
+        return math.nan
     try:
-        return float(value)
+        return float(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
         return math.nan
 

@@ -17,7 +17,7 @@ from kam_xl.xlsx.charts import chart_parts
 from kam_xl.xlsx.package import COMPRESS_LEVEL, NewSheet, Package
 from kam_xl.xlsx.safezip import pack_pieces
 from kam_xl.xlsx.seeding import seed_workbook
-from kam_xl.xlsx.sheetxml import StyleIndex, sheet_pieces, sheet_xml
+from kam_xl.xlsx.sheetxml import StyleIndex, sheet_pieces
 from kam_xl.xlsx.spec import SheetSpec
 from kam_xl.xlsx.stylebook import StyleBook, new_workbook
 
@@ -76,18 +76,19 @@ class SheetWriter:
 
     def serialise(self, spec: SheetSpec) -> NewSheet:
         """The finished sheet of a SheetSpec (plain bytes: it may be made in another process, see add_serialised)."""
-        related = chart_parts(spec) if spec.charts else ()
-        xml = sheet_xml(spec, self.index, "rId1" if related else None, self.date1904)
-        return NewSheet(spec.title, xml, spec.state, related, frozenset(spec.volatile))
+        related, pieces = self._pieces(spec)
+        return NewSheet(spec.title, "".join(pieces).encode("utf-8"), spec.state, related, frozenset(spec.volatile))
 
     def serialise_packed(self, spec: SheetSpec) -> NewSheet:
         """serialise, with the XML compressed as the package stores it (NewSheet.packed) and never held whole:
         the save copies it as it is, and a forked helper sends a tenth of the bytes."""
+        related, pieces = self._pieces(spec)
+        packed = pack_pieces(pieces, COMPRESS_LEVEL)
+        return NewSheet(spec.title, b"", spec.state, related, frozenset(spec.volatile), packed)
+
+    def _pieces(self, spec: SheetSpec) -> tuple[tuple, list[str]]:
         related = chart_parts(spec) if spec.charts else ()
-        pieces = sheet_pieces(spec, self.index, "rId1" if related else None, self.date1904)
-        return NewSheet(
-            spec.title, b"", spec.state, related, frozenset(spec.volatile), pack_pieces(pieces, COMPRESS_LEVEL)
-        )
+        return related, sheet_pieces(spec, self.index, "rId1" if related else None, self.date1904)
 
     def add_serialised(self, sheet: NewSheet) -> None:
         """Add a sheet made by serialise (put into the package by finish)."""
