@@ -12,7 +12,7 @@ import stat
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -454,21 +454,29 @@ def pack(data: bytes, level: int) -> Packed:
 _CHUNK = 1 << 20  # characters of text encoded and compressed at a time by pack_pieces
 
 
-def pack_pieces(pieces: list[str], level: int) -> Packed:
-    """pack() of the UTF-8 bytes of "".join(pieces), made a megabyte at a time: neither the whole text nor its
-    bytes are ever held (the same member once decompressed; one chunk gives pack()'s very bytes)."""
+def pack_pieces(pieces: Iterable[str], level: int) -> Packed:
+    """pack() of the UTF-8 bytes of "".join(pieces), made a megabyte at a time as the pieces come: neither the
+    whole text nor its bytes are ever held (the same member once decompressed; one chunk gives pack()'s very
+    bytes)."""
     compressor = deflate.compressobj(_level(level), deflate.DEFLATED, -15)
     out, crc, size = [], 0, 0
-    start, count = 0, len(pieces)
-    while start < count:
-        end, length = start, 0
-        while end < count and length < _CHUNK:
-            length += len(pieces[end])
-            end += 1
-        data = "".join(pieces[start:end]).encode("utf-8")
+    chunk, length = [], 0
+
+    def flush() -> None:
+        nonlocal crc, size
+        data = "".join(chunk).encode("utf-8")
         crc, size = deflate.crc32(data, crc), size + len(data)
         out.append(compressor.compress(data))
-        start = end
+        chunk.clear()
+
+    for piece in pieces:
+        chunk.append(piece)
+        length += len(piece)
+        if length >= _CHUNK:
+            flush()
+            length = 0
+    if chunk:
+        flush()
     out.append(compressor.flush())
     return Packed(b"".join(out), crc, size, zipfile.ZIP_DEFLATED)
 

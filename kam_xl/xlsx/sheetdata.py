@@ -10,7 +10,9 @@ result is byte for byte what writing it cell by cell gives (tests/test_sheet_reu
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -71,14 +73,17 @@ _MOST_SHAPES = 64
 _LARGEST = 20_000  # cells: larger sheets (a review's tables) are one of a kind, and not worth keeping
 
 
-def sheet_data(spec: SheetSpec, attrs: dict[str, str], date1904: bool, reuse: bool = True) -> tuple[str, list[str]]:
+def sheet_data(spec: SheetSpec, attrs: dict[str, str], date1904: bool, reuse: bool = True) -> tuple[str, Iterable[str]]:
     """The used range (A1:…) and the pieces of <sheetData>…</sheetData> for `spec`; `attrs` maps a style name
     to its ' s="N"' attribute. With `reuse`, a sheet of a shape written before in this process is made from
-    that one's pieces."""
+    that one's pieces. A sheet over _LARGEST cells gives its pieces as they are made (an iterator: its text is
+    never held whole, see safezip.pack_pieces)."""
     cells = spec.cells
     if not reuse or len(cells) > _LARGEST:
-        shape = _written(spec, attrs, date1904, keep=False)
-        return shape.dimension, shape.pieces
+        items = sorted(cells.items())
+        return _dimension(spec, items), itertools.chain(
+            ["<sheetData>"], _cells(spec, items, attrs, date1904, None), ["</sheetData>"]
+        )
     signature = (id(attrs), date1904, len(cells), len(spec.heights), len(spec.cached))
     for shape in _SHAPES.get(signature, ()):
         if shape.attrs is attrs and cells.keys() == shape.cells.keys() and spec.heights == shape.heights:
@@ -94,25 +99,41 @@ def sheet_data(spec: SheetSpec, attrs: dict[str, str], date1904: bool, reuse: bo
     return shape.dimension, shape.pieces
 
 
-def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool, keep: bool = True) -> _Shape:
-    """Every cell written, sorted by (row, column), a <row> for each row holding a cell or a height; `keep`: with
-    copies of what it was written from, to be reused."""
+def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool) -> _Shape:
+    """Every cell written, with copies of what it was written from and where each cell's piece is, to be
+    reused."""
     items = sorted(spec.cells.items())
+    where: dict[tuple[int, int], int] = {}
+    pieces = ["<sheetData>", *_cells(spec, items, attrs_of, date1904, where), "</sheetData>"]
+    cells, cached, heights = dict(spec.cells), dict(spec.cached), dict(spec.heights)
+    return _Shape(attrs_of, date1904, cells, cached, heights, _dimension(spec, items), pieces, where)
+
+
+def _dimension(spec: SheetSpec, items: list) -> str:
+    last_row = items[-1][0][0] if items else 1
+    last_col = max(map(itemgetter(1), spec.cells), default=1)
+    return f"A1:{column_letter(last_col)}{last_row}"
+
+
+def _cells(spec: SheetSpec, items: list, attrs_of: dict[str, str], date1904: bool, where: dict | None) -> Iterator[str]:
+    """The pieces between <sheetData> and </sheetData>, cells sorted by (row, column) (`items`), a <row> for each
+    row holding a cell or a height; with `where`, each cell's place in the list they are put in after
+    "<sheetData>" is noted (and its texts are remembered: a big table's texts are its own, not worth it)."""
     heights, cached = spec.heights, spec.cached
     rows = sorted({row for (row, _), _ in items}.union(heights))
-    pieces = ["<sheetData>"]
-    where = {}
-    append = pieces.append
-    at, count = 0, len(items)
+    keep = where is not None
+    at, count, place = 0, len(items), 1
     for row in rows:
         height = heights.get(row)
-        append(f'<row r="{row}" ht="{height}" customHeight="1">' if height else f'<row r="{row}">')
+        yield f'<row r="{row}" ht="{height}" customHeight="1">' if height else f'<row r="{row}">'
+        place += 1
         suffix = str(row)
         while at < count and items[at][0][0] == row:
             key, (value, style) = items[at]
             at += 1
             if keep:
-                where[key] = len(pieces)
+                where[key] = place
+            place += 1
             col = key[1]
             ref = _LETTERS[col] + suffix if col < _KNOWN else column_letter(col) + suffix
             attrs = attrs_of.get(style, "")
@@ -121,24 +142,18 @@ def _written(spec: SheetSpec, attrs_of: dict[str, str], date1904: bool, keep: bo
             # that both give the same)
             if kind is float and math.isfinite(value):
                 text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-                append(f'<c r="{ref}"{attrs}><v>{text}</v></c>')
+                yield f'<c r="{ref}"{attrs}><v>{text}</v></c>'
             elif kind is Formula:
                 known = cached.get(key)
-                append(formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known))
-            elif kind is str:  # a big table's texts are its own (store names, notes): not worth remembering
-                append(_label(ref, attrs, value, date1904) if keep else cell_xml(ref, attrs, value, date1904))
+                yield formula_cell_xml(ref, attrs, value.text[1:], value.value if known is None else known)
+            elif kind is str:
+                yield _label(ref, attrs, value, date1904) if keep else cell_xml(ref, attrs, value, date1904)
             elif value is None:
-                append(f'<c r="{ref}"{attrs}/>' if attrs else "")  # cell_xml of an empty cell
+                yield f'<c r="{ref}"{attrs}/>' if attrs else ""  # cell_xml of an empty cell
             else:
-                append(cell_xml(ref, attrs, value, date1904))
-        append("</row>")
-    append("</sheetData>")
-    last_row = items[-1][0][0] if items else 1
-    last_col = max(map(itemgetter(1), spec.cells), default=1)
-    dimension = f"A1:{column_letter(last_col)}{last_row}"
-    if not keep:
-        return _Shape(attrs_of, date1904, {}, {}, {}, dimension, pieces, {})
-    return _Shape(attrs_of, date1904, dict(spec.cells), dict(cached), dict(heights), dimension, pieces, where)
+                yield cell_xml(ref, attrs, value, date1904)
+        yield "</row>"
+        place += 1
 
 
 def _reused(shape: _Shape, spec: SheetSpec) -> list[str] | None:

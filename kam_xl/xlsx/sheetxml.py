@@ -7,6 +7,7 @@ order). Strings are inline, so a sheet carries its own text and can move between
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -54,9 +55,10 @@ def sheet_pieces(
     drawing_rel: str | None = None,
     date1904: bool = False,
     reuse: bool = True,
-) -> list[str]:
-    """sheet_xml's text in pieces, which joined and encoded are its bytes (safezip.pack_pieces compresses them
-    without ever holding the whole text: a review's Problems sheet is 26 MB of XML, twice that as one str)."""
+) -> Iterator[str]:
+    """sheet_xml's text in pieces, which joined and encoded are its bytes; a big sheet's cells are made as they
+    are asked for (safezip.pack_pieces compresses them without ever holding the whole text: a review's Problems
+    sheet is 26 MB of XML, twice that as one str, more as pieces)."""
     out: list[str] = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f"<worksheet {_NS}>",
@@ -70,7 +72,9 @@ def sheet_pieces(
     out.append(_views(spec))
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     out.append(_columns(spec))
-    out.extend(data)
+    yield from out
+    yield from data
+    out = []
     if spec.protected:
         rows = ' insertRows="0" deleteRows="0"' if spec.allow_rows else ""
         out.append(
@@ -97,7 +101,7 @@ def sheet_pieces(
     if drawing_rel:
         out.append(f'<drawing r:id="{drawing_rel}"/>')
     out.append("</worksheet>")
-    return out
+    yield from out
 
 
 def _views(spec: SheetSpec) -> str:
