@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -206,7 +207,7 @@ class Output:
 
     def data(self, payload) -> None:
         if self.as_json:
-            print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+            print(json.dumps(payload, ensure_ascii=not _speaks_unicode(sys.stdout), indent=2, default=str))
 
     def progress(self):
         """A context manager giving the Progress callback for the command (rich bars, or silence)."""
@@ -522,8 +523,10 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Run the `kam` command line with these arguments (default: sys.argv); returns the exit code:
     0 done, 1 done but something was refused or rejected (see the report), 2 a mistake in what was asked
-    (a message says what to do; nothing was written), 3 an unexpected failure (nothing was written; the
-    details are in a file the message names), 130 interrupted."""
+    (a message says what to do; nothing was written), 3 an unexpected failure (the message names what was
+    saved before it, if anything, and a file with the details), 130 interrupted."""
+    _never_fail_on_a_character()
+    saves_before = len(_saved())
     args = _parser().parse_args(argv)
     out = Output(args.quiet, args.json)
     try:
@@ -543,14 +546,43 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # never a traceback on the screen: keep it in a file for the report
         report = _keep_traceback()
-        return _fail(out, args, f"unexpected problem ({type(exc).__name__}: {exc}); nothing was saved. Details for "
-                     f"a bug report: {report}", 3)  # fmt: skip
+        saved = _what_was_saved(saves_before)
+        return _fail(out, args, f"unexpected problem ({type(exc).__name__}: {exc}); {saved}. Details for a bug "
+                     f"report: {report}", 3)  # fmt: skip
+
+
+def _saved() -> list[Path]:
+    """The files saved in this process so far (none when nothing that saves was loaded)."""
+    safezip = sys.modules.get("kam_xl.xlsx.safezip")
+    return safezip.WRITTEN if safezip is not None else []
+
+
+def _what_was_saved(saves_before: int) -> str:
+    """What the command had saved before an unexpected problem stopped it (each save is whole or not at all)."""
+    saved = _saved()[saves_before:]
+    if not saved:
+        return "nothing was saved"
+    names = ", ".join(dict.fromkeys(str(path) for path in saved))
+    return f"saved before the problem (complete and safe to open): {names}"
+
+
+def _speaks_unicode(stream) -> bool:
+    return (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+
+
+def _never_fail_on_a_character() -> None:
+    """A console that cannot show a character (an ASCII or GBK terminal, output redirected on Windows) gets an
+    escape such as \\u2192 for it, never an error half way through a report."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not _speaks_unicode(stream) and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):  # closed, or not a text stream we may change
+                stream.reconfigure(errors="backslashreplace")
 
 
 def _fail(out: Output, args, message: str, code: int) -> int:
     out.errors.print(f"[red]error:[/] {_escape(message)}")
     if args.json:
-        print(json.dumps({"error": message, "exit_code": code}, ensure_ascii=False))
+        print(json.dumps({"error": message, "exit_code": code}, ensure_ascii=not _speaks_unicode(sys.stdout)))
     return code
 
 

@@ -3,7 +3,10 @@ never a traceback, and nothing written."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kam_xl.cli import main
+from kam_xl.cli import Output, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,3 +115,69 @@ def test_a_real_process_prints_no_traceback_on_a_damaged_workbook(place):
         timeout=120,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr and "error:" in done.stderr
+
+
+def _kam(*arguments: str, encoding: str) -> subprocess.CompletedProcess:
+    """The real `kam` in a process whose console speaks only `encoding` (an old terminal, a redirect on Windows)."""
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    return subprocess.run(
+        [sys.executable, "-m", "kam_xl", *arguments], cwd=ROOT, capture_output=True, env=env, timeout=300
+    )
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_console_that_cannot_show_a_character_gets_an_escape_not_a_traceback(place, tmp_path, encoding):
+    """The review's report holds "→" and "·", the error messages "—": on an ASCII console they were a
+    UnicodeEncodeError half way through the report (after the save, yet the message said nothing was saved)."""
+    book = tmp_path / "hq.xlsx"
+    book.write_bytes((place / "hq.xlsx").read_bytes())
+    done = _kam("review", str(book), "--db", "none", encoding=encoding)
+    out, err = done.stdout.decode("ascii", "replace"), done.stderr.decode("ascii", "replace")
+    assert done.returncode in (0, 1), err
+    assert "Traceback" not in out + err and "unexpected" not in err
+    assert "ROI" in out and "\\u2192" in out  # the arrow, escaped
+    missing = _kam("review", str(tmp_path / "nothere.xlsx"), "--json", encoding=encoding)
+    assert missing.returncode == 2 and b"Traceback" not in missing.stderr
+    said = json.loads(missing.stdout.decode("ascii"))  # still JSON, its dash escaped as JSON does
+    assert said["exit_code"] == 2 and "not found — check" in said["error"]
+
+
+def test_a_full_disk_is_named_and_the_workbook_is_left_as_it_was(place, tmp_path, monkeypatch, capsys):
+    book = tmp_path / "hq.xlsx"
+    book.write_bytes((place / "hq.xlsx").read_bytes())
+    before = _digests(tmp_path)
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    got = main(["review", str(book), "--db", "none"])
+    err = capsys.readouterr().err
+    assert got == 2 and "disk is full" in err and "free some space" in err, err
+    assert _digests(tmp_path) == before  # the workbook unchanged, no backup, no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".kam-lock")) == ["hq.xlsx"]
+
+
+def test_a_problem_after_the_save_says_what_was_saved(place, tmp_path, monkeypatch, capsys):
+    """An unexpected failure once the workbook is saved must not claim that nothing was saved."""
+    book = tmp_path / "hq.xlsx"
+    book.write_bytes((place / "hq.xlsx").read_bytes())
+    was = book.read_bytes()
+
+    def broken(self, payload):
+        raise RuntimeError("the report could not be printed")
+
+    monkeypatch.setattr(Output, "data", broken)
+    got = main(["review", str(book), "--db", "none", "--json"])
+    err = capsys.readouterr().err
+    assert got == 3 and "saved before the problem" in err and "hq.xlsx" in err and "nothing was saved" not in err
+    assert book.read_bytes() != was  # it was indeed saved: the scorecards are in it
+
+
+@pytest.mark.parametrize("lang, stores", [("en", 1), ("en", 3), ("en", 6), ("en", 11), ("zh", 2), ("zh", 5)])
+def test_a_small_demo_account_is_a_valid_plan(tmp_path, capsys, lang, stores):
+    """`kam init --demo --stores 6` made programs for regions that had no store in so small an account:
+    its own plan failed `kam validate` (and `kam demo --stores 6` stopped)."""
+    book = tmp_path / "small.xlsx"
+    assert main(["--quiet", "init", str(book), "--demo", "--stores", str(stores), "--lang", lang]) == 0
+    assert main(["validate", str(book)]) == 0, capsys.readouterr().out

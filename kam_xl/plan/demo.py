@@ -42,16 +42,18 @@ def demo_plan(stores: int = DEFAULT_STORES, lang: str = "en", seed: int = DEFAUL
     weeks = _weeks(lang)
     store_list = _stores(rng, stores, lang)
     account = _account(lang, weeks)
+    programs = _programs(lang, {store.region for store in store_list})
+    offered = {program.id for program in programs}
     return Plan(
         language=lang,
         account=account,
         evidence=tuple(Evidence(level, _pick(words, lang), met) for level, words, met in D.EVIDENCE),
         needs=tuple(
-            Need(nid, _pick(need, lang), cat, prio, answer, _pick(value, lang))
+            Need(nid, _pick(need, lang), cat, prio, tuple(p for p in answer if p in offered), _pick(value, lang))
             for nid, need, cat, prio, answer, value in D.NEEDS
         ),
         kpis=_kpis(store_list, len(weeks), lang),
-        programs=_programs(lang),
+        programs=programs,
         competitors=tuple(
             Competitor(_pick(name, lang), share, _pick(strategy, lang), _pick(resp, lang), kpi, main)
             for name, share, strategy, resp, kpi, main in D.COMPETITORS
@@ -236,23 +238,31 @@ def _kpis(stores: tuple[Store, ...], n_weeks: int, lang: str) -> tuple[Kpi, ...]
     return tuple(kpis)
 
 
-def _programs(lang: str) -> tuple[Program, ...]:
+def _programs(lang: str, regions_with_stores: set[str]) -> tuple[Program, ...]:
+    """The demo's programs, each for the regions of its own that have stores (a small demo account has stores in
+    only some regions: a program for regions without any is left out, so that the plan stays valid)."""
     year = D.PERIOD_START[0]
-    return tuple(
-        Program(
-            pid,
-            _pick(name, lang),
-            ptype,
-            date(year, *start),
-            date(year, *end),
-            tiers,
-            tuple(_pick(D.REGIONS[r], lang) for r in regions),
-            formats,
-            float(cost),
-            uplift,
-            _pick(benefit, lang),
-            kpi,
-            need,
+    programs = []
+    for pid, name, ptype, start, end, tiers, regions, formats, cost, uplift, benefit, kpi, need in D.PROGRAMS:
+        named = tuple(_pick(D.REGIONS[r], lang) for r in regions)
+        kept = tuple(region for region in named if region in regions_with_stores)
+        if named and not kept:
+            continue
+        programs.append(
+            Program(
+                pid,
+                _pick(name, lang),
+                ptype,
+                date(year, *start),
+                date(year, *end),
+                tiers,
+                kept,
+                formats,
+                float(cost),
+                uplift,
+                _pick(benefit, lang),
+                kpi,
+                need,
+            )
         )
-        for pid, name, ptype, start, end, tiers, regions, formats, cost, uplift, benefit, kpi, need in D.PROGRAMS
-    )
+    return tuple(programs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import lzma
 import os
@@ -546,15 +547,13 @@ def atomic_write(
         os.replace(temp, target)
         replaced = True
     except OSError as exc:
-        raise WorkbookError(
-            f"cannot write {path} ({exc.strerror or exc}) — check the folder is writable "
-            "and the file is not open in Excel"
-        ) from exc
+        raise WorkbookError(f"cannot write {path} ({exc.strerror or exc}) — {_what_to_do(exc)}") from exc
     finally:
         if not replaced:
             temp.unlink(missing_ok=True)
             if pending is not None:
                 pending.discard()
+    WRITTEN.append(target)
     _fsync_folder(folder)
     if pending is None:
         return None
@@ -563,6 +562,16 @@ def atomic_write(
     with contextlib.suppress(OSError):  # stale backups go next time
         prune_backups(target, protect=pending.path)
     return pending.path if pending.path.exists() else pending.previous
+
+
+WRITTEN: list[Path] = []  # each file atomic_write replaced in this process, in order (the CLI names them on a failure)
+
+
+def _what_to_do(exc: OSError) -> str:
+    """What the person can do about a file that could not be written (the old file is untouched either way)."""
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "the disk is full: free some space on it and run the command again (the file is unchanged)"
+    return "check the folder is writable and the file is not open in Excel"
 
 
 def real_path(path: Path) -> Path:
