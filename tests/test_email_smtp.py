@@ -257,6 +257,9 @@ def test_settings_come_from_options_or_environment():
         SmtpSettings.from_env(host="h", starttls=True, ssl=True, environ={})
     with pytest.raises(SendError, match="ASCII"):
         SmtpSettings.from_env(host="h", user="u", starttls=True, environ={"KAM_SMTP_PASSWORD": "pässwort"})
+    for port in ("0", "99999", "-25"):  # a port that cannot exist is said at once, not as "server unavailable"
+        with pytest.raises(SendError, match="1 to 65535"):
+            SmtpSettings.from_env(host="h", environ={"KAM_SMTP_PORT": port})
 
 
 def test_nothing_to_send_without_written_emails(tmp_path):
@@ -282,6 +285,8 @@ def test_unreachable_server_is_retried_then_reported(fresh):
     with pytest.raises(SendError, match="not sent yet") as caught:
         send_emails(folder, settings, attempts=2, backoff=0.1, sleep=waits.append)
     assert caught.value.report.not_sent == [m.message_id for m in batch] and waits == [0.1]
+    said = str(caught.value)  # why: the server and the connection problem, so that the person can fix it
+    assert f"127.0.0.1:{settings.port}" in said and "Connection refused" in said
     assert temporary(ConnectionRefusedError()) and not temporary(ValueError())
 
 

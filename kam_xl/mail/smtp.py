@@ -72,6 +72,8 @@ class SmtpSettings:
             port = int(port)
         except ValueError:
             raise SendError(f"SMTP port {port!r} is not a number") from None
+        if not 1 <= port <= 65535:
+            raise SendError(f"SMTP port {port} does not exist: give a port from 1 to 65535 (25, 587 or 465 usually)")
         user = user or env.get(ENV["user"]) or None
         password = env.get(ENV["password"]) or None
         if user and not password:
@@ -104,6 +106,7 @@ class SendReport:
     already_sent: list[str] = field(default_factory=list)  # nothing left to send before this run
     failed: dict[str, str] = field(default_factory=dict)  # refused as a whole (5xx to MAIL or DATA): next run
     not_sent: list[str] = field(default_factory=list)  # the server stayed unavailable: next run
+    unavailable: str = ""  # why the server was not available (the last connection problem), when it was not
     refused: dict[str, dict] = field(default_factory=dict)  # message id -> address -> 5xx reply now: for good
     deferred: dict[str, dict] = field(default_factory=dict)  # message id -> address -> 4xx reply: next run
     refused_before: dict[str, dict] = field(default_factory=dict)  # 5xx in an earlier run: not tried again
@@ -132,6 +135,7 @@ class SendReport:
             "already_sent": self.already_sent,
             "failed": self.failed,
             "not_sent": self.not_sent,
+            "unavailable": self.unavailable,
             "refused": self.refused,
             "deferred": self.deferred,
             "refused_before": self.refused_before,
@@ -501,6 +505,7 @@ class Delivery:
                     self.sleep(min(self.backoff * 2 ** (attempt - 1), MAX_DELAY))
                     continue
                 self.log.append({**entry, "status": "deferred", "attempts": attempt, "reply": reply_text(exc)})
+                self.report.unavailable = f"{self.connection.settings.describe()}: {reply_text(exc)}"
                 return False
         return False
 
@@ -554,7 +559,8 @@ def _incomplete(report: SendReport, folder: Path) -> str:
             + (f"; and {len(later) - 5} more" if len(later) > 5 else "")
         )
     if report.not_sent:
-        parts.append(f"{len(report.not_sent)} not sent yet because the server is not available")
+        why = f" ({report.unavailable})" if report.unavailable else ""
+        parts.append(f"{len(report.not_sent)} not sent yet because the server is not available{why}")
     before = sum(map(len, report.refused_before.values()))
     if before:
         parts.append(f"{before} address(es) refused for good in an earlier run (not sent again)")
