@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,59 @@ def test_a_report_in_a_format_kam_cannot_read_is_refused(hq, tmp_path, capsys):
     report.write_bytes(b"PK")
     assert main(["import", str(hq), str(report)]) == 2
     assert ".csv" in capsys.readouterr().err
+
+
+def _daily_report(plan, week, separator: str = ",", value=lambda number: f"{number:,.2f}") -> tuple[str, dict]:
+    """A daily report of the first two active stores over `week`, values written by `value`; their totals."""
+    lines, totals = [separator.join(["Store code", "Date", "Units", "Sales value"])], {}
+    for n, store in enumerate(plan.active_stores[:2]):
+        for day in range(7):
+            units, money = 3 + day + n, 1234.5 * (day + 1) + n
+            when = (week.start + timedelta(days=day)).isoformat()
+            lines.append(separator.join([store.retailer_code, when, str(units), value(money)]))
+            got = totals.setdefault(store.store_id, [0.0, 0.0])
+            got[0] += units
+            got[1] += money
+    return "\n".join(lines) + "\n", totals
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_daily_values_with_thousands_separators_are_added_up_whole(hq, tmp_path, encoding):
+    """ "1,234.50" a day: all seven days were once dropped but the last (a week's total of one day, silently)."""
+    plan = load_plan(hq)
+    week = plan.weeks[2]
+    if encoding == "utf-8":  # quoted, as Excel writes a value holding the separator
+        text, totals = _daily_report(plan, week, ",", lambda m: f'"{m:,.2f}"')
+    else:  # Excel's "Unicode Text": UTF-16 with tabs, nothing quoted
+        text, totals = _daily_report(plan, week, "\t")
+    report = tmp_path / "daily.csv"
+    report.write_bytes(text.encode(encoding))
+    assert main(["--quiet", "import", str(hq), str(report)]) == 0
+    typed = inputs(hq)
+    for store_id, (units, money) in totals.items():
+        assert typed[store_id][("week", week.id, "units")] == units
+        assert typed[store_id][("week", week.id, "value")] == pytest.approx(money)
+
+
+def test_a_day_that_is_not_a_number_rejects_the_week_not_a_part_of_it(hq, tmp_path):
+    plan = load_plan(hq)
+    week = plan.weeks[2]
+    text, _ = _daily_report(plan, week, ",", lambda m: f"{m:.2f}")
+    lines = text.splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0] + ",n/a"  # the first store's third day
+    report = tmp_path / "daily.csv"
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["--quiet", "import", str(hq), str(report)]) == 1
+    first = plan.active_stores[0].store_id
+    assert ("week", week.id, "value") not in inputs(hq)[first]
+    assert any(e.what == "rejected" and "n/a" in e.reason + e.new for e in _log(hq))
+
+
+def test_a_report_separated_by_semicolons_is_refused_before_a_decimal_comma_is_misread(hq, tmp_path, capsys):
+    plan = load_plan(hq)
+    text, _ = _daily_report(plan, plan.weeks[2], ";", lambda m: f"{m:.2f}".replace(".", ","))
+    report = tmp_path / "europe.csv"
+    report.write_text(text, encoding="utf-8")
+    before = _digest(hq)
+    assert main(["import", str(hq), str(report)]) == 2
+    assert "semicolons" in capsys.readouterr().err and _digest(hq) == before

@@ -39,7 +39,7 @@ from kam_xl.history.optional import recording
 from kam_xl.lang.console import say
 from kam_xl.lang.words import fold
 from kam_xl.model.entries import WEEK_FIELDS, key_text
-from kam_xl.model.parsing import ParseError, clean_text, parse_date
+from kam_xl.model.parsing import ParseError, clean_text, parse_date, parse_number
 from kam_xl.model.plan import Plan
 from kam_xl.plan.load import plan_of
 from kam_xl.progress import Progress
@@ -192,25 +192,31 @@ def read_mapping(path: Path | None) -> tuple[dict[str, str], dict[str, str]]:
     return columns, codes
 
 
-def _grid(path: Path) -> tuple[str, list[list]]:
+def _grid(path: Path) -> tuple[str, list[tuple[str, list[list]]]]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise KamError(f"{path}: file not found — check the path of the retailer's report")
     if suffix == ".csv":
-        data = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise KamError(f"{path.name}: not a text CSV file — save the report as CSV (UTF-8) or .xlsx")
-        return "csv", [list(row) for row in csv.reader(io.StringIO(text))]
+        text = _csv_text(path)
+        # separated by commas, or by tabs (Excel's "Unicode Text"): read_report takes the one with a header row
+        return "csv", [("", [list(row) for row in csv.reader(io.StringIO(text), delimiter=d)]) for d in ",\t"]
     if suffix not in (".xlsx", ".xlsm"):
         raise KamError(f"{path.name}: kam import reads .xlsx, .xlsm or .csv — save the report as one of those")
     reader = open_book(path)
     return "xlsx", [(name, read_grid(reader, name)) for name in reader.sheet_names]
+
+
+def _csv_text(path: Path) -> str:
+    """A CSV file's text: UTF-16 when it starts with its byte order mark, else UTF-8 (with or without one), else
+    GB18030 (what Excel writes on a Chinese Windows)."""
+    data = path.read_bytes()
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise KamError(f"{path.name}: not a text CSV file — save the report as CSV (UTF-8) or .xlsx")
 
 
 def _header_map(row: list, columns: dict[str, str]) -> dict[str, int]:
@@ -225,17 +231,30 @@ def _header_map(row: list, columns: dict[str, str]) -> dict[str, int]:
 
 def read_report(path: Path, plan: Plan, columns: dict[str, str], codes: dict[str, str]) -> Report:
     """The report's rows, each with its store and week resolved against the plan (problems per row)."""
-    kind, content = _grid(path)
-    sheets = [("", content)] if kind == "csv" else content
+    kind, sheets = _grid(path)
     for sheet, grid in sheets:
-        for row_index, row in enumerate(grid[:HEADER_SEARCH]):
-            heads = _header_map(list(row), columns)
-            if "store" in heads and ("week" in heads or "date" in heads) and heads.keys() & set(WEEK_FIELDS):
-                return _rows(path, sheet, grid, row_index, heads, plan, codes)
+        header = _header_row(grid, columns)
+        if header is not None:
+            return _rows(path, sheet, grid, *header, plan, codes)
+    if kind == "csv" and _header_row([row.split(";") for row in _csv_text(path).splitlines()], columns):
+        raise KamError(
+            f"{path.name}: its columns are separated by semicolons (;), as Excel writes CSV where the decimal "
+            "separator is a comma — numbers such as 1.234,5 would be misread: save the report as .xlsx, or as "
+            "CSV with commas and decimal points"
+        )
     raise KamError(
         f"{path.name}: no header row with a store column, a week or date column and a units/value column in its "
         f"first {HEADER_SEARCH} rows — name them (e.g. Store code, Week, Units) or give --map"
     )
+
+
+def _header_row(grid: list[list], columns: dict[str, str]) -> tuple[int, dict[str, int]] | None:
+    """(index, column of each field) of the first row naming a store, a week or date and a measure."""
+    for row_index, row in enumerate(grid[:HEADER_SEARCH]):
+        heads = _header_map(list(row), columns)
+        if "store" in heads and ("week" in heads or "date" in heads) and heads.keys() & set(WEEK_FIELDS):
+            return row_index, heads
+    return None
 
 
 def _store_index(plan: Plan, codes: dict[str, str]) -> dict[str, str]:
@@ -348,10 +367,17 @@ def weekly_values(report: Report, outcome: CollectReport, result: FileResult) ->
 
 
 def _sum(values: list) -> object:
-    try:
-        return sum(float(v) for v in values)
-    except (TypeError, ValueError):
-        return values[-1]  # text among the numbers: checked (and rejected) as typed
+    """The days' values added up, each read as a cell is ("16,208.00", "¥1,200", "3.5万"); when one of them is
+    not a number, that one is returned as it is, so the week is rejected (and logged) with it, never a total of
+    only some of the days."""
+    total = 0.0
+    for value in values:
+        try:
+            number = parse_number(value)
+        except ParseError:
+            return value
+        total += number or 0.0
+    return total
 
 
 def _merge_store(book, hq: HqTabs, report: Report, store_id, values, result, entries, touched) -> None:
