@@ -530,9 +530,23 @@ def test_week_position_accepts_week_ids_numbers_and_dates():
     assert week_position(plan, 3) == week_position(plan, "3") == 3
     assert week_position(plan, date(2026, 1, 20)) == week_position(plan, "2026-01-20") == 3
     assert week_position(plan, datetime(2026, 2, 1, 18)) == 4
-    for bad in (0, 5, "W9", "2025-01-01", "next week"):
+    for bad in (0, 5, "W9", "2025-01-01", "next week", "第9周", "week 0", "²"):
         with pytest.raises(KamError):
             week_position(plan, bad)
+    # what people type for "week 3": Chinese, English, full-width digits
+    assert week_position(plan, "第3周") == week_position(plan, "第 3 周") == week_position(plan, "Week 3") == 3
+    assert week_position(plan, "３") == 3
+
+
+def test_week_position_takes_an_iso_week_without_its_year():
+    from kam_xl.plan.demo import demo_plan
+
+    plan = demo_plan(12)
+    first = plan.weeks[0].id  # "2026-W40"
+    assert week_position(plan, first[-3:]) == week_position(plan, first[-3:].lower()) == 1
+    assert week_position(plan, "wk" + plan.weeks[4].id[-2:]) == 5
+    with pytest.raises(KamError, match=r"or W\d\d"):
+        week_position(plan, "W01")  # not a week of this period
 
 
 def test_review_as_of_an_earlier_week(tmp_path):

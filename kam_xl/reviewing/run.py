@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -233,15 +234,24 @@ def week_position(plan: Plan, as_of: object) -> int | None:
         if 1 <= number <= len(weeks):
             return number
         raise KamError(f"--as-of {as_of}: the plan's weeks are numbered 1 to {len(weeks)}")
-    wanted = str(as_of).strip().casefold()
+    wanted = str(as_of).strip().casefold().replace(" ", "")
     for position, week in enumerate(weeks, start=1):
         if week.id.casefold() == wanted:
             return position
+    short = _SHORT_WEEK_ID.fullmatch(wanted)  # "W44": the plan's one week of that ISO number (without the year)
+    if short:
+        found = [p for p, week in enumerate(weeks, start=1) if week.id.casefold().endswith(f"-w{int(short[1]):02d}")]
+        if len(found) == 1:
+            return found[0]
     day = _as_date(as_of, plan)
     for position, week in enumerate(weeks, start=1):
         if week.start <= day <= week.end:
             return position
     raise KamError(f"--as-of {as_of}: {day} is outside the plan's weeks ({weeks[0].start} to {weeks[-1].end})")
+
+
+_SHORT_WEEK_ID = re.compile(r"w(?:k)?([0-9]{1,2})")
+_SAID_NUMBER = re.compile(r"(?:第([0-9]{1,3})周|week([0-9]{1,3}))")  # "第5周", "week 5" (spaces taken out)
 
 
 def _week_number(as_of: object) -> int | None:
@@ -250,7 +260,10 @@ def _week_number(as_of: object) -> int | None:
     if isinstance(as_of, (int, np.integer)):
         return int(as_of)
     text = str(as_of).strip()
-    return int(text) if text.isdigit() and len(text) <= 3 else None
+    if text.isdecimal() and len(text) <= 3:  # full-width digits too
+        return int(text)
+    said = _SAID_NUMBER.fullmatch(text.casefold().replace(" ", ""))
+    return int(said[1] or said[2]) if said else None
 
 
 def _as_date(as_of: object, plan: Plan) -> date:
@@ -260,8 +273,8 @@ def _as_date(as_of: object, plan: Plan) -> date:
         day = None
     if day is None:
         raise KamError(
-            f"--as-of {as_of}: give a week id such as {plan.weeks[0].id}, a week number "
-            f"1 to {len(plan.weeks)} or a date (YYYY-MM-DD)"
+            f"--as-of {as_of}: give a week id such as {plan.weeks[0].id} (or {plan.weeks[0].id[-3:]}), a week number "
+            f"1 to {len(plan.weeks)} (or 第1周) or a date (YYYY-MM-DD)"
         )
     return day
 
