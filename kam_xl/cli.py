@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of",
         dest="as_of",
         metavar="DATE_OR_WEEK",
-        help="week id (2026-W45 or W45), week number 1..n (5, 第5周) or date YYYY-MM-DD; default: last week with entries",
+        help="week id (2026-W45, W45), week number 1..n (5, 第5周) or date YYYY-MM-DD; default: last week with entries",
     )
     _writer_options(review, OPEN_ANYWAY)
     _db_option(review)
