@@ -17,6 +17,7 @@ from lxml import etree
 from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.datetime import from_excel
 
+from kam_xl.cli import main
 from kam_xl.execution.collect import collect
 from kam_xl.execution.log import read_log
 from kam_xl.execution.sources import collect_sources
@@ -410,3 +411,24 @@ def test_an_hq_store_tab_damaged_in_its_zip_stops_collect_naming_file_and_sheet_
     assert "Traceback" not in err
     assert _digest(book) == before
     assert set(book.parent.glob("*.kam-backup-*")) == backups
+
+
+def test_a_file_refused_for_a_deleted_hq_tab_merges_once_generate_has_made_the_tab_again(small, capsys):
+    """The store's tab deleted by hand in HQ: its values are refused with what to do, and the file is not
+    recorded as collected, so collecting it again after `kam generate` brings them in (it was once skipped as
+    "already collected", and the values lost)."""
+    book, files = small
+    week = load_plan(book).weeks[0].id
+    tab = _type(files[0], {_cell(files[0], ("week", week, "units")): 7})
+    workbook = openpyxl.load_workbook(book)
+    del workbook[tab]
+    workbook.save(book)
+    assert main(["collect", str(book), str(files[0]), "--db", "none"]) == 1
+    assert "no tab for store" in capsys.readouterr().out
+    assert tab not in openpyxl.load_workbook(book, read_only=True).sheetnames
+    assert main(["--quiet", "generate", str(book)]) == 0
+    assert main(["collect", str(book), str(files[0]), "--db", "none"]) == 0
+    assert openpyxl.load_workbook(book)[tab][_cell(files[0], ("week", week, "units"))].value == 7
+    capsys.readouterr()
+    assert main(["collect", str(book), str(files[0]), "--db", "none"]) == 0  # now it is recorded: skipped
+    assert "already collected" in capsys.readouterr().out

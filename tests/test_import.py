@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -179,3 +180,19 @@ def test_a_report_separated_by_semicolons_is_refused_before_a_decimal_comma_is_m
     before = _digest(hq)
     assert main(["import", str(hq), str(report)]) == 2
     assert "semicolons" in capsys.readouterr().err and _digest(hq) == before
+
+
+def test_a_report_with_a_store_whose_hq_tab_was_deleted_can_be_imported_again_after_generate(hq, tmp_path):
+    plan = load_plan(hq)
+    week = plan.weeks[4]
+    report = retailer_report(plan, week, tmp_path / "sell-out.xlsx", seed=5)
+    store = plan.active_stores[0]
+    workbook = openpyxl.load_workbook(hq)
+    tab = next(name for name in workbook.sheetnames if name.startswith(store.store_id + " "))
+    del workbook[tab]
+    workbook.save(hq)
+    assert main(["--quiet", "import", str(hq), str(report)]) == 1
+    assert ("week", week.id, "units") not in inputs(hq).get(store.store_id, {})
+    assert main(["--quiet", "generate", str(hq)]) == 0
+    assert main(["--quiet", "import", str(hq), str(report)]) == 0  # not skipped as "already imported"
+    assert ("week", week.id, "units") in inputs(hq)[store.store_id]

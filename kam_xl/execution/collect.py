@@ -203,6 +203,7 @@ def hq_state(book: Book) -> HqTabs:
         meta.language,
         {s: r for s, (_, r) in tabs.items()},
         {s: name for s, (name, _) in tabs.items()},
+        frozenset({record.store_id for record in meta.tabs} - tabs.keys()),
     )
 
 
@@ -399,6 +400,7 @@ def merge_file(
     entries.extend(sr_file.notes)
     entries.extend(sr_file.refused)
     result.refused_tabs = len(sr_file.refused)
+    result.hq_refused = sr_file.refused_for_hq
     for tab in sr_file.tabs:
         sheet = hq.sheets[tab.store_id]
         grid = book.grid(sheet)

@@ -387,18 +387,20 @@ def _merge_store(book, hq: HqTabs, report: Report, store_id, values, result, ent
             LogEntry(
                 "rejected",
                 report.path.name,
-                f"store {store_id} has no tab in the HQ workbook — run `kam generate` first",
+                f"store {store_id} has no tab in the HQ workbook — run `kam generate`, then import the report again",
                 sheet=report.sheet,
                 store=store_id,
             )
         )
         result.rejected += 1
+        result.hq_refused += 1  # the report is not recorded as imported: it can be imported again once the tab is made
         return
     grid = book.grid(sheet)
     places = hq_places(grid, hq, store_id)
     if isinstance(places, str):
         entries.append(LogEntry("refused", report.path.name, places, sheet=sheet, store=store_id))
         result.refused_tabs += 1
+        result.hq_refused += 1  # not recorded as imported: import it again once the HQ tab is fixed
         return
     writes: dict[tuple[int, int], object] = {}
     for key, raw in values.items():

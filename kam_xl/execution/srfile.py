@@ -66,6 +66,7 @@ class SrFile:
     tabs: list[SrTab]
     notes: list[LogEntry] = field(default_factory=list)
     refused: list[LogEntry] = field(default_factory=list)  # tabs refused on their own
+    refused_for_hq: int = 0  # of them, refused for want of their HQ tab: the file is not recorded as collected
 
     def content(self) -> list:
         """What the file says, comparable between two files of one SR."""
@@ -82,6 +83,7 @@ class HqTabs:
     lang: str
     records: dict[str, TabRecord]
     sheets: dict[str, str]
+    gone: frozenset[str] = frozenset()  # stores whose tab _meta lists but the workbook no longer has (deleted)
 
 
 def file_digest(path: Path) -> str:
@@ -227,6 +229,7 @@ def _read_tabs(source: _Opened, meta: Meta, hq: HqTabs, sr_file: SrFile) -> None
             sr_file.tabs.append(_read_tab(source, sheet, grid, store_id, cells, hq, sr_file, this_week))
         except TabRefusal as refusal:
             _refuse_tab(sr_file, sheet, store_id, refusal.row, str(refusal))
+            sr_file.refused_for_hq += isinstance(refusal, HqTabGone)
     found = {t.store_id: t for t in sr_file.tabs}
     sr_file.notes += _tab_notes(found, claims, expected, sr_file.sr_id, name, hq.lang)
 
@@ -268,6 +271,11 @@ class TabRefusal(Exception):
         super().__init__(message)
 
 
+class HqTabGone(TabRefusal):
+    """The store's tab is missing from the HQ workbook: the tab merges once `kam generate` has made it again (so
+    the file is not recorded as collected)."""
+
+
 def _refuse_tab(sr_file: SrFile, sheet: str, store_id: str, row: int, reason: str) -> None:
     where = f" › row {row}" if row else ""
     sr_file.refused.append(
@@ -286,6 +294,12 @@ def _refuse_tab(sr_file: SrFile, sheet: str, store_id: str, row: int, reason: st
 def _checked_record(store_id, title, version, expected, hq: HqTabs, sr_id) -> TabRecord:
     """The HQ record of the store a tab claims to be, after checking the claim."""
     mine = hq.records.get(store_id)
+    if mine is None and store_id in hq.gone:
+        raise HqTabGone(
+            3,
+            f"the HQ workbook has no tab for store {store_id} any more (deleted by hand?) — run `kam generate` on "
+            "the HQ workbook to make it again, then collect this file again",
+        )
     if mine is None:
         raise TabRefusal(
             3,
