@@ -113,7 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     portfolio.add_argument("--out", type=Path, required=True, help="the portfolio workbook (.xlsx) to write")
     portfolio.add_argument("--period", help="a period key (2026-09-28/2026-12-27) or a date in it; default: latest")
     _db_option(portfolio, required=True)
-    _writer_options(portfolio, "replace the workbook even when it is open in Excel or LibreOffice")
+    _writer_options(
+        portfolio,
+        "replace --out even when it is open in Excel or LibreOffice, or is not a portfolio kam wrote (kept as a "
+        "backup beside it)",
+    )
 
     following = commands.add_parser(
         "next-period", help="the next period's HQ workbook from this one and its review (targets, baselines, actions)"

@@ -100,3 +100,17 @@ def test_export_from_the_history_database(reviewed, tmp_path, db_url):
 def test_export_mistakes_are_messages(tmp_path, capsys):
     assert main(["export", "--out", str(tmp_path)]) == 2
     assert "HQ workbook" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_replaces_its_own_tables_but_never_a_persons_file_of_the_same_name(reviewed, tmp_path, capsys, fmt):
+    book, _ = reviewed
+    out = tmp_path / "out"
+    assert main(["export", str(book), "--out", str(out), "--format", fmt, "-q"]) == 0
+    assert main(["export", str(book), "--out", str(out), "--format", fmt, "-q"]) == 0  # an earlier export: replaced
+    mine = out / f"stores.{fmt}"
+    mine.write_bytes(b"id,name\n1,my own list\n")
+    tables = {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".kam-lock"}
+    assert main(["export", str(book), "--out", str(out), "--format", fmt]) == 2
+    assert f"stores.{fmt}" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".kam-lock"} == tables  # nothing written

@@ -77,6 +77,18 @@ def test_the_portfolio_equals_each_accounts_review(three, tmp_path, db_url):
 
 
 @pytest.mark.libreoffice
+def test_the_portfolio_replaces_its_own_earlier_workbook_but_not_an_accounts_without_force(three, tmp_path, db_url):
+    out = tmp_path / "portfolio.xlsx"
+    assert main(["portfolio", "--db", db_url, "--out", str(out), "-q"]) == 0
+    assert main(["portfolio", "--db", db_url, "--out", str(out), "-q"]) == 0  # its own: replaced
+    hq = tmp_path / "a3" / "hq.xlsx"  # an account's workbook given as --out by mistake
+    before = hq.read_bytes()
+    assert main(["portfolio", "--db", db_url, "--out", str(hq)]) == 2
+    assert hq.read_bytes() == before
+    assert main(["portfolio", "--db", db_url, "--out", str(hq), "--force", "-q"]) == 0
+    assert sorted(hq.parent.glob("hq.kam-backup-*.xlsx"))[-1].read_bytes() == before  # kept beside it
+
+
 def test_the_portfolio_recalculates_without_error_cells(three, tmp_path, db_url):
     out = tmp_path / "portfolio.xlsx"
     assert main(["portfolio", "--db", db_url, "--out", str(out), "-q"]) == 0

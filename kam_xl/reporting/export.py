@@ -76,12 +76,39 @@ def export(
     tables = tables_of_book(Path(book)) if book is not None else tables_of_database(choose(None, db), period)
     result = ExportResult(Path(out), format)
     with exclusive_folder(out, command="export", wait=wait):
+        data = {name: to_parquet(tables[name]) if format == "parquet" else to_csv(tables[name]) for name in TABLES}
+        theirs = [f"{name}.{format}" for name in TABLES if not replaceable(Path(out) / f"{name}.{format}")]
+        if theirs:
+            raise KamError(
+                f"{out} holds {', '.join(theirs)}, which kam export did not write — give another "
+                "--out folder, or move those files away; nothing was written"
+            )
         for name in TABLES:
-            frame = tables[name]
             path = Path(out) / f"{name}.{format}"
-            atomic_write(path, to_parquet(frame) if format == "parquet" else to_csv(frame), backup=False)
-            result.files[name], result.rows[name] = path, len(frame)
+            atomic_write(path, data[name], backup=False)
+            result.files[name], result.rows[name] = path, len(tables[name])
     return result
+
+
+_OURS = ["account", "period"]  # the first columns of every table kam export writes
+
+
+def replaceable(path: Path) -> bool:
+    """Whether the file at `path` may be replaced by a table: absent, or a table kam export wrote (its first
+    columns are account and period, whichever kam version wrote it); a person's own file of that name is not."""
+    if not path.exists() and not path.is_symlink():
+        return True
+    if not path.is_file() or path.is_symlink():
+        return False
+    try:
+        if path.suffix == ".parquet":
+            _, pq = parquet_writer()
+            return pq.read_schema(path).names[:2] == _OURS
+        with path.open("rb") as handle:
+            first = handle.readline().decode("utf-8-sig").rstrip("\r\n")
+        return first.split(",")[:2] == _OURS
+    except (OSError, ValueError, KamError):  # unreadable, or not a parquet file: not ours
+        return False
 
 
 # ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from kam_xl.history.store import choose, open_database
 from kam_xl.lang.words import enum_label
 from kam_xl.metrics.measures import ratios
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
+from kam_xl.xlsx.read import open_book
 from kam_xl.xlsx.spec import Chart, SheetSpec, area
 from kam_xl.xlsx.styles import POINTS_STYLES, in_language
 from kam_xl.xlsx.writer import new_package
@@ -117,8 +118,26 @@ def portfolio(
     result = PortfolioResult(Path(out), rows, total_row(rows))
     lang = "zh" if all(r.get("language") == "zh" for r in rows) else "en"
     with exclusive(out, command="portfolio", wait=wait, force=force, new=True):
+        if not force:
+            _check_replaceable(Path(out))
         new_package([portfolio_sheet(result, lang)]).save(Path(out))
     return result
+
+
+def _check_replaceable(out: Path) -> None:
+    """KamError when `out` exists and is not a portfolio kam wrote (an account's workbook given as --out by
+    mistake is not replaced without --force; an earlier portfolio is, its content kept as a backup)."""
+    if not out.exists():
+        return
+    try:
+        names = open_book(out).sheet_names
+    except (KamError, OSError, ValueError):
+        names = None
+    if names is None or len(names) != 1 or names[0] not in WORDS["title"]:
+        raise KamError(
+            f"--out {out} exists and is not a portfolio written by kam — give another file name, or add --force to "
+            "replace it (its content is kept as a backup beside it)"
+        )
 
 
 def _pick_period(rows: list[Q.PeriodRow], period: str | None) -> Q.PeriodRow | None:
