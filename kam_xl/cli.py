@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     collect = commands.add_parser("collect", help="merge SR workbooks back into the HQ store tabs (checked, logged)")
     collect.add_argument("book", type=Path)
     collect.add_argument("sources", type=Path, nargs="+", metavar="FILE_OR_DIR")
+    collect.add_argument(
+        "--earlier-plan",
+        action="store_true",
+        help="also merge tabs made for an earlier version of the plan (refused otherwise), each value by its row's key",
+    )
     _writer_options(collect, OPEN_ANYWAY)
     _db_option(collect)
 
@@ -325,7 +330,10 @@ def cmd_collect(args, out: Output) -> int:
 
     out.of_book(args.book)
     with out.progress() as progress:
-        report = collect(args.book, args.sources, progress=progress, wait=args.wait, force=args.force, db=args.db)
+        report = collect(
+            args.book, args.sources, progress=progress, wait=args.wait, force=args.force, db=args.db,
+            earlier_plan=args.earlier_plan,
+        )  # fmt: skip
     return _merge_report(out, report)
 
 

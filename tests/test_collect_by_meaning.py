@@ -253,6 +253,25 @@ def test_a_tab_made_for_an_earlier_plan_is_refused_alone(filled):
     _assert_hq_has(book, expected, stores={r.store_id for r in records if r is not records[1]})
 
 
+def test_files_in_the_field_when_the_kam_changes_a_target_are_refused_then_taken_with_earlier_plan(filled):
+    """The KAM raises the account's units target and regenerates while the SRs' files are out: every tab of
+    those files is made for an earlier plan. Refused by default (the spec), but not recorded as collected, so
+    `--earlier-plan` brings every value in (by its row's key), with a note per tab."""
+    book, sr, _ = filled
+    expected = _expected(sr["SR002"])
+    grid = FileBook(book).grid("Objectives")
+    row = next(r for r, line in enumerate(grid, start=1) if line and line[0] == "K1")
+    edits.set_cells(book, "Objectives", {f"G{row}": grid[row - 1][6] * 1.1})
+    assert main(["--quiet", "generate", str(book)]) == 0
+    assert _collect(book, sr["SR002"]) == 1
+    refused = _refused(book)
+    assert {e.store for e in refused} == set(expected) and all("--earlier-plan" in e.reason for e in refused)
+    assert main(["--quiet", "collect", str(book), str(sr["SR002"]), "--earlier-plan"]) in (0, 1)
+    _assert_hq_has(book, expected)
+    notes = [e for e in _log(book) if e.what == "note" and "merged with --earlier-plan" in e.reason]
+    assert {e.store for e in notes} == set(expected)
+
+
 def test_rows_inserted_in_the_hq_tab_by_the_kam_are_followed_too(filled):
     book, sr, plan = filled
     expected = _expected(sr["SR006"])

@@ -143,8 +143,11 @@ def collect(
     wait=DEFAULT_WAIT,
     force: bool = False,
     db: str | Path | None = None,
+    earlier_plan: bool = False,
 ) -> CollectReport:
     """Merge SR files (or folders of them) into the HQ workbook at `path`; saved atomically with a backup.
+    With `earlier_plan`, tabs made for an earlier version of their store's plan are merged too (each value by
+    its row's key and column's header, as always; noted in the log) instead of refused.
     The workbook's lock is held from before reading to after saving (kam_xl.xlsx.guard.exclusive).
 
     CollectError (exit 2, nothing written) when `path` is not an HQ workbook with store tabs; BusyError when
@@ -156,19 +159,27 @@ def collect(
         recording(path, db, "collect") as rec,
         bulk_work(),
     ):
-        report = collect_book(FileBook(path, progress), [Path(s) for s in sources], progress, on_save=rec.stage_collect)
+        report = collect_book(
+            FileBook(path, progress),
+            [Path(s) for s in sources],
+            progress,
+            on_save=rec.stage_collect,
+            earlier_plan=earlier_plan,
+        )
     report.book, report.forced, report.history = Path(path), guard.forced, rec
     return report
 
 
-def collect_book(book: Book, sources: list[Path], progress: Progress | None = None, *, on_save=None) -> CollectReport:
+def collect_book(
+    book: Book, sources: list[Path], progress: Progress | None = None, *, on_save=None, earlier_plan: bool = False
+) -> CollectReport:
     """Merge SR files into a Book: same field of the same store tab, checked, every refusal and change logged.
 
     A blank cell in an SR file never erases an HQ value (it is reported as kept). A file whose content was
     collected before is skipped. Nothing is saved when no value changed and the log has nothing new, so
     collecting the same files again is a no-op.
     """
-    hq = hq_state(book)
+    hq = replace(hq_state(book), earlier_plan=earlier_plan)
     stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
     report = CollectReport(lang=hq.lang)
     seen = read_collected(book)

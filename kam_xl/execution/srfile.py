@@ -66,7 +66,7 @@ class SrFile:
     tabs: list[SrTab]
     notes: list[LogEntry] = field(default_factory=list)
     refused: list[LogEntry] = field(default_factory=list)  # tabs refused on their own
-    refused_for_hq: int = 0  # of them, refused for want of their HQ tab: the file is not recorded as collected
+    refused_for_hq: int = 0  # of them, refused for HQ's sake (its tab gone, an earlier plan): not recorded as collected
 
     def content(self) -> list:
         """What the file says, comparable between two files of one SR."""
@@ -84,6 +84,7 @@ class HqTabs:
     records: dict[str, TabRecord]
     sheets: dict[str, str]
     gone: frozenset[str] = frozenset()  # stores whose tab _meta lists but the workbook no longer has (deleted)
+    earlier_plan: bool = False  # merge tabs made for an earlier version of their store's plan (collect --earlier-plan)
 
 
 def file_digest(path: Path) -> str:
@@ -225,11 +226,25 @@ def _read_tabs(source: _Opened, meta: Meta, hq: HqTabs, sr_file: SrFile) -> None
         sheet, grid, title, version = tabs[0]
         try:
             record = _checked_record(store_id, title, version, expected, hq, sr_file.sr_id)
+            made_for = version or expected[store_id].fingerprint
+            if made_for != record.fingerprint:  # taken with --earlier-plan
+                sr_file.notes.append(
+                    LogEntry(
+                        "note",
+                        name,
+                        f"made for an earlier plan (version {made_for}, HQ now has {record.fingerprint}): merged "
+                        "with --earlier-plan, each value by its row's key — split again so that the SR works on the "
+                        "current plan",
+                        sr_file.sr_id,
+                        sheet,
+                        store=store_id,
+                    )
+                )
             cells = next((c for c in (record.cells, expected[store_id].cells) if c.get("week")), {})
             sr_file.tabs.append(_read_tab(source, sheet, grid, store_id, cells, hq, sr_file, this_week))
         except TabRefusal as refusal:
             _refuse_tab(sr_file, sheet, store_id, refusal.row, str(refusal))
-            sr_file.refused_for_hq += isinstance(refusal, HqTabGone)
+            sr_file.refused_for_hq += isinstance(refusal, (HqTabGone, EarlierPlan))
     found = {t.store_id: t for t in sr_file.tabs}
     sr_file.notes += _tab_notes(found, claims, expected, sr_file.sr_id, name, hq.lang)
 
@@ -274,6 +289,11 @@ class TabRefusal(Exception):
 class HqTabGone(TabRefusal):
     """The store's tab is missing from the HQ workbook: the tab merges once `kam generate` has made it again (so
     the file is not recorded as collected)."""
+
+
+class EarlierPlan(TabRefusal):
+    """The tab was made for an earlier version of its store's plan: refused unless collect --earlier-plan (so the
+    file is not recorded as collected: it can be collected again with that option)."""
 
 
 def _refuse_tab(sr_file: SrFile, sheet: str, store_id: str, row: int, reason: str) -> None:
@@ -334,10 +354,14 @@ def _checked_record(store_id, title, version, expected, hq: HqTabs, sr_id) -> Ta
                 f"ID changed? Type store {store_id}'s figures in its own tab"
             )
             raise TabRefusal(4, copied)
+        if hq.earlier_plan:
+            return mine
         stale = (
-            f"made for an earlier plan (version {made_for}, HQ now has {mine.fingerprint}) — split again and send it"
+            f"made for an earlier plan (version {made_for}, HQ now has {mine.fingerprint}) — to keep what the SR "
+            "typed, collect it again with --earlier-plan (each value is taken by its row's key; fields the plan no "
+            "longer has are rejected); then split again so that the SR works on the current plan"
         )
-        raise TabRefusal(4, stale)
+        raise EarlierPlan(4, stale)
     return mine
 
 
