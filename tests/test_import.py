@@ -196,3 +196,26 @@ def test_a_report_with_a_store_whose_hq_tab_was_deleted_can_be_imported_again_af
     assert main(["--quiet", "generate", str(hq)]) == 0
     assert main(["--quiet", "import", str(hq), str(report)]) == 0  # not skipped as "already imported"
     assert ("week", week.id, "units") in inputs(hq)[store.store_id]
+
+
+def test_total_rows_of_a_report_are_left_out_with_a_note_not_rejected(hq, tmp_path):
+    """A retailer's report ends with 合计 / Total rows: they are not stores, and not mistakes (exit 0)."""
+    plan = load_plan(hq)
+    first, second = plan.active_stores[:2]
+    week = plan.weeks[1]
+    lines = [
+        "Store code,Store,Week,Units",
+        f"{first.retailer_code},{first.name},{week.id},12",
+        f"{second.retailer_code},{second.name},{week.id},8",
+        f",小计：,{week.id},20",
+        f"合计,,{week.id},20",
+        f"Grand Total,,{week.id},20",
+    ]
+    report = tmp_path / "with-totals.csv"
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["--quiet", "import", str(hq), str(report)]) == 0
+    typed = inputs(hq)
+    assert typed[first.store_id][("week", week.id, "units")] == 12
+    assert typed[second.store_id][("week", week.id, "units")] == 8
+    notes = {e.cell for e in _log(hq) if e.what == "note" and "total row" in e.reason}
+    assert notes == {"A4", "A5", "A6"} and not [e for e in _log(hq) if e.what == "rejected"]

@@ -91,6 +91,7 @@ class Report:
     sheet: str
     rows: list[ReportRow] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)  # rows left out on purpose (a total row)
     digest: str = ""
     sr_id: str = ""  # collect's record of merged files has an SR; a report has none
 
@@ -138,6 +139,8 @@ def import_into(book: Book, path: Path, mapping: Path | None = None, *, on_save=
     for row, problem in report.problems:
         outcome.entries.append(LogEntry("rejected", path.name, problem, sheet=report.sheet, cell=f"A{row}"))
         result.rejected += 1
+    for row, note in report.notes:
+        outcome.entries.append(LogEntry("note", path.name, note, sheet=report.sheet, cell=f"A{row}"))
     by_store = weekly_values(report, outcome, result)
     touched: list[Touched] = []
     for store_id, values in by_store.items():
@@ -278,6 +281,11 @@ def _rows(path, sheet, grid, header, heads, plan: Plan, codes) -> Report:
             continue
         raw_store = cells[heads["store"]]
         store = stores.get(fold(clean_text(raw_store))) if raw_store not in (None, "") else None
+        total = None if store is not None else next((v for v in row if _is_total(v)), None)
+        if total is not None:
+            what = f"a total row ({clean_text(total)}): not imported — each store's own rows are"
+            report.notes.append((offset, what))
+            continue
         if store is None:
             report.problems.append(
                 (
@@ -301,6 +309,17 @@ def _rows(path, sheet, grid, header, heads, plan: Plan, codes) -> Report:
         values = {name: cells[index] for name, index in heads.items() if name in WEEK_FIELDS or name in SUMMED}
         report.rows.append(ReportRow(offset, store, week, day, values))
     return report
+
+
+_TOTALS = {  # folded: spaces gone, lower case
+    "total", "totals", "grandtotal", "sum", "subtotal", "sub-total",
+    "合计", "总计", "小计", "合計", "總計", "小計", "汇总",
+}  # fmt: skip
+
+
+def _is_total(value: object) -> bool:
+    """Whether a cell labels a total or subtotal row ("Total", "Grand total", "合计", "小计:")."""
+    return isinstance(value, str) and fold(clean_text(value)).rstrip(":：") in _TOTALS
 
 
 def _week_of(cells, heads, weeks, plan: Plan) -> tuple[str | None, date | None]:
