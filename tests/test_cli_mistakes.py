@@ -174,6 +174,35 @@ def test_a_problem_after_the_save_says_what_was_saved(place, tmp_path, monkeypat
     assert book.read_bytes() != was  # it was indeed saved: the scorecards are in it
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["split", "{sr}", "--out", "{f}/new-out"],
+        ["split", "{f}/nothere.xlsx", "--out", "{f}/new-out"],
+        ["split", "{f}/notes.txt", "--out", "{f}/new-out"],
+        ["validate", "{sr}"],
+        ["export", "{sr}", "--out", "{f}/new-out"],
+        ["email", "{sr}", "--out", "{f}/new-out"],
+    ],
+    ids=["split-sr-file", "split-missing", "split-text", "validate-sr-file", "export-sr-file", "email-sr-file"],
+)
+def test_the_wrong_workbook_is_said_and_no_output_folder_is_made(place, tmp_path, capsys, arguments):
+    """An SR's file (or no workbook at all) given where the HQ workbook belongs: exit 2 with what it is, and
+    --out is not created (split made it, with its lock file, before finding out)."""
+    sr = tmp_path / "SR001.xlsx"
+    if not sr.exists():
+        assert main(["--quiet", "split", str(place / "hq.xlsx"), "--out", str(tmp_path / "sr")]) == 0
+        sr.write_bytes(sorted((tmp_path / "sr").glob("SR*.xlsx"))[0].read_bytes())
+    given = [a.replace("{f}", str(tmp_path)).replace("{sr}", str(sr)) for a in arguments]
+    capsys.readouterr()
+    assert main(given) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and ("SR workbook" in err or "not found" in err or "workbook" in err), err
+    if "{sr}" in arguments:
+        assert "SR workbook of" in err
+    assert not (tmp_path / "new-out").exists()
+
+
 @pytest.mark.parametrize("lang, stores", [("en", 1), ("en", 3), ("en", 6), ("en", 11), ("zh", 2), ("zh", 5)])
 def test_a_small_demo_account_is_a_valid_plan(tmp_path, capsys, lang, stores):
     """`kam init --demo --stores 6` made programs for regions that had no store in so small an account:

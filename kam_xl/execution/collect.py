@@ -203,7 +203,7 @@ def hq_state(book: Book) -> HqTabs:
     if meta.role == "sr":
         raise CollectError(
             f"{label} is the SR workbook of {meta.values.get('sr_id', '?')}, not the HQ workbook — give the HQ "
-            "workbook first: kam collect HQ.xlsx SR-FILES..."
+            "workbook first: kam collect HQ.xlsx SR-FILES..., kam import HQ.xlsx REPORT"
         )
     if not meta.tabs:
         raise CollectError(f"{label} has no store tabs: run `kam generate BOOK.xlsx` before collecting")

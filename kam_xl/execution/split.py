@@ -18,7 +18,7 @@ from kam_xl.lang.texts import SR_README_LINES, tab_text, text
 from kam_xl.lang.words import sheet_name
 from kam_xl.model.plan import Kpi, Plan, Store, Week
 from kam_xl.plan.load import plan_of
-from kam_xl.plan.meta import Meta, TabRecord, meta_sheet, new_meta, read_meta
+from kam_xl.plan.meta import Meta, TabRecord, meta_sheet, new_meta, read_meta, require_hq
 from kam_xl.progress import Progress, every
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.storetabs.layout import HOME_CELL, METRIC_ROWS, REVIEW_COLS
@@ -122,8 +122,10 @@ def split(
     the way that split did not write, or that changed since (an SR's returned workbook), is never overwritten:
     KamError names them, or with `force` they are moved into `out_dir/replaced-YYYYmmdd-HHMMSS/` first
     (kam_xl.execution.written)."""
+    book = FileBook(path, progress)
+    require_hq(read_meta(book, tabs=False), book)  # the wrong workbook is said before the folder is made
+    plan_of(book)  # and so is a plan with errors
     with exclusive_folder(out_dir, command="split", wait=wait), bulk_work():
-        book = FileBook(path, progress)
         return split_book(book, out_dir, progress=progress, force=force, label=str(path), week=week)
 
 
@@ -140,7 +142,9 @@ def split_book(
 
     The caller holds the folder's lock (split does); files in the way are refused or, with `force`, moved aside.
     """
-    plan, meta = plan_of(book), read_meta(book)
+    meta = read_meta(book)
+    require_hq(meta, book)
+    plan = plan_of(book)
     check_current(plan, meta)
     tabs = existing_tabs(book, meta)
     groups = stores_by_sr(plan, tabs)

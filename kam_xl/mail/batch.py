@@ -41,7 +41,7 @@ from kam_xl.mail.onepager import one_pager
 from kam_xl.mail.rejected import mark_rejected, rejected_entries
 from kam_xl.mail.smtp import SEND_LOG, SendReport, SmtpSettings, send_emails
 from kam_xl.model.plan import Plan, Store
-from kam_xl.plan.meta import TabRecord, read_meta
+from kam_xl.plan.meta import TabRecord, read_meta, require_hq
 from kam_xl.plan.schema import ACCOUNT, TABLES
 from kam_xl.progress import Progress, every
 from kam_xl.reviewing.run import compute_review, read_inputs
@@ -166,8 +166,11 @@ def email(
     The folder's lock is held meanwhile (kam_xl.xlsx.guard.exclusive_folder: one writer and sender at a time).
     """
     require_extra("mail", "e-mail")  # before the folder is made
+    parse_kinds(to)  # and so are the wrong --to, an SR's file given as the HQ workbook, a plan with errors
+    book = FileBook(source, progress) if isinstance(source, (str, Path)) else source
+    require_hq(read_meta(book, tabs=False), book)
     with exclusive_folder(out_dir, command="email", wait=wait):
-        batch = build_emails(source, out_dir, to, as_of, progress)
+        batch = build_emails(book, out_dir, to, as_of, progress)
         if send is not None:
             batch.send_report = send_emails(batch, send, progress=progress)
     return batch

@@ -9,7 +9,7 @@ from kam_xl.errors import KamError, Problem
 from kam_xl.lang.words import check_language
 from kam_xl.model.plan import Plan
 from kam_xl.plan.demo import DEFAULT_SEED, DEFAULT_STORES, check_demo_size, demo_plan
-from kam_xl.plan.load import read_plan
+from kam_xl.plan.load import read_plan_from
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
 
 
@@ -68,6 +68,11 @@ def write_plan_workbook(path: str | Path, plan: Plan | None, lang: str) -> Path 
 
 
 def validate(path: str | Path) -> list[Problem]:
-    """Every problem of the plan in the workbook (errors and warnings)."""
-    _, problems, _ = read_plan(path)
+    """Every problem of the plan in the workbook (errors and warnings); KamError for an SR's workbook."""
+    from kam_xl.plan.meta import read_meta, require_hq
+    from kam_xl.xlsx.filebook import FileBook
+
+    book = FileBook(path)
+    require_hq(read_meta(book, tabs=False), book)
+    _, problems, _ = read_plan_from(book)
     return problems
