@@ -210,3 +210,22 @@ def test_a_small_demo_account_is_a_valid_plan(tmp_path, capsys, lang, stores):
     book = tmp_path / "small.xlsx"
     assert main(["--quiet", "init", str(book), "--demo", "--stores", str(stores), "--lang", lang]) == 0
     assert main(["validate", str(book)]) == 0, capsys.readouterr().out
+
+
+def test_the_demo_run_again_keeps_a_workbook_the_person_worked_in(tmp_path, capsys):
+    """`kam demo` into its own folder again: unchanged workbooks are simply made anew; one changed since (a person
+    tried things in it) is moved into replaced-…/ first — with 5 saves a run, the backups' rotation would
+    otherwise have dropped it."""
+    out = tmp_path / "demo"
+    assert main(["--quiet", "demo", "--stores", "2", "--out", str(out)]) == 0
+    assert main(["--quiet", "demo", "--stores", "2", "--out", str(out)]) == 0
+    assert not list(out.glob("replaced-*"))
+    workbook = openpyxl.load_workbook(out / "account.xlsx")
+    workbook["Account"]["B3"] = "my own try"
+    workbook.save(out / "account.xlsx")
+    mine = (out / "account.xlsx").read_bytes()
+    capsys.readouterr()
+    assert main(["demo", "--stores", "2", "--out", str(out)]) == 0
+    (kept,) = out.glob("replaced-*")
+    assert (kept / "account.xlsx").read_bytes() == mine and str(kept) in capsys.readouterr().out
+    assert (out / "account.xlsx").read_bytes() != mine

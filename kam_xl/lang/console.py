@@ -161,6 +161,10 @@ LINES: dict[str, tuple[str, str]] = {
     # kam demo
     "demo_in": ("kam_xl demo in {folder}", "kam_xl 演示：{folder}"),
     "demo_collect": ("collect", "回收"),
+    "made_kept": (
+        "your workbooks from before, changed since the last demo: moved here, not replaced",
+        "上次演示之后改动过的工作簿：已移到此处保留，未被覆盖",
+    ),
     "made_book": ("HQ workbook (account plan)", "总部工作簿（客户计划）"),
     "made_tabs": ("store plan tabs ({count})", "门店计划页（{count}）"),
     "made_sr_files": ("SR workbooks ({count})", "业务代表文件（{count}）"),

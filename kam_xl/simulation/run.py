@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from kam_xl.errors import KamError, require_extra
 from kam_xl.execution.collect import collect
 from kam_xl.execution.importing import import_report
 from kam_xl.execution.split import split
+from kam_xl.execution.written import sha256_of
 from kam_xl.lang.console import say
 from kam_xl.mail.batch import build_emails
 from kam_xl.metrics.measures import sum_kpi
@@ -27,6 +31,7 @@ from kam_xl.storetabs.generate import generate
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import exclusive
 from kam_xl.xlsx.recalc import grid_lookup, refresh_values
+from kam_xl.xlsx.safezip import atomic_write
 from kam_xl.xlsx.spec import column_letter
 
 DEMO_WEEKS = 9  # the demo's SRs have filled 9 of the 13 weeks; the retailer's report brings the 10th week's sales
@@ -64,6 +69,9 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     result = DemoResult(folder)
     book = folder / ("account.xlsx" if lang == "en" else "客户计划.xlsx")
+    kept = set_aside_changed(folder, [book.name, NEXT_BOOK[lang], RETAILER_REPORT[lang]])
+    if kept is not None:
+        result.made.append((say("made_kept", lang), kept))
     plan = init_workbook(book, lang=lang, demo=True, stores=stores, seed=seed, force=True).plan  # a fresh demo
     result.made.append((say("made_book", lang), book))
     problems = validate(book)
@@ -103,7 +111,38 @@ def demo(
     result.made.append((say("made_emails", lang, count=len(emails)), emails.index))
     if periods == 2:
         second_period(result, book, plan, lang, seed, progress)
+    _record(folder, [book.name, NEXT_BOOK[lang], RETAILER_REPORT[lang]])
     return result
+
+
+DEMO_RECORD = ".kam-demo.json"  # the SHA-256 of each workbook the last demo left in its folder
+
+
+def set_aside_changed(folder: Path, names: list[str]) -> Path | None:
+    """Move the workbooks among `names` that the last demo did not leave as they are (a person worked in them,
+    or the demo never wrote them) into FOLDER/replaced-YYYYmmdd-HHMMSS/ before the demo writes new ones, so
+    that none is lost to the rotation of backups; returns that folder (None when nothing had to move)."""
+    try:
+        record = json.loads((folder / DEMO_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    record = record if isinstance(record, dict) else {}
+    changed = [name for name in names if (folder / name).is_file() and sha256_of(folder / name) != record.get(name)]
+    if not changed:
+        return None
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target, number = folder / f"replaced-{stamp}", 2
+    while target.exists():
+        target, number = folder / f"replaced-{stamp}-{number}", number + 1
+    target.mkdir()
+    for name in changed:
+        os.replace(folder / name, target / name)
+    return target
+
+
+def _record(folder: Path, names: list[str]) -> None:
+    hashes = {name: sha256_of(folder / name) for name in names if (folder / name).is_file()}
+    atomic_write(folder / DEMO_RECORD, json.dumps(hashes, ensure_ascii=False, indent=1).encode("utf-8"), backup=False)
 
 
 def second_period(result: DemoResult, book: Path, plan: Plan, lang: str, seed: int, progress: Progress | None) -> None:
