@@ -538,3 +538,19 @@ def test_a_folder_inside_the_folder_given_is_listed_not_silently_passed_over(fil
     assert report_code in (0, 1)
     skipped = [e for e in _log(book) if e.what == "skipped" and e.file == "week 47"]
     assert skipped and "folder" in skipped[0].reason
+
+
+def test_last_periods_files_are_refused_by_the_next_periods_workbook_even_with_earlier_plan(tmp_path):
+    """SR files of period 1 given to period 2's HQ workbook: another period, not an earlier version of this plan —
+    `--earlier-plan` must not take them (their programs and actions would land in the new period's)."""
+    out = tmp_path / "demo"
+    assert main(["--quiet", "demo", "--stores", "2", "--periods", "2", "--out", str(out)]) == 0
+    pristine = (out / "account-period-2.xlsx").read_bytes()
+    before = inputs(out / "account-period-2.xlsx")
+    for n, extra in enumerate(([], ["--earlier-plan"])):
+        book = tmp_path / f"period-2-{n}.xlsx"
+        book.write_bytes(pristine)
+        assert main(["--quiet", "collect", str(book), str(out / "sr-files"), *extra]) == 1
+        refused = _refused(book)
+        assert refused and all("another period" in e.reason and "--earlier-plan" not in e.reason for e in refused)
+        assert inputs(book) == before

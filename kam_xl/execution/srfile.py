@@ -286,6 +286,12 @@ class TabRefusal(Exception):
         super().__init__(message)
 
 
+def _weeks_of(record: TabRecord) -> set[str]:
+    """The week ids of a tab's weekly log, as its cell map records them."""
+    rows = (record.cells.get("week") or {}).get("rows") if isinstance(record.cells, dict) else None
+    return {str(week) for week in rows} if isinstance(rows, dict) else set()
+
+
 class HqTabGone(TabRefusal):
     """The store's tab is missing from the HQ workbook: the tab merges once `kam generate` has made it again (so
     the file is not recorded as collected)."""
@@ -354,6 +360,13 @@ def _checked_record(store_id, title, version, expected, hq: HqTabs, sr_id) -> Ta
                 f"ID changed? Type store {store_id}'s figures in its own tab"
             )
             raise TabRefusal(4, copied)
+        theirs, ours = _weeks_of(record), _weeks_of(mine)
+        if theirs and ours and not theirs & ours:  # not an earlier version of this plan: another period's
+            raise TabRefusal(
+                4,
+                f"made for another period (weeks {min(theirs)} to {max(theirs)}; this HQ workbook's plan runs "
+                f"{min(ours)} to {max(ours)}) — collect it into that period's HQ workbook",
+            )
         if hq.earlier_plan:
             return mine
         stale = (
