@@ -219,3 +219,36 @@ def test_total_rows_of_a_report_are_left_out_with_a_note_not_rejected(hq, tmp_pa
     assert typed[second.store_id][("week", week.id, "units")] == 8
     notes = {e.cell for e in _log(hq) if e.what == "note" and "total row" in e.reason}
     assert notes == {"A4", "A5", "A6"} and not [e for e in _log(hq) if e.what == "rejected"]
+
+
+@pytest.mark.parametrize(
+    "name, content, word",
+    [
+        ("list.json", "[1, 2]", "not a mapping"),
+        ("stores-as-list.json", '{"stores": ["R-1"]}', "not a mapping"),
+        ("nobody.csv", "R-1,ZZ9999\n", "ZZ9999"),
+        ("gbk.csv", "门店,店名\n".encode("gb18030"), "店名"),
+    ],
+)
+def test_a_mapping_file_kam_cannot_use_is_said_with_what_to_write(hq, tmp_path, capsys, name, content, word):
+    """A JSON list, a code mapped to a store the plan does not have, a GB18030 CSV: exit 2 with the reason
+    (the list was an AttributeError, exit 3; an unknown store id was taken silently)."""
+    mapping = tmp_path / name
+    mapping.write_bytes(content if isinstance(content, bytes) else content.encode())
+    report = tmp_path / "r.csv"
+    report.write_text("Store code,Week,Units\nR-1,2026-W44,7\n", encoding="utf-8")
+    before = _digest(hq)
+    assert main(["import", str(hq), str(report), "--map", str(mapping)]) == 2
+    err = capsys.readouterr().err
+    assert word in err and "unexpected" not in err and _digest(hq) == before
+
+
+def test_a_csv_mapping_may_have_its_own_header_row(hq, tmp_path):
+    plan = load_plan(hq)
+    store, week = plan.active_stores[0], plan.weeks[3]
+    mapping = tmp_path / "map.csv"
+    mapping.write_text(f"code,store id\nR-1,{store.store_id}\nOutlet,store\nPieces,units\n", encoding="utf-8")
+    report = tmp_path / "portal.csv"
+    report.write_text(f"Outlet,Week,Pieces\nR-1,{week.id},31\n", encoding="utf-8")
+    assert main(["--quiet", "import", str(hq), str(report), "--map", str(mapping)]) == 0
+    assert inputs(hq)[store.store_id][("week", week.id, "units")] == 31

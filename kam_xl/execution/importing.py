@@ -164,6 +164,9 @@ def _stamped(entry: LogEntry, stamp: str) -> LogEntry:
 # ---------------------------------------------------------------------------
 
 
+_MAP_TITLES = {"field", "storeid", "store_id", "字段", "门店编号"}  # folded titles of a mapping file's second column
+
+
 def read_mapping(path: Path | None) -> tuple[dict[str, str], dict[str, str]]:
     """(report header -> field, retailer store code -> store id) from a --map file: JSON
     {"columns": {...}, "stores": {...}} or a CSV of two columns (a header and a field name, or a code and a
@@ -172,17 +175,22 @@ def read_mapping(path: Path | None) -> tuple[dict[str, str], dict[str, str]]:
         return {}, {}
     if not path.is_file():
         raise KamError(f"--map {path}: file not found — give a .json or .csv mapping file")
-    text = path.read_text(encoding="utf-8-sig")
+    text = _csv_text(path)
     columns, codes = {}, {}
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except ValueError as exc:
             raise KamError(f"--map {path}: not valid JSON ({exc})") from None
+        shape = '{"columns": {"report header": "field", ...}, "stores": {"retailer code": "store id", ...}}'
+        if not isinstance(data, dict) or not all(isinstance(data.get(k) or {}, dict) for k in ("columns", "stores")):
+            raise KamError(f"--map {path}: not a mapping kam reads — write it as {shape}")
         columns = {fold(k): str(v) for k, v in (data.get("columns") or {}).items()}
         codes = {clean_text(k): clean_text(v) for k, v in (data.get("stores") or {}).items()}
     else:
-        for row in csv.reader(io.StringIO(text)):
+        for number, row in enumerate(csv.reader(io.StringIO(text))):
+            if number == 0 and len(row) >= 2 and fold(row[1]) in _MAP_TITLES:
+                continue  # the file's own header row ("header,field" / "code,store id")
             if len(row) >= 2 and row[0].strip():
                 target = row[1].strip()
                 if target in HEADERS:
@@ -266,7 +274,13 @@ def _store_index(plan: Plan, codes: dict[str, str]) -> dict[str, str]:
         for key in (store.name, store.store_id, store.retailer_code):
             if key:
                 index[fold(clean_text(key))] = store.store_id
-    for code, store_id in codes.items():
+    for code, target in codes.items():  # a code given its store by ID (or by the store's code or name)
+        store_id = index.get(fold(clean_text(target)))
+        if store_id is None:
+            raise KamError(
+                f"--map: store code {code!r} is mapped to {target!r}, which is no store ID, code or name of the "
+                "plan — correct the mapping file"
+            )
         index[fold(code)] = store_id
     return index
 
