@@ -7,14 +7,17 @@ import errno
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from kam_xl.cli import Output, main
+from kam_xl.xlsx.package import Package
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -229,3 +232,51 @@ def test_the_demo_run_again_keeps_a_workbook_the_person_worked_in(tmp_path, caps
     (kept,) = out.glob("replaced-*")
     assert (kept / "account.xlsx").read_bytes() == mine and str(kept) in capsys.readouterr().out
     assert (out / "account.xlsx").read_bytes() != mine
+
+
+def _far_cell(source: Path, target: Path, sheet_prefix: str, lie: bool = False) -> None:
+    """`source` with one value at XFD1048576 in its first sheet named `sheet_prefix`… (and with `lie`, a
+    <dimension> that says A1:G60, as only a handmade file would)."""
+    package = Package.open(source)
+    sheet = next(name for name in package.sheet_names() if name.startswith(sheet_prefix))
+    package.set_cells(sheet, {"XFD1048576": 1})
+    package.save(target, backup=False)
+    if lie:
+        with zipfile.ZipFile(target) as zin:
+            parts = {info.filename: zin.read(info) for info in zin.infolist()}
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+            for name, data in parts.items():
+                if name.startswith("xl/worksheets/"):
+                    data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:G60"/>', data)
+                zout.writestr(name, data)
+
+
+@pytest.mark.parametrize("command", ["validate", "review", "generate", "split", "email", "export"])
+def test_an_hq_workbook_with_a_cell_far_away_is_said_not_a_crash(place, tmp_path, command):
+    """One value typed at XFD1048576 (Ctrl+End, Ctrl+→ and a stray key): python-calamine asked for 549 GB and
+    aborted the process (exit 134, a Rust backtrace) in every command reading the workbook."""
+    book = tmp_path / "hq.xlsx"
+    _far_cell(place / "hq.xlsx", book, "Account")
+    extra = {"split": ["--out", str(tmp_path / "o")], "email": ["--out", str(tmp_path / "o")],
+             "export": ["--out", str(tmp_path / "o")], "review": ["--db", "none"]}.get(command, [])  # fmt: skip
+    done = _kam(command, str(book), *extra, encoding="utf-8")
+    err = done.stderr.decode()
+    assert done.returncode == 2 and "Traceback" not in err and "backtrace" not in err, err
+    assert "'Account'" in err and "XFD1048576" in err and "Ctrl+End" in err
+
+
+@pytest.mark.parametrize("lie", [False, True], ids=["honest-dimension", "lying-dimension"])
+def test_a_retailer_report_with_a_cell_far_away_is_refused_not_a_crash(place, tmp_path, lie):
+    from kam_xl.plan.load import load_plan
+    from kam_xl.simulation.retailer import retailer_report
+
+    book = tmp_path / "hq.xlsx"
+    book.write_bytes((place / "hq.xlsx").read_bytes())
+    plan = load_plan(book)
+    report = retailer_report(plan, plan.weeks[2], tmp_path / "sell-out.xlsx", seed=1)
+    _far_cell(report, tmp_path / "far.xlsx", "Sell-out", lie=lie)
+    before = book.read_bytes()
+    done = _kam("import", str(book), str(tmp_path / "far.xlsx"), "--db", "none", encoding="utf-8")
+    err = done.stderr.decode()
+    assert done.returncode == 2 and "XFD1048576" in err and "backtrace" not in err, err
+    assert book.read_bytes() == before

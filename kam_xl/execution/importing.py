@@ -213,7 +213,7 @@ def _grid(path: Path) -> tuple[str, list[tuple[str, list[list]]]]:
         return "csv", [("", [list(row) for row in csv.reader(io.StringIO(text), delimiter=d)]) for d in ",\t"]
     if suffix not in (".xlsx", ".xlsm"):
         raise KamError(f"{path.name}: kam import reads .xlsx, .xlsm or .csv — save the report as one of those")
-    reader = open_book(path)
+    reader = open_book(path, exact=True)  # a file from outside: every sheet's reach checked cell by cell
     return "xlsx", [(name, read_grid(reader, name)) for name in reader.sheet_names]
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 from kam_xl.errors import WorkbookError
 from kam_xl.xlsx.safezip import CFB_MAGIC, check_not_bomb
+from kam_xl.xlsx.scan import check_reach
 
 MAX_UNPACKED = 2_000_000_000  # bytes a workbook may unpack to
 MAX_RATIO = 200  # compression ratio above which a large member is treated as a zip bomb
@@ -26,9 +28,12 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def check_xlsx_bytes(data: bytes, name: str, max_unpacked: int = MAX_UNPACKED, handle=None) -> None:
-    """WorkbookError unless `data` is a readable .xlsx that is not encrypted and not a zip bomb (`handle`, when
-    given, is the open file whose first bytes `data` are: its zip is read from there)."""
+def check_xlsx_bytes(
+    data: bytes, name: str, max_unpacked: int = MAX_UNPACKED, handle=None, exact: bool = False
+) -> None:
+    """WorkbookError unless `data` is a readable .xlsx that is not encrypted, not a zip bomb and has no sheet
+    reaching absurdly far (scan.check_reach; `exact`: every sheet scanned cell by cell). `handle`, when given, is
+    the open file whose first bytes `data` are: its zip is read from there."""
     if data[:4] == CFB_MAGIC:
         raise WorkbookError(
             f"{name}: encrypted with a password, or an old .xls file; save it as .xlsx without a password"
@@ -36,23 +41,27 @@ def check_xlsx_bytes(data: bytes, name: str, max_unpacked: int = MAX_UNPACKED, h
     try:
         with zipfile.ZipFile(handle if handle is not None else io.BytesIO(data)) as archive:
             infos = [info for info in archive.infolist() if not info.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            if "xl/workbook.xml" not in {info.filename for info in infos}:
+                raise WorkbookError(f"{name}: not an Excel workbook (no xl/workbook.xml)")
+            check_not_bomb(name, infos, max_size=max_unpacked, max_ratio=MAX_RATIO)
+            check_reach(archive, infos, name, exact)
+    except WorkbookError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         raise WorkbookError(
             f"{name}: not an .xlsx workbook (or damaged); save it from Excel as 'Excel Workbook (*.xlsx)'"
         ) from None
-    if "xl/workbook.xml" not in {info.filename for info in infos}:
-        raise WorkbookError(f"{name}: not an Excel workbook (no xl/workbook.xml)")
-    check_not_bomb(name, infos, max_size=max_unpacked, max_ratio=MAX_RATIO)
 
 
-def open_book(path: str | Path, max_unpacked: int = MAX_UNPACKED):
-    """A python-calamine workbook for fast reading of cell values.
+def open_book(path: str | Path, max_unpacked: int = MAX_UNPACKED, exact: bool = False):
+    """A python-calamine workbook for fast reading of cell values (`exact`: every sheet's reach checked cell by
+    cell first, for files from outside).
 
     It reads the file's bytes once and holds no file handle: nothing to close, and a file replaced on disk
     while it is read (another command saving it) does not mix two versions."""
     path = Path(path)
     data = _read(path)
-    check_xlsx_bytes(data, path.name, max_unpacked)
+    check_xlsx_bytes(data, path.name, max_unpacked, exact=exact)
     return book_of_bytes(data, path.name)
 
 
@@ -71,12 +80,23 @@ def open_file_book(path: str | Path, max_unpacked: int = MAX_UNPACKED):
         raise WorkbookError(f"{path.name}: cannot be read ({exc})") from None
 
 
+_CHECKED: dict[str, tuple] = {}  # path -> identity of the file last found sound (a command opens it several times)
+
+
 def check_xlsx_file(path: Path, max_unpacked: int = MAX_UNPACKED) -> None:
-    """check_xlsx_bytes for a file, reading only its first bytes and its zip's central directory."""
+    """check_xlsx_bytes for a file, reading only its first bytes, its zip's central directory and the head of each
+    sheet (once per file as it is on disk)."""
     if not path.is_file():
         raise WorkbookError(f"{path}: file not found — check the path and the file name")
+    info = path.stat()
+    identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, max_unpacked)
+    if _CHECKED.get(str(path)) == identity:
+        return
     with path.open("rb") as handle:
         check_xlsx_bytes(handle.read(4), path.name, max_unpacked, handle=handle)
+    if len(_CHECKED) > 256:
+        _CHECKED.clear()
+    _CHECKED[str(path)] = identity
 
 
 def book_of_bytes(data: bytes, name: str):

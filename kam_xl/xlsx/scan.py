@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -181,3 +183,64 @@ def check_area(scan: SheetScan, where: str) -> None:
     """WorkbookError when the sheet's cells reach so far that reading it would take too much memory."""
     if scan.area > MAX_SHEET_CELLS:
         raise WorkbookError(f"{where} has {_too_big((scan.max_row, scan.max_col))}")
+
+
+_HEAD = 4096  # bytes of a worksheet part read to find its <dimension> (it comes before the cells)
+
+
+def check_reach(archive, infos: list, where: str, exact: bool = False) -> None:
+    """WorkbookError naming the sheet when a worksheet of the zip `archive` reaches so far that a reader would
+    need absurd memory (python-calamine aborts the whole process on one cell at XFD1048576).
+
+    Each sheet's declared <dimension> is checked from the first bytes of its part (Excel, LibreOffice, WPS,
+    openpyxl and kam all write it, exactly): cheap enough for thousands of tabs. A sheet without one, and every
+    sheet when `exact` (files from outside: a retailer's report), is scanned cell by cell (scan_sheet)."""
+    for info in infos:
+        name = info.filename
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")) or "/_rels/" in name:
+            continue
+        try:
+            with archive.open(info) as member:
+                head = member.read(_HEAD)
+        except (zipfile.BadZipFile, zlib.error, EOFError):  # damaged: said, with its part, when it is read
+            continue
+        found = _DIMENSION_REF.search(head[: head.find(b"<sheetData")] if b"<sheetData" in head else head)
+        corners = []
+        if found is not None:
+            corners.append(_ref_parts(found.group(1).decode("ascii", "replace").split(":")[-1]) or (0, 0))
+        if found is None or exact:
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, zlib.error, EOFError):
+                continue
+            try:
+                scan = scan_sheet_exactly(data, name)
+            except WorkbookError as exc:
+                raise WorkbookError(
+                    f"{where}, sheet {_sheet_of(archive, name)!r}{str(exc).removeprefix(name)}"
+                ) from None
+            corners.append((scan.max_row, scan.max_col))
+        far = next((corner for corner in corners if corner[0] * corner[1] > MAX_SHEET_CELLS), None)
+        if far is not None:
+            raise WorkbookError(
+                f"{where}, sheet {_sheet_of(archive, name)!r}: cells as far as {column_letter(far[1])}{far[0]}, more "
+                "than a store workbook ever has — delete what is beyond the data (Ctrl+End shows the last cell), "
+                "save, and run the command again"
+            )
+
+
+def _sheet_of(archive, part: str) -> str:
+    """The name of the sheet whose part is `part` (the part's own name when the workbook does not say)."""
+    from kam_xl.xlsx.safezip import parse_xml
+
+    try:
+        rels = parse_xml(archive.read("xl/_rels/workbook.xml.rels"), "workbook.xml.rels")
+        book = parse_xml(archive.read("xl/workbook.xml"), "workbook.xml")
+    except (KeyError, WorkbookError):
+        return part
+    targets = {rel.get("Id"): rel.get("Target", "").lstrip("/").removeprefix("xl/") for rel in rels}
+    for sheet in book.iter(f"{{{MAIN}}}sheet"):
+        rid = sheet.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+        if targets.get(rid) == part.removeprefix("xl/"):
+            return sheet.get("name", part)
+    return part
