@@ -556,7 +556,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.errors.print("interrupted")
         return 130
-    except Exception as exc:  # never a traceback on the screen: keep it in a file for the report
+    except BaseException as exc:  # never a traceback on the screen (a library's panic too): kept in a file
+        if isinstance(exc, (SystemExit, GeneratorExit)):
+            raise
         report = _keep_traceback()
         saved = _what_was_saved(saves_before)
         return _fail(out, args, f"unexpected problem ({type(exc).__name__}: {exc}); {saved}. Details for a bug "

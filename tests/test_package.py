@@ -1132,3 +1132,24 @@ def test_without_isal_the_standard_zlib_reads_and_writes_the_same_workbooks(tmp_
     book = openpyxl.load_workbook(tmp_path / "zlib.xlsx")
     sheet = book[book.sheetnames[0]]
     assert (sheet["B2"].value, sheet["C3"].value) == (42, "zlib")
+
+
+def test_a_panic_of_the_reader_is_a_workbook_error_not_a_traceback():
+    """python-calamine's Rust panics arrive as pyo3's PanicException, a BaseException that `except Exception`
+    lets through: read_grid turns it into the WorkbookError every command reports (Ctrl-C still stops)."""
+    from kam_xl.xlsx.read import read_grid
+
+    class PanicException(BaseException):  # the name pyo3 gives it
+        pass
+
+    class Reader:
+        def __init__(self, failure):
+            self.failure = failure
+
+        def get_sheet_by_name(self, name):
+            raise self.failure
+
+    with pytest.raises(WorkbookError, match="'Tab'.*damaged"):
+        read_grid(Reader(PanicException("index out of bounds")), "Tab")
+    with pytest.raises(KeyboardInterrupt):
+        read_grid(Reader(KeyboardInterrupt()), "Tab")

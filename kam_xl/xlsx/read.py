@@ -76,7 +76,9 @@ def open_file_book(path: str | Path, max_unpacked: int = MAX_UNPACKED):
     check_xlsx_file(path, max_unpacked)
     try:
         return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for damaged files
+    except BaseException as exc:  # calamine raises its own error types for damaged files (or panics)
+        if not _reader_failed(exc):
+            raise
         raise WorkbookError(f"{path.name}: cannot be read ({exc})") from None
 
 
@@ -99,13 +101,21 @@ def check_xlsx_file(path: Path, max_unpacked: int = MAX_UNPACKED) -> None:
     _CHECKED[str(path)] = identity
 
 
+def _reader_failed(exc: BaseException) -> bool:
+    """Whether python-calamine failed on the file: its own errors, or a Rust panic (pyo3's PanicException is a
+    BaseException, which no `except Exception` catches: it would end the command with a traceback)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 def book_of_bytes(data: bytes, name: str):
     """A python-calamine workbook over a file's bytes (`name` is used in errors)."""
     from python_calamine import CalamineWorkbook  # imported here: xlwings Lite may not have it
 
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for damaged files
+    except BaseException as exc:  # calamine raises its own error types for damaged files (or panics)
+        if not _reader_failed(exc):
+            raise
         raise WorkbookError(f"{name}: cannot be read ({exc})") from None
 
 
@@ -114,7 +124,9 @@ def read_grid(book, sheet: str, file: str = "") -> list[list]:
     sheet (and the `file`, when given) when it cannot be read."""
     try:
         return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except Exception as exc:
+    except BaseException as exc:
+        if not _reader_failed(exc):
+            raise
         where = f"{file}, sheet {sheet!r}" if file else f"sheet {sheet!r}"
         raise WorkbookError(
             f"{where} cannot be read ({exc}) — the file is damaged: open it in Excel and save it again, or use an "
