@@ -10,6 +10,7 @@ from kam_xl.model.parsing import (
     ParseError,
     parse_date,
     parse_email,
+    parse_emails,
     parse_int,
     parse_list,
     parse_number,
@@ -194,3 +195,22 @@ def test_emails(good):
 def test_email_refusals(bad):
     with pytest.raises(ParseError):
         parse_email(bad)
+
+
+@pytest.mark.parametrize(
+    "typed, address",
+    [
+        ("王经理 <wang@example.com>", "wang@example.com"),  # as Outlook copies an address
+        ('"Wang, Li" <wang@example.com>', "wang@example.com"),
+        ("<li@example.com>", "li@example.com"),
+        ("mailto:li@example.com", "li@example.com"),
+    ],
+)
+def test_an_address_copied_with_its_name_is_read_as_the_address(typed, address):
+    assert parse_email(typed) == address
+
+
+def test_two_addresses_in_a_one_address_cell_are_said_as_such():
+    with pytest.raises(ParseError, match="one e-mail address here, not 2"):
+        parse_email("x@example.com，y@example.com")
+    assert parse_emails('"Wang, Li" <wang@x.com>; 李 <li@y.com>，c@d.com') == ("wang@x.com", "li@y.com", "c@d.com")

@@ -232,19 +232,27 @@ _EMAIL = re.compile(
 )
 
 
+_NAMED = re.compile(r'(?:"[^"]*"|[^,;，；<>"])*<([^<>]+)>')  # "王经理 <wang@example.com>", as Outlook copies one
+_SEPARATORS = re.compile(r"\s*[,;，；]\s*|\s+")
+
+
 def parse_email(value: object) -> str | None:
+    """One e-mail address: "name@example.com", "mailto:…", or "Name <name@example.com>" (the address is kept)."""
     if is_blank(value):
         return None
-    text = clean_text(value)
+    text = _NAMED.sub(r"\1", clean_text(value)).strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
     if not _EMAIL.match(text) or ".." in text:
+        several = [item for item in _SEPARATORS.split(text) if item]
+        if len(several) > 1 and all(_EMAIL.match(item) for item in several):
+            raise ParseError(f"one e-mail address here, not {len(several)}")
         raise ParseError("not an e-mail address")
     return text
 
 
 def parse_emails(value: object) -> tuple[str, ...]:
-    text = clean_text(value)
-    if not text:
+    text = _NAMED.sub(r"\1", clean_text(value))
+    if not text.strip():
         return ()
-    return tuple(parse_email(item) for item in re.split(r"\s*[,;，；]\s*|\s+", text) if item)
+    return tuple(parse_email(item) for item in _SEPARATORS.split(text.strip()) if item)
