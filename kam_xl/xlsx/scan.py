@@ -231,16 +231,16 @@ def check_reach(archive, infos: list, where: str, exact: bool = False) -> None:
 
 def _sheet_of(archive, part: str) -> str:
     """The name of the sheet whose part is `part` (the part's own name when the workbook does not say)."""
+    from kam_xl.xlsx.parts import rels_name, resolve
     from kam_xl.xlsx.safezip import parse_xml
 
     try:
-        rels = parse_xml(archive.read("xl/_rels/workbook.xml.rels"), "workbook.xml.rels")
+        rels = parse_xml(archive.read(rels_name("xl/workbook.xml")), "workbook.xml.rels")
         book = parse_xml(archive.read("xl/workbook.xml"), "workbook.xml")
     except (KeyError, WorkbookError):
         return part
-    targets = {rel.get("Id"): rel.get("Target", "").lstrip("/").removeprefix("xl/") for rel in rels}
+    targets = {rel.get("Id"): resolve("xl/workbook.xml", rel.get("Target", "")) for rel in rels}
     for sheet in book.iter(f"{{{MAIN}}}sheet"):
-        rid = sheet.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
-        if targets.get(rid) == part.removeprefix("xl/"):
+        if targets.get(sheet.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")) == part:
             return sheet.get("name", part)
     return part
