@@ -10,6 +10,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 import kam_xl.excel.udfs as K
@@ -24,6 +25,7 @@ from kam_xl.simulation.simulate import fill_sr_files
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.storetabs.generate import generate
 from kam_xl.xlsx.filebook import FileBook
+from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.spec import Formula, SheetSpec
 from tests.support import fake_xlwings
 from tests.support.excel_content import ENGINE_GAPS, differences, workbook_content
@@ -320,3 +322,27 @@ def test_the_lite_bundle_runs_the_same_steps_and_functions():
     assert functions == {udf.__name__ for udf in K.UDFS} - {"KAM_TARGET"}
     assert callable(bundle.kam_generate) and callable(bundle.kam_review)
     assert "kam-xl" in (ROOT / "lite" / "requirements.txt").read_text(encoding="utf-8").split()
+
+
+def test_collect_macro_keeps_a_kams_correction_against_a_newer_sr_file(files, monkeypatch, tmp_path):
+    """The KAM corrects a collected value in the open workbook; the SR's next file still has the old value."""
+    account = tmp_path / "account.xlsx"
+    shutil.copy(files["generated"], account)
+    shutil.copytree(files["generated"].parent / SR_FOLDER, tmp_path / SR_FOLDER)
+    collect(account, [tmp_path / SR_FOLDER])  # the CLI's collect records what the files brought
+    sr_file = tmp_path / SR_FOLDER / "SR001.xlsx"
+    record = read_meta(FileBook(sr_file)).tabs[0]
+    cells = field_cells(record.cells)
+    tab = openpyxl.load_workbook(account)[record.tab]
+    weekly = [cells[("week", week.id, "units")] for week in plan_of(FileBook(account)).weeks]
+    units = next(cell for cell in weekly if tab[cell].value is not None)
+    empty = next(cell for cell in weekly if tab[cell].value is None)
+    package = Package.open(sr_file)  # the SR types a new week in the same file and sends it again
+    package.set_cells(record.tab, {empty: 4})
+    package.save(sr_file, backup=False)
+    book = open_in_excel(account, "windows", monkeypatch)
+    book.path = str(account)
+    book.sheets[record.tab].range(units).value = 99999  # the KAM's correction, typed in Excel
+    message = macros.collect(book)
+    assert "1 HQ correction(s) kept" in message
+    assert book.sheets[record.tab].range(units).value == 99999 and book.sheets[record.tab].range(empty).value == 4

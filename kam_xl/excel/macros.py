@@ -10,6 +10,7 @@ from kam_xl.excel import xlbook
 from kam_xl.excel.xlbook import XlBook, book_folder, quiet
 from kam_xl.execution.collect import collect_book
 from kam_xl.execution.split import split as split_workbook
+from kam_xl.history.optional import collected_before
 from kam_xl.model.parsing import clean_text, is_blank
 from kam_xl.reviewing.run import review_book
 from kam_xl.storetabs.generate import generate_tabs
@@ -109,7 +110,9 @@ def _collect(xbook: XlBook) -> str:
     source = folder(xbook, SR_FOLDER_KEY, "SR files")
     if not source.is_dir():
         raise KamError(f"no folder {source}: save the SRs' returned workbooks there, then collect")
-    return "\n".join(collect_book(xbook, [source]).lines())
+    path = str(xbook.book.fullname)  # its history database (if any) says what the SR files brought last
+    report = collect_book(xbook, [source], collected_before=lambda book: collected_before(path, book, "collect"))
+    return "\n".join(report.lines())
 
 
 def split(book) -> str:

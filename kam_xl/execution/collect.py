@@ -23,6 +23,7 @@ from kam_xl.execution.log import LogEntry, log_sheet, read_log, shown
 from kam_xl.execution.sources import Source, collect_sources
 from kam_xl.execution.srfile import CellProblem, HqTabs, SrFile, SrTab, read_sr_file
 from kam_xl.history.optional import recording
+from kam_xl.history.values import Ancestors, coded, encode, typed
 from kam_xl.lang.console import say
 from kam_xl.lang.texts import reason_text
 from kam_xl.lang.words import enum_labels
@@ -53,6 +54,7 @@ class FileResult:
     changed: int = 0  # HQ values replaced (each one logged old -> new)
     rejected: int = 0
     kept: int = 0  # blank in the file, HQ value kept
+    held: int = 0  # HQ value kept: changed in HQ since the file's (unchanged) value was collected (three_way)
     refused_tabs: int = 0  # tabs that could not be placed (each one logged with what to do)
     hq_refused: int = 0  # of those, refused because of the HQ tab (collect the same file again once it is fixed)
     accepted: list = field(default_factory=list, repr=False)  # (store id, field key, value) written: the history
@@ -69,6 +71,7 @@ class FileResult:
             "changed": self.changed,
             "rejected": self.rejected,
             "kept": self.kept,
+            "held": self.held,
             "refused_tabs": self.refused_tabs,
         }
 
@@ -125,10 +128,11 @@ def _file_line(result: FileResult, lang: str) -> str:
     if result.status in ("refused", "skipped"):
         return say(f"file_{result.status}", lang, file=result.path.name, reason=result.reason)
     refused = say("tabs_refused", lang, count=result.refused_tabs) if result.refused_tabs else ""
+    held = say("values_held", lang, count=result.held) if result.held else ""
     return say(
         "file_merged", lang, file=result.path.name, sr=result.sr_id, status=say(f"status_{result.status}", lang),
         stores=result.stores, new=result.new, changed=result.changed, rejected=result.rejected, kept=result.kept,
-        refused=refused,
+        held=held, refused=refused,
     )  # fmt: skip
 
 
@@ -165,19 +169,28 @@ def collect(
             progress,
             on_save=rec.stage_collect,
             earlier_plan=earlier_plan,
+            collected_before=rec.collected_before,
         )
     report.book, report.forced, report.history = Path(path), guard.forced, rec
     return report
 
 
 def collect_book(
-    book: Book, sources: list[Path], progress: Progress | None = None, *, on_save=None, earlier_plan: bool = False
+    book: Book,
+    sources: list[Path],
+    progress: Progress | None = None,
+    *,
+    on_save=None,
+    earlier_plan: bool = False,
+    collected_before=None,
 ) -> CollectReport:
     """Merge SR files into a Book: same field of the same store tab, checked, every refusal and change logged.
 
     A blank cell in an SR file never erases an HQ value (it is reported as kept). A file whose content was
     collected before is skipped. Nothing is saved when no value changed and the log has nothing new, so
-    collecting the same files again is a no-op.
+    collecting the same files again is a no-op. `collected_before(book)` gives what the files brought last
+    (the history database's Recorder.collected_before): a value the KAM changed in HQ since stands against a
+    newer file that still holds the old one (three_way).
     """
     hq = replace(hq_state(book), earlier_plan=earlier_plan)
     stamp = datetime.now().isoformat(sep=" ", timespec="seconds")
@@ -187,6 +200,8 @@ def collect_book(
     files = read_sr_files(collect_sources(sources, skip=getattr(book, "path", None)), hq, report, progress)
     files = [f for f in files if not _already_collected(f, seen, report, hq.lang)]
     chosen = latest_per_sr(files, report, hq.lang)
+    if chosen and collected_before is not None:
+        hq = replace(hq, collected=collected_before(book))
     freeze_more()  # the files read stay as they are while they are merged
     merge_files(book, hq, chosen, report, progress)
     report.entries = [replace(entry, time=stamp) for entry in report.entries]
@@ -502,12 +517,15 @@ def merge_tab(
         if raw is None and old is None:
             continue
         what, value = merge_cell(key, raw, old, hq.lang) if place else ("rejected", say("why_no_field", hq.lang))
-        if what in ("new", "changed"):
+        if hq.collected and what in ("new", "changed"):
+            what = three_way(hq.collected, tab.store_id, key, what, value, old, sr_file.made_from)
+        if what in ("new", "changed", "changed_both"):
             writes[place] = value
             result.accepted.append((tab.store_id, key, value))
         if what == "same":
             continue
-        setattr(result, what, getattr(result, what) + 1)
+        counted = COUNTED_AS.get(what, what)
+        setattr(result, counted, getattr(result, counted) + 1)
         if what != "new":
             entries.append(_cell_entry(what, sr_file, tab, sr_cell, key, old, raw, value, hq.lang))
     return writes
@@ -529,6 +547,28 @@ def refresh_cached_values(book: Book, touched: list[Touched]) -> None:
     for tab in touched:
         refresh.add(tab.sheet, tab.grid, tab.writes)
     refresh.finish()
+
+
+COUNTED_AS = {"changed_both": "changed"}  # three_way's outcomes, as the report counts them
+LOGGED_AS = {"held": "kept", "changed_both": "changed"}  # and as the Collect log says them
+
+
+def three_way(
+    collected: Ancestors, store_id: str, key: FieldKey, what: str, value: object, old: object, made_from: str = ""
+) -> str:
+    """A 'new' or 'changed' value weighed against what this field's files brought last (`collected`, from the
+    history database): 'held' when the file still has that value and HQ's differs — the KAM changed (or
+    cleared) it since, so HQ's stands; 'changed_both' when HQ and the file both changed it (the file's is
+    taken, the log says both); else `what`. A file split from the workbook after that value was collected
+    (`made_from`) started from HQ's value, so what it says differently is the SR's change: `what` stands."""
+    earlier = collected.of(store_id, key, made_from)
+    if earlier is None:
+        return what
+    if coded(key, value) == earlier:
+        return "held"
+    if what == "changed" and encode(key, typed(key, old)) != earlier:
+        return "changed_both"
+    return what
 
 
 def _value_at(grid: list[list], row: int, col: int) -> object:
@@ -582,10 +622,15 @@ def _cell_entry(
     value: object,
     lang: str = "en",
 ) -> LogEntry:
-    reasons = {"kept": say("why_kept", lang), "changed": say("why_changed", lang)}
     new = shown(raw) if what == "rejected" else shown(value)
+    reasons = {
+        "kept": say("why_kept", lang),
+        "changed": say("why_changed", lang),
+        "held": say("why_held", lang, old=shown(_as_typed(key, old)) or say("blank_value", lang), new=new),
+        "changed_both": say("why_changed_both", lang),
+    }
     return LogEntry(
-        what,
+        LOGGED_AS.get(what, what),
         sr_file.path.name,
         value if what == "rejected" else reasons[what],
         sr_file.sr_id,

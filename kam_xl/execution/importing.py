@@ -22,6 +22,8 @@ from kam_xl.book import Book
 from kam_xl.bulk import bulk_work
 from kam_xl.errors import KamError
 from kam_xl.execution.collect import (
+    COUNTED_AS,
+    LOGGED_AS,
     CollectReport,
     FileResult,
     Touched,
@@ -31,6 +33,7 @@ from kam_xl.execution.collect import (
     merged_entry,
     refresh_cached_values,
     save_merge,
+    three_way,
 )
 from kam_xl.execution.collected import read_collected
 from kam_xl.execution.log import LogEntry, shown
@@ -114,13 +117,23 @@ def import_report(
         bulk_work(),
     ):
         book = FileBook(path, progress)
-        outcome = import_into(book, Path(report), Path(mapping) if mapping else None, on_save=rec.stage_collect)
+        outcome = import_into(
+            book,
+            Path(report),
+            Path(mapping) if mapping else None,
+            on_save=rec.stage_collect,
+            imported_before=rec.collected_before,
+        )
     outcome.book, outcome.forced, outcome.history = Path(path), guard.forced, rec
     return outcome
 
 
-def import_into(book: Book, path: Path, mapping: Path | None = None, *, on_save=None) -> CollectReport:
-    """Import a report into a Book: every value into its store's weekly log, checked and logged like collect."""
+def import_into(
+    book: Book, path: Path, mapping: Path | None = None, *, on_save=None, imported_before=None
+) -> CollectReport:
+    """Import a report into a Book: every value into its store's weekly log, checked and logged like collect.
+    `imported_before(book)` gives what earlier reports brought (the history database): a value the KAM changed
+    in HQ since stands against a report that still has the old one (collect.three_way)."""
     hq = hq_state(book)
     plan = plan_of(book)
     outcome = CollectReport(lang=hq.lang)
@@ -134,6 +147,8 @@ def import_into(book: Book, path: Path, mapping: Path | None = None, *, on_save=
         reason = say("why_imported", hq.lang, time=earlier.time, file=earlier.file)
         outcome.files.append(FileResult(path, "", "skipped", reason))
         return outcome
+    if imported_before is not None:
+        hq = replace(hq, collected=imported_before(book))
     result = FileResult(path, "", "unchanged")
     outcome.files.append(result)
     for row, problem in report.problems:
@@ -459,17 +474,26 @@ def _merge_store(book, hq: HqTabs, report: Report, store_id, values, result, ent
         old = grid[row - 1][col - 1] if row <= len(grid) and col <= len(grid[row - 1]) else None
         old = None if old == "" else old
         what, value = merge_cell(key, raw, old, hq.lang)
-        if what in ("new", "changed"):
+        if hq.collected and what in ("new", "changed"):
+            what = three_way(hq.collected, store_id, key, what, value, old)
+        if what in ("new", "changed", "changed_both"):
             writes[place] = value
             result.accepted.append((store_id, key, value))
         if what in ("same", "new"):
             result.new += what == "new"
             continue
-        setattr(result, what, getattr(result, what) + 1)
-        reason = value if what == "rejected" else say("why_report_changed", hq.lang) if what == "changed" else ""
+        counted = COUNTED_AS.get(what, what)
+        setattr(result, counted, getattr(result, counted) + 1)
+        reasons = {
+            "changed": "why_report_changed",
+            "held": "why_report_held",
+            "changed_both": "why_report_changed_both",
+        }
+        words = {"old": shown(old) or say("blank_value", hq.lang), "new": shown(value)} if what == "held" else {}
+        reason = value if what == "rejected" else say(reasons[what], hq.lang, **words) if what in reasons else ""
         entries.append(
             LogEntry(
-                what,
+                LOGGED_AS.get(what, what),
                 report.path.name,
                 reason,
                 sheet=report.sheet,

@@ -14,6 +14,7 @@ from kam_xl.csvfile import csv_text
 from kam_xl.errors import KamError
 from kam_xl.execution.thisweek import default_week, tab_formulas, this_week_sheet
 from kam_xl.execution.written import RECORD, WrittenFiles
+from kam_xl.history.marker import read_marker
 from kam_xl.lang.texts import SR_README_LINES, tab_text, text
 from kam_xl.lang.words import sheet_name
 from kam_xl.model.plan import Kpi, Plan, Store, Week
@@ -150,6 +151,8 @@ def split_book(
     groups = stores_by_sr(plan, tabs)
     entries = read_tab_entries(book, tabs, progress, plan.language)
     factory = SrPackageFactory(_package_of(book), plan, meta, _week(plan, entries, week), entries)
+    marker = read_marker(book)
+    factory.history_token = marker.token if marker is not None else ""
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     names = file_names(list(groups))
@@ -237,6 +240,7 @@ class SrPackageFactory:
         self.base = base.to_bytes()
         self.hq, self.plan, self.meta = hq, plan, meta
         self.week, self.entries = week, entries or {}
+        self.history_token = ""  # the HQ workbook's last recorded run (kam_xl.history.marker), put into each _meta
 
     def build(self, stores: list[Store], records: list[TabRecord], file_name: str) -> Package:
         """The package of one SR: README, My stores, the store tabs copied from HQ, hidden _meta."""
@@ -280,6 +284,7 @@ class SrPackageFactory:
             sr_name=sr.sr_name,
             generated_at=self.meta.values.get("generated_at", ""),
             split_at=datetime.now().isoformat(timespec="seconds"),
+            history_token=self.history_token,  # what the file starts from (collect's three-way merge)
         )
         meta.tabs = records
         return meta

@@ -16,6 +16,7 @@ from pathlib import Path
 from kam_xl.errors import CollectError, WorkbookError
 from kam_xl.execution.log import LogEntry, shown
 from kam_xl.execution.thisweek import read_this_week
+from kam_xl.history.values import Ancestors
 from kam_xl.lang.console import say
 from kam_xl.lang.words import sheet_name
 from kam_xl.model.entries import FieldKey
@@ -67,6 +68,7 @@ class SrFile:
     notes: list[LogEntry] = field(default_factory=list)
     refused: list[LogEntry] = field(default_factory=list)  # tabs refused on their own
     refused_for_hq: int = 0  # of them, refused for HQ's sake (its tab gone, an earlier plan): not recorded as collected
+    made_from: str = ""  # the HQ workbook's history token when `kam split` made the file (its _meta; '' if none)
 
     def content(self) -> list:
         """What the file says, comparable between two files of one SR."""
@@ -85,6 +87,9 @@ class HqTabs:
     sheets: dict[str, str]
     gone: frozenset[str] = frozenset()  # stores whose tab _meta lists but the workbook no longer has (deleted)
     earlier_plan: bool = False  # merge tabs made for an earlier version of their store's plan (collect --earlier-plan)
+    # what the SR files last brought, as recorded in the history database (empty without one): an HQ value changed
+    # since is the KAM's correction, kept against a file still holding that value (collect.three_way)
+    collected: Ancestors = field(default_factory=Ancestors)
 
 
 def file_digest(path: Path) -> str:
@@ -148,7 +153,8 @@ def read_sr_file(path: Path, hq: HqTabs) -> SrFile:
     if inferred:
         meta = inferred
     sr_id = sr_identity(meta, hq)
-    sr_file = SrFile(path, sr_id, _saved_at(source.package, path), digest, [])
+    made_from = meta.values.get("history_token", "")
+    sr_file = SrFile(path, sr_id, _saved_at(source.package, path), digest, [], made_from=made_from)
     sr_file.notes += [
         LogEntry("note", path.name, f"{text}; the tab is read by its own key cells", sr_id) for text in meta.damaged
     ]

@@ -6,7 +6,9 @@ store.py    where the database is (`--db`, KAM_DB, `kam-history.sqlite` beside t
             the schema version and the migrations that bring an older database up to date
 record.py   the recording protocol: rows written in a transaction that is committed only after the workbook's
             atomic replace; a `_history` marker in the workbook lets the next run catch up after a kill
-values.py   field values as typed database columns (kind, number, text) and back
+values.py   field values as typed database columns (kind, number, text) and back; Ancestors, what a
+            command's files last brought (the base of collect's three-way merge)
+marker.py   the workbook's `_history` sheet (the last run recorded for it), read without SQLAlchemy
 query.py    reading it back: entries, scorecards, weekly series, accounts and periods
 
 SQLAlchemy Core, so the same code runs on the embedded SQLite file and on a PostgreSQL server (a

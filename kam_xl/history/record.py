@@ -28,7 +28,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,8 +37,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from kam_xl.history import store as S
+from kam_xl.history.marker import MARKER_SHEET, Marker, marker_sheet, read_marker  # noqa: F401 — named here too
 from kam_xl.history.store import Database, HistoryError, choose, open_database, short
-from kam_xl.history.values import BLANK, Encoded, encode, split_key, typed
+from kam_xl.history.values import BLANK, Ancestors, Encoded, Key, coded, encode, split_key
 from kam_xl.lang.words import language_of_sheet_names
 from kam_xl.model.plan import Plan
 from kam_xl.plan.meta import read_meta
@@ -46,17 +47,11 @@ from kam_xl.plan.reader import PlanReader, sheet_names_by_key
 from kam_xl.storetabs.find import existing_tabs, read_tab_entries
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.read import cell_at
-from kam_xl.xlsx.spec import SheetSpec
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MARKER_SHEET = "_history"
 COLLECTED_SHEET = "_collected"
-_NOTE = (
-    "kam_xl: the last run recorded in the history database (do not edit) / 已记入历史数据库的最近一次运行（请勿修改）"
-)
-Key = tuple[str, str, str]  # (store, week, field)
 
 
 def period_key(plan: Plan) -> str:
@@ -90,39 +85,6 @@ def now() -> str:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Marker:
-    """The `_history` sheet: the token of the last run recorded for this workbook, and where."""
-
-    token: str
-    database: str
-    account: str
-    period: str
-    time: str
-
-
-def read_marker(book) -> Marker | None:
-    """The workbook's marker, or None (no `_history` sheet, or an empty one)."""
-    if MARKER_SHEET not in book.sheet_names():
-        return None
-    grid = book.grid(MARKER_SHEET)
-    values = {str(cell_at(grid, r, 1)): cell_at(grid, r, 2) for r in range(2, len(grid) + 1)}
-    token = values.get("token")
-    if not token:
-        return None
-    return Marker(*(str(values.get(k) or "") for k in ("token", "database", "account", "period", "time")))
-
-
-def marker_sheet(marker: Marker) -> SheetSpec:
-    sheet = SheetSpec(MARKER_SHEET, role="history", state="hidden", widths={1: 14, 2: 60})
-    sheet.set(1, 1, _NOTE, "note")
-    names = ("token", "database", "account", "period", "time")
-    for row, (key, value) in enumerate(zip(names, astuple(marker)), start=2):
-        sheet.set(row, 1, key, "label")
-        sheet.set(row, 2, value)
-    return sheet
-
-
 def has_collected_files(book) -> bool:
     if COLLECTED_SHEET not in book.sheet_names():
         return False
@@ -146,6 +108,27 @@ def latest_values(conn, account: str, period: str) -> dict[Key, Encoded]:
     for store_id, week, name, kind, number, text in conn.execute(query):
         out[(store_id, week, name)] = (kind, number, text)
     return {key: value for key, value in out.items() if value[0] != "blank"}
+
+
+def collected_values(conn, account: str, period: str, command: str, up_to_run: int) -> Ancestors:
+    """What the files of `command` (collect: SR files; import: reports) last brought, per field, in its runs up to
+    `up_to_run` (the run the workbook's marker names, so a workbook put back from a backup is weighed against
+    what it held), with the run that recorded each; and the period's runs by token."""
+    e, r = S.entries, S.runs
+    query = (
+        sa.select(e.c.store_id, e.c.week, e.c.field, e.c.kind, e.c.number, e.c.text, e.c.run_id)
+        .join(r, r.c.id == e.c.run_id)
+        .where(e.c.account == account, e.c.period == period, r.c.command == command, e.c.run_id <= up_to_run)
+        .order_by(e.c.id)
+    )
+    rows = conn.execute(query)
+    values = {(store, week, name): ((kind, number, text), run) for store, week, name, kind, number, text, run in rows}
+    runs = conn.execute(sa.select(r.c.token, r.c.id).where(r.c.account == account, r.c.period == period))
+    return Ancestors(values, {token: run for token, run in runs})
+
+
+def run_id_of(conn, token: str) -> int | None:
+    return conn.execute(sa.select(S.runs.c.id).where(S.runs.c.token == token)).scalar()
 
 
 def run_exists(conn, token: str) -> bool:
@@ -273,11 +256,28 @@ class Recorder:
     def _has_entry_runs(conn, account: str, period: str) -> bool:
         r = S.runs
         query = sa.select(r.c.id).where(
-            r.c.account == account, r.c.period == period, r.c.command.in_(("collect", "catch-up"))
+            r.c.account == account, r.c.period == period, r.c.command.in_(("collect", "import", "catch-up"))
         )
         return conn.execute(query.limit(1)).first() is not None
 
     # -- collect ----------------------------------------------------------------------------------------------
+
+    def collected_before(self, book) -> Ancestors:
+        """What this command's files (SR files, or reports for import) brought into this workbook until its last
+        recorded run (see collected_values); empty without a database or a marker (a workbook never recorded, or
+        recorded in another database)."""
+        if not self.enabled:
+            return Ancestors()
+        marker = read_marker(book)
+        if marker is None:
+            return Ancestors()
+        try:
+            account, period = book_identity(book)
+            with self.database.engine.connect() as conn:
+                run = run_id_of(conn, marker.token)
+                return Ancestors() if run is None else collected_values(conn, account, period, self.command, run)
+        except (SQLAlchemyError, HistoryError):
+            return Ancestors()  # stage_collect says what is wrong with the database, where it matters
 
     def stage_collect(self, book, report) -> int:
         """Write the values this collect accepted (report.files[*].accepted: (store, key, value)) that differ from
@@ -297,18 +297,16 @@ class Recorder:
                         week, name = key[1], key[2]
                     else:
                         week, name = split_key(key)
-                    if type(value) is int or type(value) is float:  # a number as the tab holds it: the common case
-                        coded = ("number", float(value), None)
-                    else:
-                        coded = encode(key, typed(key, value))
+                    code = coded(key, value)
                     at = (store_id, week, name)
-                    if coded != BLANK and known.get(at) != coded:
-                        known[at] = coded
-                        rows.append((store_id, week, name, coded, source))
+                    if code != BLANK and known.get(at) != code:
+                        known[at] = code
+                        rows.append((store_id, week, name, code, source))
             if not rows:
                 return 0
             self.token = str(uuid.uuid4())
-            run_id = _add_run(conn, self.token, account, period, "collect", str(self.book_path or ""), len(rows))
+            command = self.command or "collect"  # or "import" (a report; earlier versions recorded it as collect)
+            run_id = _add_run(conn, self.token, account, period, command, str(self.book_path or ""), len(rows))
             _insert_entries(conn, run_id, account, period, rows, now())
         except SQLAlchemyError as exc:
             raise self._fail("recording the collected values", exc) from None

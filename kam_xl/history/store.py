@@ -42,7 +42,7 @@ runs = sa.Table(
     sa.Column("token", sa.String(40), nullable=False, unique=True),
     sa.Column("account", _KEY, nullable=False),
     sa.Column("period", sa.String(40), nullable=False),
-    sa.Column("command", sa.String(20), nullable=False),  # collect, catch-up, review
+    sa.Column("command", sa.String(20), nullable=False),  # collect, import, catch-up, review
     sa.Column("book", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.String(32), nullable=False),
     sa.Column("rows", sa.Integer, nullable=False),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from kam_xl.model.entries import FIELD_KIND, FieldKey, enum_kind, key_from_text, key_text, normalise
@@ -10,6 +12,7 @@ from kam_xl.model.parsing import ParseError
 
 Encoded = tuple[str, float | None, str | None]  # (kind, number, text)
 BLANK: Encoded = ("blank", None, None)
+Key = tuple[str, str, str]  # (store, week, field)
 
 
 def split_key(key: FieldKey) -> tuple[str, str]:
@@ -56,6 +59,13 @@ def encode(key: FieldKey, value: object) -> Encoded:
     return ("raw", None, str(value))
 
 
+def coded(key: FieldKey, value: object) -> Encoded:
+    """How a value written into a store tab is recorded: a number as it is, anything else as its field's type."""
+    if type(value) is int or type(value) is float:  # a number as the tab holds it: the common case
+        return ("number", float(value), None)
+    return encode(key, typed(key, value))
+
+
 def decode(kind: str, number: float | None, text: str | None) -> object:
     """The Python value of a recorded (kind, number, text)."""
     if kind == "number":
@@ -67,3 +77,25 @@ def decode(kind: str, number: float | None, text: str | None) -> object:
     if kind == "blank":
         return None
     return text
+
+
+@dataclass(frozen=True)
+class Ancestors:
+    """What one command's files (SR files for collect, reports for import) last brought into a workbook, per
+    field: (value, id of the run that recorded it), and the period's runs by token. The common ancestor of a
+    three-way merge of an HQ value and a newer file (kam_xl.execution.collect.three_way)."""
+
+    values: Mapping[Key, tuple[Encoded, int]] = field(default_factory=dict)
+    runs: Mapping[str, int] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def of(self, store_id: str, key: FieldKey, made_from: str = "") -> Encoded | None:
+        """The value this field's files brought last; None when there is none, or when the file was made (split)
+        from the workbook at or after the run that recorded it (`made_from`: the workbook's history token then):
+        such a file started from HQ's value, so what it says differently is the SR's own change."""
+        earlier = self.values.get((store_id, *split_key(key)))
+        if earlier is None or earlier[1] <= self.runs.get(made_from, 0):
+            return None
+        return earlier[0]

@@ -82,11 +82,12 @@ LINES: dict[str, tuple[str, str]] = {
     "file_skipped": ("{file}: skipped — {reason}", "{file}：跳过——{reason}"),
     "file_merged": (
         "{file} ({sr}): {status}, {stores} store(s), {new} new, {changed} changed, {rejected} rejected, "
-        "{kept} blank kept{refused}",
-        "{file}（{sr}）：{status}，{stores}家门店，新增{new}，修改{changed}，拒收{rejected}，空白保留{kept}{refused}",
+        "{kept} blank kept{held}{refused}",
+        "{file}（{sr}）：{status}，{stores}家门店，新增{new}，修改{changed}，拒收{rejected}，空白保留{kept}{held}{refused}",
     ),
     "status_merged": ("merged", "已合并"),
     "status_unchanged": ("unchanged", "无变化"),
+    "values_held": (", {count} HQ correction(s) kept", "，保留总部修改{count}个"),
     "tabs_refused": (", {count} tab(s) refused", "，拒收{count}个门店页"),
     "written_saved": ("{count} value(s) written; workbook saved", "已写入{count}个数值；工作簿已保存"),
     "written_unsaved": (
@@ -105,6 +106,25 @@ LINES: dict[str, tuple[str, str]] = {
         "文件中为空：保留总部数值（如应删除，请在总部工作簿中清除）",
     ),
     "why_changed": ("the SR file has another value", "业务代表文件中的数值不同"),
+    "why_held": (
+        "changed in HQ after the SR's file brought this value, and the file still has it: HQ's value ({old}) is kept "
+        "(type {new} in HQ if the SR's value is the right one)",
+        "业务代表文件带来此数值后，总部已将其修改，而文件中仍是原值：保留总部的数值（{old}）（如业务代表的数值正确，请在总部工作簿中改为{new}）",
+    ),
+    "blank_value": ("blank", "空白"),
+    "why_changed_both": (
+        "changed in HQ and in the SR's file since it was last collected: the file's newer value is taken",
+        "上次收集后总部和业务代表文件中均有修改：采用文件中的新数值",
+    ),
+    "why_report_held": (
+        "changed in HQ after an earlier report brought this value, and this report still has it: HQ's value "
+        "({old}) is kept (type {new} in HQ if the report's value is the right one)",
+        "之前的报表带来此数值后，总部已将其修改，而本报表中仍是原值：保留总部的数值（{old}）（如报表数值正确，请在总部工作簿中改为{new}）",
+    ),
+    "why_report_changed_both": (
+        "changed in HQ and in the report since it was last imported: the report's value is taken",
+        "上次导入后总部和报表中均有修改：采用报表中的数值",
+    ),
     "why_report_changed": ("the report has another value", "报表中的数值不同"),
     "why_merged": (
         "{stores} store(s): {new} new, {changed} changed, {rejected} rejected",
