@@ -60,7 +60,7 @@ def test_a_kams_correction_stands_against_a_newer_file_that_still_has_the_old_va
     out = capsys.readouterr().out
     assert _value(book, tab, units) == 10 and _value(book, tab, next_units) == 50
     assert "1 HQ correction(s) kept" in out and "HQ's value (10) is kept (type 100 in HQ" in out
-    held = [e for e in _last_entries(book, "kept") if e.cell == units]
+    held = [e for e in _last_entries(book, "held") if e.cell == units]
     assert [(e.old, e.new, e.sheet, e.file) for e in held] == [("10", "100", tab, sr.name)]
     # the SR's next file still has 100: HQ's 10 still stands; a new value of the SR's is taken
     _type(sr, tab, {units: 120})
@@ -109,7 +109,7 @@ def test_an_enum_and_a_date_correction_stand_too_and_generate_keeps_the_memory(l
     _type(sr, tab, {cells[("week", weeks[2], "units")]: 3})
     assert _collect(book, sr) == 0
     assert _value(book, tab, status) == "Agreed" and _value(book, tab, due) == datetime(2026, 12, 1)
-    assert len([e for e in _last_entries(book, "kept") if e.cell in (status, due)]) == 2
+    assert len([e for e in _last_entries(book, "held") if e.cell in (status, due)]) == 2
 
 
 def _first_program(book: Path) -> str:

@@ -550,7 +550,7 @@ def refresh_cached_values(book: Book, touched: list[Touched]) -> None:
 
 
 COUNTED_AS = {"changed_both": "changed"}  # three_way's outcomes, as the report counts them
-LOGGED_AS = {"held": "kept", "changed_both": "changed"}  # and as the Collect log says them
+LOGGED_AS = {"changed_both": "changed"}  # and as the Collect log says them
 
 
 def three_way(

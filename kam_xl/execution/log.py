@@ -11,7 +11,7 @@ from kam_xl.lang.texts import tab_text, text
 from kam_xl.lang.words import LANGUAGES, sheet_name
 from kam_xl.model.entries import key_from_text
 from kam_xl.xlsx.read import cell_at
-from kam_xl.xlsx.spec import SheetSpec, column_letter
+from kam_xl.xlsx.spec import SheetSpec, column_letter, text_width, wrapped_height
 
 LOG_COLUMNS = (
     "time",
@@ -27,9 +27,10 @@ LOG_COLUMNS = (
     "reason",
     "key",  # hidden: the field's key (week|2026-W47|units), for kam's own reading (mail.rejected)
 )
-WHATS = ("refused", "rejected", "changed", "kept", "merged", "skipped", "note")
+WHATS = ("refused", "rejected", "changed", "kept", "held", "merged", "skipped", "note")
 HEADER_ROW = 4
 _WIDTHS = (19, 22, 9, 30, 8, 10, 30, 22, 18, 18, 70, 10)
+_REASON = LOG_COLUMNS.index("reason")
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ def log_sheet(entries: list[LogEntry], lang: str) -> SheetSpec:
     sheet.row_values(HEADER_ROW, 1, [_label(name, lang) for name in LOG_COLUMNS], "header")
     words = {key: text(f"what_{key}", lang) for key in WHATS}
     for row, entry in enumerate(entries, start=HEADER_ROW + 1):
-        for col, name in enumerate(LOG_COLUMNS, start=1):
+        shown_values = []
+        for name in LOG_COLUMNS:
             value = getattr(entry, name, "")
             if name == "what":
                 value = words.get(value, value)
@@ -186,6 +188,11 @@ def log_sheet(entries: list[LogEntry], lang: str) -> SheetSpec:
                 value = field_words(value, lang)
             elif name == "key":
                 value = entry.field if key_from_text(entry.field) else ""
+            shown_values.append(value)
+        tall = text_width(entry.reason) > _WIDTHS[_REASON] - 4  # LibreOffice does not grow a row for wrapped text
+        if tall:  # the whole row top-aligned, as high as its longest shown text needs (the key column is hidden)
+            sheet.heights[row] = wrapped_height(*((v, w - 2) for v, w in zip(shown_values[:-1], _WIDTHS) if v))
+        for col, (name, value) in enumerate(zip(LOG_COLUMNS, shown_values), start=1):
             if value:
-                sheet.set(row, col, value, "wrap" if name == "reason" else "text")
+                sheet.set(row, col, value, "wrap" if tall or name == "reason" else "text")
     return sheet

@@ -541,6 +541,7 @@ TEXT.update(
         "what_rejected": ("Value rejected", "数值拒收"),
         "what_changed": ("Value changed", "数值修改"),
         "what_kept": ("Blank in file, HQ value kept", "文件中为空，保留总部数值"),
+        "what_held": ("HQ correction kept", "保留总部修改"),
         "what_merged": ("File merged", "文件已合并"),
         "what_skipped": ("Duplicate file skipped", "重复文件已跳过"),
         "what_note": ("Note", "提示"),
