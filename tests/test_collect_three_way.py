@@ -16,6 +16,7 @@ from kam_xl.plan.load import load_plan
 from kam_xl.plan.meta import read_meta
 from kam_xl.storetabs.cellmap import field_cells
 from kam_xl.xlsx.filebook import FileBook
+from tests.support.email_books import read_eml
 from tests.support.sr_files import generated_copy, split_copy
 
 
@@ -179,3 +180,25 @@ def test_the_chinese_log_says_it_in_chinese(demo_book_factory, tmp_path, capsys)
     out = capsys.readouterr().out
     assert "保留总部修改1个" in out and "保留总部的数值（10）" in out
     assert _value(book, record.tab, units) == 10
+
+
+def test_the_workbook_attached_to_the_srs_email_starts_from_hqs_corrected_value(loop, tmp_path):
+    book, sr, tab, cells, weeks = loop
+    units = cells[("week", weeks[0], "units")]
+    _type(sr, tab, {units: 100})
+    assert _collect(book, sr) == 0
+    _type(book, tab, {units: 10})
+    assert main(["--quiet", "review", str(book)]) == 0
+    assert main(["--quiet", "email", str(book), "--out", str(tmp_path / "mail"), "--to", "sr"]) == 0
+    attached = None
+    for eml in (tmp_path / "mail").rglob("*.eml"):
+        message = read_eml(eml)
+        for part in message.iter_attachments():
+            if part.get_filename() == sr.name:
+                attached = part.get_payload(decode=True)
+    assert attached is not None
+    sr.write_bytes(attached)  # the SR works on in the refreshed workbook the e-mail brought
+    assert _value(sr, tab, units) == 10
+    _type(sr, tab, {units: 100})  # and insists on 100: the SR's own change in a file made after the correction
+    assert _collect(book, sr) == 0
+    assert _value(book, tab, units) == 100

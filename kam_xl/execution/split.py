@@ -151,8 +151,7 @@ def split_book(
     groups = stores_by_sr(plan, tabs)
     entries = read_tab_entries(book, tabs, progress, plan.language)
     factory = SrPackageFactory(_package_of(book), plan, meta, _week(plan, entries, week), entries)
-    marker = read_marker(book)
-    factory.history_token = marker.token if marker is not None else ""
+    factory.history_token = history_token(book)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     names = file_names(list(groups))
@@ -223,6 +222,13 @@ def _package_of(book: Book) -> Package:
 
 def _record_named(tab: str, record: TabRecord) -> TabRecord:
     return TabRecord(record.store_id, tab, record.sr_id, record.status, record.fingerprint, record.cells)
+
+
+def history_token(book) -> str:
+    """The HQ workbook's last recorded history run (kam_xl.history.marker; '' when none): an SR workbook made from
+    it records it, so collect knows which collected values the workbook started from (collect.three_way)."""
+    marker = read_marker(book)
+    return marker.token if marker is not None else ""
 
 
 class SrPackageFactory:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kam_xl.book import Book
 from kam_xl.errors import KamError, require_extra
-from kam_xl.execution.split import SrPackageFactory, check_current, file_names, stores_by_sr
+from kam_xl.execution.split import SrPackageFactory, check_current, file_names, history_token, stores_by_sr
 from kam_xl.lang.words import sheet_name
 from kam_xl.mail.charts import account_chart, store_chart
 from kam_xl.mail.content import (
@@ -285,6 +285,7 @@ def sr_drafts(book: Book, review: Review):
     groups = stores_by_sr(plan, tabs)
     names = file_names(list(groups))
     factory = SrPackageFactory(getattr(book, "package", None) or _no_package(), plan, meta)
+    factory.history_token = history_token(book)  # the attached workbook starts from HQ's values of now
     rejected = rejected_entries(book, plan, tabs, review.words)
     for sr_id, stores in groups.items():
         sr = next((s for s in stores if s.sr_email.strip()), stores[0])
