@@ -202,3 +202,30 @@ def test_the_workbook_attached_to_the_srs_email_starts_from_hqs_corrected_value(
     _type(sr, tab, {units: 100})  # and insists on 100: the SR's own change in a file made after the correction
     assert _collect(book, sr) == 0
     assert _value(book, tab, units) == 100
+
+
+def test_the_srs_email_lists_the_figures_hq_corrected_and_kept(loop, tmp_path):
+    book, sr, tab, cells, weeks = loop
+    units, later = cells[("week", weeks[0], "units")], cells[("week", weeks[1], "units")]
+    _type(sr, tab, {units: 100})
+    assert _collect(book, sr) == 0
+    _type(book, tab, {units: 10})
+    _type(sr, tab, {later: 50})
+    assert _collect(book, sr) == 0  # HQ's 10 held
+    assert main(["--quiet", "review", str(book)]) == 0
+    assert main(["--quiet", "email", str(book), "--out", str(tmp_path / "mail"), "--to", "sr"]) == 0
+    texts = {}  # attachment name -> {content type: text}
+    for eml in (tmp_path / "mail").rglob("*.eml"):
+        message = read_eml(eml)
+        (attachment,) = message.iter_attachments()
+        texts[attachment.get_filename()] = {
+            part.get_content_type(): part.get_content()
+            for part in message.walk()
+            if part.get_filename() is None and part.get_content_maintype() == "text"
+        }
+    assert len(texts) > 1
+    plain = texts[sr.name]["text/plain"]
+    assert "== Figures HQ corrected ==" in plain
+    assert f"* {tab}!{units} · Units sold, the week of 28 Sep 2026 · You sent: 100 · HQ keeps: 10" in plain
+    assert "Figures HQ corrected" in texts[sr.name]["text/html"] and f"{units}</strong>" in texts[sr.name]["text/html"]
+    assert [name for name, parts in texts.items() if "Figures HQ corrected" in parts["text/plain"]] == [sr.name]

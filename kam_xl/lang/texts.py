@@ -1005,6 +1005,15 @@ EMAIL: dict[str, tuple[str, str]] = {
         "typed them: correct each one in its cell and send the file back.",
         "总部无法识别您的以下{count}条录入，目前按空白处理。附件工作簿中保留了您原来的输入：请在原单元格中改正后发回。",
     ),
+    "sec_held": ("Figures HQ corrected", "总部更正的数值"),
+    "held_intro": (
+        "HQ corrected {count} of your figures after collecting them, and your next file still had your figure, so "
+        "HQ's stands. The attached workbook has HQ's figures: work on in it. If yours is right, tell {kam}.",
+        "总部在收集后更正了您的{count}个数值，而您之后发回的文件中仍是原值，因此以总部数值为准。附件工作簿中已是总部的数值："
+        "请在其中继续填写。如您的数值正确，请告知{kam}。",
+    ),
+    "held_yours": ("You sent", "您发回的"),
+    "held_hq": ("HQ keeps", "总部保留"),
     "rejected_where": ("Tab and cell", "工作表与单元格"),
     "rejected_field": ("What", "内容"),
     "rejected_typed": ("You typed", "您的输入"),

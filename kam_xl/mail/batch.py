@@ -38,7 +38,7 @@ from kam_xl.mail.mime import (
     within_limit,
 )
 from kam_xl.mail.onepager import one_pager
-from kam_xl.mail.rejected import mark_rejected, rejected_entries
+from kam_xl.mail.rejected import held_entries, mark_rejected, rejected_entries
 from kam_xl.mail.smtp import SEND_LOG, SendReport, SmtpSettings, send_emails
 from kam_xl.model.plan import Plan, Store
 from kam_xl.plan.meta import TabRecord, read_meta, require_hq
@@ -287,6 +287,7 @@ def sr_drafts(book: Book, review: Review):
     factory = SrPackageFactory(getattr(book, "package", None) or _no_package(), plan, meta)
     factory.history_token = history_token(book)  # the attached workbook starts from HQ's values of now
     rejected = rejected_entries(book, plan, tabs, review.words)
+    held = held_entries(book, plan, tabs)
     for sr_id, stores in groups.items():
         sr = next((s for s in stores if s.sr_email.strip()), stores[0])
         to = _recipients(
@@ -306,7 +307,8 @@ def sr_drafts(book: Book, review: Review):
             mine = rejected.get(sr_id, [])
             mark_rejected(package, mine)  # what the SR typed, back in its cell, to correct in place
             workbook = package.to_bytes()
-            return _sr_draft(review, sr_id, stores, to, Attachment(names[sr_id], workbook), mine)
+            attachment = Attachment(names[sr_id], workbook)
+            return _sr_draft(review, sr_id, stores, to, attachment, mine, held.get(sr_id, []))
 
         yield draft
 
@@ -322,11 +324,18 @@ def _named(tab: str, record: TabRecord) -> TabRecord:
 
 
 def _sr_draft(
-    review: Review, sr_id: str, stores: list[Store], to: list[Address], attachment: Attachment, rejected=()
+    review: Review,
+    sr_id: str,
+    stores: list[Store],
+    to: list[Address],
+    attachment: Attachment,
+    rejected=(),
+    held=(),
 ) -> Draft:
     words, acc = review.words, review.plan.account
     context = sr_context(review, sr_id, stores)
     context["rejected"] = list(rejected)
+    context["held"] = list(held)
     labels, values, rags = sr_chart_data(review, stores)
     charts = (
         [

@@ -1,16 +1,19 @@
 """The SR feedback loop: every entry of an SR that collect rejected and that is still blank in HQ, in the SR's
 words (tab, cell, what was typed, why, what to type instead), and the refreshed SR workbook with those cells
-holding what was typed, so the SR corrects them in place."""
+holding what was typed, so the SR corrects them in place; and every value of theirs that HQ corrected and kept
+against their next file (the log's "held"), so the SR knows which figure now stands."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from kam_xl.execution.log import read_log
+from kam_xl.execution.log import read_log, shown
 from kam_xl.lang.numbers import week_words
 from kam_xl.lang.texts import reason_text, tab_text
 from kam_xl.lang.words import enum_labels
-from kam_xl.model.entries import enum_kind, field_kind, key_from_text
+from kam_xl.model.entries import enum_kind, field_kind, key_from_text, normalise
+from kam_xl.model.parsing import ParseError
 from kam_xl.model.plan import Plan
 from kam_xl.plan.meta import TabRecord
 from kam_xl.storetabs.cellmap import field_cells
@@ -66,6 +69,56 @@ def rejected_entries(book, plan: Plan, tabs: dict[str, tuple[str, TabRecord]], w
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class Held:
+    """A value HQ corrected and kept against the SR's file: where, the SR's figure and HQ's."""
+
+    sr_id: str
+    store_id: str
+    tab: str
+    cell: str
+    field: str  # the field in words
+    yours: str
+    hq: str
+
+
+def held_entries(book, plan: Plan, tabs: dict[str, tuple[str, TabRecord]]) -> dict[str, list[Held]]:
+    """Per SR id, the collect log's "HQ correction kept" entries (latest per cell) where HQ still differs from
+    what the SR's file said."""
+    lang = plan.language
+    latest: dict[tuple[str, str], object] = {}
+    for entry in read_log(book, lang):
+        if entry.store and entry.field:
+            latest[(entry.store, entry.field)] = entry  # a later change or rejection of the cell ends the story
+    out: dict[str, list[Held]] = {}
+    package = getattr(book, "package", None)
+    for (store_id, field_text), entry in latest.items():
+        key = key_from_text(field_text)
+        if entry.what != "held" or key is None or store_id not in tabs:
+            continue
+        tab, record = tabs[store_id]
+        cell = field_cells(record.cells).get(key)
+        if cell is None:
+            continue
+        now = package.cell_values(tab, [cell])[cell] if package is not None else entry.old
+        typed = normalised(key, now)
+        if typed == normalised(key, entry.new):
+            continue  # HQ took the SR's figure since
+        hq = shown(typed if isinstance(typed, date) else now)  # a date as a date, a list word as shown
+        out.setdefault(entry.sr, []).append(
+            Held(entry.sr, store_id, tab, cell, field_words(plan, key, lang), entry.new, hq or "—")
+        )
+    return out
+
+
+def normalised(key: tuple, value: object) -> object:
+    """An HQ cell's value as the log shows the field (a date's serial number as a date)."""
+    try:
+        return normalise(key, value)
+    except ParseError:
+        return value
 
 
 def field_words(plan: Plan, key: tuple, lang: str) -> str:
