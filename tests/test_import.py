@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from kam_xl.cli import main
 from kam_xl.execution.log import read_log
+from kam_xl.execution.split import split
 from kam_xl.plan.load import load_plan
 from kam_xl.simulation.retailer import retailer_report
 from kam_xl.xlsx.filebook import FileBook
@@ -252,3 +254,19 @@ def test_a_csv_mapping_may_have_its_own_header_row(hq, tmp_path):
     report.write_text(f"Outlet,Week,Pieces\nR-1,{week.id},31\n", encoding="utf-8")
     assert main(["--quiet", "import", str(hq), str(report), "--map", str(mapping)]) == 0
     assert inputs(hq)[store.store_id][("week", week.id, "units")] == 31
+
+
+def test_an_sr_workbook_or_the_hq_workbook_given_as_the_report_is_said_as_such(hq, tmp_path, capsys):
+    files = split(hq, tmp_path / "sr").files
+    before = _digest(hq)
+    assert main(["import", str(hq), str(files[0].path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{files[0].path.name} is the SR workbook of" in err and "kam collect" in err
+    copy = tmp_path / "other.xlsx"
+    shutil.copy(hq, copy)
+    assert main(["import", str(hq), str(copy)]) == 2
+    assert "is a kam HQ workbook, not a retailer's report" in capsys.readouterr().err
+    assert _digest(hq) == before
+    report = retailer_report(load_plan(hq), load_plan(hq).weeks[0], tmp_path / "sell-out.xlsx", seed=1)
+    assert main(["collect", str(hq), str(report)]) == 1  # and the other way round: collect points at import
+    assert "kam import" in capsys.readouterr().out

@@ -40,7 +40,7 @@ from kam_xl.execution.log import LogEntry, shown
 from kam_xl.execution.srfile import HqTabs, file_digest
 from kam_xl.history.optional import recording
 from kam_xl.lang.console import say
-from kam_xl.lang.words import fold
+from kam_xl.lang.words import fold, sheet_name
 from kam_xl.model.entries import WEEK_FIELDS, key_text
 from kam_xl.model.parsing import ParseError, clean_text, parse_date, parse_number
 from kam_xl.model.plan import Plan
@@ -255,9 +255,28 @@ def _header_map(row: list, columns: dict[str, str]) -> dict[str, int]:
     return found
 
 
+def _not_a_kam_workbook(path: Path, sheets: list[tuple[str, list[list]]]) -> None:
+    """KamError when the "report" is a workbook kam made (it has a _meta sheet): an SR's file is collected, an HQ
+    workbook is not a report."""
+    meta = next((grid for name, grid in sheets if name == sheet_name("meta", "en")), None)
+    if meta is None:
+        return
+    values = {str(row[0]).strip(): row[1] for row in meta if len(row) > 1 and row[0]}
+    if values.get("role") == "sr":
+        raise KamError(
+            f"{path.name} is the SR workbook of {values.get('sr_id') or '?'}, not a retailer's report — bring its "
+            "figures in with `kam collect HQ.xlsx " + path.name + "`"
+        )
+    raise KamError(
+        f"{path.name} is a kam HQ workbook, not a retailer's report — give the sell-out report the retailer sent "
+        "(.xlsx or .csv with store, week or date, and units or value columns)"
+    )
+
+
 def read_report(path: Path, plan: Plan, columns: dict[str, str], codes: dict[str, str]) -> Report:
     """The report's rows, each with its store and week resolved against the plan (problems per row)."""
     kind, sheets = _grid(path)
+    _not_a_kam_workbook(path, sheets)
     for sheet, grid in sheets:
         header = _header_row(grid, columns)
         if header is not None:

@@ -194,7 +194,8 @@ def sr_identity(meta: Meta, hq: HqTabs) -> str:
     role, account, sr_id = (meta.values.get(key, "") for key in ("role", "account", "sr_id"))
     if not meta.values:
         raise CollectError(
-            "not an SR workbook made by `kam split` (no _meta sheet) — ask the SR to fill the file sent to them"
+            "not an SR workbook made by `kam split` (no _meta sheet) — ask the SR to fill the file sent to them (a "
+            "retailer's sell-out report comes in with `kam import HQ.xlsx REPORT`)"
         )
     if role != "sr" or not sr_id:
         what = "the HQ workbook" if meta.role == "hq" else "not an SR workbook"
