@@ -111,7 +111,9 @@ def _collect(xbook: XlBook) -> str:
     if not source.is_dir():
         raise KamError(f"no folder {source}: save the SRs' returned workbooks there, then collect")
     path = str(xbook.book.fullname)  # its history database (if any) says what the SR files brought last
-    report = collect_book(xbook, [source], collected_before=lambda book: collected_before(path, book, "collect"))
+    report = collect_book(
+        xbook, [source], collected_before=lambda book, stores: collected_before(path, book, "collect", stores)
+    )
     return "\n".join(report.lines())
 
 

@@ -188,7 +188,7 @@ def collect_book(
 
     A blank cell in an SR file never erases an HQ value (it is reported as kept). A file whose content was
     collected before is skipped. Nothing is saved when no value changed and the log has nothing new, so
-    collecting the same files again is a no-op. `collected_before(book)` gives what the files brought last
+    collecting the same files again is a no-op. `collected_before(book, stores)` gives what the files brought last
     (the history database's Recorder.collected_before): a value the KAM changed in HQ since stands against a
     newer file that still holds the old one (three_way).
     """
@@ -201,7 +201,7 @@ def collect_book(
     files = [f for f in files if not _already_collected(f, seen, report, hq.lang)]
     chosen = latest_per_sr(files, report, hq.lang)
     if chosen and collected_before is not None:
-        hq = replace(hq, collected=collected_before(book))
+        hq = replace(hq, collected=collected_before(book, {tab.store_id for f in chosen for tab in f.tabs}))
     freeze_more()  # the files read stay as they are while they are merged
     merge_files(book, hq, chosen, report, progress)
     report.entries = [replace(entry, time=stamp) for entry in report.entries]

@@ -132,7 +132,7 @@ def import_into(
     book: Book, path: Path, mapping: Path | None = None, *, on_save=None, imported_before=None
 ) -> CollectReport:
     """Import a report into a Book: every value into its store's weekly log, checked and logged like collect.
-    `imported_before(book)` gives what earlier reports brought (the history database): a value the KAM changed
+    `imported_before(book, stores)` gives what earlier reports brought (the history database): a value the KAM changed
     in HQ since stands against a report that still has the old one (collect.three_way)."""
     hq = hq_state(book)
     plan = plan_of(book)
@@ -148,7 +148,7 @@ def import_into(
         outcome.files.append(FileResult(path, "", "skipped", reason))
         return outcome
     if imported_before is not None:
-        hq = replace(hq, collected=imported_before(book))
+        hq = replace(hq, collected=imported_before(book, {row.store for row in report.rows}))
     result = FileResult(path, "", "unchanged")
     outcome.files.append(result)
     for row, problem in report.problems:

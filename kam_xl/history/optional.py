@@ -28,7 +28,7 @@ class NotRecording:
         """Nothing to record."""
         return 0
 
-    def collected_before(self, book) -> Ancestors:
+    def collected_before(self, book, stores=None) -> Ancestors:
         """Nothing recorded: no earlier values to merge against."""
         return Ancestors()
 
@@ -45,7 +45,7 @@ def recording(book: str | os.PathLike | None, db: str | os.PathLike | None, comm
         yield recorder
 
 
-def collected_before(book_path: str | os.PathLike, book, command: str) -> Ancestors:
+def collected_before(book_path: str | os.PathLike, book, command: str, stores=None) -> Ancestors:
     """What `command`'s files last brought into the workbook `book` (saved at `book_path`), from its history
     database when one exists: the macros, which record nothing, still keep a KAM's correction against a newer
     file (kam_xl.execution.collect.three_way). Empty when recording is off, no database exists yet, or it
@@ -65,6 +65,6 @@ def collected_before(book_path: str | os.PathLike, book, command: str) -> Ancest
     except HistoryError:
         return Ancestors()
     try:
-        return recorder.collected_before(book)
+        return recorder.collected_before(book, stores)
     finally:
         recorder.close()

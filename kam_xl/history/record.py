@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -110,10 +110,16 @@ def latest_values(conn, account: str, period: str) -> dict[Key, Encoded]:
     return {key: value for key, value in out.items() if value[0] != "blank"}
 
 
-def collected_values(conn, account: str, period: str, command: str, up_to_run: int) -> Ancestors:
+MANY_STORES = 500  # more stores than this: read the whole period rather than name each one in the query
+
+
+def collected_values(
+    conn, account: str, period: str, command: str, up_to_run: int, stores: Collection[str] | None = None
+) -> Ancestors:
     """What the files of `command` (collect: SR files; import: reports) last brought, per field, in its runs up to
     `up_to_run` (the run the workbook's marker names, so a workbook put back from a backup is weighed against
-    what it held), with the run that recorded each; and the period's runs by token."""
+    what it held), with the run that recorded each; and the period's runs by token. Only `stores`' fields when
+    given (a collect of a few SR files reads only their stores)."""
     e, r = S.entries, S.runs
     query = (
         sa.select(e.c.store_id, e.c.week, e.c.field, e.c.kind, e.c.number, e.c.text, e.c.run_id)
@@ -121,6 +127,8 @@ def collected_values(conn, account: str, period: str, command: str, up_to_run: i
         .where(e.c.account == account, e.c.period == period, r.c.command == command, e.c.run_id <= up_to_run)
         .order_by(e.c.id)
     )
+    if stores is not None and len(stores) <= MANY_STORES:
+        query = query.where(e.c.store_id.in_(sorted(stores)))
     rows = conn.execute(query)
     values = {(store, week, name): ((kind, number, text), run) for store, week, name, kind, number, text, run in rows}
     runs = conn.execute(sa.select(r.c.token, r.c.id).where(r.c.account == account, r.c.period == period))
@@ -262,7 +270,7 @@ class Recorder:
 
     # -- collect ----------------------------------------------------------------------------------------------
 
-    def collected_before(self, book) -> Ancestors:
+    def collected_before(self, book, stores: Collection[str] | None = None) -> Ancestors:
         """What this command's files (SR files, or reports for import) brought into this workbook until its last
         recorded run (see collected_values); empty without a database or a marker (a workbook never recorded, or
         recorded in another database)."""
@@ -275,7 +283,9 @@ class Recorder:
             account, period = book_identity(book)
             with self.database.engine.connect() as conn:
                 run = run_id_of(conn, marker.token)
-                return Ancestors() if run is None else collected_values(conn, account, period, self.command, run)
+                if run is None:
+                    return Ancestors()
+                return collected_values(conn, account, period, self.command, run, stores)
         except (SQLAlchemyError, HistoryError):
             return Ancestors()  # stage_collect says what is wrong with the database, where it matters
 
