@@ -72,6 +72,12 @@ CASES = [
     (["init", "{f}/new.xlsx", "--demo", "--stores", "0"], 2, "stores"),
     (["init", "{f}/new.xlsx", "--demo", "--seed", "-3"], 2, "seed"),
     (["init", "{f}/no such folder/new.xlsx"], 2, "folder"),
+    (["init", "{f}/a folder"], 2, "is a folder"),
+    (["init", "{f}/new.xlsm"], 2, "name it new.xlsx"),
+    (["init", "{f}/new.xls"], 2, "name it new.xlsx"),
+    (["init", "{f}/new"], 2, "name it new.xlsx"),
+    (["next-period", "{f}/hq.xlsx", "--out", "{f}/next.csv"], 2, "name it next.xlsx"),
+    (["portfolio", "--db", "{f}/none.sqlite", "--out", "{f}/all.xlsm"], 2, "name it all.xlsx"),
     (["demo", "--out", "{f}/notes.txt"], 2, "notes.txt"),
     (["demo", "--out", "{f}/d", "--stores", "0"], 2, "stores"),
 ]

@@ -51,8 +51,6 @@ def init_workbook(
                 "everything collected; give another file name, or add --force to replace it (its content is kept "
                 "as a backup beside it)"
             )
-        if path.is_dir():
-            raise KamError(f"{path} is a folder — give the path of the new .xlsx workbook")
         plan = demo_plan(stores, lang, seed) if demo else None
         backup = write_plan_workbook(path, plan, lang)
         forced = guard.forced + ([f"{path} existed: replaced because of --force"] if backup else [])

@@ -20,7 +20,7 @@ from kam_xl.history import query as Q
 from kam_xl.history.store import choose, open_database
 from kam_xl.lang.words import enum_label
 from kam_xl.metrics.measures import ratios
-from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
+from kam_xl.xlsx.guard import DEFAULT_WAIT, check_new_workbook_name, exclusive
 from kam_xl.xlsx.read import open_book
 from kam_xl.xlsx.spec import Chart, SheetSpec, area
 from kam_xl.xlsx.styles import POINTS_STYLES, in_language
@@ -102,6 +102,7 @@ def portfolio(
     force: bool = False,
 ) -> PortfolioResult:
     """Write the portfolio workbook `out` from the history database `db` (KamError when it has no review)."""
+    check_new_workbook_name(out)  # said before the database is opened
     target = choose(None, db)
     if target is None:
         raise KamError("--db none: the portfolio is read from the history database — give --db PATH_OR_URL")

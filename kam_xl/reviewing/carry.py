@@ -35,7 +35,7 @@ from kam_xl.reviewing.proposal import read_proposal
 from kam_xl.reviewing.run import read_store_entries
 from kam_xl.storetabs.layout import ACTION_ROWS
 from kam_xl.xlsx.filebook import FileBook
-from kam_xl.xlsx.guard import DEFAULT_WAIT, app_of, exclusive, owner_files
+from kam_xl.xlsx.guard import DEFAULT_WAIT, app_of, check_new_workbook_name, exclusive, owner_files
 from kam_xl.xlsx.writer import new_package
 
 MAX_WEEKS = 104  # --weeks: at most two years
@@ -136,6 +136,7 @@ def next_period(
     `force`: it is replaced, its content kept as a backup beside it) or is the workbook itself. The new
     workbook is written atomically, with its store tabs."""
     book, out = Path(book), Path(out)
+    check_new_workbook_name(out)  # said before the workbook is read
     if out.exists() and out.resolve() == book.resolve():
         raise KamError(f"--out {out} is the workbook itself: give another file name for the next period's workbook")
     source = FileBook(book, progress)  # read as saved (saves are atomic): no lock needed to read it
@@ -157,8 +158,6 @@ def next_period(
                 f"{out} exists already — give another file name for the next period's workbook, or add --force to "
                 "replace it (its content is kept as a backup beside it)"
             )
-        if out.is_dir():
-            raise KamError(f"{out} is a folder — give the path of the new .xlsx workbook")
         backup = new_package(carried.sheets()).save(out)
     result = carried.result(book, out)
     result.backup, result.lang = backup, plan.language

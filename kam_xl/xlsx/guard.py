@@ -113,6 +113,25 @@ def check_not_open(path: Path, force: bool, guard: Guard) -> None:
             guard.forced.append(note)
 
 
+_OTHER_TYPES = (".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".ods", ".csv", ".txt", ".et")  # replaced, not kept
+
+
+def check_new_workbook_name(path: str | Path, real: Path | None = None) -> None:
+    """WorkbookError when a workbook about to be made cannot be made at `path`: a folder is there, or the name
+    does not end in .xlsx (Excel refuses to open an .xlsx saved as .xlsm or .xls, and a name without .xlsx is
+    not opened by Excel at all)."""
+    path = Path(path)
+    if (real or real_path(path)).is_dir():
+        raise WorkbookError(f"{path} is a folder — give the path of the new .xlsx workbook")
+    if path.suffix.lower() != ".xlsx":
+        wrong = path.suffix.lower() in _OTHER_TYPES
+        better = path.with_suffix(".xlsx").name if wrong else path.name + ".xlsx"
+        raise WorkbookError(
+            f"{path.name}: kam writes .xlsx workbooks and Excel opens them only under an .xlsx name — name it "
+            f"{better} (the add-in's macros need no macro-enabled workbook)"
+        )
+
+
 @contextmanager
 def exclusive(
     path: str | os.PathLike,
@@ -134,7 +153,9 @@ def exclusive(
     real = real_path(path)
     if not real.parent.is_dir():
         raise WorkbookError(f"{real.parent} is not a folder that exists — check the path of {path.name}")
-    if not new and real.is_dir():
+    if new:
+        check_new_workbook_name(path, real)
+    elif real.is_dir():
         raise WorkbookError(f"{path} is a folder, not a workbook — give the path of an .xlsx file")
     if not new and not real.is_file():
         raise WorkbookError(f"{path}: file not found — check the path and the file name")
