@@ -128,7 +128,7 @@ def check_new_workbook_name(path: str | Path, real: Path | None = None) -> None:
         better = path.with_suffix(".xlsx").name if wrong else path.name + ".xlsx"
         raise WorkbookError(
             f"{path.name}: kam writes .xlsx workbooks and Excel opens them only under an .xlsx name — name it "
-            f"{better} (the add-in's macros need no macro-enabled workbook)"
+            f"{better} (for the Excel buttons, open it in Excel and save it as .xlsm: docs/excel.md)"
         )
 
 
