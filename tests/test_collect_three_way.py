@@ -229,3 +229,20 @@ def test_the_srs_email_lists_the_figures_hq_corrected_and_kept(loop, tmp_path):
     assert f"* {tab}!{units} · Units sold, the week of 28 Sep 2026 · You sent: 100 · HQ keeps: 10" in plain
     assert "Figures HQ corrected" in texts[sr.name]["text/html"] and f"{units}</strong>" in texts[sr.name]["text/html"]
     assert [name for name, parts in texts.items() if "Figures HQ corrected" in parts["text/plain"]] == [sr.name]
+
+
+def test_an_srs_figure_equal_to_an_imported_one_is_still_the_base_of_the_next_collect(loop, tmp_path):
+    book, sr, tab, cells, weeks = loop
+    units = cells[("week", weeks[0], "units")]
+    store = read_meta(FileBook(sr)).tabs[0].store_id
+    report = tmp_path / "report.csv"
+    report.write_text(f"Store ID,Week,Units\n{store},{weeks[0]},500\n", encoding="utf-8")
+    assert main(["--quiet", "import", str(book), str(report)]) == 0
+    _type(book, tab, {units: 450})  # the KAM adjusts the retailer's figure
+    _type(sr, tab, {units: 500})  # the SR types the retailer's figure: taken (nothing collected before)
+    assert _collect(book, sr) == 0
+    assert _value(book, tab, units) == 500
+    _type(book, tab, {units: 450})  # the KAM corrects it again
+    _type(sr, tab, {cells[("week", weeks[1], "units")]: 7})  # the SR's next file still says 500
+    assert _collect(book, sr) == 0
+    assert _value(book, tab, units) == 450

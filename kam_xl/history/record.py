@@ -188,6 +188,7 @@ class Recorder:
     recorded: int = 0  # entry rows (collect) or scorecard rows (review) written by this command
     caught_up: int = 0  # rows recorded by the catch-up at the start
     token: str | None = None
+    brought: Ancestors | None = None  # what collected_before read, if it did (stage_collect records against it)
     _conn: object = None
     _tx: object = None
 
@@ -285,13 +286,15 @@ class Recorder:
                 run = run_id_of(conn, marker.token)
                 if run is None:
                     return Ancestors()
-                return collected_values(conn, account, period, self.command, run, stores)
+                self.brought = collected_values(conn, account, period, self.command, run, stores)
+                return self.brought
         except (SQLAlchemyError, HistoryError):
             return Ancestors()  # stage_collect says what is wrong with the database, where it matters
 
     def stage_collect(self, book, report) -> int:
         """Write the values this collect accepted (report.files[*].accepted: (store, key, value)) that differ from
-        the latest recorded ones, in the open transaction, and put the run's token into the workbook. Called right
+        the latest recorded ones or from this command's own last ones (collected_before, when it was read), in the
+        open transaction, and put the run's token into the workbook. Called right
         before the workbook is saved; HistoryError (nothing saved) when the database write fails."""
         if not self.enabled:
             return 0
@@ -299,6 +302,7 @@ class Recorder:
         try:
             conn = self._begin()
             known = latest_values(conn, account, period)
+            own = None if self.brought is None else {at: code for at, (code, _) in self.brought.values.items()}
             rows = []
             for result in report.files:
                 source = result.path.name
@@ -309,8 +313,10 @@ class Recorder:
                         week, name = split_key(key)
                     code = coded(key, value)
                     at = (store_id, week, name)
-                    if code != BLANK and known.get(at) != code:
-                        known[at] = code
+                    if code != BLANK and (known.get(at) != code or (own is not None and own.get(at) != code)):
+                        known[at] = code  # also when another command's value is the same: the next merge's base
+                        if own is not None:
+                            own[at] = code
                         rows.append((store_id, week, name, code, source))
             if not rows:
                 return 0
