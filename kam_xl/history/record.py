@@ -17,8 +17,9 @@ The protocol (one command, holding the workbook's lock):
    before history existed (collected files, no marker) is loaded the same way.
 
 A value is recorded only when it differs from the latest recorded value of its key (account, period, store,
-week, field): collecting the same values again adds nothing; a changed value adds a row with its time and
-source file.
+week, field) or from the last one its own command (collect, import) brought: collecting the same values again
+adds nothing; a changed value adds a row with its time and source file. What a command's files last brought is
+the base of collect's three-way merge (`Recorder.collected_before`).
 """
 
 from __future__ import annotations
