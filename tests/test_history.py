@@ -81,6 +81,26 @@ def test_a_changed_value_is_recorded_with_its_time_and_source(filled, tmp_path, 
     assert claims(db_url, book) == holds(book, filled[2])
 
 
+def test_a_kams_correction_is_kept_against_the_srs_next_file_on_either_database(filled, tmp_path, db_url):
+    book, sr = fresh(filled, tmp_path)
+    collect(book, [sr], db=db_url)
+    sr_file = sorted(sr.glob("*.xlsx"))[0]
+    tab, cells = first_tab(sr_file)
+    weekly = [ref for key, ref in field_cells(cells).items() if key[0] == "week" and key[-1] == "units"]
+    typed = FileBook(sr_file).cell_values(tab, weekly)
+    filled_cell = next(ref for ref in weekly if typed[ref] not in (None, ""))
+    empty_cell = next(ref for ref in weekly if typed[ref] in (None, ""))
+    hq = Package.open(book)  # the KAM corrects the collected figure in HQ
+    hq.set_cells(tab, {filled_cell: 1})
+    hq.save(book, backup=False)
+    package = Package.open(sr_file)  # the SR types another week in the same file
+    package.set_cells(tab, {empty_cell: 5})
+    package.save(sr_file, backup=False)
+    report = collect(book, [sr_file], db=db_url)
+    assert [(e.what, e.cell, e.old) for e in report.entries if e.cell == filled_cell] == [("held", filled_cell, "1")]
+    assert FileBook(book).cell_values(tab, [filled_cell, empty_cell]) == {filled_cell: 1, empty_cell: 5}
+
+
 def test_a_failing_database_write_stops_collect_before_the_workbook_is_replaced(filled, tmp_path, db_url, capsys):
     book, sr = fresh(filled, tmp_path)
     database = open_database(db_url)
