@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 import kam_xl.excel.udfs as K
+from kam_xl.errors import KamError
 from kam_xl.excel import macros, xlbook
 from kam_xl.excel.xlbook import XlBook, arranged
 from kam_xl.execution.collect import collect
@@ -346,3 +347,28 @@ def test_collect_macro_keeps_a_kams_correction_against_a_newer_sr_file(files, mo
     message = macros.collect(book)
     assert "1 HQ correction(s) kept" in message
     assert book.sheets[record.tab].range(units).value == 99999 and book.sheets[record.tab].range(empty).value == 4
+
+
+def test_collect_macro_takes_tabs_of_an_earlier_plan_when_the_setting_says_y(files, monkeypatch, tmp_path):
+    """The KAM raised a target and regenerated while the SR files were out: the Collect button refuses their
+    tabs, and with KAM Collect Earlier Plan = Y on the xlwings.conf sheet takes them by their rows' keys."""
+    account = tmp_path / "account.xlsx"
+    shutil.copy(files["generated"], account)
+    shutil.copytree(files["generated"].parent / SR_FOLDER, tmp_path / SR_FOLDER)
+    grid = FileBook(account).grid("Objectives")
+    row = next(r for r, line in enumerate(grid, start=1) if line and line[0] == "K1")
+    package = Package.open(account)
+    package.set_cells("Objectives", {f"G{row}": grid[row - 1][6] * 1.1})
+    package.save(account, backup=False)
+    generate(account)
+    book = open_in_excel(account, "windows", monkeypatch)
+    book.path = str(account)
+    refused = macros.collect(book)
+    assert "made for an earlier plan" in refused and "KAM Collect Earlier Plan = Y" in refused
+    conf = book.sheets["xlwings.conf"]
+    conf.range("A10").value, conf.range("B10").value = "KAM Collect Earlier Plan", "Y"
+    taken = macros.collect(book)
+    assert "merged with --earlier-plan" in taken and "value(s) written; workbook saved" in taken
+    conf.range("B10").value = "perhaps"
+    with pytest.raises(KamError, match="KAM Collect Earlier Plan: 'perhaps' is neither Y nor N"):
+        macros.collect(book)

@@ -11,7 +11,7 @@ from kam_xl.excel.xlbook import XlBook, book_folder, quiet
 from kam_xl.execution.collect import collect_book
 from kam_xl.execution.split import split as split_workbook
 from kam_xl.history.optional import collected_before
-from kam_xl.model.parsing import clean_text, is_blank
+from kam_xl.model.parsing import ParseError, clean_text, is_blank, parse_yes_no
 from kam_xl.reviewing.run import review_book
 from kam_xl.storetabs.generate import generate_tabs
 
@@ -30,6 +30,7 @@ EXPORT_FOLDER_KEY = "KAM Export Folder"
 EXPORT_FORMAT_KEY = "KAM Export Format"  # parquet (default) or csv
 NEXT_FILE_KEY = "KAM Next Period File"  # the next period's workbook (default: "<name> - next period.xlsx")
 NEXT_START_KEY = "KAM Next Period Start"  # its first day (default: the day after the last week)
+EARLIER_PLAN_KEY = "KAM Collect Earlier Plan"  # Y: collect merges tabs made for an earlier plan (--earlier-plan)
 MAX_MESSAGE = 1000  # characters a message box shows comfortably
 
 
@@ -41,6 +42,14 @@ def setting(xbook: XlBook, key: str) -> str | None:
         if row and clean_text(row[0]).casefold() == key.casefold() and len(row) > 1 and not is_blank(row[1]):
             return clean_text(row[1])
     return None
+
+
+def _yes(value: str | None, key: str) -> bool:
+    """A Y/N setting (blank: no); KamError naming the setting when it is neither."""
+    try:
+        return bool(parse_yes_no(value))
+    except ParseError:
+        raise KamError(f"xlwings.conf › {key}: {value!r} is neither Y nor N") from None
 
 
 def home(xbook: XlBook) -> Path:
@@ -111,8 +120,12 @@ def _collect(xbook: XlBook) -> str:
     if not source.is_dir():
         raise KamError(f"no folder {source}: save the SRs' returned workbooks there, then collect")
     path = str(xbook.book.fullname)  # its history database (if any) says what the SR files brought last
+    earlier_plan = _yes(setting(xbook, EARLIER_PLAN_KEY), EARLIER_PLAN_KEY)
     report = collect_book(
-        xbook, [source], collected_before=lambda book, stores: collected_before(path, book, "collect", stores)
+        xbook,
+        [source],
+        earlier_plan=earlier_plan,
+        collected_before=lambda book, stores: collected_before(path, book, "collect", stores),
     )
     return "\n".join(report.lines())
 

@@ -378,8 +378,9 @@ def _checked_record(store_id, title, version, expected, hq: HqTabs, sr_id) -> Ta
             return mine
         stale = (
             f"made for an earlier plan (version {made_for}, HQ now has {mine.fingerprint}) — to keep what the SR "
-            "typed, collect it again with --earlier-plan (each value is taken by its row's key; fields the plan no "
-            "longer has are rejected); then split again so that the SR works on the current plan"
+            "typed, collect it again with --earlier-plan (in Excel: KAM Collect Earlier Plan = Y on the "
+            "xlwings.conf sheet; each value is taken by its row's key, fields the plan no longer has are "
+            "rejected); then split again so that the SR works on the current plan"
         )
         raise EarlierPlan(4, stale)
     return mine
