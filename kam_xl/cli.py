@@ -289,6 +289,8 @@ def cmd_generate(args, out: Output) -> int:
         out.line("tab_renamed", store=store_id, old=old, new=new)
     if result.kept_inactive:
         out.line("tabs_kept_inactive", count=len(result.kept_inactive), stores=", ".join(result.kept_inactive))
+    for old, new in result.id_changed:
+        out.line("store_id_changed", old=old, new=new)
     if result.removed:
         out.line("tabs_removed", count=len(result.removed))
     _notes(out, result.forced, result.backup)
@@ -299,6 +301,7 @@ def cmd_generate(args, out: Output) -> int:
             "written": result.written,
             "renamed": result.renamed,
             "kept_inactive": result.kept_inactive,
+            "id_changed": result.id_changed,
             "removed": result.removed,
             "backup": _str(result.backup),
             "forced": result.forced,

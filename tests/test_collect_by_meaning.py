@@ -554,3 +554,23 @@ def test_last_periods_files_are_refused_by_the_next_periods_workbook_even_with_e
         refused = _refused(book)
         assert refused and all("another period" in e.reason and "--earlier-plan" not in e.reason for e in refused)
         assert inputs(book) == before
+
+
+def test_a_store_id_changed_in_the_plan_is_said_by_generate_and_collect(filled, capsys):
+    """The KAM 'corrects' a store's ID in the Stores sheet: its tab, with the SR's values, is kept inactive and a
+    new empty tab made. generate says the new store has the old one's name; collect notes that the old store's
+    values go to a tab the review leaves out."""
+    book, sr, _ = filled
+    store = _records(sr["SR001"])[0].store_id
+    workbook = openpyxl.load_workbook(book)
+    for row in workbook["Stores"].iter_rows(min_row=2):
+        if row[0].value == store:
+            row[0].value = f"{store}-N"
+    workbook.save(book)
+    capsys.readouterr()
+    assert main(["generate", str(book)]) == 0
+    out = capsys.readouterr().out
+    assert f"{store}-N is a new store with the name of {store}" in out and f"change it back to {store}" in out
+    assert main(["collect", str(book), str(sr["SR001"])]) in (0, 1)
+    notes = [e for e in _log(book) if e.what == "note" and e.store == store]
+    assert notes and "no longer in the plan" in notes[0].reason

@@ -438,6 +438,17 @@ def merge_file(
                 LogEntry("refused", sr_file.path.name, places_in_hq, sr_file.sr_id, sheet, store=tab.store_id)
             )
         else:
+            if hq.records[tab.store_id].status == "inactive":  # its values go to a tab the review leaves out
+                entries.append(
+                    LogEntry(
+                        "note",
+                        sr_file.path.name,
+                        say("why_inactive", hq.lang, store=tab.store_id),
+                        sr_file.sr_id,
+                        sheet,
+                        store=tab.store_id,
+                    )  # fmt: skip
+                )
             writes = merge_tab(book, hq, sr_file, tab, places_in_hq, grid, result, entries)
             if writes:
                 cells = {f"{column_letter(col)}{row}": value for (row, col), value in writes.items()}

@@ -28,6 +28,14 @@ LINES: dict[str, tuple[str, str]] = {
         "  kept {count} tab(s) of stores no longer in the plan (marked inactive): {stores}",
         "  保留了{count}个已不在计划中的门店页（标为停用）：{stores}",
     ),
+    "store_id_changed": (
+        "  {new} is a new store with the name of {old}, whose tab keeps its values (inactive): if you changed the "
+        "store's ID in the Stores sheet, change it back to {old} and run generate again — the ID is how kam knows "
+        "a store (its tab, its SR's files, its history)",
+        "  {new}是新门店，但与{old}同名，而{old}的门店页保留着已录入的数据（已停用）："
+        "如您在门店表中修改了门店编号，请改回{old}后再运行 generate——"
+        "kam 依靠编号识别门店（门店页、业务代表文件与历史记录）",
+    ),
     "tabs_removed": (
         "  removed {count} empty tab(s) of stores no longer in the plan",
         "  删除了{count}个已不在计划中的空门店页",
@@ -106,6 +114,12 @@ LINES: dict[str, tuple[str, str]] = {
         "文件中为空：保留总部数值（如应删除，请在总部工作簿中清除）",
     ),
     "why_changed": ("the SR file has another value", "业务代表文件中的数值不同"),
+    "why_inactive": (
+        "store {store} is no longer in the plan: its values are kept on its inactive HQ tab but not reviewed (if its "
+        "ID was changed in the Stores sheet, change it back and run generate)",
+        "门店{store}已不在计划中：其数值保存在总部已停用的门店页上，但不参与回顾"
+        "（如门店表中的编号被修改，请改回后运行 generate）",
+    ),
     "why_held": (
         "changed in HQ after the SR's file brought this value, and the file still has it: HQ's value ({old}) is kept "
         "(type {new} in HQ if the SR's value is the right one)",

@@ -46,10 +46,34 @@ class GenerateResult:
     kept_inactive: list[str] = field(default_factory=list)  # store ids that left the plan, tab kept
     removed: list[str] = field(default_factory=list)  # store ids whose empty tab was removed
     renamed: dict[str, tuple[str, str]] = field(default_factory=dict)  # store id -> (old, new) tab name
+    # (old id, new id): a store that left the plan with its data, and a new store of the same name (an ID changed?)
+    id_changed: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # rows followed, cell maps recovered from the tabs
     backup: Path | None = None
     saved: bool = False  # False: every tab was up to date, the workbook was not written (and no backup made)
     forced: list[str] = field(default_factory=list)  # what --force overrode, in words
+
+
+def same_name_new_ids(inactive: list[TabRecord], new_ids: list[str], names: dict[str, str]) -> list[tuple[str, str]]:
+    """(old id, new id) for each tab kept inactive whose name after its store ID is the one a new store's tab gets:
+    most likely the store's ID was changed in the Stores sheet, which leaves its values on the old tab."""
+    found = []
+    for record in inactive:
+        old = _name_part(record.tab, record.store_id)
+        twin = next((sid for sid in new_ids if _same_name(old, _name_part(names.get(sid, ""), sid))), None)
+        if twin is not None:
+            found.append((record.store_id, twin))
+    return found
+
+
+def _name_part(tab: str, store_id: str) -> str:
+    return tab[len(store_id) :].strip() if tab.startswith(store_id) else ""
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Equal, or one the other cut short by Excel's 31-character limit (IDs of different length)."""
+    short, long = sorted((a.casefold(), b.casefold()), key=len)
+    return len(short) >= 4 and long.startswith(short)
 
 
 def layout_keys(plan: Plan, store: Store) -> set[FieldKey]:
@@ -224,6 +248,9 @@ def generate_tabs(
             removed.append(name)
             result.removed.append(store_id)
     result.kept_inactive = [r.store_id for r in inactive]
+    result.id_changed = same_name_new_ids(
+        inactive, [s.store_id for s in plan.active_stores if s.store_id not in tabs], names
+    )
     renamed = [tabs[s.store_id][0] for s in chosen if s.store_id in tabs and tabs[s.store_id][0] != names[s.store_id]]
     book.remove_sheets(renamed + removed)  # a tab keeping its name is replaced by put_sheet (or kept if unchanged)
     inactive_text = tab_text("inactive", plan.language)
