@@ -289,8 +289,12 @@ class Recorder:
                     return Ancestors()
                 self.brought = collected_values(conn, account, period, self.command, run, stores)
                 return self.brought
-        except (SQLAlchemyError, HistoryError):
-            return Ancestors()  # stage_collect says what is wrong with the database, where it matters
+        except (SQLAlchemyError, HistoryError) as exc:
+            self.warnings.append(
+                f"history database {self.label}: what the files brought last could not be read ({short(exc)}); "
+                "this run does not keep a KAM's correction against a file that still holds the old value"
+            )
+            return Ancestors()
 
     def stage_collect(self, book, report) -> int:
         """Write the values this collect accepted (report.files[*].accepted: (store, key, value)) that differ from
