@@ -296,3 +296,18 @@ def test_the_demo_runs_two_periods(tmp_path):
     assert main(["validate", str(second), "-q"]) == 0
     for sr_file in (folder / "sr-files-2").glob("*.xlsx"):  # the carried actions' sheet never reaches an SR
         assert "_carried" not in FileBook(sr_file).sheet_names()
+
+
+def test_a_target_typed_as_a_formula_saved_without_its_result_is_said_as_such(reviewed, tmp_path, capsys):
+    book = copy(reviewed, tmp_path)
+    workbook, cells = next_sheet_targets(book)
+    workbook["Next period"][cells[(MANY, "K1")]] = f"={cells[(FEW, 'K1')]}*2"  # openpyxl saves no result
+    workbook.save(book)
+    out = tmp_path / "next.xlsx"
+    assert main(["next-period", str(book), "--out", str(out)]) == 2
+    message = capsys.readouterr().err
+    assert (
+        f"Next period!{cells[(MANY, 'K1')]}: the formula ={cells[(FEW, 'K1')]}*2 was saved without its result"
+        in message
+    )
+    assert not out.exists()

@@ -86,10 +86,20 @@ def read_proposal(book, plan: Plan) -> pd.DataFrame:
     grid = book.grid(name)
     frame: dict[str, dict[str, float]] = {}
     problems = []
+    formulas = None  # read only when a target is blank: a formula saved without its result reads as blank
     for (store_id, kpi_id), (row, col) in cells.items():
-        value, problem = _target(cell_at(grid, row, col), f"{name}!{column_letter(col)}{row}")
+        ref = f"{column_letter(col)}{row}"
+        value, problem = _target(cell_at(grid, row, col), f"{name}!{ref}")
         frame.setdefault(kpi_id, {})[store_id] = value
         if problem:
+            if cell_at(grid, row, col) in (None, ""):
+                formulas = book.formulas(name) if formulas is None else formulas
+                if ref in formulas:
+                    problem = (
+                        f"{name}!{ref}: the formula {formulas[ref]} was saved without its result (by a program that "
+                        "does not calculate) — open the workbook in Excel or LibreOffice and save it, or type the "
+                        "number"
+                    )
             problems.append(problem)
     if problems:
         more = len(problems) - MAX_LISTED
