@@ -55,6 +55,10 @@ def baseline_text(b, w):
     return _set(b, w, "stores", 2, "base_units", "lots"), "not a number"
 
 
+def baseline_formula_without_result(b, w):  # saved by a program that does not calculate (openpyxl here)
+    return _set(b, w, "stores", 2, "base_units", "=10*7"), "the formula =10*7 was saved without its result"
+
+
 def baseline_negative(b, w):
     return _set(b, w, "stores", 3, "base_value", -5), "must be between"
 
@@ -200,6 +204,7 @@ CASES = [
     dup_store,
     store_without_sr,
     sr_two_emails,
+    baseline_formula_without_result,
     baseline_text,
     baseline_negative,
     bad_email,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kam_xl.errors import PlanError, Problem
@@ -20,7 +21,31 @@ def read_plan_from(book) -> tuple[Plan, list[Problem], PlanReader]:
     reader = PlanReader(grids, names, lang)
     plan = reader.read()
     check_plan(plan, reader)
+    reader.problems[:] = uncalculated(book, reader.problems)
     return plan, reader.problems, reader
+
+
+def uncalculated(book, problems: list[Problem]) -> list[Problem]:
+    """The problems, each one about a cell that reads blank because it holds a formula saved without its result
+    (by a program that does not calculate) said as such: the message about a blank would mislead."""
+    formulas: dict[str, dict[str, str]] = {}
+    out, said = [], set()
+    for problem in problems:
+        if problem.cell and problem.value in (None, "") and problem.sheet in book.sheet_names():
+            if problem.sheet not in formulas:
+                formulas[problem.sheet] = book.formulas(problem.sheet)
+            formula = formulas[problem.sheet].get(problem.cell)
+            if formula:
+                if (problem.sheet, problem.cell) in said:
+                    continue  # one line a cell (an error and a warning about the same blank)
+                said.add((problem.sheet, problem.cell))
+                problem = replace(
+                    problem,
+                    message=f"the formula {formula} was saved without its result (by a program that does not "
+                    "calculate) — open the workbook in Excel or LibreOffice and save it, or type the value",
+                )
+        out.append(problem)
+    return out
 
 
 def read_plan(path: str | Path) -> tuple[Plan, list[Problem], PlanReader]:
