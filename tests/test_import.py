@@ -270,3 +270,23 @@ def test_an_sr_workbook_or_the_hq_workbook_given_as_the_report_is_said_as_such(h
     report = retailer_report(load_plan(hq), load_plan(hq).weeks[0], tmp_path / "sell-out.xlsx", seed=1)
     assert main(["collect", str(hq), str(report)]) == 1  # and the other way round: collect points at import
     assert "kam import" in capsys.readouterr().out
+
+
+def test_a_value_typed_as_a_formula_saved_without_its_result_is_rejected_not_taken_as_blank(hq, tmp_path):
+    plan = load_plan(hq)
+    first, second = plan.active_stores[:2]
+    week = plan.weeks[2]
+    workbook = openpyxl.Workbook()  # openpyxl saves formulas without results, as some reporting tools do
+    sheet = workbook.active
+    sheet.append(["Store ID", "Week", "Units"])
+    sheet.append([first.store_id, week.id, "=100+1"])
+    sheet.append([second.store_id, week.id, 55])
+    report = tmp_path / "tool-made.xlsx"
+    workbook.save(report)
+    assert main(["--quiet", "import", str(hq), str(report)]) == 1
+    rejected = [e for e in _log(hq) if e.what == "rejected"]
+    assert [(e.store, e.cell) for e in rejected] == [(first.store_id, "A2")]
+    assert "formula saved without its result" in rejected[0].reason and rejected[0].new == "formula in C2"
+    typed = inputs(hq)
+    assert typed[second.store_id][("week", week.id, "units")] == 55
+    assert typed[first.store_id].get(("week", week.id, "units")) in (None, "")

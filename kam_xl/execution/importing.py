@@ -37,7 +37,7 @@ from kam_xl.execution.collect import (
 )
 from kam_xl.execution.collected import read_collected
 from kam_xl.execution.log import LogEntry, shown
-from kam_xl.execution.srfile import HqTabs, file_digest
+from kam_xl.execution.srfile import CellProblem, HqTabs, file_digest
 from kam_xl.history.optional import recording
 from kam_xl.lang.console import say
 from kam_xl.lang.words import fold, sheet_name
@@ -48,8 +48,10 @@ from kam_xl.plan.load import plan_of
 from kam_xl.progress import Progress
 from kam_xl.xlsx.filebook import FileBook
 from kam_xl.xlsx.guard import DEFAULT_WAIT, exclusive
+from kam_xl.xlsx.package import Package
 from kam_xl.xlsx.read import open_book, read_grid
-from kam_xl.xlsx.spec import column_letter
+from kam_xl.xlsx.scan import all_uncached_formulas
+from kam_xl.xlsx.spec import column_letter, split_ref
 
 HEADERS = {  # field -> headers a retailer's report uses for it (compared ignoring case and spaces)
     "store": (
@@ -229,7 +231,26 @@ def _grid(path: Path) -> tuple[str, list[tuple[str, list[list]]]]:
     if suffix not in (".xlsx", ".xlsm"):
         raise KamError(f"{path.name}: kam import reads .xlsx, .xlsm or .csv — save the report as one of those")
     reader = open_book(path, exact=True)  # a file from outside: every sheet's reach checked cell by cell
-    return "xlsx", [(name, read_grid(reader, name)) for name in reader.sheet_names]
+    sheets = [(name, read_grid(reader, name)) for name in reader.sheet_names]
+    _mark_uncalculated(path, sheets)
+    return "xlsx", sheets
+
+
+def _mark_uncalculated(path: Path, sheets: list[tuple[str, list[list]]]) -> None:
+    """Put a CellProblem where a cell holds a formula saved without its result (read as empty otherwise): such a
+    value is rejected with the reason, never taken as blank."""
+    package = Package.open(path)
+    for name, grid in sheets:
+        for ref in all_uncached_formulas(package.sheet_xml(name), f"{path.name}, sheet {name!r}"):
+            row, col = split_ref(ref)
+            if row <= len(grid) and col <= len(grid[row - 1]):
+                grid[row - 1][col - 1] = CellProblem(_UNCALCULATED, f"formula in {ref}")
+
+
+_UNCALCULATED = (
+    "a formula saved without its result (by a program that does not calculate) — open the report in Excel or "
+    "LibreOffice and save it, then import it again"
+)
 
 
 def _csv_text(path: Path) -> str:
@@ -439,6 +460,8 @@ def _sum(values: list) -> object:
     only some of the days."""
     total = 0.0
     for value in values:
+        if isinstance(value, CellProblem):
+            return value
         try:
             number = parse_number(value)
         except ParseError:

@@ -116,6 +116,14 @@ def uncached_formulas(data: bytes, refs: set[str], where: str) -> set[str]:
     return {str(ref) for ref in _UNCACHED(_parse(data, where))} & refs
 
 
+def all_uncached_formulas(data: bytes, where: str) -> set[str]:
+    """Every cell of a sheet holding a formula without a saved result (a file from a program that does not
+    calculate): python-calamine reads such a cell as empty."""
+    if b"<f" not in data:
+        return set()
+    return {str(ref) for ref in _UNCACHED(_parse(data, where))}
+
+
 def _parse(data: bytes, where: str) -> etree._Element:
     try:
         return etree.fromstring(data, _PARSER)
