@@ -8,6 +8,12 @@ CHECKS: dict[str, tuple[str, str]] = {
     "allowed": ("; allowed: {values}", "；可选：{values}"),
     "required": ("{header} is required", "必须填写{header}"),
     "between": ("{header} must be between {lo} and {hi}", "{header}必须在 {lo} 到 {hi} 之间"),
+    "uncalculated": (
+        "the formula {formula} was saved without its result (by a program that does not calculate) — open the "
+        "workbook in Excel or LibreOffice and save it, or type the value",
+        "公式 {formula} 保存时没有计算结果（保存它的程序不计算公式）——"
+        "请在 Excel 或 LibreOffice 中打开并保存工作簿，或直接填写数值",
+    ),
     "sheet_missing": ("sheet is missing", "缺少此工作表"),
     "column_missing": ("column '{header}' is missing", "缺少“{header}”列"),
     "row_missing": ("row '{header}' is missing", "缺少“{header}”行"),

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kam_xl.errors import PlanError, Problem
+from kam_xl.lang.checks import check_text
 from kam_xl.lang.words import language_of_sheet_names
 from kam_xl.model.plan import Plan
 from kam_xl.plan.checks import check_plan
@@ -21,11 +22,11 @@ def read_plan_from(book) -> tuple[Plan, list[Problem], PlanReader]:
     reader = PlanReader(grids, names, lang)
     plan = reader.read()
     check_plan(plan, reader)
-    reader.problems[:] = uncalculated(book, reader.problems)
+    reader.problems[:] = uncalculated(book, reader.problems, lang)
     return plan, reader.problems, reader
 
 
-def uncalculated(book, problems: list[Problem]) -> list[Problem]:
+def uncalculated(book, problems: list[Problem], lang: str = "en") -> list[Problem]:
     """The problems, each one about a cell that reads blank because it holds a formula saved without its result
     (by a program that does not calculate) said as such: the message about a blank would mislead."""
     formulas: dict[str, dict[str, str]] = {}
@@ -39,11 +40,7 @@ def uncalculated(book, problems: list[Problem]) -> list[Problem]:
                 if (problem.sheet, problem.cell) in said:
                     continue  # one line a cell (an error and a warning about the same blank)
                 said.add((problem.sheet, problem.cell))
-                problem = replace(
-                    problem,
-                    message=f"the formula {formula} was saved without its result (by a program that does not "
-                    "calculate) — open the workbook in Excel or LibreOffice and save it, or type the value",
-                )
+                problem = replace(problem, message=check_text("uncalculated", lang, formula=formula))
         out.append(problem)
     return out
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import re
 
-ALLOWED = {"CNY", "YYYY-MM-DD", "kam_xl", "kam", "next-period", "KamNextPeriod", "force"}  # command names, units
+ALLOWED = {
+    "CNY",
+    "YYYY-MM-DD",
+    "kam_xl",
+    "kam",
+    "next-period",
+    "KamNextPeriod",
+    "force",
+    "Excel",
+    "LibreOffice",
+    "WPS",
+}  # command names, units, product names
 NOT_WORDS = re.compile(
     r"\S+·\S+"  # problem ids (store·kind)
     r"|\S+@\S+"  # e-mail addresses
