@@ -447,7 +447,7 @@ def merge_file(
                         sr_file.sr_id,
                         sheet,
                         store=tab.store_id,
-                    )  # fmt: skip
+                    )
                 )
             writes = merge_tab(book, hq, sr_file, tab, places_in_hq, grid, result, entries)
             if writes:
@@ -535,7 +535,7 @@ def merge_tab(
             result.accepted.append((tab.store_id, key, value))
         if what == "same":
             continue
-        counted = COUNTED_AS.get(what, what)
+        counted = REPORTED_AS.get(what, what)
         setattr(result, counted, getattr(result, counted) + 1)
         if what != "new":
             entries.append(_cell_entry(what, sr_file, tab, sr_cell, key, old, raw, value, hq.lang))
@@ -560,8 +560,7 @@ def refresh_cached_values(book: Book, touched: list[Touched]) -> None:
     refresh.finish()
 
 
-COUNTED_AS = {"changed_both": "changed"}  # three_way's outcomes, as the report counts them
-LOGGED_AS = {"changed_both": "changed"}  # and as the Collect log says them
+REPORTED_AS = {"changed_both": "changed"}  # three_way's outcomes as the report counts them and the log says them
 
 
 def three_way(
@@ -641,7 +640,7 @@ def _cell_entry(
         "changed_both": say("why_changed_both", lang),
     }
     return LogEntry(
-        LOGGED_AS.get(what, what),
+        REPORTED_AS.get(what, what),
         sr_file.path.name,
         value if what == "rejected" else reasons[what],
         sr_file.sr_id,

@@ -22,8 +22,7 @@ from kam_xl.book import Book
 from kam_xl.bulk import bulk_work
 from kam_xl.errors import KamError
 from kam_xl.execution.collect import (
-    COUNTED_AS,
-    LOGGED_AS,
+    REPORTED_AS,
     CollectReport,
     FileResult,
     Touched,
@@ -524,7 +523,7 @@ def _merge_store(book, hq: HqTabs, report: Report, store_id, values, result, ent
         if what in ("same", "new"):
             result.new += what == "new"
             continue
-        counted = COUNTED_AS.get(what, what)
+        counted = REPORTED_AS.get(what, what)
         setattr(result, counted, getattr(result, counted) + 1)
         reasons = {
             "changed": "why_report_changed",
@@ -535,7 +534,7 @@ def _merge_store(book, hq: HqTabs, report: Report, store_id, values, result, ent
         reason = value if what == "rejected" else say(reasons[what], hq.lang, **words) if what in reasons else ""
         entries.append(
             LogEntry(
-                LOGGED_AS.get(what, what),
+                REPORTED_AS.get(what, what),
                 report.path.name,
                 reason,
                 sheet=report.sheet,
